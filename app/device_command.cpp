@@ -1,0 +1,25 @@
+#include "app/device_command.hpp"
+
+#include <iostream>
+#include <memory>
+
+#include "app/cli_support.hpp"
+#include "cuda/device_probe.hpp"
+
+namespace gammalab::app {
+
+std::function<int()> add_device_command(CLI::App& app) {
+  auto* command = app.add_subcommand("device", "Say which GPU this build of gammalab can use, if any");
+  auto as_json = std::make_shared<bool>(false);
+  command->add_flag("--json", *as_json, "Print one JSON object: compiled_in, device_count, description");
+  return [as_json] {
+    auto probe = cuda::probe_devices();
+    if (*as_json)
+      print_json({{"compiled_in", probe.compiled_in}, {"device_count", probe.device_count}, {"description", probe.description}});
+    else
+      std::cout << (probe.device_count > 0 ? "GPU: " : "CPU only: ") << probe.description << "\n";
+    return 0;
+  };
+}
+
+}  // namespace gammalab::app

@@ -1,0 +1,182 @@
+#include "app/gamma_report.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace gammalab::app {
+
+using gamma::Notation;
+
+Analysis analyse(const ModelChoice& choice, int at_least_steps, std::vector<gamma::DerivationLine>* derivation) {
+  Analysis analysis{choice, gamma::run_dynamics(choice.model, at_least_steps, derivation), {}, std::nullopt};
+  analysis.every_step = gamma::verdicts_over(analysis.trajectory, choice.model, 0);
+  if (analysis.trajectory.settled_from)
+    analysis.from_settled = gamma::verdicts_over(analysis.trajectory, choice.model, *analysis.trajectory.settled_from);
+  return analysis;
+}
+
+namespace {
+
+std::string piece_text(const gamma::Polyhedron& piece, Notation notation) {
+  if (piece.conditions().empty()) return "everywhere";
+  std::string text = "{";
+  for (std::size_t i = 0; i < piece.conditions().size(); ++i)
+    text += (i ? ", " : "") + piece.conditions()[i].to_string(notation);
+  return text + "}";
+}
+
+// Pads to a width counted in characters, not bytes (γ, η, ∪ are several bytes).
+std::string padded(const std::string& text, std::size_t width) {
+  std::size_t characters = 0;
+  for (unsigned char c : text) characters += (c & 0xC0) != 0x80;
+  return text + std::string(width > characters ? width - characters : 1, ' ');
+}
+
+std::size_t display_width(const std::string& text) {
+  std::size_t characters = 0;
+  for (unsigned char c : text) characters += (c & 0xC0) != 0x80;
+  return characters;
+}
+
+struct NamedRegion {
+  std::string key, label;
+  const gamma::Region gamma::Verdicts::*member;
+};
+
+std::vector<NamedRegion> verdict_rows(const gamma::LoraModel& model) {
+  std::vector<NamedRegion> rows = {{"stable", "stable", &gamma::Verdicts::stable}};
+  if (model.setting == gamma::Setting::Network) {
+    rows.push_back({"lora_output_bounded", "  of which Z_B bounded", &gamma::Verdicts::lora_output_bounded});
+    rows.push_back({"network_output_bounded", "  of which f bounded", &gamma::Verdicts::network_output_bounded});
+  }
+  rows.push_back({"feature_learning", "feature learning", &gamma::Verdicts::feature_learning});
+  rows.push_back({"efficient", "efficient learning", &gamma::Verdicts::efficient});
+  rows.push_back({"internal_instability", "internal instability", &gamma::Verdicts::internal_instability});
+  return rows;
+}
+
+}  // namespace
+
+std::string region_text(const gamma::Region& region, const std::vector<std::string>& free) {
+  if (free.empty()) return region.is_empty() ? "no" : "yes";
+  if (free.size() == 1) return gamma::interval_notation(region, free.front());
+  if (region.is_empty()) return "empty";
+  std::string text;
+  for (const auto& piece : region.pieces()) text += (text.empty() ? "" : " ∪ ") + piece_text(piece, Notation::Text);
+  return text;
+}
+
+nlohmann::json region_json(const gamma::Region& region, const std::vector<std::string>& free) {
+  if (free.empty()) return !region.is_empty();
+  if (free.size() == 1) return gamma::interval_notation(region, free.front());
+  nlohmann::json pieces = nlohmann::json::array();
+  for (const auto& piece : region.pieces()) {
+    nlohmann::json conditions = nlohmann::json::array();
+    for (const auto& condition : piece.conditions()) conditions.push_back(condition.to_string(Notation::Ascii));
+    pieces.push_back(conditions);
+  }
+  return pieces;
+}
+
+std::string max_stable_text(const Analysis& analysis) {
+  const auto& free = analysis.choice.free_parameters;
+  const auto& stable = analysis.every_step.stable;
+  if (gamma::is_unbounded_above(stable, free.front())) return "none: stable for every value";
+  auto top = gamma::supremum(stable, free.front());
+  if (!top) return "none: never stable";
+  return top->attained ? gamma::to_string(top->value) + " (attained)" : "approaches " + gamma::to_string(top->value) + " (not attained)";
+}
+
+nlohmann::json max_stable_json(const Analysis& analysis) {
+  const auto& free = analysis.choice.free_parameters;
+  if (free.size() != 1) return nullptr;
+  auto top = gamma::supremum(analysis.every_step.stable, free.front());
+  if (!top) return nullptr;
+  return {{"parameter", free.front()}, {"value", gamma::to_string(top->value)}, {"attained", top->attained}};
+}
+
+std::string settle_sentence(const Analysis& analysis) {
+  const auto& trajectory = analysis.trajectory;
+  if (!trajectory.settled_from)
+    return "The exponents were still changing at step " + std::to_string(trajectory.horizon()) +
+           ": every verdict below holds for the steps up to it only.";
+  return "The exponents settle from step " + std::to_string(*trajectory.settled_from) +
+         " on: every later step repeats it exactly.";
+}
+
+std::string verdict_table(const Analysis& analysis) {
+  const auto& free = analysis.choice.free_parameters;
+  std::string later = analysis.from_settled ? "from step " + std::to_string(*analysis.trajectory.settled_from) + " on"
+                                            : "(not settled)";
+  std::vector<std::array<std::string, 3>> rows = {{"verdict", "at every step", later}};
+  for (const auto& row : verdict_rows(analysis.choice.model))
+    rows.push_back({row.label, region_text(analysis.every_step.*row.member, free),
+                    analysis.from_settled ? region_text(*analysis.from_settled.*row.member, free) : "—"});
+  std::size_t first = 0, second = 0;
+  for (const auto& row : rows) {
+    first = std::max(first, display_width(row[0]));
+    second = std::max(second, display_width(row[1]));
+  }
+  std::ostringstream out;
+  for (const auto& row : rows) out << padded(row[0], first + 2) << padded(row[1], second + 2) << row[2] << "\n";
+  if (free.size() == 1 && analysis.choice.free_parameters.front() == "eta")
+    out << "maximal stable γ[η] (every step): " << max_stable_text(analysis) << "\n";
+  else if (free.size() == 1)
+    out << "largest stable " << gamma::parameter_symbol(free.front(), Notation::Text) << ": " << max_stable_text(analysis) << "\n";
+  if (analysis.choice.model.setting == gamma::Setting::Network)
+    out << "stability binds on: " << gamma::binding_constraint(analysis.every_step) << "\n";
+  return out.str();
+}
+
+nlohmann::json verdicts_json(const Analysis& analysis) {
+  auto window = [&](const gamma::Verdicts& verdicts) {
+    nlohmann::json object;
+    for (const auto& row : verdict_rows(analysis.choice.model))
+      object[row.key] = region_json(verdicts.*row.member, analysis.choice.free_parameters);
+    if (analysis.choice.model.setting == gamma::Setting::Network) object["binding"] = gamma::binding_constraint(verdicts);
+    return object;
+  };
+  return {{"every_step", window(analysis.every_step)},
+          {"from_settled", analysis.from_settled ? window(*analysis.from_settled) : nlohmann::json(nullptr)}};
+}
+
+std::string exponent_table(const Analysis& analysis, int last_step) {
+  const auto& model = analysis.choice.model;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {"quantity"};
+  for (int t = 0; t <= last_step; ++t) header.push_back("t=" + std::to_string(t));
+  rows.push_back(header);
+  for (const auto& quantity : gamma::all_quantities()) {
+    if (!gamma::is_reported(quantity.id, model)) continue;
+    std::vector<std::string> row = {quantity.symbol};
+    for (int t = 0; t <= last_step; ++t) {
+      const auto& exponents = analysis.trajectory.steps.at(std::min(t, analysis.trajectory.horizon()));
+      auto found = exponents.find(quantity.id);
+      row.push_back(found == exponents.end() ? "·" : found->second.to_string(Notation::Text));
+    }
+    rows.push_back(row);
+  }
+  std::vector<std::size_t> widths(header.size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
+  std::ostringstream out;
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) out << (i + 1 < row.size() ? padded(row[i], widths[i] + 2) : row[i]);
+    out << "\n";
+  }
+  return out.str();
+}
+
+nlohmann::json steps_json(const Analysis& analysis, int last_step) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (int t = 0; t <= last_step; ++t) {
+    nlohmann::json exponents;
+    for (const auto& [quantity, value] : analysis.trajectory.steps.at(std::min(t, analysis.trajectory.horizon())))
+      if (gamma::is_reported(quantity, analysis.choice.model))
+        exponents[gamma::info(quantity).key] = value.to_string(Notation::Ascii);
+    steps.push_back({{"t", t}, {"exponents", exponents}});
+  }
+  return steps;
+}
+
+}  // namespace gammalab::app

@@ -1,0 +1,40 @@
+// gammalab: how must the learning rate and initialisation of LoRA adapters scale with
+// width? One program, a subcommand per job; `gammalab SUBCOMMAND --help` for each.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "app/cli_support.hpp"
+#include "app/device_command.hpp"
+#include "app/gamma_command.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"gammalab: width-scaling of LoRA learning rates and initialisation, by exact theory and by experiment"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("gammalab ") + GAMMALAB_VERSION);
+
+  auto run_gamma = gammalab::app::add_gamma_command(app);
+  auto run_device = gammalab::app::add_device_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "gammalab: " << e.what() << "\nRun with --help for the accepted options.\n";
+    return gammalab::app::kExitBadInput;
+  }
+
+  try {
+    if (app.got_subcommand("gamma")) return run_gamma();
+    if (app.got_subcommand("device")) return run_device();
+  } catch (const gammalab::InputError& e) {
+    std::cerr << "gammalab: " << e.what() << "\n";
+    return gammalab::app::kExitBadInput;
+  }
+  return 0;
+}

@@ -1,0 +1,20 @@
+#pragma once
+// Exact rational numbers: every exponent the engine handles is one of these (or -inf).
+#include <boost/multiprecision/cpp_int.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gammalab::gamma {
+
+using Rational = boost::multiprecision::cpp_rational;
+
+// "-1/2", "0", "3": the shortest exact spelling.
+std::string to_string(const Rational& value);
+
+// Reads the forms a user types: an integer ("-2"), a fraction ("-1/2", "+3/4") or a
+// decimal read exactly ("1.5" is 3/2, "-.25" is -1/4). Returns nothing for anything
+// else ("-1//2", "abc", "1/0", "1e-3", "").
+std::optional<Rational> parse_rational(std::string_view text);
+
+}  // namespace gammalab::gamma

@@ -1,0 +1,55 @@
+#include "gamma/scheme.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "gamma/input_error.hpp"
+
+namespace gammalab::gamma {
+
+const std::vector<Scheme>& builtin_schemes() {
+  const Exponent zero = Exponent::zero_quantity();
+  const Exponent half = Exponent(Rational(-1, 2));
+  static const std::vector<Scheme> schemes = {
+      {"A", "Init[A]", half, zero, false,
+       "A₀ ~ N(0, 1/n) (Kaiming: fan-in n), B₀ = 0 — paper 003 §2.1, the PEFT default"},
+      {"B", "Init[B]", zero, Exponent(0), false,
+       "A₀ = 0, B₀ ~ N(0, 1/r) = Θ(1) since r is fixed — paper 003 §2.1"},
+      {"AB", "Init[AB]", half, half, false,
+       "A₀, B₀ both ~ 1/√n — paper 000; the authors' option to subtract B₀A₀ is off by default"},
+      {"inilora", "IniLoRA", half, half, true,
+       "A, B fitted to W_h by gradient descent (paper 002): the balanced factors of the best rank-r "
+       "approximation of W_h ~ N(0, 1/n), whose top singular values are Θ(1), so entries ~ n^-1/2; residual frozen"},
+      {"inilora-alpha", "IniLoRA-α", Exponent(0), Exponent(0), true,
+       "A₀, B₀ ~ N(0, 0.5²), constant in n — paper 002 §3; IniLoRA's code subtracts B₀A₀"},
+      {"inilora-beta", "IniLoRA-β", half, Exponent(0), true,
+       "Kaiming on both: A's fan-in is n (n^-1/2), B's fan-in is r (Θ(1)) — paper 002 §3; B₀A₀ subtracted"},
+      {"pissa", "PiSSA", half, half, true,
+       "top-r singular directions of W_h ~ N(0, 1/n): √s·v with s = Θ(1), unit vectors of entries n^-1/2; residual frozen"},
+      {"milora", "MiLoRA", Exponent(-1), Exponent(-1), true,
+       "the r smallest singular directions of the square W_h: s = Θ(1/n), so √s·v has entries n^-1; residual frozen"},
+  };
+  return schemes;
+}
+
+namespace {
+std::string lowercase(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return lower;
+}
+}  // namespace
+
+std::string scheme_names() {
+  std::string names;
+  for (const auto& scheme : builtin_schemes()) names += scheme.name + ", ";
+  return names + "custom";
+}
+
+const Scheme& find_scheme(std::string_view name) {
+  for (const auto& scheme : builtin_schemes())
+    if (lowercase(scheme.name) == lowercase(name)) return scheme;
+  throw InputError("unknown scheme '" + std::string(name) + "'; accepted: " + scheme_names());
+}
+
+}  // namespace gammalab::gamma

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, whatever gammalab needs that this machine lacks.
+# Idempotent: a package already installed is skipped, and apt is not touched at all
+# when nothing is missing. CUDA is never installed here: the build uses nvcc when the
+# machine has one (CMake detects it) and skips cuda/ otherwise.
+set -euo pipefail
+
+packages=(
+  build-essential cmake          # the toolchain
+  libboost-dev                   # Boost.Multiprecision: exact rationals for the gamma engine
+  libeigen3-dev                  # dense linear algebra for the CPU simulator
+  doctest-dev                    # unit tests
+  libbenchmark-dev               # Google Benchmark
+  libcli11-dev                   # command-line parsing
+  nlohmann-json3-dev             # JSON output and result files
+  libtomlplusplus-dev            # sweep spec files
+  python3 python3-matplotlib     # figures (plots/ reads result files only)
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: every package is present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,130 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <string>
+#include <sys/wait.h>
+
+// Runs the real program, as a user would, and checks what it says and its exit status.
+namespace {
+
+struct Outcome {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome run(const std::string& arguments) {
+  std::string command = std::string(GAMMALAB_BINARY) + " " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe)) output += buffer.data();
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+nlohmann::json run_json(const std::string& arguments) {
+  Outcome outcome = run(arguments);
+  REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
+  return nlohmann::json::parse(outcome.output);
+}
+
+void expect_bad_input(const std::string& arguments, const std::string& named) {
+  CAPTURE(arguments);
+  Outcome outcome = run(arguments);
+  CAPTURE(outcome.output);
+  CHECK(outcome.status == 2);
+  CHECK(outcome.output.find(named) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("bad input to every gamma subcommand: exit 2 and a message naming the field") {
+  expect_bad_input("gamma predict --scheme Z --eta -1/2", "--scheme: unknown scheme 'Z'; accepted: A, B, AB");
+  expect_bad_input("gamma predict --scheme A --eta -1//2", "--eta: '-1//2' is not an exponent");
+  expect_bad_input("gamma predict --scheme A --eta 0 --steps 99", "--steps");
+  expect_bad_input("gamma predict --scheme A --bogus 1", "bogus");
+  expect_bad_input("gamma solve --scheme A --alpha 1/0", "--alpha: '1/0' is not an exponent");
+  expect_bad_input("gamma solve --scheme A --eta 0", "exactly one free parameter");
+  expect_bad_input("gamma solve --scheme custom --sigma-A -1/2", "--sigma-B: the custom scheme needs both");
+  expect_bad_input("gamma solve --scheme A --readout mup", "--readout: applies to --setting network only");
+  expect_bad_input("gamma solve --scheme A --setting modul", "--setting");
+  expect_bad_input("gamma solve --scheme A --ratio x", "--ratio: 'x' is not an exponent");
+  expect_bad_input("gamma solve --scheme A --eta 0 --eta-A 0 --eta-B 0", "--eta: is not used");
+  expect_bad_input("gamma explain --scheme A --steps -3", "--steps");
+  expect_bad_input("gamma explain --scheme A --sigma-A abc", "--sigma-A: 'abc' is not an exponent");
+  expect_bad_input("gamma phase --scheme A --x eta_A --y foo", "--y: unknown parameter 'foo'");
+  expect_bad_input("gamma phase --scheme A --x eta_A --y eta_A", "--y: must differ");
+  expect_bad_input("gamma phase --scheme A --x eta_A --y eta_B --low 2 --high 1", "--high: must exceed --low");
+  expect_bad_input("gamma phase --scheme A --x eta_A --y eta_B --eta-A 0", "--eta-A: is an axis");
+  expect_bad_input("gamma table --optimizer rmsprop", "--optimizer");
+  expect_bad_input("gamma", "subcommand");
+}
+
+TEST_CASE("solve --json: Theorems 1 and 2, Init[AB] and a custom scheme") {
+  auto b = run_json("gamma solve --scheme B --json");
+  CHECK(b["verdicts"]["every_step"]["stable"] == "(-inf, -1]");
+  CHECK(b["verdicts"]["from_settled"]["feature_learning"] == "{-1}");
+  CHECK(b["verdicts"]["from_settled"]["efficient"] == "empty");
+  CHECK(b["max_stable"]["value"] == "-1");
+
+  auto a = run_json("gamma solve --scheme A --json");
+  CHECK(a["verdicts"]["from_settled"]["internal_instability"] == "(-1, -1/2]");
+  CHECK(a["verdicts"]["every_step"]["feature_learning"] == "empty");
+  CHECK(a["settled_from"] == 3);
+
+  auto ab = run_json("gamma solve --scheme AB --json");
+  CHECK(ab["verdicts"]["every_step"]["feature_learning"] == "{-1/2}");
+
+  // σ_B = n^-1/4: Z_B = γ[η] + max(γ[σ_A] + 1/2, ...) pins the maximal rate at -3/4.
+  auto custom = run_json("gamma solve --scheme custom --sigma-A -1/2 --sigma-B -1/4 --json");
+  CHECK(custom["model"]["sigma_B"] == "-1/4");
+  CHECK(custom["max_stable"]["value"] == "-3/4");
+
+  auto network = run_json("gamma solve --scheme A --setting network --readout sp --json");
+  CHECK(network["verdicts"]["every_step"]["binding"] == "f");
+  CHECK(network["max_stable"]["value"] == "-3/4");
+}
+
+TEST_CASE("predict --json gives every step; explain names the rules; phase gives exact vertices") {
+  auto predict = run_json("gamma predict --scheme A --eta -1/2 --steps 4 --json");
+  REQUIRE(predict["steps"].size() == 5);
+  CHECK(predict["steps"][1]["exponents"]["dA"] == "-inf");  // A does not move on step 1
+  CHECK(predict["steps"][2]["exponents"]["Z_A"] == "1/2");
+  CHECK(predict["verdicts"]["from_settled"]["efficient"] == true);
+  CHECK(predict["verdicts"]["every_step"]["efficient"] == false);
+  CHECK(predict["max_stable_eta"]["value"] == "-1/2");
+
+  auto explain = run_json("gamma explain --scheme B --eta -1 --json");
+  bool saw_clt = false, saw_lln = false;
+  for (const auto& line : explain["derivation"]) {
+    std::string rule = line["rule"];
+    saw_clt = saw_clt || rule.find("CLT") != std::string::npos;
+    saw_lln = saw_lln || rule.find("LLN") != std::string::npos;
+  }
+  CHECK(saw_clt);
+  CHECK(saw_lln);
+
+  auto phase = run_json("gamma phase --scheme A --x eta_A --y eta_B --json");
+  auto efficient = phase["from_settled"]["efficient"];
+  REQUIRE(efficient.size() == 1);
+  // The LoRA+ line γ[η_A] + γ[η_B] = -1 from (1, -2) to (-1, 0).
+  auto segment = nlohmann::json::array({nlohmann::json::array({"1", "-2"}), nlohmann::json::array({"-1", "0"})});
+  CHECK(efficient[0]["vertices"] == segment);
+}
+
+TEST_CASE("text output: the verdict table and the device report") {
+  Outcome solve = run("gamma solve --scheme A");
+  CHECK(solve.status == 0);
+  auto row = solve.output.substr(solve.output.find("internal instability"));
+  row = row.substr(0, row.find('\n'));
+  CHECK(row.find("empty") != std::string::npos);       // at every step
+  CHECK(row.find("(-1, -1/2]") != std::string::npos);  // from step 3 on
+  Outcome device = run("device --json");
+  CHECK(device.status == 0);
+  CHECK(nlohmann::json::parse(device.output).contains("compiled_in"));
+}
