@@ -24,6 +24,8 @@ const std::vector<Scheme>& builtin_schemes() {
        "A₀, B₀ ~ N(0, 0.5²), constant in n — paper 002 §3; IniLoRA's code subtracts B₀A₀"},
       {"inilora-beta", "IniLoRA-β", half, Exponent(0), true,
        "Kaiming on both: A's fan-in is n (n^-1/2), B's fan-in is r (Θ(1)) — paper 002 §3; B₀A₀ subtracted"},
+      {"inilora-beta-uniform", "IniLoRA-β (uniform)", half, Exponent(0), true,
+       "Kaiming uniform on both, U(±√(6/fan-in)): the same exponents as IniLoRA-β"},
       {"pissa", "PiSSA", half, half, true,
        "top-r singular directions of W_h ~ N(0, 1/n): √s·v with s = Θ(1), unit vectors of entries n^-1/2; residual frozen"},
       {"milora", "MiLoRA", Exponent(-1), Exponent(-1), true,

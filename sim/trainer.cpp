@@ -1,0 +1,105 @@
+#include "sim/trainer.hpp"
+
+#include <cmath>
+#include <numeric>
+
+#include "sim/lora_network.hpp"
+#include "sim/random.hpp"
+
+namespace gammalab::sim {
+
+namespace {
+
+// The frozen pre-activation a configuration trains from: H, or H − s·Z·(B₀A₀)ᵀ when the
+// initial product is subtracted so that step 0 is the pretrained model.
+Eigen::MatrixXd frozen_preactivation(const FrozenSplit& split, const LoraFactors& init, double scale) {
+  if (!init.subtract_initial_product) return split.H;
+  Eigen::MatrixXd H0 = split.H;
+  H0.noalias() -= scale * ((split.Z * init.A.transpose()) * init.B.transpose());
+  return H0;
+}
+
+double mean_row_norm(const Eigen::MatrixXd& m) { return m.rowwise().norm().mean(); }
+
+}  // namespace
+
+TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
+  const double scale = spec.alpha / spec.rank;
+  LoraFactors init = initialise_lora(spec.init, student, spec.rank, scale, spec.seed);
+  Eigen::MatrixXd A = init.A, B = init.B;
+  const Eigen::MatrixXd H0_train = frozen_preactivation(student.train, init, scale);
+  const Eigen::MatrixXd H0_test = frozen_preactivation(student.test, init, scale);
+  const LoraBatch full_train{student.train.Z, H0_train, student.train.y};
+  const LoraBatch test{student.test.Z, H0_test, student.test.y};
+
+  TrainResult result;
+  result.fit_residual = init.fit_residual;
+  result.initial_train_loss = lora_loss(full_train, A, B, student.w_out, scale);
+
+  const Eigen::Index rows = student.train.Z.rows();
+  const bool full_batch = spec.batch_size <= 0 || spec.batch_size >= rows;
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(rows));
+  std::iota(order.begin(), order.end(), 0);
+  Rng batch_rng(spec.seed, "batch-order");
+  Eigen::Index cursor = rows;  // start with a fresh shuffle
+
+  AdamMoments moments_A, moments_B;
+  std::vector<double> recent;  // the last K per-step losses
+  double recent_sum = 0;
+  for (int step = 1; step <= spec.steps; ++step) {
+    LoraGradients gradients;
+    if (full_batch) {
+      gradients = lora_loss_and_gradients(full_train, A, B, student.w_out, scale);
+    } else {
+      if (cursor + spec.batch_size > rows) {  // a new epoch: Fisher–Yates with the seeded stream
+        for (Eigen::Index i = rows - 1; i > 0; --i)
+          std::swap(order[i], order[batch_rng.below(static_cast<std::uint64_t>(i) + 1)]);
+        cursor = 0;
+      }
+      std::vector<Eigen::Index> rows_of_batch(order.begin() + cursor, order.begin() + cursor + spec.batch_size);
+      cursor += spec.batch_size;
+      Eigen::MatrixXd Z = student.train.Z(rows_of_batch, Eigen::placeholders::all);
+      Eigen::MatrixXd H0 = H0_train(rows_of_batch, Eigen::placeholders::all);
+      Eigen::VectorXd y = student.train.y(rows_of_batch);
+      gradients = lora_loss_and_gradients({Z, H0, y}, A, B, student.w_out, scale);
+    }
+    if (!std::isfinite(gradients.loss) || gradients.loss > spec.divergence_bound) {
+      result.diverged = true;
+      result.diverged_step = step;
+      break;
+    }
+    result.max_train_loss = std::max(result.max_train_loss, gradients.loss);
+    recent.push_back(gradients.loss);
+    recent_sum += gradients.loss;
+    if (static_cast<int>(recent.size()) > spec.last_k) {
+      recent_sum -= recent.front();
+      recent.erase(recent.begin());
+    }
+
+    const double factor = spec.schedule.factor(step, spec.steps);
+    if (spec.record_every > 0 && (step == 1 || step % spec.record_every == 0 || step == spec.steps)) {
+      Eigen::MatrixXd Z_A = student.train.Z * A.transpose();
+      result.curve.push_back({step, gradients.loss, lora_loss(test, A, B, student.w_out, scale), factor,
+                              mean_row_norm(Z_A), scale * mean_row_norm(Z_A * B.transpose())});
+    }
+    apply_update(spec.optimizer, step, spec.lr_A * factor, gradients.A, A, moments_A);
+    apply_update(spec.optimizer, step, spec.lr_B * factor, gradients.B, B, moments_B);
+    result.steps_done = step;
+  }
+
+  if (result.diverged) {
+    result.final_train_loss = result.final_test_loss = result.mean_last_train = INFINITY;
+    return result;
+  }
+  result.final_train_loss = lora_loss(full_train, A, B, student.w_out, scale);
+  result.final_test_loss = lora_loss(test, A, B, student.w_out, scale);
+  result.mean_last_train = recent.empty() ? result.initial_train_loss : recent_sum / static_cast<double>(recent.size());
+  if (!std::isfinite(result.final_train_loss) || result.final_train_loss > spec.divergence_bound) {
+    result.diverged = true;  // the very last update blew up
+    result.diverged_step = spec.steps + 1;
+    result.final_train_loss = result.final_test_loss = result.mean_last_train = INFINITY;
+  }
+  return result;
+}
+
+}  // namespace gammalab::sim

@@ -1,0 +1,53 @@
+#pragma once
+// Training one LoRA configuration on a frozen student: only A and B move. A run ends
+// early, recorded as diverged with its step, when the loss becomes NaN, infinite or
+// larger than the bound — never a crash, never a NaN passed on to a figure.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/lora_init.hpp"
+#include "sim/optimizer.hpp"
+#include "sim/student.hpp"
+
+namespace gammalab::sim {
+
+struct TrainSpec {
+  InitSpec init;
+  int rank = 4;
+  double alpha = 4;  // adapter multiplier; α = r makes α/r = 1
+  double lr_A = 1e-3, lr_B = 1e-3;
+  OptimizerSpec optimizer;
+  ScheduleSpec schedule;
+  int steps = 1000;
+  int batch_size = 0;  // 0: full batch
+  std::uint64_t seed = 0;  // the adapter's initialisation and the batch order
+  double divergence_bound = 1e6;
+  int record_every = 0;  // 0: no curve
+  int last_k = 50;       // the "mean of the last K train losses" statistic
+};
+
+struct CurvePoint {
+  int step;
+  double train_loss;  // on the batch of that step (full batch: the train loss)
+  double test_loss;
+  double lr_factor;
+  double norm_Z_A, norm_Z_B;  // mean over train points of ‖Z_A(x)‖ and ‖Z_B(x)‖ (paper 003, Fig. 3)
+};
+
+struct TrainResult {
+  double initial_train_loss = 0;
+  double final_train_loss = 0;  // full train set, after the last step
+  double final_test_loss = 0;
+  double mean_last_train = 0;   // mean of the last K per-step train losses
+  double max_train_loss = 0;    // the largest per-step train loss
+  bool diverged = false;
+  int diverged_step = 0;
+  int steps_done = 0;
+  double fit_residual = 0;
+  std::vector<CurvePoint> curve;
+};
+
+TrainResult train(const FrozenStudent& student, const TrainSpec& spec);
+
+}  // namespace gammalab::sim

@@ -1,0 +1,53 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "sim/lora_network.hpp"
+#include "sim/random.hpp"
+
+using namespace gammalab::sim;
+
+TEST_CASE("the backward pass matches central finite differences in double precision") {
+  Rng rng(7, "finite-differences");
+  const int rows = 12, width = 9, rank = 3;
+  Eigen::MatrixXd Z = rng.normal_matrix(rows, width, 1.0).cwiseMax(0.0);
+  Eigen::MatrixXd H0 = rng.normal_matrix(rows, width, 1.0);
+  Eigen::VectorXd y = rng.normal_matrix(rows, 1, 1.0);
+  Eigen::VectorXd w = rng.normal_matrix(width, 1, 0.5);
+  Eigen::MatrixXd A = rng.normal_matrix(rank, width, 0.4), B = rng.normal_matrix(width, rank, 0.4);
+  const double scale = 1.5;
+  LoraBatch batch{Z, H0, y};
+  LoraGradients g = lora_loss_and_gradients(batch, A, B, w, scale);
+  CHECK(g.loss == doctest::Approx(lora_loss(batch, A, B, w, scale)).epsilon(1e-14));
+
+  const double h = 1e-6;
+  double worst = 0;
+  for (int i = 0; i < A.size(); ++i) {
+    Eigen::MatrixXd plus = A, minus = A;
+    plus(i) += h;
+    minus(i) -= h;
+    double numeric = (lora_loss(batch, plus, B, w, scale) - lora_loss(batch, minus, B, w, scale)) / (2 * h);
+    worst = std::max(worst, std::abs(numeric - g.A(i)) / std::max(1e-3, std::abs(numeric)));
+  }
+  for (int i = 0; i < B.size(); ++i) {
+    Eigen::MatrixXd plus = B, minus = B;
+    plus(i) += h;
+    minus(i) -= h;
+    double numeric = (lora_loss(batch, A, plus, w, scale) - lora_loss(batch, A, minus, w, scale)) / (2 * h);
+    worst = std::max(worst, std::abs(numeric - g.B(i)) / std::max(1e-3, std::abs(numeric)));
+  }
+  CHECK(worst < 1e-6);
+}
+
+TEST_CASE("a wrong gradient would be caught: the check is sensitive to a factor of two") {
+  Rng rng(8, "sensitivity");
+  Eigen::MatrixXd Z = rng.normal_matrix(6, 5, 1.0).cwiseMax(0.0), H0 = rng.normal_matrix(6, 5, 1.0);
+  Eigen::VectorXd y = rng.normal_matrix(6, 1, 1.0), w = rng.normal_matrix(5, 1, 1.0);
+  Eigen::MatrixXd A = rng.normal_matrix(2, 5, 0.5), B = rng.normal_matrix(5, 2, 0.5);
+  LoraBatch batch{Z, H0, y};
+  auto g = lora_loss_and_gradients(batch, A, B, w, 1.0);
+  Eigen::MatrixXd plus = B;
+  plus(0) += 1e-6;
+  double numeric = (lora_loss(batch, A, plus, w, 1.0) - g.loss) / 1e-6;
+  CHECK(numeric == doctest::Approx(g.B(0)).epsilon(1e-3));
+  CHECK(numeric != doctest::Approx(2 * g.B(0)).epsilon(1e-3));
+}
