@@ -5,8 +5,10 @@
 #include <iostream>
 
 #include "app/cli_support.hpp"
+#include "app/coordcheck_command.hpp"
 #include "app/device_command.hpp"
 #include "app/gamma_command.hpp"
+#include "app/sweep_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"gammalab: width-scaling of LoRA learning rates and initialisation, by exact theory and by experiment"};
@@ -15,6 +17,9 @@ int main(int argc, char** argv) {
 
   auto run_gamma = gammalab::app::add_gamma_command(app);
   auto run_device = gammalab::app::add_device_command(app);
+  auto run_sweep = gammalab::app::add_sweep_command(app);
+  auto run_analyze = gammalab::app::add_analyze_command(app);
+  auto run_coordcheck = gammalab::app::add_coordcheck_command(app);
 
   try {
     app.parse(argc, argv);
@@ -32,6 +37,9 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("gamma")) return run_gamma();
     if (app.got_subcommand("device")) return run_device();
+    if (app.got_subcommand("sweep")) return run_sweep();
+    if (app.got_subcommand("analyze")) return run_analyze();
+    if (app.got_subcommand("coordcheck")) return run_coordcheck();
   } catch (const gammalab::InputError& e) {
     std::cerr << "gammalab: " << e.what() << "\n";
     return gammalab::app::kExitBadInput;

@@ -1,0 +1,111 @@
+#include "app/coordcheck_command.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "app/cli_support.hpp"
+#include "app/model_options.hpp"
+#include "app/gamma_report.hpp"
+#include "sim/coordcheck.hpp"
+#include "sim/lora_init.hpp"
+#include "sim/result_directory.hpp"
+
+namespace gammalab::app {
+
+std::function<int()> add_coordcheck_command(CLI::App& app) {
+  struct Options {
+    std::string scheme = "A";
+    std::optional<std::string> eta_exponent;
+    double eta_constant = 1.0;
+    std::vector<int> widths = {128, 256, 512, 1024, 2048, 4096};
+    int steps = 4, seeds = 4, train_size = 1000, bootstrap = 1000;
+    std::string readout = "sp", optimizer = "adamw";
+    std::optional<std::string> output;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* command = app.add_subcommand("coordcheck", "Measure each quantity's exponent in n and set it beside the engine's");
+  command->add_option("--scheme", o->scheme, "A, B, AB, inilora, inilora-alpha, inilora-beta, inilora-beta-uniform, pissa, milora")
+      ->capture_default_str();
+  command->add_option("--eta-exp", o->eta_exponent,
+                      "γ[η]: η = C·n^γ[η] (default: the engine's maximal stable exponent for the network setting)");
+  command->add_option("--eta-const", o->eta_constant, "C in η = C·n^γ[η]")->capture_default_str();
+  command->add_option("--widths", o->widths, "Widths, comma-separated")->delimiter(',')->capture_default_str();
+  command->add_option("--steps", o->steps, "Training steps T")->capture_default_str();
+  command->add_option("--seeds", o->seeds, "Seeds 0 … S−1")->capture_default_str();
+  command->add_option("--readout", o->readout, "sp (n^-1/2) or mup (n^-1)")->check(CLI::IsMember({"sp", "mup"}))->capture_default_str();
+  command->add_option("--optimizer", o->optimizer, "adamw or sgd")->check(CLI::IsMember({"adamw", "sgd"}))->capture_default_str();
+  command->add_option("--train-size", o->train_size, "Training points of the teacher")->capture_default_str();
+  command->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples over seeds")->capture_default_str();
+  command->add_option("-o,--output", o->output, "Write coordcheck.json and coordcheck.csv into this new directory");
+  command->add_flag("--json", o->json, "Print the fitted exponents as JSON");
+  return [o] {
+    const auto& schemes = sim::simulator_schemes();
+    if (std::find(schemes.begin(), schemes.end(), o->scheme) == schemes.end() || o->scheme == "custom")
+      reject("--scheme", "unknown scheme '" + o->scheme + "'; accepted: A, B, AB, inilora, inilora-alpha, inilora-beta, "
+                         "inilora-beta-uniform, pissa, milora");
+    if (o->widths.size() < 2) reject("--widths", "needs at least two widths to fit an exponent");
+    for (int w : o->widths)
+      if (w < 4) reject("--widths", "every width must be at least the rank 4, not " + std::to_string(w));
+    if (o->steps < 1 || o->steps > 1000) reject("--steps", "must be from 1 to 1000");
+    if (o->seeds < 1 || o->seeds > 1000) reject("--seeds", "must be from 1 to 1000");
+    if (!(o->eta_constant > 0)) reject("--eta-const", "must be positive");
+    if (o->train_size < 1) reject("--train-size", "must be positive");
+    if (o->output && std::filesystem::exists(*o->output)) reject("-o", *o->output + " already exists; choose a new directory");
+
+    sim::CoordCheckSpec spec;
+    spec.scheme = o->scheme;
+    spec.eta_constant = o->eta_constant;
+    spec.widths = o->widths;
+    spec.steps = o->steps;
+    spec.seeds.clear();
+    for (int s = 0; s < o->seeds; ++s) spec.seeds.push_back(static_cast<std::uint64_t>(s));
+    spec.readout = o->readout == "mup" ? sim::Readout::MuP : sim::Readout::Standard;
+    spec.training.optimizer.kind = o->optimizer == "sgd" ? sim::OptimizerSpec::Kind::Sgd : sim::OptimizerSpec::Kind::AdamW;
+    spec.data.train_size = o->train_size;
+    spec.bootstrap = o->bootstrap;
+    if (o->eta_exponent) {
+      try {
+        gamma::parse_exponent(*o->eta_exponent);
+      } catch (const InputError& e) {
+        reject("--eta-exp", e.what());
+      }
+      spec.eta_exponent = *o->eta_exponent;
+    } else {
+      ModelOptions engine_options;
+      engine_options.scheme = o->scheme;
+      engine_options.setting = "network";
+      engine_options.readout = o->readout;
+      engine_options.optimizer = o->optimizer == "sgd" ? "sgd" : "adam";
+      Analysis analysis = analyse(choose_model(engine_options));
+      auto top = gamma::supremum(analysis.every_step.stable, "eta");
+      if (!top) reject("--eta-exp", "the engine finds no maximal stable exponent for this scheme; give one");
+      spec.eta_exponent = gamma::to_string(top->value);
+    }
+    auto measurements = sim::measure_coordinates(spec);
+    nlohmann::json fitted = sim::fit_coordinates(spec, measurements);
+    if (o->output) {
+      std::filesystem::create_directories(*o->output);
+      std::string csv = "width,seed,step,quantity,rms\n";
+      for (std::size_t w = 0; w < spec.widths.size(); ++w)
+        for (std::size_t s = 0; s < spec.seeds.size(); ++s)
+          for (int t = 0; t <= spec.steps; ++t)
+            for (std::size_t q = 0; q < sim::kCoordQuantities.size(); ++q) {
+              double value = measurements.rms[w][s][static_cast<std::size_t>(t)][q];
+              if (std::isnan(value)) continue;
+              char cell[64];
+              std::snprintf(cell, sizeof cell, "%.17g", value);
+              csv += std::to_string(spec.widths[w]) + "," + std::to_string(spec.seeds[s]) + "," + std::to_string(t) + "," +
+                     sim::kCoordQuantities[q] + "," + cell + "\n";
+            }
+      sim::write_atomically(std::filesystem::path(*o->output) / "coordcheck.csv", csv);
+      sim::write_atomically(std::filesystem::path(*o->output) / "coordcheck.json", fitted.dump(2) + "\n");
+    }
+    if (o->json) print_json(fitted);
+    else std::cout << sim::describe_coordcheck(fitted);
+    return 0;
+  };
+}
+
+}  // namespace gammalab::app

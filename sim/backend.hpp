@@ -1,0 +1,34 @@
+#pragma once
+// A trainer backend trains a group of configurations that share one frozen student
+// (same width and seed). The CPU backend here trains them one per thread; the GPU
+// backend (cuda/) trains the whole group as one batch. Results come back in the order
+// of the specs, so the result of a sweep does not depend on the backend's scheduling.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/trainer.hpp"
+
+namespace gammalab::sim {
+
+class TrainerBackend {
+ public:
+  virtual ~TrainerBackend() = default;
+  virtual std::string describe() const = 0;  // for the manifest: "cpu (2 threads)"
+  // `one_done` is called (from any thread, one call at a time) as each configuration ends.
+  virtual std::vector<TrainResult> train_group(const FrozenStudent& student, const std::vector<TrainSpec>& specs,
+                                               const std::function<void(std::size_t index, const TrainResult&)>& one_done) = 0;
+};
+
+class CpuBackend final : public TrainerBackend {
+ public:
+  explicit CpuBackend(int threads);
+  std::string describe() const override;
+  std::vector<TrainResult> train_group(const FrozenStudent& student, const std::vector<TrainSpec>& specs,
+                                       const std::function<void(std::size_t, const TrainResult&)>& one_done) override;
+
+ private:
+  int threads_;
+};
+
+}  // namespace gammalab::sim

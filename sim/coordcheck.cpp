@@ -1,0 +1,203 @@
+#include "sim/coordcheck.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "gamma/lora_dynamics.hpp"
+#include "gamma/scheme.hpp"
+#include "sim/analysis.hpp"
+#include "sim/lora_network.hpp"
+#include "sim/random.hpp"
+
+namespace gammalab::sim {
+
+namespace {
+
+// A fitted exponent within this of the interval's ends still agrees: numerical effects
+// too small to matter, such as Adam's ε shrinking a step of exactly η by a part in 10⁸.
+constexpr double kExponentTolerance = 1e-3;
+
+double rms(const Eigen::MatrixXd& m) { return std::sqrt(m.squaredNorm() / static_cast<double>(m.size())); }
+
+// The engine's exponents for each step, as doubles (−inf for exactly zero), and exact text.
+std::vector<std::map<std::string, gamma::MaxAffine>> engine_exponents(const CoordCheckSpec& spec) {
+  const gamma::Scheme& preset = gamma::find_scheme(spec.scheme);
+  gamma::LoraModel model;
+  model.setting = gamma::Setting::Network;
+  model.readout = spec.readout == Readout::MuP ? gamma::Readout::MuP : gamma::Readout::Standard;
+  model.optimizer = spec.training.optimizer.kind == OptimizerSpec::Kind::Sgd ? gamma::Optimizer::Sgd : gamma::Optimizer::Adam;
+  model.sigma_A = preset.sigma_A;
+  model.sigma_B = preset.sigma_B;
+  model.eta_A = model.eta_B = gamma::parse_exponent(spec.eta_exponent);
+  model.subtract_initial_product = spec.training.init.subtract_initial_product.value_or(subtracts_by_default(spec.scheme));
+  gamma::Trajectory trajectory = gamma::run_dynamics(model, spec.steps);
+  const std::map<std::string, gamma::Quantity> ids = {
+      {"Z_A", gamma::Quantity::Z_A},       {"Z_B", gamma::Quantity::Z_B},       {"dZ_B", gamma::Quantity::dZ_B},
+      {"delta1", gamma::Quantity::delta1}, {"delta2", gamma::Quantity::delta2}, {"B", gamma::Quantity::B},
+      {"df", gamma::Quantity::df}};
+  std::vector<std::map<std::string, gamma::MaxAffine>> steps(static_cast<std::size_t>(spec.steps) + 1);
+  for (int t = 0; t <= spec.steps; ++t)
+    for (const auto& [name, id] : ids) {
+      auto found = trajectory.steps.at(std::min(t, trajectory.horizon())).find(id);
+      if (found != trajectory.steps.at(std::min(t, trajectory.horizon())).end()) steps[t][name] = found->second;
+    }
+  return steps;
+}
+
+}  // namespace
+
+CoordMeasurements measure_coordinates(const CoordCheckSpec& spec) {
+  Dataset data = make_teacher_dataset(spec.data);
+  const double exponent = [&] {
+    gamma::Exponent e = gamma::parse_exponent(spec.eta_exponent);
+    return e.is_minus_infinity() ? -INFINITY : static_cast<double>(e.value());
+  }();
+  CoordMeasurements out;
+  for (int width : spec.widths) {
+    out.rms.emplace_back();
+    for (auto seed : spec.seeds) {
+      auto student = make_frozen_student(data, width, spec.readout, seed);
+      TrainSpec t = spec.training;
+      t.init.scheme = spec.scheme;
+      t.seed = seed;
+      const double scale = t.alpha / t.rank;
+      const double lr = spec.eta_constant * std::pow(static_cast<double>(width), exponent);
+      LoraFactors init = initialise_lora(t.init, *student, t.rank, scale, seed);
+      Eigen::MatrixXd H0 = student->train.H;
+      if (init.subtract_initial_product) H0.noalias() -= scale * ((student->train.Z * init.A.transpose()) * init.B.transpose());
+      LoraBatch batch{student->train.Z, H0, student->train.y};
+      Eigen::MatrixXd A = init.A, B = init.B;
+      AdamMoments moments_A, moments_B;
+      std::vector<std::vector<double>> per_step;
+      Eigen::MatrixXd Z_A = batch.Z * A.transpose(), Z_B = scale * Z_A * B.transpose();
+      Eigen::VectorXd f = lora_outputs(batch, A, B, student->w_out, scale);
+      per_step.push_back({rms(Z_A), rms(Z_B), NAN, NAN, NAN, rms(B), NAN});
+      for (int step = 1; step <= spec.steps; ++step) {
+        LoraGradients g = lora_loss_and_gradients(batch, A, B, student->w_out, scale);
+        Eigen::MatrixXd A_before = A, B_before = B, Z_A_before = Z_A, Z_B_before = Z_B;
+        Eigen::VectorXd f_before = f;
+        apply_update(t.optimizer, step, lr, g.A, A, moments_A);
+        apply_update(t.optimizer, step, lr, g.B, B, moments_B);
+        Z_A = batch.Z * A.transpose();
+        Z_B = scale * Z_A * B.transpose();
+        f = lora_outputs(batch, A, B, student->w_out, scale);
+        Eigen::MatrixXd delta1 = scale * (batch.Z * (A - A_before).transpose()) * B_before.transpose();
+        Eigen::MatrixXd delta2 = scale * Z_A_before * (B - B_before).transpose();
+        per_step.push_back({rms(Z_A), rms(Z_B), rms(Z_B - Z_B_before), rms(delta1), rms(delta2), rms(B),
+                            rms(f - f_before)});
+      }
+      out.rms.back().push_back(per_step);
+    }
+  }
+  return out;
+}
+
+nlohmann::json fit_coordinates(const CoordCheckSpec& spec, const CoordMeasurements& m) {
+  auto engine = engine_exponents(spec);
+  std::vector<double> log_width;
+  for (int w : spec.widths) log_width.push_back(std::log(static_cast<double>(w)));
+  const std::size_t seeds = spec.seeds.size();
+  // Each (width, seed) is an independent student, so seeds are resampled independently
+  // at each width: resample[b][w] is the sample of seed indices used at width w.
+  using Sample = std::vector<std::vector<std::size_t>>;
+  std::vector<Sample> resamples;
+  if (seeds >= 2) {
+    Rng rng(20261123, "coordcheck-bootstrap");
+    for (int b = 0; b < spec.bootstrap; ++b) {
+      Sample sample(spec.widths.size(), std::vector<std::size_t>(seeds));
+      for (auto& at_width : sample)
+        for (auto& s : at_width) s = rng.below(seeds);
+      resamples.push_back(sample);
+    }
+  }
+  nlohmann::json rows = nlohmann::json::array();
+  for (int step = 0; step <= spec.steps; ++step)
+    for (std::size_t q = 0; q < kCoordQuantities.size(); ++q) {
+      const std::string& name = kCoordQuantities[q];
+      if (!engine[step].count(name)) continue;  // an update at step 0
+      const gamma::MaxAffine& exact = engine[step].at(name);
+      // The mean of log RMS over a sample of seeds, per width; nothing if any is zero.
+      bool all_zero = true;
+      auto slope_for = [&](const Sample& sample) -> std::optional<double> {
+        std::vector<double> y;
+        for (std::size_t w = 0; w < spec.widths.size(); ++w) {
+          double sum = 0;
+          for (auto s : sample[w]) {
+            double value = m.rms[w][s][step][q];
+            if (!(value > 0)) return std::nullopt;
+            sum += std::log(value);
+          }
+          y.push_back(sum / static_cast<double>(sample[w].size()));
+        }
+        return least_squares_slope(log_width, y);
+      };
+      for (const auto& width : m.rms)
+        for (const auto& seed : width) all_zero = all_zero && seed[step][q] == 0;
+      Sample everyone(spec.widths.size(), std::vector<std::size_t>(seeds));
+      for (auto& at_width : everyone)
+        for (std::size_t s = 0; s < seeds; ++s) at_width[s] = s;
+      nlohmann::json row = {{"step", step}, {"quantity", name}, {"engine", exact.to_string(gamma::Notation::Ascii)}};
+      if (all_zero) {
+        row["slope"] = "exactly zero";
+        row["interval"] = nullptr;
+        row["verdict"] = exact.is_zero_quantity() ? "agrees" : "departs";
+      } else if (auto slope = slope_for(everyone)) {
+        std::vector<double> replicates;
+        for (const auto& sample : resamples)
+          if (auto r = slope_for(sample)) replicates.push_back(*r);
+        std::sort(replicates.begin(), replicates.end());
+        row["slope"] = *slope;
+        if (replicates.size() >= 2) {
+          auto at = [&](double p) { return replicates[static_cast<std::size_t>(p * static_cast<double>(replicates.size() - 1))]; };
+          row["interval"] = {at(0.025), at(0.975)};
+          if (exact.is_zero_quantity()) {
+            row["verdict"] = "departs";  // the engine says exactly zero, the measurement is not
+          } else {
+            double predicted = static_cast<double>(exact.forms().front().constant_term());
+            row["verdict"] = at(0.025) - kExponentTolerance <= predicted && predicted <= at(0.975) + kExponentTolerance
+                                 ? "agrees"
+                                 : "departs";
+            row["gap"] = *slope - predicted;
+          }
+        } else {
+          row["interval"] = nullptr;
+          row["verdict"] = "undetermined (one seed)";
+        }
+      } else {
+        row["slope"] = nullptr;
+        row["interval"] = nullptr;
+        row["verdict"] = "undetermined (zero at some widths only)";
+      }
+      rows.push_back(row);
+    }
+  return {{"scheme", spec.scheme},     {"eta_exponent", spec.eta_exponent}, {"eta_constant", spec.eta_constant},
+          {"widths", spec.widths},     {"seeds", spec.seeds.size()},       {"steps", spec.steps},
+          {"readout", spec.readout == Readout::MuP ? "mup" : "sp"},         {"rows", rows}};
+}
+
+std::string describe_coordcheck(const nlohmann::json& fitted) {
+  std::ostringstream out;
+  out << "coordinate check: " << fitted["scheme"].get<std::string>() << ", η = " << fitted["eta_constant"].get<double>()
+      << "·n^(" << fitted["eta_exponent"].get<std::string>() << "), readout " << fitted["readout"].get<std::string>()
+      << ", " << fitted["seeds"].get<std::size_t>() << " seeds; exponent of the RMS coordinate in n\n";
+  out << "step  quantity  measured  interval              engine      verdict\n";
+  char line[256];
+  for (const auto& row : fitted["rows"]) {
+    std::string measured = row["slope"].is_number() ? std::to_string(row["slope"].get<double>()).substr(0, 7)
+                           : row["slope"].is_null() ? "—"
+                                                    : row["slope"].get<std::string>();
+    std::string interval = "—";
+    if (!row["interval"].is_null()) {
+      char t[64];
+      std::snprintf(t, sizeof t, "[%.3f, %.3f]", row["interval"][0].get<double>(), row["interval"][1].get<double>());
+      interval = t;
+    }
+    std::snprintf(line, sizeof line, "%-4d  %-8s  %-8s  %-20s  %-10s  %s\n", row["step"].get<int>(),
+                  row["quantity"].get<std::string>().c_str(), measured.c_str(), interval.c_str(),
+                  row["engine"].get<std::string>().c_str(), row["verdict"].get<std::string>().c_str());
+    out << line;
+  }
+  return out.str();
+}
+
+}  // namespace gammalab::sim

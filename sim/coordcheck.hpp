@@ -1,0 +1,44 @@
+#pragma once
+// The coordinate check: train with η = C·n^γ[η] for a few steps at several widths and
+// measure the root-mean-square coordinate size of each quantity at each step; fit its
+// exponent in n (least squares of log RMS against log n, interval by a bootstrap over
+// seeds) and set it beside the γ engine's exact exponent for the same scheme, network
+// setting, readout and optimiser, step by step, with a verdict per quantity: "agrees"
+// when the exact exponent lies in the interval (widened by 0.001 for numerical noise).
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "sim/trainer.hpp"
+
+namespace gammalab::sim {
+
+struct CoordCheckSpec {
+  std::string scheme = "A";
+  std::string eta_exponent = "-1/2";  // exact text, for the engine
+  double eta_constant = 1.0;
+  std::vector<int> widths = {128, 256, 512, 1024, 2048, 4096};
+  int steps = 4;
+  std::vector<std::uint64_t> seeds = {0, 1, 2, 3};
+  Readout readout = Readout::Standard;
+  TrainSpec training;  // optimiser, rank, α and init options; learning rates and steps are set here
+  TeacherSpec data;
+  int bootstrap = 1000;
+};
+
+inline const std::vector<std::string> kCoordQuantities = {"Z_A", "Z_B", "dZ_B", "delta1", "delta2", "B", "df"};
+
+// RMS coordinate sizes: [width][seed][step][quantity], NaN where a quantity does not
+// exist (updates at step 0).
+struct CoordMeasurements {
+  std::vector<std::vector<std::vector<std::vector<double>>>> rms;
+};
+CoordMeasurements measure_coordinates(const CoordCheckSpec& spec);
+
+// The fitted exponents, the engine's, and verdicts, as JSON:
+// {"rows": [{"step", "quantity", "slope", "interval", "engine", "verdict"}], ...}
+nlohmann::json fit_coordinates(const CoordCheckSpec& spec, const CoordMeasurements& measurements);
+std::string describe_coordcheck(const nlohmann::json& fitted);
+
+}  // namespace gammalab::sim

@@ -1,0 +1,114 @@
+#include "sim/result_directory.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+#include <vector>
+
+#include "gamma/input_error.hpp"
+
+namespace gammalab::sim {
+
+namespace {
+
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);  // round-trips exactly
+  return text;
+}
+
+// The complete lines of a file (an interrupted write may leave a partial last line).
+std::vector<std::string> complete_lines(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  std::string text = buffer.str();
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+    lines.push_back(text.substr(start, end - start));
+  return lines;
+}
+
+std::size_t id_of(const std::string& line) { return std::stoull(line.substr(0, line.find(','))); }
+
+// Rewrites a CSV keeping its header and the rows `keep` accepts, sorted by id then as written.
+void rewrite_sorted(const std::filesystem::path& path, const char* header,
+                    const std::function<bool(std::size_t)>& keep) {
+  auto lines = complete_lines(path);
+  std::vector<std::string> rows;
+  for (std::size_t i = 1; i < lines.size(); ++i)
+    if (!lines[i].empty() && keep(id_of(lines[i]))) rows.push_back(lines[i]);
+  std::stable_sort(rows.begin(), rows.end(), [](const std::string& a, const std::string& b) { return id_of(a) < id_of(b); });
+  std::string text = std::string(header) + "\n";
+  for (const auto& row : rows) text += row + "\n";
+  write_atomically(path, text);
+}
+
+}  // namespace
+
+void write_atomically(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::path temporary = path;
+  temporary += ".partial";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw std::runtime_error("cannot write " + temporary.string());
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const nlohmann::json& manifest)
+    : path_(std::move(path)), manifest_(manifest) {
+  const auto runs = path_ / "runs.csv", curves = path_ / "curves.csv";
+  if (std::filesystem::exists(path_)) {
+    if (!resume)
+      throw InputError("-o: " + path_.string() + " already exists; pass --resume to continue that sweep, or choose another directory");
+    std::ifstream old(path_ / "manifest.json");
+    nlohmann::json previous = old ? nlohmann::json::parse(old, nullptr, false) : nlohmann::json();
+    if (!previous.is_object() || previous.value("spec_hash", "") != manifest_["spec_hash"])
+      throw InputError("--resume: " + path_.string() + " holds another sweep (its manifest's spec_hash differs); choose another directory");
+    // Only rows that were completely written count as finished; the curves of a
+    // configuration are written before its row, so curves without a row are dropped.
+    for (const auto& line : complete_lines(runs))
+      if (!line.empty() && line.rfind("id,", 0) != 0) finished_.insert(id_of(line));
+    rewrite_sorted(runs, kRunsHeader, [&](std::size_t id) { return finished_.count(id) > 0; });
+    if (std::filesystem::exists(curves))
+      rewrite_sorted(curves, kCurvesHeader, [&](std::size_t id) { return finished_.count(id) > 0; });
+  } else {
+    std::filesystem::create_directories(path_);
+    write_atomically(runs, std::string(kRunsHeader) + "\n");
+    write_atomically(curves, std::string(kCurvesHeader) + "\n");
+  }
+  manifest_["status"] = "running";
+  write_manifest();
+  runs_.open(runs, std::ios::app);
+  curves_.open(curves, std::ios::app);
+}
+
+void ResultDirectory::record(const Configuration& c, const TrainResult& r) {
+  for (const auto& p : r.curve)
+    curves_ << c.id << ',' << p.step << ',' << number(p.train_loss) << ',' << number(p.test_loss) << ','
+            << number(p.lr_factor) << ',' << number(p.norm_Z_A) << ',' << number(p.norm_Z_B) << '\n';
+  curves_.flush();
+  runs_ << c.id << ',' << c.scheme << ',' << c.width << ',' << c.seed << ',' << number(c.lr_A) << ',' << number(c.lr_B)
+        << ',' << number(r.initial_train_loss) << ',' << number(r.final_train_loss) << ',' << number(r.final_test_loss)
+        << ',' << number(r.mean_last_train) << ',' << number(r.max_train_loss) << ',' << (r.diverged ? 1 : 0) << ','
+        << r.diverged_step << ',' << r.steps_done << ',' << number(r.fit_residual) << '\n';
+  runs_.flush();
+  finished_.insert(c.id);
+}
+
+void ResultDirectory::complete(double wall_seconds) {
+  runs_.close();
+  curves_.close();
+  rewrite_sorted(path_ / "runs.csv", kRunsHeader, [](std::size_t) { return true; });
+  rewrite_sorted(path_ / "curves.csv", kCurvesHeader, [](std::size_t) { return true; });
+  manifest_["status"] = "complete";
+  manifest_["wall_seconds"] = wall_seconds;
+  write_manifest();
+}
+
+void ResultDirectory::write_manifest() const { write_atomically(path_ / "manifest.json", manifest_.dump(2) + "\n"); }
+
+}  // namespace gammalab::sim

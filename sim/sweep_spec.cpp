@@ -1,0 +1,294 @@
+#include "sim/sweep_spec.hpp"
+
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "gamma/exponent.hpp"
+#include "gamma/input_error.hpp"
+
+namespace gammalab::sim {
+
+namespace {
+
+// Reads one table of the spec, remembering which keys it was asked for, so that any
+// other key is reported as unknown together with the keys that are accepted.
+class TableReader {
+ public:
+  TableReader(const toml::table* table, std::string origin, std::string name)
+      : table_(table), origin_(std::move(origin)), name_(std::move(name)) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const {
+    throw InputError(origin_ + ": [" + name_ + "] " + key + ": " + message);
+  }
+
+  const toml::node* find(const std::string& key) {
+    known_.insert(key);
+    return table_ ? table_->get(key) : nullptr;
+  }
+
+  double number(const std::string& key, double fallback, double low, double high, const std::string& accepted) {
+    const toml::node* node = find(key);
+    if (!node) return fallback;
+    std::optional<double> value = node->is_integer() ? std::optional<double>(static_cast<double>(*node->value<std::int64_t>()))
+                                                     : node->value<double>();
+    if (!value || !(*value >= low && *value <= high)) fail(key, "got " + text_of(*node) + "; accepted: " + accepted);
+    return *value;
+  }
+
+  int integer(const std::string& key, int fallback, std::int64_t low, std::int64_t high) {
+    const toml::node* node = find(key);
+    if (!node) return fallback;
+    auto value = node->value<std::int64_t>();
+    if (!node->is_integer() || !value || *value < low || *value > high)
+      fail(key, "got " + text_of(*node) + "; accepted: a whole number from " + std::to_string(low) + " to " + std::to_string(high));
+    return static_cast<int>(*value);
+  }
+
+  std::string choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& accepted) {
+    const toml::node* node = find(key);
+    if (!node) return fallback;
+    auto value = node->value<std::string>();
+    if (!node->is_string() || std::find(accepted.begin(), accepted.end(), *value) == accepted.end())
+      fail(key, "got " + text_of(*node) + "; accepted: " + join(accepted));
+    return *value;
+  }
+
+  std::string exponent(const std::string& key, const std::string& fallback) {
+    const toml::node* node = find(key);
+    if (!node) return fallback;
+    if (!node->is_string()) fail(key, "got " + text_of(*node) + "; accepted: a quoted exponent such as \"-1/2\" or \"-inf\"");
+    try {
+      gamma::parse_exponent(*node->value<std::string>());
+    } catch (const InputError& e) {
+      fail(key, e.what());
+    }
+    return *node->value<std::string>();
+  }
+
+  bool boolean(const std::string& key, bool fallback) {
+    const toml::node* node = find(key);
+    if (!node) return fallback;
+    if (!node->is_boolean()) fail(key, "got " + text_of(*node) + "; accepted: true or false");
+    return *node->value<bool>();
+  }
+
+  const toml::array* array(const std::string& key) {
+    const toml::node* node = find(key);
+    if (!node) return nullptr;
+    if (!node->is_array()) fail(key, "got " + text_of(*node) + "; accepted: an array [ … ]");
+    return node->as_array();
+  }
+
+  // Every key of the table must have been asked for.
+  void finish() const {
+    if (!table_) return;
+    for (const auto& [key, node] : *table_)
+      if (!known_.count(std::string(key.str())))
+        fail(std::string(key.str()), "unknown key; accepted keys of [" + name_ + "]: " + join({known_.begin(), known_.end()}));
+  }
+
+  static std::string text_of(const toml::node& node) {
+    std::ostringstream out;
+    node.visit([&](const auto& value) { out << value; });
+    return out.str();
+  }
+  static std::string join(const std::vector<std::string>& words) {
+    std::string text;
+    for (const auto& word : words) text += (text.empty() ? "" : ", ") + word;
+    return text;
+  }
+
+ private:
+  const toml::table* table_;
+  std::string origin_, name_;
+  std::set<std::string> known_;
+};
+
+const std::vector<std::string> kTables = {"sweep", "learning_rate", "data", "model", "init",
+                                          "optimizer", "schedule", "training", "record", "analysis"};
+
+double exponent_value(const std::string& text) {
+  gamma::Exponent e = gamma::parse_exponent(text);
+  return e.is_minus_infinity() ? -INFINITY : static_cast<double>(e.value());
+}
+
+}  // namespace
+
+SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    throw InputError(origin + ":" + std::to_string(e.source().begin.line) + ": not valid TOML: " + std::string(e.description()));
+  }
+  for (const auto& [key, node] : root)
+    if (std::find(kTables.begin(), kTables.end(), std::string(key.str())) == kTables.end() || !node.is_table())
+      throw InputError(origin + ": unknown table [" + std::string(key.str()) + "]; accepted: " + TableReader::join(kTables));
+  auto table = [&](const std::string& name) { return TableReader(root[name].as_table(), origin, name); };
+
+  SweepSpec spec;
+  TrainSpec& t = spec.training;
+
+  TableReader sweep = table("sweep");
+  {
+    const toml::node* name = sweep.find("name");
+    spec.name = name && name->is_string() ? *name->value<std::string>() : "sweep";
+    spec.scale = sweep.choice("scale", "custom", {"quick", "paper", "custom"});
+    if (const toml::array* widths = sweep.array("widths")) {
+      for (const auto& w : *widths) {
+        auto v = w.value<std::int64_t>();
+        if (!w.is_integer() || *v < 1 || *v > (1 << 20))
+          sweep.fail("widths", "got " + TableReader::text_of(w) + "; accepted: whole numbers from 1 to 1048576");
+        spec.widths.push_back(static_cast<int>(*v));
+      }
+    }
+    if (const toml::array* range = sweep.array("widths_log2")) {
+      if (!spec.widths.empty()) sweep.fail("widths_log2", "give either widths or widths_log2, not both");
+      if (range->size() != 2 || !(*range)[0].is_integer() || !(*range)[1].is_integer())
+        sweep.fail("widths_log2", "accepted: [first, last], whole numbers, e.g. [7, 13] for 128 … 8192");
+      auto low = *(*range)[0].value<std::int64_t>(), high = *(*range)[1].value<std::int64_t>();
+      if (low < 0 || high > 20 || low > high) sweep.fail("widths_log2", "accepted: 0 ≤ first ≤ last ≤ 20");
+      for (auto k = low; k <= high; ++k) spec.widths.push_back(1 << k);
+    }
+    if (spec.widths.empty()) sweep.fail("widths", "missing; give widths = [128, 256] or widths_log2 = [7, 13]");
+    const toml::node* seeds = sweep.find("seeds");
+    if (!seeds) sweep.fail("seeds", "missing; give a count (seeds = 4 means 0 … 3) or a list");
+    if (seeds->is_integer() && *seeds->value<std::int64_t>() >= 1 && *seeds->value<std::int64_t>() <= 10000) {
+      for (std::int64_t s = 0; s < *seeds->value<std::int64_t>(); ++s) spec.seeds.push_back(static_cast<std::uint64_t>(s));
+    } else if (seeds->is_array() && !seeds->as_array()->empty()) {
+      for (const auto& s : *seeds->as_array()) {
+        if (!s.is_integer() || *s.value<std::int64_t>() < 0)
+          sweep.fail("seeds", "got " + TableReader::text_of(s) + "; accepted: whole numbers ≥ 0");
+        spec.seeds.push_back(static_cast<std::uint64_t>(*s.value<std::int64_t>()));
+      }
+    } else {
+      sweep.fail("seeds", "got " + TableReader::text_of(*seeds) + "; accepted: a count from 1 to 10000, or a list of seeds");
+    }
+    const toml::array* schemes = sweep.array("schemes");
+    if (!schemes || schemes->empty()) sweep.fail("schemes", "missing; accepted: a list of " + TableReader::join(simulator_schemes()));
+    for (const auto& s : *schemes) {
+      auto name = s.value<std::string>();
+      if (!s.is_string() || std::find(simulator_schemes().begin(), simulator_schemes().end(), *name) == simulator_schemes().end())
+        sweep.fail("schemes", "got " + TableReader::text_of(s) + "; accepted: " + TableReader::join(simulator_schemes()));
+      spec.schemes.push_back(*name);
+    }
+    t.steps = sweep.integer("steps", 1000, 0, 10'000'000);
+    sweep.finish();
+  }
+
+  TableReader lr = table("learning_rate");
+  if (const toml::array* values = lr.array("values")) {
+    for (const auto& v : *values) {
+      auto x = v.is_integer() ? std::optional<double>(static_cast<double>(*v.value<std::int64_t>())) : v.value<double>();
+      if (!x || !(*x > 0) || !std::isfinite(*x)) lr.fail("values", "got " + TableReader::text_of(v) + "; accepted: positive numbers");
+      spec.learning_rates.push_back(*x);
+    }
+  }
+  {
+    bool has_range = lr.find("min") || lr.find("max") || lr.find("per_decade");
+    if (has_range && !spec.learning_rates.empty()) lr.fail("values", "give either values or min/max/per_decade, not both");
+    if (spec.learning_rates.empty()) {
+      double low = lr.number("min", 1e-5, 1e-300, 1e300, "a positive number");
+      double high = lr.number("max", 1e-1, 1e-300, 1e300, "a positive number");
+      int per_decade = lr.integer("per_decade", 8, 1, 1000);
+      if (!(low <= high)) lr.fail("max", "must be at least min");
+      // Grid points 10^(k/per_decade): exact decades land on the grid.
+      int first = static_cast<int>(std::ceil(std::log10(low) * per_decade - 1e-9));
+      int last = static_cast<int>(std::floor(std::log10(high) * per_decade + 1e-9));
+      for (int k = first; k <= last; ++k) spec.learning_rates.push_back(std::pow(10.0, static_cast<double>(k) / per_decade));
+      if (spec.learning_rates.empty()) lr.fail("min", "no grid point lies in [min, max]");
+    }
+    spec.lr_ratio = lr.number("ratio", 1.0, 1e-300, 1e300, "a positive number (η_B = ratio × η_A)");
+    lr.finish();
+  }
+
+  TableReader data = table("data");
+  spec.data.input_dim = data.integer("input_dim", 5, 1, 100000);
+  spec.data.width = data.integer("teacher_width", 1000, 1, 1 << 20);
+  spec.data.rank = data.integer("teacher_rank", 20, 1, 1 << 20);
+  spec.data.train_size = data.integer("train_size", 1000, 1, 10'000'000);
+  spec.data.test_size = data.integer("test_size", 100, 1, 10'000'000);
+  spec.data.seed = static_cast<std::uint64_t>(data.integer("seed", 0, 0, INT32_MAX));
+  data.finish();
+
+  TableReader model = table("model");
+  t.rank = model.integer("rank", 4, 1, 1 << 20);
+  t.alpha = model.number("alpha", t.rank, 1e-300, 1e300, "a positive number (α/r scales the adapter)");
+  spec.readout = model.choice("readout", "sp", {"sp", "mup"}) == "mup" ? Readout::MuP : Readout::Standard;
+  model.finish();
+  for (int width : spec.widths)
+    if (t.rank > width) model.fail("rank", "is " + std::to_string(t.rank) + ", larger than the width " + std::to_string(width));
+
+  TableReader init = table("init");
+  std::string subtract = init.choice("subtract_initial", "auto", {"auto", "on", "off"});
+  if (subtract != "auto") t.init.subtract_initial_product = subtract == "on";
+  t.init.sigma_A.constant = init.number("sigma_A_scale", 1.0, 0, 1e300, "a number ≥ 0");
+  spec.custom_sigma_A_exponent = init.exponent("sigma_A_exponent", "-1/2");
+  t.init.sigma_B.constant = init.number("sigma_B_scale", 1.0, 0, 1e300, "a number ≥ 0");
+  spec.custom_sigma_B_exponent = init.exponent("sigma_B_exponent", "-inf");
+  t.init.sigma_A.exponent = exponent_value(spec.custom_sigma_A_exponent);
+  t.init.sigma_B.exponent = exponent_value(spec.custom_sigma_B_exponent);
+  t.init.inilora_steps = init.integer("inilora_steps", 500, 0, 1'000'000);
+  init.finish();
+
+  TableReader optimizer = table("optimizer");
+  t.optimizer.kind = optimizer.choice("kind", "adamw", {"adamw", "sgd"}) == "sgd" ? OptimizerSpec::Kind::Sgd
+                                                                                  : OptimizerSpec::Kind::AdamW;
+  t.optimizer.beta1 = optimizer.number("beta1", 0.9, 0, 0.999999, "a number in [0, 1)");
+  t.optimizer.beta2 = optimizer.number("beta2", 0.99, 0, 0.999999, "a number in [0, 1)");
+  t.optimizer.epsilon = optimizer.number("epsilon", 1e-8, 0, 1, "a number in [0, 1]");
+  t.optimizer.weight_decay = optimizer.number("weight_decay", 0, 0, 1e6, "a number ≥ 0");
+  optimizer.finish();
+
+  TableReader schedule = table("schedule");
+  std::string decay = schedule.choice("decay", "constant", {"constant", "linear", "cosine"});
+  t.schedule.decay = decay == "linear"   ? ScheduleSpec::Decay::Linear
+                     : decay == "cosine" ? ScheduleSpec::Decay::Cosine
+                                         : ScheduleSpec::Decay::Constant;
+  t.schedule.warmup_steps = schedule.integer("warmup_steps", 0, 0, 10'000'000);
+  t.schedule.final_fraction = schedule.number("final_fraction", 0, 0, 1, "a number in [0, 1]");
+  schedule.finish();
+
+  TableReader training = table("training");
+  t.batch_size = training.integer("batch_size", 0, 0, 10'000'000);
+  t.divergence_bound = training.number("divergence_bound", 1e6, 1e-300, 1e300, "a positive loss");
+  training.finish();
+
+  TableReader record = table("record");
+  bool curves = record.boolean("curves", false);
+  int every = record.integer("every", 10, 1, 10'000'000);
+  t.record_every = curves ? every : 0;
+  record.finish();
+
+  TableReader analysis = table("analysis");
+  std::string loss = analysis.choice("loss", "final_train", {"final_train", "final_test", "last_k_train"});
+  spec.analysis.loss = loss == "final_test"     ? AnalysisSpec::LossStatistic::FinalTest
+                       : loss == "last_k_train" ? AnalysisSpec::LossStatistic::LastKTrain
+                                                : AnalysisSpec::LossStatistic::FinalTrain;
+  t.last_k = analysis.integer("last_k", 50, 1, 10'000'000);
+  spec.analysis.bootstrap = analysis.integer("bootstrap", 1000, 0, 1'000'000);
+  spec.analysis.stable_factor = analysis.number("stable_factor", 1.0, 1e-300, 1e300, "a positive number");
+  if (const toml::array* range = analysis.array("slope_widths")) {
+    if (range->size() != 2 || !(*range)[0].is_integer() || !(*range)[1].is_integer())
+      analysis.fail("slope_widths", "accepted: [smallest, largest] widths, e.g. [512, 8192]");
+    spec.analysis.slope_min_width = static_cast<int>(*(*range)[0].value<std::int64_t>());
+    spec.analysis.slope_max_width = static_cast<int>(*(*range)[1].value<std::int64_t>());
+  }
+  analysis.finish();
+  return spec;
+}
+
+SweepSpec load_sweep_spec(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw InputError(path + ": cannot read the spec file");
+  std::stringstream text;
+  text << file.rdbuf();
+  return parse_sweep_spec(text.str(), path);
+}
+
+}  // namespace gammalab::sim

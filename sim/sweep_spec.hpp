@@ -1,0 +1,42 @@
+#pragma once
+// A sweep described by a TOML spec file: which widths, learning rates, seeds and
+// schemes to train, how, and how to analyse the result. Every key is checked: an
+// unknown key or a bad value is an InputError naming the file, the table, the key, the
+// value and what is accepted. The reference of every key is in the README.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/student.hpp"
+#include "sim/trainer.hpp"
+
+namespace gammalab::sim {
+
+struct AnalysisSpec {
+  enum class LossStatistic { FinalTest, FinalTrain, LastKTrain } loss = LossStatistic::FinalTrain;
+  int bootstrap = 1000;        // resamples over seeds
+  double stable_factor = 1.0;  // stable: not diverged and final train loss ≤ factor × initial
+  int slope_min_width = 0, slope_max_width = 0;  // 0: every width
+};
+
+struct SweepSpec {
+  std::string name;
+  std::string scale = "custom";  // quick, paper or custom: recorded in the manifest
+  std::vector<int> widths;
+  std::vector<std::uint64_t> seeds;
+  std::vector<std::string> schemes;
+  std::vector<double> learning_rates;  // of A; B's is ratio × this
+  double lr_ratio = 1.0;
+  TeacherSpec data;
+  Readout readout = Readout::Standard;
+  TrainSpec training;  // rank, α, init options, optimiser, schedule, steps, batch, bound, recording
+  std::string custom_sigma_A_exponent = "-1/2", custom_sigma_B_exponent = "-inf";  // exact text, for the γ engine
+  AnalysisSpec analysis;
+
+  std::size_t configuration_count() const { return widths.size() * seeds.size() * schemes.size() * learning_rates.size(); }
+};
+
+SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin);
+SweepSpec load_sweep_spec(const std::string& path);
+
+}  // namespace gammalab::sim

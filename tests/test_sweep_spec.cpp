@@ -1,0 +1,82 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "gamma/input_error.hpp"
+#include "sim/sweep_spec.hpp"
+
+using namespace gammalab;
+using namespace gammalab::sim;
+
+namespace {
+const std::string kMinimal = "[sweep]\nwidths = [64, 128]\nseeds = 2\nschemes = [\"A\", \"B\"]\n";
+
+void expect_error(const std::string& text, const std::string& named) {
+  CAPTURE(text);
+  try {
+    parse_sweep_spec(text, "spec.toml");
+    FAIL("no error");
+  } catch (const InputError& e) {
+    std::string message = e.what();
+    CAPTURE(message);
+    CHECK(std::string(e.what()).find(named) != std::string::npos);
+  }
+}
+}  // namespace
+
+TEST_CASE("a minimal spec takes the documented defaults") {
+  SweepSpec spec = parse_sweep_spec(kMinimal, "spec.toml");
+  CHECK(spec.widths == std::vector<int>{64, 128});
+  CHECK(spec.seeds == std::vector<std::uint64_t>{0, 1});
+  CHECK(spec.training.steps == 1000);
+  CHECK(spec.training.rank == 4);
+  CHECK(spec.training.alpha == 4);
+  CHECK(spec.training.optimizer.beta2 == 0.99);
+  CHECK(spec.data.train_size == 1000);
+  // 1e-5 … 1e-1 at 8 per decade: 33 points, the decades exactly on the grid.
+  REQUIRE(spec.learning_rates.size() == 33);
+  CHECK(spec.learning_rates.front() == doctest::Approx(1e-5));
+  CHECK(spec.learning_rates[8] == doctest::Approx(1e-4));
+  CHECK(spec.learning_rates.back() == doctest::Approx(1e-1));
+  CHECK(spec.configuration_count() == 2 * 2 * 2 * 33);
+}
+
+TEST_CASE("every table is read: values land where they belong") {
+  SweepSpec spec = parse_sweep_spec(
+      "[sweep]\nwidths_log2 = [7, 9]\nseeds = [3, 5]\nschemes = [\"custom\"]\nsteps = 20\n"
+      "[learning_rate]\nvalues = [0.001, 0.01]\nratio = 16\n"
+      "[model]\nrank = 2\nreadout = \"mup\"\n"
+      "[init]\nsigma_A_exponent = \"-1/2\"\nsigma_B_exponent = \"-1\"\nsigma_B_scale = 3\nsubtract_initial = \"on\"\n"
+      "[optimizer]\nkind = \"sgd\"\n[schedule]\ndecay = \"cosine\"\nwarmup_steps = 5\n"
+      "[training]\nbatch_size = 32\n[record]\ncurves = true\nevery = 5\n"
+      "[analysis]\nloss = \"final_test\"\nslope_widths = [256, 512]\n",
+      "spec.toml");
+  CHECK(spec.widths == std::vector<int>{128, 256, 512});
+  CHECK(spec.seeds == std::vector<std::uint64_t>{3, 5});
+  CHECK(spec.lr_ratio == 16);
+  CHECK(spec.readout == Readout::MuP);
+  CHECK(spec.training.init.sigma_B.exponent == -1);
+  CHECK(spec.training.init.sigma_B.constant == 3);
+  CHECK(spec.training.init.subtract_initial_product == true);
+  CHECK(spec.training.optimizer.kind == OptimizerSpec::Kind::Sgd);
+  CHECK(spec.training.schedule.decay == ScheduleSpec::Decay::Cosine);
+  CHECK(spec.training.record_every == 5);
+  CHECK(spec.analysis.loss == AnalysisSpec::LossStatistic::FinalTest);
+  CHECK(spec.analysis.slope_min_width == 256);
+}
+
+TEST_CASE("typos and bad values are errors naming the table, the key, the value and what is accepted") {
+  expect_error(kMinimal + "stpes = 10\n", "[sweep] stpes: unknown key; accepted keys of [sweep]:");
+  expect_error(kMinimal + "[learning_rat]\nmin = 1\n", "unknown table [learning_rat]");
+  expect_error("[sweep]\nwidths = [0]\nseeds = 1\nschemes = [\"A\"]\n", "[sweep] widths: got 0");
+  expect_error("[sweep]\nwidths = [64]\nseeds = 1\nschemes = [\"Z\"]\n", "[sweep] schemes: got 'Z'; accepted: A, B, AB");
+  expect_error("[sweep]\nwidths = [64]\nschemes = [\"A\"]\n", "[sweep] seeds: missing");
+  expect_error(kMinimal + "[learning_rate]\nmin = -3\n", "[learning_rate] min: got -3");
+  expect_error(kMinimal + "[optimizer]\nkind = \"adam\"\n", "[optimizer] kind: got 'adam'; accepted: adamw, sgd");
+  expect_error(kMinimal + "[optimizer]\nbeta1 = 1.5\n", "[optimizer] beta1: got 1.5; accepted: a number in [0, 1)");
+  expect_error(kMinimal + "[init]\nsigma_A_exponent = \"-1//2\"\n", "[init] sigma_A_exponent: '-1//2' is not an exponent");
+  expect_error(kMinimal + "[model]\nrank = 100\n", "[model] rank: is 100, larger than the width 64");
+  expect_error(kMinimal + "[record]\ncurves = \"yes\"\n", "[record] curves: got 'yes'; accepted: true or false");
+  expect_error("[sweep\n", "spec.toml:1: not valid TOML");
+}
