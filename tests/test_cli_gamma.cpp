@@ -3,29 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
 #include <string>
-#include <sys/wait.h>
 
-// Runs the real program, as a user would, and checks what it says and its exit status.
+#include "run_program.hpp"
+
 namespace {
-
-struct Outcome {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome run(const std::string& arguments) {
-  std::string command = std::string(GAMMALAB_BINARY) + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) output += buffer.data();
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 nlohmann::json run_json(const std::string& arguments) {
   Outcome outcome = run(arguments);
@@ -35,10 +17,7 @@ nlohmann::json run_json(const std::string& arguments) {
 
 void expect_bad_input(const std::string& arguments, const std::string& named) {
   CAPTURE(arguments);
-  Outcome outcome = run(arguments);
-  CAPTURE(outcome.output);
-  CHECK(outcome.status == 2);
-  CHECK(outcome.output.find(named) != std::string::npos);
+  EXPECT_BAD_INPUT(arguments, named);
 }
 
 }  // namespace
