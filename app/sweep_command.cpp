@@ -8,6 +8,8 @@
 
 #include "app/cli_support.hpp"
 #include "app/progress.hpp"
+#include "cuda/device_probe.hpp"
+#include "cuda/gpu_backend.hpp"
 #include "sim/analysis.hpp"
 #include "sim/sweep.hpp"
 
@@ -43,6 +45,18 @@ nlohmann::json analyse_directory(const std::filesystem::path& directory, const s
   return summary;
 }
 
+// The trainer: the GPU when asked for, or when `auto` finds one; never a silent fall back
+// to the CPU for a spec the GPU cannot train.
+std::unique_ptr<sim::TrainerBackend> choose_backend(const std::string& device, int threads, const sim::SweepSpec& spec) {
+  cuda::DeviceProbe probe = cuda::probe_devices();
+  const bool use_gpu = device == "gpu" || (device == "auto" && probe.device_count > 0);
+  if (!use_gpu) return std::make_unique<sim::CpuBackend>(threads);
+  if (probe.device_count == 0) reject("--device", "gpu asked for, but " + probe.description);
+  if (auto why = cuda::unsupported_on_gpu(spec.training); !why.empty())
+    reject("--device", "the GPU backend cannot train this spec: " + why + (device == "auto" ? " (it was chosen by --device auto)" : ""));
+  return cuda::make_gpu_backend();
+}
+
 }  // namespace
 
 std::function<int()> add_sweep_command(CLI::App& app) {
@@ -50,6 +64,7 @@ std::function<int()> add_sweep_command(CLI::App& app) {
     std::string spec, output;
     bool resume = false;
     int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    std::string device = "auto";
     bool quiet = false;
   };
   auto o = std::make_shared<Options>();
@@ -58,16 +73,19 @@ std::function<int()> add_sweep_command(CLI::App& app) {
   command->add_option("-o,--output", o->output, "The result directory to create")->required();
   command->add_flag("--resume", o->resume, "Continue an interrupted sweep in an existing directory");
   command->add_option("--threads", o->threads, "CPU threads (configurations trained at once)")->capture_default_str();
+  command->add_option("--device", o->device, "cpu, gpu, or auto (the GPU when one is usable, else the CPU)")
+      ->check(CLI::IsMember({"cpu", "gpu", "auto"}))
+      ->capture_default_str();
   command->add_flag("--quiet", o->quiet, "No progress and no analysis printout");
   return [o] {
     if (o->threads < 1 || o->threads > 1024) reject("--threads", "must be from 1 to 1024, not " + std::to_string(o->threads));
     std::string text = read_text(o->spec, "SPEC");
     sim::SweepSpec spec = sim::parse_sweep_spec(text, o->spec);  // all checks before anything is written
-    sim::CpuBackend backend(o->threads);
+    std::unique_ptr<sim::TrainerBackend> backend = choose_backend(o->device, o->threads, spec);
     sim::SweepRun run{o->output, o->resume, text,
                       {{"program", "gammalab " GAMMALAB_VERSION}, {"git_revision", GAMMALAB_GIT_REVISION}, {"spec_file", o->spec}}};
     ProgressReporter progress("configurations");
-    sim::run_sweep(spec, run, backend, [&](const sim::SweepProgress& p) {
+    sim::run_sweep(spec, run, *backend, [&](const sim::SweepProgress& p) {
       if (!o->quiet) progress.update(p.done, p.total, p.done_this_run, p.seconds);
     });
     progress.finish();

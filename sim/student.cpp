@@ -2,7 +2,11 @@
 
 #include <cmath>
 
-#include "sim/random.hpp"
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "sim/counter_normal.hpp"
 
 namespace gammalab::sim {
 
@@ -13,17 +17,32 @@ const Eigen::BDCSVD<Eigen::MatrixXd>& FrozenStudent::svd_of_W_h() const {
   return *svd_;
 }
 
+Eigen::MatrixXd counter_normal_matrix(std::uint64_t key, Eigen::Index rows, Eigen::Index cols, double stddev) {
+  // Entry (i, j) is counter_normal(key, i·cols + j): row-major numbering, as the GPU uses.
+  Eigen::MatrixXd m(rows, cols);
+  const unsigned threads = std::max(1u, std::min(16u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (Eigen::Index i = t; i < rows; i += threads)
+        for (Eigen::Index j = 0; j < cols; ++j)
+          m(i, j) = stddev * counter_normal(key, static_cast<std::uint64_t>(i * cols + j));
+    });
+  for (auto& thread : pool) thread.join();
+  return m;
+}
+
 std::shared_ptr<const FrozenStudent> make_frozen_student(const Dataset& data, int width, Readout readout,
                                                          std::uint64_t seed) {
   auto student = std::make_shared<FrozenStudent>();
   student->width = width;
   student->readout = readout;
   student->seed = seed;
-  Rng rng(seed, "student/" + std::to_string(width));
   const double n = width, d = static_cast<double>(data.X_train.cols());
-  student->W_in = rng.normal_matrix(width, data.X_train.cols(), 1 / std::sqrt(d));
-  student->W_h = rng.normal_matrix(width, width, 1 / std::sqrt(n));
-  student->w_out = rng.normal_matrix(width, 1, readout == Readout::Standard ? 1 / std::sqrt(n) : 1 / n);
+  student->W_in = counter_normal_matrix(student_key(seed, width, kInputWeight), width, data.X_train.cols(), 1 / std::sqrt(d));
+  student->W_h = counter_normal_matrix(student_key(seed, width, kHiddenWeight), width, width, 1 / std::sqrt(n));
+  student->w_out = counter_normal_matrix(student_key(seed, width, kReadout), width, 1,
+                                         readout_scale(readout, width));
   auto freeze = [&](const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
     FrozenSplit split;
     Eigen::MatrixXd pre = X * student->W_in.transpose();

@@ -78,10 +78,9 @@ void run_sweep(const SweepSpec& spec, const SweepRun& run, TrainerBackend& backe
   progress(state);
   for (const auto& key : order) {
     const auto& members = groups[key];
-    auto student = make_frozen_student(data, key.first, spec.readout, key.second);
     std::vector<TrainSpec> specs;
     for (const auto& c : members) specs.push_back(train_spec_of(spec, c));
-    backend.train_group(*student, specs, [&](std::size_t index, const TrainResult& result) {
+    backend.train_group(data, {key.first, spec.readout, key.second}, specs, [&](std::size_t index, const TrainResult& result) {
       directory.record(members[index], result);
       ++state.done;
       ++state.done_this_run;

@@ -58,8 +58,8 @@ TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
       }
       std::vector<Eigen::Index> rows_of_batch(order.begin() + cursor, order.begin() + cursor + spec.batch_size);
       cursor += spec.batch_size;
-      Eigen::MatrixXd Z = student.train.Z(rows_of_batch, Eigen::placeholders::all);
-      Eigen::MatrixXd H0 = H0_train(rows_of_batch, Eigen::placeholders::all);
+      Eigen::MatrixXd Z = student.train.Z(rows_of_batch, Eigen::all);
+      Eigen::MatrixXd H0 = H0_train(rows_of_batch, Eigen::all);
       Eigen::VectorXd y = student.train.y(rows_of_batch);
       gradients = lora_loss_and_gradients({Z, H0, y}, A, B, student.w_out, scale);
     }
@@ -87,6 +87,10 @@ TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
     result.steps_done = step;
   }
 
+  if (spec.keep_factors) {
+    result.final_A = A;
+    result.final_B = B;
+  }
   if (result.diverged) {
     result.final_train_loss = result.final_test_loss = result.mean_last_train = INFINITY;
     return result;

@@ -2,6 +2,8 @@
 // Training one LoRA configuration on a frozen student: only A and B move. A run ends
 // early, recorded as diverged with its step, when the loss becomes NaN, infinite or
 // larger than the bound — never a crash, never a NaN passed on to a figure.
+#include <Eigen/Dense>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,6 +27,7 @@ struct TrainSpec {
   double divergence_bound = 1e6;
   int record_every = 0;  // 0: no curve
   int last_k = 50;       // the "mean of the last K train losses" statistic
+  bool keep_factors = false;  // return the final A and B (for CPU–GPU parity checks)
 };
 
 struct CurvePoint {
@@ -46,6 +49,7 @@ struct TrainResult {
   int steps_done = 0;
   double fit_residual = 0;
   std::vector<CurvePoint> curve;
+  Eigen::MatrixXd final_A, final_B;  // with keep_factors only
 };
 
 TrainResult train(const FrozenStudent& student, const TrainSpec& spec);

@@ -1,0 +1,390 @@
+#include "cuda/gpu_backend.hpp"
+
+#include <cublas_v2.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "cuda/check.hpp"
+#include "cuda/device_buffer.hpp"
+#include "cuda/lora_kernels.cuh"
+#include "sim/counter_normal.hpp"
+#include "sim/lora_init.hpp"
+
+namespace gammalab::cuda {
+
+std::string unsupported_on_gpu(const sim::TrainSpec& spec) {
+  if (spec.batch_size > 0)
+    return "[training] batch_size = " + std::to_string(spec.batch_size) +
+           ": the GPU backend trains full batch only; use --device cpu for minibatches";
+  switch (spec.rank) {
+    case 1: case 2: case 4: case 8: case 16: return {};
+    default: return "[model] rank = " + std::to_string(spec.rank) + ": the GPU backend supports ranks 1, 2, 4, 8 and 16";
+  }
+}
+
+namespace {
+
+using Floats = DeviceBuffer<float>;
+
+class Cublas {
+ public:
+  Cublas() {
+    CUBLAS_CHECK(cublasCreate(&handle_));
+    CUBLAS_CHECK(cublasSetMathMode(handle_, CUBLAS_DEFAULT_MATH));  // true FP32: no TF32 unless asked
+  }
+  ~Cublas() { cublasDestroy(handle_); }
+  Cublas(const Cublas&) = delete;
+  Cublas& operator=(const Cublas&) = delete;
+
+  // Row-major C (M × N, row stride ldc) = A (M × K, lda) · B (N × K, ldb)ᵀ + beta·C.
+  // cuBLAS is column-major, where the same memory holds Cᵀ = B·Aᵀ.
+  void gemm_nt(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, float beta = 0) {
+    const float one = 1.0f;
+    CUBLAS_CHECK(cublasSgemm(handle_, CUBLAS_OP_T, CUBLAS_OP_N, N, M, K, &one, B, ldb, A, lda, &beta, C, ldc));
+  }
+  // Row-major C (M × N) = A (K × M)ᵀ · B (K × N): column-major Cᵀ = Bᵀ·A.
+  void gemm_tn(int M, int N, int K, const float* A, const float* B, float* C) {
+    const float one = 1.0f, zero = 0.0f;
+    CUBLAS_CHECK(cublasSgemm(handle_, CUBLAS_OP_N, CUBLAS_OP_T, N, M, K, &one, B, N, A, M, &zero, C, N));
+  }
+
+ private:
+  cublasHandle_t handle_{};
+};
+
+int grid_for(std::int64_t count, int threads = 256) {
+  return static_cast<int>(std::min<std::int64_t>((count + threads - 1) / threads, 65535L * 16));
+}
+
+void fill_normal(float* out, std::uint64_t key, std::int64_t first, std::int64_t count, double stddev) {
+  kernels::counter_normal_fill<<<grid_for(count), 256>>>(out, key, first, count, stddev);
+  CUDA_CHECK_LAUNCH();
+}
+
+std::vector<float> to_floats(const Eigen::MatrixXd& m) {  // row-major
+  std::vector<float> out(static_cast<std::size_t>(m.size()));
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index j = 0; j < m.cols(); ++j) out[static_cast<std::size_t>(i * m.cols() + j)] = static_cast<float>(m(i, j));
+  return out;
+}
+
+// The frozen split on the device: Z = φ(X W_inᵀ), H = X W_inᵀ + Z W_hᵀ, y.
+struct DeviceSplit {
+  int rows = 0;
+  Floats Z, H, y;
+};
+
+DeviceSplit freeze(Cublas& blas, const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Floats& W_in, int n,
+                   std::uint64_t hidden_key) {
+  DeviceSplit split;
+  split.rows = static_cast<int>(X.rows());
+  const int N = split.rows, d = static_cast<int>(X.cols());
+  Floats X_device(to_floats(X));
+  split.y = Floats(to_floats(y));
+  split.Z = Floats(static_cast<std::size_t>(N) * n);
+  split.H = Floats(static_cast<std::size_t>(N) * n);
+  blas.gemm_nt(N, n, d, X_device.get(), d, W_in.get(), d, split.H.get(), n);  // H = X W_inᵀ
+  kernels::relu_copy<<<grid_for(static_cast<std::int64_t>(N) * n), 256>>>(split.H.get(), split.Z.get(),
+                                                                          static_cast<std::int64_t>(N) * n);
+  CUDA_CHECK_LAUNCH();
+  // H += Z W_hᵀ, generating W_h a block of rows at a time so that no n × n matrix need
+  // fit: at n = 2^16 it would take 16 GiB.
+  const int block_rows = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n, (1LL << 28) / n)));
+  Floats W_block(static_cast<std::size_t>(block_rows) * n);
+  for (int first = 0; first < n; first += block_rows) {
+    const int rows = std::min(block_rows, n - first);
+    fill_normal(W_block.get(), hidden_key, static_cast<std::int64_t>(first) * n, static_cast<std::int64_t>(rows) * n,
+                1 / std::sqrt(static_cast<double>(n)));
+    blas.gemm_nt(N, rows, n, split.Z.get(), n, W_block.get(), n, split.H.get() + first, n, 1.0f);
+  }
+  return split;
+}
+
+bool needs_frozen_weight(const std::string& scheme) { return scheme == "inilora" || scheme == "pissa" || scheme == "milora"; }
+
+template <int R>
+class GroupTrainer {
+ public:
+  GroupTrainer(const sim::Dataset& data, const sim::StudentKey& key, const std::vector<sim::TrainSpec>& specs)
+      : specs_(specs), first_(specs.front()), n_(key.width), C_(static_cast<int>(specs.size())),
+        CR_(static_cast<std::int64_t>(C_) * R), scale_(static_cast<float>(first_.alpha / first_.rank)) {
+    for (const auto& spec : specs)
+      if (spec.steps != first_.steps || spec.rank != first_.rank || spec.alpha != first_.alpha ||
+          spec.record_every != first_.record_every || spec.optimizer.kind != first_.optimizer.kind ||
+          spec.schedule.decay != first_.schedule.decay || spec.divergence_bound != first_.divergence_bound)
+        throw std::logic_error("a GPU group must share steps, rank, α, optimiser, schedule and recording");
+    check_memory(data);
+    Floats W_in(static_cast<std::size_t>(n_) * data.X_train.cols());
+    fill_normal(W_in.get(), sim::student_key(key.seed, n_, sim::kInputWeight), 0, static_cast<std::int64_t>(W_in.size()),
+                1 / std::sqrt(static_cast<double>(data.X_train.cols())));
+    w_ = Floats(static_cast<std::size_t>(n_));
+    fill_normal(w_.get(), sim::student_key(key.seed, n_, sim::kReadout), 0, n_, sim::readout_scale(key.readout, n_));
+    const std::uint64_t hidden = sim::student_key(key.seed, n_, sim::kHiddenWeight);
+    train_ = freeze(blas_, data.X_train, data.y_train, W_in, n_, hidden);
+    test_ = freeze(blas_, data.X_test, data.y_test, W_in, n_, hidden);
+    initialise(key);
+  }
+
+  std::vector<sim::TrainResult> run() {
+    const int T = first_.steps, N = train_.rows;
+    Floats ZA(static_cast<std::size_t>(N) * CR_), u(ZA.size()), dZA(ZA.size()), D(ZA.size());
+    Floats f(static_cast<std::size_t>(C_) * N), gA(A_.size()), gBt(A_.size());
+    Floats mA(A_.size()), vA(A_.size()), mB(A_.size()), vB(A_.size());
+    for (Floats* moment : {&mA, &vA, &mB, &vB}) moment->fill_zero();
+    Floats history(static_cast<std::size_t>(std::max(T, 1)) * C_);
+    std::vector<int> record_steps;
+    for (int t = 1; t <= T; ++t)
+      if (first_.record_every > 0 && (t == 1 || t % first_.record_every == 0 || t == T)) record_steps.push_back(t);
+    const std::size_t records = record_steps.size() * static_cast<std::size_t>(C_);
+    Floats record_test(records), record_norm_A(records), record_norm_B(records);
+    const bool sgd = first_.optimizer.kind == sim::OptimizerSpec::Kind::Sgd;
+
+    std::size_t next_record = 0;
+    for (int t = 1; t <= T; ++t) {
+      forward(train_, A_, P_train_, ZA, f, &u);
+      residual(train_, f, ZA, u, &dZA, &D, history.get() + static_cast<std::size_t>(t - 1) * C_, t);
+      if (next_record < record_steps.size() && record_steps[next_record] == t) {
+        const std::size_t at = next_record++ * static_cast<std::size_t>(C_);
+        kernels::feature_norms_kernel<R><<<C_, kernels::kResidualThreads>>>(N, n_, C_, scale_, ZA.get(), Bt_.get(),
+                                                                            record_norm_A.get() + at, record_norm_B.get() + at);
+        CUDA_CHECK_LAUNCH();
+        test_loss(record_test.get() + at);
+      }
+      dim3 threads(kernels::kGradColumns, kernels::kConfigsPerBlock);
+      dim3 blocks((n_ + kernels::kGradColumns - 1) / kernels::kGradColumns, (C_ + kernels::kConfigsPerBlock - 1) / kernels::kConfigsPerBlock);
+      if (subtract_)
+        kernels::grad_B_kernel<R, true><<<blocks, threads>>>(N, n_, C_, scale_, train_.H.get(), ZA.get(), P_train_.get(),
+                                                             D.get(), Bt_.get(), B0t_.get(), w_.get(), gBt.get());
+      else
+        kernels::grad_B_kernel<R, false><<<blocks, threads>>>(N, n_, C_, scale_, train_.H.get(), ZA.get(), nullptr, D.get(),
+                                                              Bt_.get(), nullptr, w_.get(), gBt.get());
+      CUDA_CHECK_LAUNCH();
+      blas_.gemm_tn(static_cast<int>(CR_), n_, N, dZA.get(), train_.Z.get(), gA.get());  // ∂L/∂A = dZAᵀ Z
+      const auto& o = first_.optimizer;
+      const float factor = static_cast<float>(first_.schedule.factor(t, T));
+      const float c1 = static_cast<float>(1 - std::pow(o.beta1, t)), c2 = static_cast<float>(1 - std::pow(o.beta2, t));
+      for (auto [parameter, gradient, first, second, lr] :
+           {std::tuple{&A_, &gA, &mA, &vA, &lr_A_}, std::tuple{&Bt_, &gBt, &mB, &vB, &lr_B_}}) {
+        kernels::adam_kernel<<<grid_for(static_cast<std::int64_t>(A_.size())), 256>>>(
+            static_cast<std::int64_t>(A_.size()), static_cast<std::int64_t>(R) * n_, parameter->get(), gradient->get(),
+            first->get(), second->get(), lr->get(), diverged_.get(), factor, static_cast<float>(o.beta1),
+            static_cast<float>(o.beta2), static_cast<float>(o.epsilon), static_cast<float>(o.weight_decay), c1, c2, sgd);
+        CUDA_CHECK_LAUNCH();
+      }
+    }
+    // The losses after the last update.
+    Floats final_train(static_cast<std::size_t>(C_)), final_test(static_cast<std::size_t>(C_));
+    forward(train_, A_, P_train_, ZA, f, nullptr);
+    residual(train_, f, ZA, u, nullptr, nullptr, final_train.get(), 0);
+    test_loss(final_test.get());
+    CUDA_CHECK(cudaDeviceSynchronize());
+    return assemble(history.download(), diverged_.download(), final_train.download(), final_test.download(), record_steps,
+                    record_test.download(), record_norm_A.download(), record_norm_B.download());
+  }
+
+ private:
+  void check_memory(const sim::Dataset& data) const {
+    const double rows = static_cast<double>(data.X_train.rows() + data.X_test.rows());
+    const double floats = 2 * rows * n_ + 12.0 * static_cast<double>(CR_) * n_ + 6 * rows * static_cast<double>(CR_) +
+                          std::min<double>(static_cast<double>(n_) * n_, 1 << 28);
+    std::size_t free_bytes = 0, total_bytes = 0;
+    CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+    const double needed = floats * sizeof(float);
+    if (needed > 0.95 * static_cast<double>(free_bytes))
+      throw std::runtime_error("a group of width " + std::to_string(n_) + " with " + std::to_string(C_) + " configurations needs " +
+                               std::to_string(needed / (1 << 30)) + " GiB of GPU memory; " +
+                               std::to_string(static_cast<double>(free_bytes) / (1 << 30)) +
+                               " GiB are free: fewer learning rates or schemes per sweep, or a smaller width");
+  }
+
+  // A, B and B₀ from the CPU's own initialisation code; P = Z A₀ᵀ where B₀A₀ is subtracted.
+  void initialise(const sim::StudentKey& key) {
+    sim::FrozenStudent host;
+    host.width = n_;
+    if (std::any_of(specs_.begin(), specs_.end(), [](const sim::TrainSpec& s) { return needs_frozen_weight(s.init.scheme); }))
+      host.W_h = sim::counter_normal_matrix(sim::student_key(key.seed, n_, sim::kHiddenWeight), n_, n_,
+                                            1 / std::sqrt(static_cast<double>(n_)));
+    std::vector<float> A(static_cast<std::size_t>(CR_) * n_), Bt(A.size()), A0(A.size(), 0.0f), B0t(A.size(), 0.0f);
+    std::vector<float> lr_A, lr_B;
+    for (int c = 0; c < C_; ++c) {
+      const auto& spec = specs_[c];
+      sim::LoraFactors factors = sim::initialise_lora(spec.init, host, R, scale_, spec.seed);
+      fit_residual_.push_back(factors.fit_residual);
+      subtract_ = subtract_ || factors.subtract_initial_product;
+      for (int k = 0; k < R; ++k)
+        for (int j = 0; j < n_; ++j) {
+          const std::size_t at = (static_cast<std::size_t>(c) * R + k) * n_ + j;
+          A[at] = static_cast<float>(factors.A(k, j));
+          Bt[at] = static_cast<float>(factors.B(j, k));
+          if (factors.subtract_initial_product) {
+            A0[at] = A[at];
+            B0t[at] = Bt[at];
+          }
+        }
+      lr_A.push_back(static_cast<float>(spec.lr_A));
+      lr_B.push_back(static_cast<float>(spec.lr_B));
+    }
+    A_ = Floats(A);
+    Bt_ = Floats(Bt);
+    lr_A_ = Floats(lr_A);
+    lr_B_ = Floats(lr_B);
+    diverged_ = DeviceBuffer<int>(static_cast<std::size_t>(C_));
+    diverged_.fill_zero();
+    if (subtract_) {
+      B0t_ = Floats(B0t);
+      Floats A0_device(A0);
+      for (auto [split, P] : {std::pair{&train_, &P_train_}, std::pair{&test_, &P_test_}}) {
+        *P = Floats(static_cast<std::size_t>(split->rows) * CR_);
+        blas_.gemm_nt(split->rows, static_cast<int>(CR_), n_, split->Z.get(), n_, A0_device.get(), n_, P->get(),
+                      static_cast<int>(CR_));
+      }
+    }
+  }
+
+  void forward(const DeviceSplit& split, const Floats& A, const Floats& P, Floats& ZA, Floats& f, Floats* u) {
+    const int N = split.rows;
+    blas_.gemm_nt(N, static_cast<int>(CR_), n_, split.Z.get(), n_, A.get(), n_, ZA.get(), static_cast<int>(CR_));
+    dim3 threads(kernels::kForwardRows, kernels::kConfigsPerBlock);
+    dim3 blocks((N + kernels::kForwardRows - 1) / kernels::kForwardRows, (C_ + kernels::kConfigsPerBlock - 1) / kernels::kConfigsPerBlock);
+    float* u_out = u ? u->get() : nullptr;
+    if (subtract_)
+      kernels::forward_kernel<R, true><<<blocks, threads>>>(N, n_, C_, scale_, split.H.get(), ZA.get(), P.get(), Bt_.get(),
+                                                           B0t_.get(), w_.get(), f.get(), u_out);
+    else
+      kernels::forward_kernel<R, false><<<blocks, threads>>>(N, n_, C_, scale_, split.H.get(), ZA.get(), nullptr, Bt_.get(),
+                                                            nullptr, w_.get(), f.get(), u_out);
+    CUDA_CHECK_LAUNCH();
+  }
+
+  void residual(const DeviceSplit& split, const Floats& f, const Floats& ZA, const Floats& u, Floats* dZA, Floats* D,
+                float* loss_out, int step) {
+    kernels::residual_kernel<R><<<C_, kernels::kResidualThreads>>>(
+        split.rows, C_, scale_, f.get(), split.y.get(), ZA.get(), u.get(), dZA ? dZA->get() : nullptr, D ? D->get() : nullptr,
+        loss_out, diverged_.get(), step, static_cast<float>(first_.divergence_bound), dZA != nullptr);
+    CUDA_CHECK_LAUNCH();
+  }
+
+  void test_loss(float* loss_out) {
+    const int N = test_.rows;
+    if (test_ZA_.size() == 0) {
+      test_ZA_ = Floats(static_cast<std::size_t>(N) * CR_);
+      test_f_ = Floats(static_cast<std::size_t>(C_) * N);
+    }
+    forward(test_, A_, P_test_, test_ZA_, test_f_, nullptr);
+    residual(test_, test_f_, test_ZA_, test_ZA_, nullptr, nullptr, loss_out, 0);
+  }
+
+  // The CPU reference's semantics, per configuration (sim/trainer.cpp).
+  std::vector<sim::TrainResult> assemble(const std::vector<float>& history, const std::vector<int>& diverged,
+                                         const std::vector<float>& final_train, const std::vector<float>& final_test,
+                                         const std::vector<int>& record_steps, const std::vector<float>& record_test,
+                                         const std::vector<float>& norm_A, const std::vector<float>& norm_B) {
+    const int T = first_.steps;
+    std::vector<float> A, Bt;
+    if (first_.keep_factors) {
+      A = A_.download();
+      Bt = Bt_.download();
+    }
+    std::vector<sim::TrainResult> results(static_cast<std::size_t>(C_));
+    for (int c = 0; c < C_; ++c) {
+      sim::TrainResult& r = results[c];
+      auto loss_at = [&](int t) { return static_cast<double>(history[static_cast<std::size_t>(t - 1) * C_ + c]); };
+      r.fit_residual = fit_residual_[c];
+      r.initial_train_loss = T > 0 ? loss_at(1) : static_cast<double>(final_train[c]);
+      const int diverged_at = diverged[c];
+      r.steps_done = diverged_at ? diverged_at - 1 : T;
+      std::vector<double> kept;
+      for (int t = 1; t <= r.steps_done; ++t) {
+        r.max_train_loss = std::max(r.max_train_loss, loss_at(t));
+        kept.push_back(loss_at(t));
+      }
+      for (std::size_t i = 0; i < record_steps.size(); ++i) {
+        const int t = record_steps[i];
+        if (t > r.steps_done) break;
+        const std::size_t at = i * C_ + c;
+        r.curve.push_back({t, loss_at(t), record_test[at], first_.schedule.factor(t, T), norm_A[at], norm_B[at]});
+      }
+      if (first_.keep_factors) {
+        r.final_A.resize(R, n_);
+        r.final_B.resize(n_, R);
+        for (int k = 0; k < R; ++k)
+          for (int j = 0; j < n_; ++j) {
+            const std::size_t at = (static_cast<std::size_t>(c) * R + k) * n_ + j;
+            r.final_A(k, j) = A[at];
+            r.final_B(j, k) = Bt[at];
+          }
+      }
+      const std::size_t last_k = std::min<std::size_t>(kept.size(), static_cast<std::size_t>(first_.last_k));
+      double sum = 0;
+      for (std::size_t i = kept.size() - last_k; i < kept.size(); ++i) sum += kept[i];
+      r.mean_last_train = last_k ? sum / static_cast<double>(last_k) : r.initial_train_loss;
+      r.final_train_loss = final_train[c];
+      r.final_test_loss = final_test[c];
+      if (diverged_at) {
+        r.diverged = true;
+        r.diverged_step = diverged_at;
+      } else if (!std::isfinite(r.final_train_loss) || r.final_train_loss > first_.divergence_bound) {
+        r.diverged = true;  // the very last update blew up
+        r.diverged_step = T + 1;
+      }
+      if (r.diverged) r.final_train_loss = r.final_test_loss = r.mean_last_train = INFINITY;
+    }
+    return results;
+  }
+
+  const std::vector<sim::TrainSpec>& specs_;
+  const sim::TrainSpec& first_;
+  const int n_, C_;
+  const std::int64_t CR_;
+  const float scale_;
+  Cublas blas_;
+  Floats w_;
+  DeviceSplit train_, test_;
+  Floats A_, Bt_, B0t_, P_train_, P_test_, lr_A_, lr_B_, test_ZA_, test_f_;
+  DeviceBuffer<int> diverged_;
+  bool subtract_ = false;
+  std::vector<double> fit_residual_;
+};
+
+class GpuBackend final : public sim::TrainerBackend {
+ public:
+  GpuBackend() {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+      cudaGetLastError();
+      throw std::runtime_error("no usable GPU (cudaGetDeviceCount found none)");
+    }
+    cudaDeviceProp properties{};
+    CUDA_CHECK(cudaGetDeviceProperties(&properties, 0));
+    name_ = properties.name;
+  }
+  std::string describe() const override { return "gpu (" + name_ + ", FP32)"; }
+
+  std::vector<sim::TrainResult> train_group(const sim::Dataset& data, const sim::StudentKey& key,
+                                            const std::vector<sim::TrainSpec>& specs,
+                                            const std::function<void(std::size_t, const sim::TrainResult&)>& one_done) override {
+    if (specs.empty()) return {};
+    if (auto why = unsupported_on_gpu(specs.front()); !why.empty()) throw std::invalid_argument(why);
+    std::vector<sim::TrainResult> results;
+    switch (specs.front().rank) {
+      case 1: results = GroupTrainer<1>(data, key, specs).run(); break;
+      case 2: results = GroupTrainer<2>(data, key, specs).run(); break;
+      case 4: results = GroupTrainer<4>(data, key, specs).run(); break;
+      case 8: results = GroupTrainer<8>(data, key, specs).run(); break;
+      default: results = GroupTrainer<16>(data, key, specs).run(); break;
+    }
+    for (std::size_t i = 0; i < results.size(); ++i) one_done(i, results[i]);
+    return results;
+  }
+
+ private:
+  std::string name_;
+};
+
+}  // namespace
+
+std::unique_ptr<sim::TrainerBackend> make_gpu_backend() { return std::make_unique<GpuBackend>(); }
+
+}  // namespace gammalab::cuda

@@ -1,0 +1,20 @@
+#pragma once
+// The GPU backend of the simulator's trainer: every configuration of a (width, seed)
+// group trains at once on one copy of the frozen student, in FP32, with the same
+// initialisation (computed on the host by sim/lora_init) and the same semantics as the
+// CPU reference (divergence, curves, final losses). What it does not do it refuses
+// with a message naming the option: minibatches and ranks other than 1, 2, 4, 8, 16.
+#include <memory>
+#include <string>
+
+#include "sim/backend.hpp"
+
+namespace gammalab::cuda {
+
+// Empty when the GPU backend can train this spec; otherwise why not.
+std::string unsupported_on_gpu(const sim::TrainSpec& spec);
+
+// Throws std::runtime_error when this build has no CUDA or no GPU is usable.
+std::unique_ptr<sim::TrainerBackend> make_gpu_backend();
+
+}  // namespace gammalab::cuda

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine (after scripts/build-for-device.sh here, with .carry carried):
+# the parity test, compute-sanitizer on it, the sweep benchmark (paper-scale fig2), the
+# CPU-against-GPU comparison on one spec, and the paper-scale figure 2 with its analysis.
+# Everything it prints also goes to $OUT/device-check.log; results to $OUT/fig2-paper/.
+set -uo pipefail
+export PATH=/usr/local/cuda/bin:$PATH
+out=${OUT:-/tmp/device-out}
+mkdir -p "$out"
+exec > >(tee "$out/device-check.log") 2>&1
+bin=.carry/bin
+step() { echo; echo "=== $* ($(date +%T))"; }
+
+step "machine"
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv
+nproc
+$bin/gammalab device
+
+step "parity: GPU against the CPU reference"
+$bin/test_gpu_parity
+
+step "compute-sanitizer memcheck on the parity test"
+compute-sanitizer --tool memcheck --leak-check full --error-exitcode 9 $bin/test_gpu_parity >"$out/sanitizer.log" 2>&1
+echo "compute-sanitizer exit status: $?"
+tail -4 "$out/sanitizer.log"
+
+step "sweep benchmark: paper-scale fig2 on the GPU"
+timeout 240 $bin/sweep_benchmark experiments/fig2-paper.toml --device gpu
+
+step "the same spec on CPU and GPU: the quick fig2"
+$bin/sweep_benchmark experiments/fig2-quick.toml --device gpu
+$bin/sweep_benchmark experiments/fig2-quick.toml --device cpu --threads "$(nproc)"
+
+step "paper-scale fig2: sweep, analysis, figure"
+timeout 240 $bin/gammalab sweep experiments/fig2-paper.toml -o "$out/fig2-paper" --device gpu --quiet && $bin/gammalab analyze "$out/fig2-paper"
+python3 plots/lr_vs_width.py "$out/fig2-paper"
+rm -f "$out/fig2-paper/curves.csv"
+step "done"
