@@ -30,9 +30,13 @@ using Floats = DeviceBuffer<float>;
 
 class Cublas {
  public:
-  Cublas() {
+  // On `stream`, with a workspace of its own so that no call allocates memory: a step
+  // can then be captured into a CUDA graph.
+  explicit Cublas(cudaStream_t stream) : workspace_(kWorkspaceBytes / sizeof(float)) {
     CUBLAS_CHECK(cublasCreate(&handle_));
     CUBLAS_CHECK(cublasSetMathMode(handle_, CUBLAS_DEFAULT_MATH));  // true FP32: no TF32 unless asked
+    CUBLAS_CHECK(cublasSetStream(handle_, stream));
+    CUBLAS_CHECK(cublasSetWorkspace(handle_, workspace_.get(), kWorkspaceBytes));
   }
   ~Cublas() { cublasDestroy(handle_); }
   Cublas(const Cublas&) = delete;
@@ -51,15 +55,31 @@ class Cublas {
   }
 
  private:
+  static constexpr std::size_t kWorkspaceBytes = 32u << 20;
+  DeviceBuffer<float> workspace_;
   cublasHandle_t handle_{};
+};
+
+// A CUDA stream owned for the lifetime of a group. It is a blocking stream, so the
+// uploads and fills that DeviceBuffer makes on the default stream are ordered with it.
+class Stream {
+ public:
+  Stream() { CUDA_CHECK(cudaStreamCreate(&stream_)); }
+  ~Stream() { cudaStreamDestroy(stream_); }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  operator cudaStream_t() const { return stream_; }
+
+ private:
+  cudaStream_t stream_{};
 };
 
 int grid_for(std::int64_t count, int threads = 256) {
   return static_cast<int>(std::min<std::int64_t>((count + threads - 1) / threads, 65535L * 16));
 }
 
-void fill_normal(float* out, std::uint64_t key, std::int64_t first, std::int64_t count, double stddev) {
-  kernels::counter_normal_fill<<<grid_for(count), 256>>>(out, key, first, count, stddev);
+void fill_normal(float* out, std::uint64_t key, std::int64_t first, std::int64_t count, double stddev, cudaStream_t stream) {
+  kernels::counter_normal_fill<<<grid_for(count), 256, 0, stream>>>(out, key, first, count, stddev);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -76,8 +96,8 @@ struct DeviceSplit {
   Floats Z, H, y;
 };
 
-DeviceSplit freeze(Cublas& blas, const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Floats& W_in, int n,
-                   std::uint64_t hidden_key) {
+DeviceSplit freeze(Cublas& blas, cudaStream_t stream, const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Floats& W_in,
+                   int n, std::uint64_t hidden_key) {
   DeviceSplit split;
   split.rows = static_cast<int>(X.rows());
   const int N = split.rows, d = static_cast<int>(X.cols());
@@ -86,8 +106,8 @@ DeviceSplit freeze(Cublas& blas, const Eigen::MatrixXd& X, const Eigen::VectorXd
   split.Z = Floats(static_cast<std::size_t>(N) * n);
   split.H = Floats(static_cast<std::size_t>(N) * n);
   blas.gemm_nt(N, n, d, X_device.get(), d, W_in.get(), d, split.H.get(), n);  // H = X W_inᵀ
-  kernels::relu_copy<<<grid_for(static_cast<std::int64_t>(N) * n), 256>>>(split.H.get(), split.Z.get(),
-                                                                          static_cast<std::int64_t>(N) * n);
+  kernels::relu_copy<<<grid_for(static_cast<std::int64_t>(N) * n), 256, 0, stream>>>(split.H.get(), split.Z.get(),
+                                                                                     static_cast<std::int64_t>(N) * n);
   CUDA_CHECK_LAUNCH();
   // H += Z W_hᵀ, generating W_h a block of rows at a time so that no n × n matrix need
   // fit: at n = 2^16 it would take 16 GiB.
@@ -96,10 +116,24 @@ DeviceSplit freeze(Cublas& blas, const Eigen::MatrixXd& X, const Eigen::VectorXd
   for (int first = 0; first < n; first += block_rows) {
     const int rows = std::min(block_rows, n - first);
     fill_normal(W_block.get(), hidden_key, static_cast<std::int64_t>(first) * n, static_cast<std::int64_t>(rows) * n,
-                1 / std::sqrt(static_cast<double>(n)));
+                1 / std::sqrt(static_cast<double>(n)), stream);
     blas.gemm_nt(N, rows, n, split.Z.get(), n, W_block.get(), n, split.H.get() + first, n, 1.0f);
   }
   return split;
+}
+
+// How a reduction dimension is split across thread blocks so that a launch has about
+// eight blocks per multiprocessor: `splits` pieces of `length` (a multiple of the tile).
+struct Split {
+  int splits = 1, length = 0;
+};
+Split plan_split(std::int64_t blocks_without_split, int extent, int tile, int multiprocessors) {
+  const std::int64_t wanted = 8LL * multiprocessors;
+  int splits = static_cast<int>(std::clamp<std::int64_t>((wanted + blocks_without_split - 1) / blocks_without_split, 1,
+                                                          (extent + tile - 1) / tile));
+  int length = (extent + splits - 1) / splits;
+  length = (length + tile - 1) / tile * tile;
+  return {(extent + length - 1) / length, length};
 }
 
 bool needs_frozen_weight(const std::string& scheme) { return scheme == "inilora" || scheme == "pissa" || scheme == "milora"; }
@@ -107,9 +141,11 @@ bool needs_frozen_weight(const std::string& scheme) { return scheme == "inilora"
 template <int R>
 class GroupTrainer {
  public:
-  GroupTrainer(const sim::Dataset& data, const sim::StudentKey& key, const std::vector<sim::TrainSpec>& specs)
-      : specs_(specs), first_(specs.front()), n_(key.width), C_(static_cast<int>(specs.size())),
-        CR_(static_cast<std::int64_t>(C_) * R), scale_(static_cast<float>(first_.alpha / first_.rank)) {
+  GroupTrainer(const sim::Dataset& data, const sim::StudentKey& key, const std::vector<sim::TrainSpec>& specs,
+               int multiprocessors)
+      : multiprocessors_(multiprocessors),
+        specs_(specs), first_(specs.front()), n_(key.width), C_(static_cast<int>(specs.size())),
+        CR_(static_cast<std::int64_t>(C_) * R), scale_(static_cast<float>(first_.alpha / first_.rank)), blas_(stream_) {
     for (const auto& spec : specs)
       if (spec.steps != first_.steps || spec.rank != first_.rank || spec.alpha != first_.alpha ||
           spec.record_every != first_.record_every || spec.optimizer.kind != first_.optimizer.kind ||
@@ -118,73 +154,122 @@ class GroupTrainer {
     check_memory(data);
     Floats W_in(static_cast<std::size_t>(n_) * data.X_train.cols());
     fill_normal(W_in.get(), sim::student_key(key.seed, n_, sim::kInputWeight), 0, static_cast<std::int64_t>(W_in.size()),
-                1 / std::sqrt(static_cast<double>(data.X_train.cols())));
+                1 / std::sqrt(static_cast<double>(data.X_train.cols())), stream_);
     w_ = Floats(static_cast<std::size_t>(n_));
-    fill_normal(w_.get(), sim::student_key(key.seed, n_, sim::kReadout), 0, n_, sim::readout_scale(key.readout, n_));
+    fill_normal(w_.get(), sim::student_key(key.seed, n_, sim::kReadout), 0, n_, sim::readout_scale(key.readout, n_), stream_);
     const std::uint64_t hidden = sim::student_key(key.seed, n_, sim::kHiddenWeight);
-    train_ = freeze(blas_, data.X_train, data.y_train, W_in, n_, hidden);
-    test_ = freeze(blas_, data.X_test, data.y_test, W_in, n_, hidden);
+    train_ = freeze(blas_, stream_, data.X_train, data.y_train, W_in, n_, hidden);
+    test_ = freeze(blas_, stream_, data.X_test, data.y_test, W_in, n_, hidden);
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
     initialise(key);
+    train_forward_ = plan_forward(train_.rows, true);
+    test_forward_ = plan_forward(test_.rows, false);
+    const std::int64_t grad_blocks = static_cast<std::int64_t>((n_ + kernels::kBlockSpan - 1) / kernels::kBlockSpan) *
+                                     ((C_ + kernels::kConfigsPerBlock - 1) / kernels::kConfigsPerBlock);
+    grad_split_ = plan_split(grad_blocks, train_.rows, kernels::grad_rows<R>(), multiprocessors_);
+    if (grad_split_.splits > 1) grad_parts_ = Floats(static_cast<std::size_t>(grad_split_.splits) * CR_ * n_);
   }
 
   std::vector<sim::TrainResult> run() {
     const int T = first_.steps, N = train_.rows;
-    Floats ZA(static_cast<std::size_t>(N) * CR_), u(ZA.size()), dZA(ZA.size()), D(ZA.size());
-    Floats f(static_cast<std::size_t>(C_) * N), gA(A_.size()), gBt(A_.size());
-    Floats mA(A_.size()), vA(A_.size()), mB(A_.size()), vB(A_.size());
-    for (Floats* moment : {&mA, &vA, &mB, &vB}) moment->fill_zero();
-    Floats history(static_cast<std::size_t>(std::max(T, 1)) * C_);
+    Buffers b{Floats(static_cast<std::size_t>(N) * CR_), Floats(static_cast<std::size_t>(N) * CR_),
+              Floats(static_cast<std::size_t>(N) * CR_), Floats(A_.size()), Floats(A_.size()), Floats(A_.size()),
+              Floats(A_.size()), Floats(A_.size()), Floats(A_.size()),
+              Floats(static_cast<std::size_t>(std::max(T, 1)) * C_)};
+    for (Floats* moment : {&b.mA, &b.vA, &b.mB, &b.vB}) moment->fill_zero();
+    std::vector<kernels::StepScalars> scalars(static_cast<std::size_t>(T) + 1);
+    for (int t = 1; t <= T; ++t)
+      scalars[t] = {static_cast<float>(first_.schedule.factor(t, T)),
+                    static_cast<float>(1 - std::pow(first_.optimizer.beta1, t)),
+                    static_cast<float>(1 - std::pow(first_.optimizer.beta2, t))};
+    DeviceBuffer<kernels::StepScalars> step_scalars(scalars);
+    DeviceBuffer<int> step(std::vector<int>{1});
     std::vector<int> record_steps;
     for (int t = 1; t <= T; ++t)
       if (first_.record_every > 0 && (t == 1 || t % first_.record_every == 0 || t == T)) record_steps.push_back(t);
     const std::size_t records = record_steps.size() * static_cast<std::size_t>(C_);
     Floats record_test(records), record_norm_A(records), record_norm_B(records);
-    const bool sgd = first_.optimizer.kind == sim::OptimizerSpec::Kind::Sgd;
 
+    // Every step is the same sequence of launches: capture it once as a graph and replay
+    // it (launch gaps dominate at small widths). Where capture is refused, launch eagerly.
+    cudaGraphExec_t graph = capture_step(b, step_scalars, step);
     std::size_t next_record = 0;
     for (int t = 1; t <= T; ++t) {
-      forward(train_, A_, P_train_, ZA, f, &u);
-      residual(train_, f, ZA, u, &dZA, &D, history.get() + static_cast<std::size_t>(t - 1) * C_, t);
       if (next_record < record_steps.size() && record_steps[next_record] == t) {
+        // Curves see the parameters before step t's update, as on the CPU.
         const std::size_t at = next_record++ * static_cast<std::size_t>(C_);
-        kernels::feature_norms_kernel<R><<<C_, kernels::kResidualThreads>>>(N, n_, C_, scale_, ZA.get(), Bt_.get(),
-                                                                            record_norm_A.get() + at, record_norm_B.get() + at);
+        blas_.gemm_nt(N, static_cast<int>(CR_), n_, train_.Z.get(), n_, A_.get(), n_, b.ZA.get(), static_cast<int>(CR_));
+        kernels::feature_norms_kernel<R><<<C_, kernels::kResidualThreads, 0, stream_>>>(
+            N, n_, C_, scale_, b.ZA.get(), Bt_.get(), record_norm_A.get() + at, record_norm_B.get() + at);
         CUDA_CHECK_LAUNCH();
         test_loss(record_test.get() + at);
       }
-      dim3 threads(kernels::kGradColumns, kernels::kConfigsPerBlock);
-      dim3 blocks((n_ + kernels::kGradColumns - 1) / kernels::kGradColumns, (C_ + kernels::kConfigsPerBlock - 1) / kernels::kConfigsPerBlock);
-      if (subtract_)
-        kernels::grad_B_kernel<R, true><<<blocks, threads>>>(N, n_, C_, scale_, train_.H.get(), ZA.get(), P_train_.get(),
-                                                             D.get(), Bt_.get(), B0t_.get(), w_.get(), gBt.get());
-      else
-        kernels::grad_B_kernel<R, false><<<blocks, threads>>>(N, n_, C_, scale_, train_.H.get(), ZA.get(), nullptr, D.get(),
-                                                              Bt_.get(), nullptr, w_.get(), gBt.get());
-      CUDA_CHECK_LAUNCH();
-      blas_.gemm_tn(static_cast<int>(CR_), n_, N, dZA.get(), train_.Z.get(), gA.get());  // ∂L/∂A = dZAᵀ Z
-      const auto& o = first_.optimizer;
-      const float factor = static_cast<float>(first_.schedule.factor(t, T));
-      const float c1 = static_cast<float>(1 - std::pow(o.beta1, t)), c2 = static_cast<float>(1 - std::pow(o.beta2, t));
-      for (auto [parameter, gradient, first, second, lr] :
-           {std::tuple{&A_, &gA, &mA, &vA, &lr_A_}, std::tuple{&Bt_, &gBt, &mB, &vB, &lr_B_}}) {
-        kernels::adam_kernel<<<grid_for(static_cast<std::int64_t>(A_.size())), 256>>>(
-            static_cast<std::int64_t>(A_.size()), static_cast<std::int64_t>(R) * n_, parameter->get(), gradient->get(),
-            first->get(), second->get(), lr->get(), diverged_.get(), factor, static_cast<float>(o.beta1),
-            static_cast<float>(o.beta2), static_cast<float>(o.epsilon), static_cast<float>(o.weight_decay), c1, c2, sgd);
-        CUDA_CHECK_LAUNCH();
-      }
+      if (graph) CUDA_CHECK(cudaGraphLaunch(graph, stream_));
+      else enqueue_step(b, step_scalars, step);
     }
+    if (graph) CUDA_CHECK(cudaGraphExecDestroy(graph));
     // The losses after the last update.
     Floats final_train(static_cast<std::size_t>(C_)), final_test(static_cast<std::size_t>(C_));
-    forward(train_, A_, P_train_, ZA, f, nullptr);
-    residual(train_, f, ZA, u, nullptr, nullptr, final_train.get(), 0);
+    forward(train_, train_forward_, P_train_, b.ZA, false);
+    residual(train_, train_forward_, b.ZA, nullptr, nullptr, final_train.get(), nullptr);
     test_loss(final_test.get());
-    CUDA_CHECK(cudaDeviceSynchronize());
-    return assemble(history.download(), diverged_.download(), final_train.download(), final_test.download(), record_steps,
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    return assemble(b.history.download(), diverged_.download(), final_train.download(), final_test.download(), record_steps,
                     record_test.download(), record_norm_A.download(), record_norm_B.download());
   }
 
  private:
+  struct Buffers {
+    Floats ZA, dZA, D, gA, gBt, mA, vA, mB, vB, history;
+  };
+
+  // One optimiser step, every configuration at once, reading its step number from `step`.
+  void enqueue_step(Buffers& b, const DeviceBuffer<kernels::StepScalars>& scalars, DeviceBuffer<int>& step) {
+    const int N = train_.rows;
+    forward(train_, train_forward_, P_train_, b.ZA, true);
+    residual(train_, train_forward_, b.ZA, &b.dZA, &b.D, b.history.get(), step.get());
+    gradient_of_B(b.ZA, b.D, b.gBt);
+    blas_.gemm_tn(static_cast<int>(CR_), n_, N, b.dZA.get(), train_.Z.get(), b.gA.get());  // ∂L/∂A = dZAᵀ Z
+    const auto& o = first_.optimizer;
+    const bool sgd = o.kind == sim::OptimizerSpec::Kind::Sgd;
+    for (auto [parameter, gradient, first, second, lr] :
+         {std::tuple{&A_, &b.gA, &b.mA, &b.vA, &lr_A_}, std::tuple{&Bt_, &b.gBt, &b.mB, &b.vB, &lr_B_}}) {
+      kernels::adam_kernel<<<grid_for(static_cast<std::int64_t>(A_.size())), 256, 0, stream_>>>(
+          static_cast<std::int64_t>(A_.size()), static_cast<std::int64_t>(R) * n_, parameter->get(), gradient->get(),
+          first->get(), second->get(), lr->get(), diverged_.get(), scalars.get(), step.get(), static_cast<float>(o.beta1),
+          static_cast<float>(o.beta2), static_cast<float>(o.epsilon), static_cast<float>(o.weight_decay), sgd);
+      CUDA_CHECK_LAUNCH();
+    }
+    kernels::advance_step<<<1, 1, 0, stream_>>>(step.get());
+    CUDA_CHECK_LAUNCH();
+  }
+
+  // The step as a graph, or nothing when this driver refuses to capture it.
+  cudaGraphExec_t capture_step(Buffers& b, const DeviceBuffer<kernels::StepScalars>& scalars, DeviceBuffer<int>& step) {
+    if (first_.steps < 2) return nullptr;
+    cudaGraph_t graph = nullptr;
+    cudaGraphExec_t executable = nullptr;
+    if (cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
+      cudaGetLastError();
+      return nullptr;
+    }
+    try {
+      enqueue_step(b, scalars, step);
+    } catch (const std::exception&) {
+      cudaStreamEndCapture(stream_, &graph);
+      if (graph) cudaGraphDestroy(graph);
+      cudaGetLastError();
+      return nullptr;
+    }
+    if (cudaStreamEndCapture(stream_, &graph) != cudaSuccess || cudaGraphInstantiate(&executable, graph, 0) != cudaSuccess) {
+      cudaGetLastError();
+      if (graph) cudaGraphDestroy(graph);
+      return nullptr;
+    }
+    CUDA_CHECK(cudaGraphDestroy(graph));
+    return executable;
+  }
+
   void check_memory(const sim::Dataset& data) const {
     const double rows = static_cast<double>(data.X_train.rows() + data.X_test.rows());
     const double floats = 2 * rows * n_ + 12.0 * static_cast<double>(CR_) * n_ + 6 * rows * static_cast<double>(CR_) +
@@ -243,37 +328,84 @@ class GroupTrainer {
     }
   }
 
-  void forward(const DeviceSplit& split, const Floats& A, const Floats& P, Floats& ZA, Floats& f, Floats* u) {
+  // The forward kernel's split of j, with buffers for its partial sums of f (and of u
+  // where gradients are needed).
+  struct ForwardPlan {
+    Split split;
+    Floats f_part, u_part, f, d_output;
+  };
+  ForwardPlan plan_forward(int rows, bool with_gradient) const {
+    const std::int64_t blocks = static_cast<std::int64_t>((rows + kernels::kBlockSpan - 1) / kernels::kBlockSpan) *
+                                ((C_ + kernels::kConfigsPerBlock - 1) / kernels::kConfigsPerBlock);
+    ForwardPlan plan;
+    plan.split = plan_split(blocks, n_, kernels::forward_columns<R>(), multiprocessors_);
+    plan.f_part = Floats(static_cast<std::size_t>(plan.split.splits) * C_ * rows);
+    plan.f = Floats(static_cast<std::size_t>(C_) * rows);
+    if (with_gradient) {
+      plan.u_part = Floats(static_cast<std::size_t>(plan.split.splits) * rows * CR_);
+      plan.d_output = Floats(static_cast<std::size_t>(C_) * rows);
+    }
+    return plan;
+  }
+
+  void forward(const DeviceSplit& split, ForwardPlan& plan, const Floats& P, Floats& ZA, bool with_gradient) {
     const int N = split.rows;
-    blas_.gemm_nt(N, static_cast<int>(CR_), n_, split.Z.get(), n_, A.get(), n_, ZA.get(), static_cast<int>(CR_));
-    dim3 threads(kernels::kForwardRows, kernels::kConfigsPerBlock);
-    dim3 blocks((N + kernels::kForwardRows - 1) / kernels::kForwardRows, (C_ + kernels::kConfigsPerBlock - 1) / kernels::kConfigsPerBlock);
-    float* u_out = u ? u->get() : nullptr;
+    blas_.gemm_nt(N, static_cast<int>(CR_), n_, split.Z.get(), n_, A_.get(), n_, ZA.get(), static_cast<int>(CR_));
+    dim3 threads(kernels::kThreadsX, kernels::kThreadsY);
+    dim3 blocks((N + kernels::kBlockSpan - 1) / kernels::kBlockSpan,
+                (C_ + kernels::kConfigsPerBlock - 1) / kernels::kConfigsPerBlock, plan.split.splits);
+    float* u_out = with_gradient ? plan.u_part.get() : nullptr;
     if (subtract_)
-      kernels::forward_kernel<R, true><<<blocks, threads>>>(N, n_, C_, scale_, split.H.get(), ZA.get(), P.get(), Bt_.get(),
-                                                           B0t_.get(), w_.get(), f.get(), u_out);
+      kernels::forward_kernel<R, true><<<blocks, threads, 0, stream_>>>(N, n_, C_, plan.split.length, scale_, split.H.get(), ZA.get(),
+                                                           P.get(), Bt_.get(), B0t_.get(), w_.get(), plan.f_part.get(), u_out);
     else
-      kernels::forward_kernel<R, false><<<blocks, threads>>>(N, n_, C_, scale_, split.H.get(), ZA.get(), nullptr, Bt_.get(),
-                                                            nullptr, w_.get(), f.get(), u_out);
+      kernels::forward_kernel<R, false><<<blocks, threads, 0, stream_>>>(N, n_, C_, plan.split.length, scale_, split.H.get(), ZA.get(),
+                                                            nullptr, Bt_.get(), nullptr, w_.get(), plan.f_part.get(), u_out);
     CUDA_CHECK_LAUNCH();
   }
 
-  void residual(const DeviceSplit& split, const Floats& f, const Floats& ZA, const Floats& u, Floats* dZA, Floats* D,
-                float* loss_out, int step) {
-    kernels::residual_kernel<R><<<C_, kernels::kResidualThreads>>>(
-        split.rows, C_, scale_, f.get(), split.y.get(), ZA.get(), u.get(), dZA ? dZA->get() : nullptr, D ? D->get() : nullptr,
-        loss_out, diverged_.get(), step, static_cast<float>(first_.divergence_bound), dZA != nullptr);
+  // f from its partial sums, the loss (into loss_out[c], or at a training step into
+  // loss_out[(step − 1)·C + c]) and, with dZA, the factors of the backward pass.
+  void residual(const DeviceSplit& split, ForwardPlan& plan, const Floats& ZA, Floats* dZA, Floats* D, float* loss_out,
+                const int* step) {
+    const int N = split.rows;
+    kernels::sum_forward_kernel<<<grid_for(static_cast<std::int64_t>(C_) * N), 256, 0, stream_>>>(
+        N, C_, plan.split.splits, plan.f_part.get(), plan.f.get());
     CUDA_CHECK_LAUNCH();
+    kernels::loss_kernel<<<C_, kernels::kResidualThreads, 0, stream_>>>(
+        N, plan.f.get(), split.y.get(), dZA ? plan.d_output.get() : nullptr, loss_out, diverged_.get(), step,
+        static_cast<float>(first_.divergence_bound));
+    CUDA_CHECK_LAUNCH();
+    if (dZA == nullptr) return;
+    kernels::backprop_factors_kernel<R><<<grid_for(static_cast<std::int64_t>(N) * CR_), 256, 0, stream_>>>(
+        N, C_, plan.split.splits, scale_, plan.d_output.get(), ZA.get(), plan.u_part.get(), dZA->get(), D->get());
+    CUDA_CHECK_LAUNCH();
+  }
+
+  void gradient_of_B(const Floats& ZA, const Floats& D, Floats& gBt) {
+    const int N = train_.rows;
+    dim3 threads(kernels::kThreadsX, kernels::kThreadsY);
+    dim3 blocks((n_ + kernels::kBlockSpan - 1) / kernels::kBlockSpan,
+                (C_ + kernels::kConfigsPerBlock - 1) / kernels::kConfigsPerBlock, grad_split_.splits);
+    float* out = grad_split_.splits > 1 ? grad_parts_.get() : gBt.get();
+    if (subtract_)
+      kernels::grad_B_kernel<R, true><<<blocks, threads, 0, stream_>>>(N, n_, C_, grad_split_.length, scale_, train_.H.get(), ZA.get(),
+                                                           P_train_.get(), D.get(), Bt_.get(), B0t_.get(), w_.get(), out);
+    else
+      kernels::grad_B_kernel<R, false><<<blocks, threads, 0, stream_>>>(N, n_, C_, grad_split_.length, scale_, train_.H.get(), ZA.get(),
+                                                            nullptr, D.get(), Bt_.get(), nullptr, w_.get(), out);
+    CUDA_CHECK_LAUNCH();
+    if (grad_split_.splits > 1) {
+      kernels::sum_splits_kernel<<<grid_for(static_cast<std::int64_t>(gBt.size())), 256, 0, stream_>>>(
+          grad_parts_.get(), grad_split_.splits, static_cast<std::int64_t>(gBt.size()), gBt.get());
+      CUDA_CHECK_LAUNCH();
+    }
   }
 
   void test_loss(float* loss_out) {
-    const int N = test_.rows;
-    if (test_ZA_.size() == 0) {
-      test_ZA_ = Floats(static_cast<std::size_t>(N) * CR_);
-      test_f_ = Floats(static_cast<std::size_t>(C_) * N);
-    }
-    forward(test_, A_, P_test_, test_ZA_, test_f_, nullptr);
-    residual(test_, test_f_, test_ZA_, test_ZA_, nullptr, nullptr, loss_out, 0);
+    if (test_ZA_.size() == 0) test_ZA_ = Floats(static_cast<std::size_t>(test_.rows) * CR_);
+    forward(test_, test_forward_, P_test_, test_ZA_, false);
+    residual(test_, test_forward_, test_ZA_, nullptr, nullptr, loss_out, nullptr);
   }
 
   // The CPU reference's semantics, per configuration (sim/trainer.cpp).
@@ -334,6 +466,8 @@ class GroupTrainer {
     return results;
   }
 
+  const int multiprocessors_;
+  Stream stream_;
   const std::vector<sim::TrainSpec>& specs_;
   const sim::TrainSpec& first_;
   const int n_, C_;
@@ -342,7 +476,9 @@ class GroupTrainer {
   Cublas blas_;
   Floats w_;
   DeviceSplit train_, test_;
-  Floats A_, Bt_, B0t_, P_train_, P_test_, lr_A_, lr_B_, test_ZA_, test_f_;
+  Floats A_, Bt_, B0t_, P_train_, P_test_, lr_A_, lr_B_, test_ZA_, grad_parts_;
+  ForwardPlan train_forward_, test_forward_;
+  Split grad_split_;
   DeviceBuffer<int> diverged_;
   bool subtract_ = false;
   std::vector<double> fit_residual_;
@@ -359,6 +495,7 @@ class GpuBackend final : public sim::TrainerBackend {
     cudaDeviceProp properties{};
     CUDA_CHECK(cudaGetDeviceProperties(&properties, 0));
     name_ = properties.name;
+    multiprocessors_ = properties.multiProcessorCount;
   }
   std::string describe() const override { return "gpu (" + name_ + ", FP32)"; }
 
@@ -369,11 +506,11 @@ class GpuBackend final : public sim::TrainerBackend {
     if (auto why = unsupported_on_gpu(specs.front()); !why.empty()) throw std::invalid_argument(why);
     std::vector<sim::TrainResult> results;
     switch (specs.front().rank) {
-      case 1: results = GroupTrainer<1>(data, key, specs).run(); break;
-      case 2: results = GroupTrainer<2>(data, key, specs).run(); break;
-      case 4: results = GroupTrainer<4>(data, key, specs).run(); break;
-      case 8: results = GroupTrainer<8>(data, key, specs).run(); break;
-      default: results = GroupTrainer<16>(data, key, specs).run(); break;
+      case 1: results = GroupTrainer<1>(data, key, specs, multiprocessors_).run(); break;
+      case 2: results = GroupTrainer<2>(data, key, specs, multiprocessors_).run(); break;
+      case 4: results = GroupTrainer<4>(data, key, specs, multiprocessors_).run(); break;
+      case 8: results = GroupTrainer<8>(data, key, specs, multiprocessors_).run(); break;
+      default: results = GroupTrainer<16>(data, key, specs, multiprocessors_).run(); break;
     }
     for (std::size_t i = 0; i < results.size(); ++i) one_done(i, results[i]);
     return results;
@@ -381,6 +518,7 @@ class GpuBackend final : public sim::TrainerBackend {
 
  private:
   std::string name_;
+  int multiprocessors_ = 1;
 };
 
 }  // namespace

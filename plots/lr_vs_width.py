@@ -34,7 +34,9 @@ def verdict_text(scheme, name, slope):
         return f"{scheme} {name}: no slope"
     interval = slope["interval"]
     span = f"[{interval[0]:.2f}, {interval[1]:.2f}]" if interval else "(no interval)"
-    return f"{scheme} {name}: slope {slope['slope']:.2f} {span}; network {slope['verdict_network']}, module {slope['verdict_module']}"
+    used = ", ".join(str(w) for w in slope.get("widths_used", []))
+    return (f"{scheme} {name}: slope {slope['slope']:.2f} {span} over widths {used}; "
+            f"network {slope['verdict_network']}, module {slope['verdict_module']}")
 
 
 def main(directory):
@@ -55,6 +57,9 @@ def main(directory):
             high = [(w[f"{key}_lr_interval"] or [v, v])[1] - v for v, w in zip(values, points)]
             axis.errorbar(widths, values, yerr=[low, high], fmt="o-", color=colour, capsize=3,
                           label=f"Init[{name}] measured" if len(name) <= 2 else f"{name} measured")
+            edge = [(w["width"], w[f"{key}_lr"]) for w in points if w[f"{key}_at_grid_edge"]]
+            if edge:  # hollow: at the grid's edge, a bound rather than an estimate; left out of the slope
+                axis.plot(*zip(*edge), "o", markerfacecolor="white", color=colour, markersize=7)
             for setting, style in [("network", "--"), ("module", ":")]:
                 predicted = scheme["engine_max_stable_exponent"][setting]
                 if predicted is not None:
@@ -69,7 +74,8 @@ def main(directory):
         axis.legend(fontsize=7)
     axes[0].set_ylabel("learning rate η (AdamW)")
     figure.suptitle(f"{manifest.get('spec_name', 'sweep')} ({manifest.get('scale', '')} scale, {manifest.get('device', '')}; "
-                    f"loss {summary['loss_statistic']}, {summary['seeds']} seeds, 95% bootstrap intervals)", fontsize=10)
+                    f"loss {summary['loss_statistic']}, {summary['seeds']} seeds, 95% bootstrap intervals; "
+                    f"hollow: at the grid's edge)", fontsize=10)
     figure.text(0.01, 0.01, "\n".join(lines), fontsize=7, family="monospace", va="bottom")
     figure.tight_layout(rect=(0, 0.12, 1, 0.95))
     out = directory / "figures"

@@ -27,6 +27,22 @@ tail -4 "$out/sanitizer.log"
 step "sweep benchmark: paper-scale fig2 on the GPU"
 timeout 240 $bin/sweep_benchmark experiments/fig2-paper.toml --device gpu
 
+step "Nsight Compute: the two fused kernels at n = 8192 (one seed, 3 steps)"
+cat > /tmp/profile.toml <<'SPEC'
+[sweep]
+widths = [8192]
+seeds = 1
+schemes = ["A", "B"]
+steps = 3
+[learning_rate]
+min = 1e-5
+max = 1e-1
+per_decade = 8
+SPEC
+timeout 180 ncu --kernel-name regex:"forward_kernel|grad_B_kernel" --launch-skip 2 --launch-count 2 \
+  --section SpeedOfLight --section Occupancy --section LaunchStats --section ComputeWorkloadAnalysis $bin/sweep_benchmark /tmp/profile.toml --device gpu \
+  | grep -E "forward_kernel|grad_B_kernel|Duration|Compute \(SM\) Throughput|Memory Throughput|Achieved Occupancy|Registers Per|Grid Size|Theoretical Occupancy|Pipe|Issue Slots|Executed Ipc" 
+
 step "the same spec on CPU and GPU: the quick fig2"
 $bin/sweep_benchmark experiments/fig2-quick.toml --device gpu
 $bin/sweep_benchmark experiments/fig2-quick.toml --device cpu --threads "$(nproc)"

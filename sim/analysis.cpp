@@ -216,11 +216,20 @@ nlohmann::json analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& sp
     }
     nlohmann::json slopes;
     for (const auto& [name, estimate] : estimators) {
+      // A width whose estimate sits at the edge of the grid only bounds the true value,
+      // so it is left out of the slope (and the summary says which widths were used).
+      std::vector<int> fitted;
+      for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
+        const int width = spec.widths[wi];
+        auto e = estimate(cells[scheme][width], all_seeds);
+        if (e && !e->at_edge && std::find(slope_widths.begin(), slope_widths.end(), width) != slope_widths.end())
+          fitted.push_back(width);
+      }
       auto slope_of = [&, estimate = estimate](const WidthSamples& sample) -> std::optional<double> {
         std::vector<double> x, y;
         for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
           const int width = spec.widths[wi];
-          if (std::find(slope_widths.begin(), slope_widths.end(), width) == slope_widths.end()) continue;
+          if (std::find(fitted.begin(), fitted.end(), width) == fitted.end()) continue;
           auto e = estimate(cells[scheme][width], sample[wi]);
           if (!e) return std::nullopt;
           x.push_back(std::log(static_cast<double>(width)));
@@ -235,6 +244,7 @@ nlohmann::json analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& sp
         if (auto s = slope_of(sample)) replicates.push_back(*s);
       nlohmann::json s = {{"slope", point ? nlohmann::json(*point) : nlohmann::json(nullptr)},
                           {"interval", interval_json(replicates, &identity)},
+                          {"widths_used", fitted},
                           {"resamples_used", replicates.size()}};
       for (const auto& [setting, predicted] : {std::pair{"network", prediction.network}, std::pair{"module", prediction.module}}) {
         if (!predicted || s["interval"].is_null()) {
@@ -282,7 +292,7 @@ std::string describe_analysis(const nlohmann::json& summary) {
     for (const char* name : {"optimal", "max_stable"}) {
       const auto& s = scheme["slopes"][name];
       if (s["slope"].is_null()) {
-        out << "  slope of " << name << " η: not enough finite estimates\n";
+        out << "  slope of " << name << " η: fewer than two widths with an estimate inside the grid\n";
         continue;
       }
       std::snprintf(line, sizeof line, "  slope of log %s η vs log n: %.3f %s — engine network %s: %s; module %s: %s\n", name,
@@ -294,7 +304,8 @@ std::string describe_analysis(const nlohmann::json& summary) {
       out << line;
     }
   }
-  out << "\n(* at the edge of the learning-rate grid: the true value may lie beyond it)\n";
+  out << "\n(* at the edge of the learning-rate grid: the true value may lie beyond it, so that width is left\n"
+         "   out of the slope)\n";
   return out.str();
 }
 

@@ -6,8 +6,9 @@
 //   maximal stable learning rate per (scheme, width): per seed the largest η whose run
 //     did not diverge and ended at most stable_factor × its initial loss; the geometric
 //     mean over seeds, with a bootstrap interval;
-//   slopes of log η against log n over the chosen widths (least squares), with a
-//     bootstrap interval (seeds resampled jointly across widths), beside the γ
+//   slopes of log η against log n over the chosen widths whose estimate lies inside the
+//     grid (least squares), with a bootstrap interval (seeds resampled independently at
+//     each width), beside the γ
 //     engine's exact prediction, and a verdict: inside the interval or not.
 #include <nlohmann/json.hpp>
 

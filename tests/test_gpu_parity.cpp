@@ -87,8 +87,8 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
       CHECK(factor_error < kFactorTolerance);
       CHECK(a.curve.back().norm_Z_B == doctest::Approx(e.curve.back().norm_Z_B).epsilon(kFactorTolerance));
     }
-    MESSAGE((kind == sim::OptimizerSpec::Kind::Sgd ? "SGD" : "AdamW") << ": worst relative error of losses " << worst_loss
-                                                                      << ", of final factors " << worst_factor);
+    const std::string optimizer = kind == sim::OptimizerSpec::Kind::Sgd ? "SGD" : "AdamW";
+    MESSAGE(optimizer << ": worst relative error of losses " << worst_loss << ", of final factors " << worst_factor);
   }
 }
 
