@@ -32,6 +32,22 @@ __global__ void relu_copy(const float* in, float* out, std::int64_t count) {
     out[e] = fmaxf(in[e], 0.0f);
 }
 
+// The adapted pre-activation of one (row, column, configuration), the formula both fused
+// kernels evaluate: h = H_ij + Σ_k z_k b_k − Σ_k p_k b₀_k, with z = s·Z_A row, b = B row,
+// and (where B₀A₀ is subtracted) p = s·P row, b₀ = B₀ row.
+template <int R, bool SUBTRACT>
+__device__ __forceinline__ float adapted_preactivation(float frozen, const float (&z)[R], const float (&b)[R],
+                                                       const float (&p)[R], const float (&b0)[R]) {
+  float h = frozen;
+#pragma unroll
+  for (int k = 0; k < R; ++k) h = fmaf(z[k], b[k], h);
+  if constexpr (SUBTRACT) {
+#pragma unroll
+    for (int k = 0; k < R; ++k) h = fmaf(-p[k], b0[k], h);
+  }
+  return h;
+}
+
 // Thread blocks are 32 × 8 threads; each thread computes a 2 × 2 patch (two rows or
 // columns, two configurations), so every value read from shared memory serves two
 // multiply-adds: the kernels are bound by shared-memory traffic, not arithmetic.
@@ -113,13 +129,7 @@ __global__ void __launch_bounds__(kThreadsX* kThreadsY)
       for (int a = 0; a < T; ++a)
 #pragma unroll
         for (int q = 0; q < T; ++q) {
-          float h = hs[a];
-#pragma unroll
-          for (int k = 0; k < R; ++k) h = fmaf(za[a][q][k], b[q][k], h);
-          if constexpr (SUBTRACT) {
-#pragma unroll
-            for (int k = 0; k < R; ++k) h = fmaf(-p[a][q][k], b0[q][k], h);
-          }
+          const float h = adapted_preactivation<R, SUBTRACT>(hs[a], za[a][q], b[q], p[a][q], b0[q]);
           // A branch here measured 5% faster than a branch-free select (Nsight, n = 8192);
           // in grad_B_kernel the select won by 13%.
           if (h > 0.0f) {
@@ -289,13 +299,7 @@ __global__ void __launch_bounds__(kThreadsX* kThreadsY)
       for (int a = 0; a < T; ++a)
 #pragma unroll
         for (int q = 0; q < T; ++q) {
-          float h = hs[a];
-#pragma unroll
-          for (int k = 0; k < R; ++k) h = fmaf(za[q][k], b[a][q][k], h);
-          if constexpr (SUBTRACT) {
-#pragma unroll
-            for (int k = 0; k < R; ++k) h = fmaf(-p[q][k], b0[a][q][k], h);
-          }
+          const float h = adapted_preactivation<R, SUBTRACT>(hs[a], za[q], b[a][q], p[q], b0[a][q]);
           const float mask = h > 0.0f ? 1.0f : 0.0f;  // branch-free
 #pragma unroll
           for (int k = 0; k < R; ++k) g[a][q][k] = fmaf(mask, d[q][k], g[a][q][k]);

@@ -3,7 +3,7 @@
 # (optimal and maximal stable learning rate against width, Init[A] and Init[B]) with its
 # data, the γ engine's lines and a verdict. With a usable GPU it runs the paper scale
 # (experiments/fig2-paper.toml, about 20 s on an H100); otherwise the CPU's quick scale
-# (experiments/fig2-quick.toml, about 70 s on 2 cores). Results land in results/.
+# (experiments/fig2-quick.toml, about 90 s on 2 cores). Results land in results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
