@@ -25,17 +25,16 @@ std::string piece_text(const gamma::Polyhedron& piece, Notation notation) {
   return text + "}";
 }
 
-// Pads to a width counted in characters, not bytes (γ, η, ∪ are several bytes).
-std::string padded(const std::string& text, std::size_t width) {
-  std::size_t characters = 0;
-  for (unsigned char c : text) characters += (c & 0xC0) != 0x80;
-  return text + std::string(width > characters ? width - characters : 1, ' ');
-}
-
+// Widths counted in characters, not bytes (γ, η, ∪ are several bytes in UTF-8).
 std::size_t display_width(const std::string& text) {
   std::size_t characters = 0;
   for (unsigned char c : text) characters += (c & 0xC0) != 0x80;
   return characters;
+}
+
+std::string padded(const std::string& text, std::size_t width) {
+  std::size_t characters = display_width(text);
+  return text + std::string(width > characters ? width - characters : 1, ' ');
 }
 
 struct NamedRegion {

@@ -17,14 +17,6 @@ namespace gammalab::app {
 
 namespace {
 
-std::string read_text(const std::string& path, const std::string& option) {
-  std::ifstream file(path);
-  if (!file) reject(option, "cannot read " + path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 // Reads the spec kept in a result directory's manifest and writes summary.json.
 nlohmann::json analyse_directory(const std::filesystem::path& directory, const std::optional<std::string>& loss,
                                  std::optional<int> bootstrap) {
@@ -79,7 +71,7 @@ std::function<int()> add_sweep_command(CLI::App& app) {
   command->add_flag("--quiet", o->quiet, "No progress and no analysis printout");
   return [o] {
     if (o->threads < 1 || o->threads > 1024) reject("--threads", "must be from 1 to 1024, not " + std::to_string(o->threads));
-    std::string text = read_text(o->spec, "SPEC");
+    std::string text = sim::read_spec_file(o->spec);
     sim::SweepSpec spec = sim::parse_sweep_spec(text, o->spec);  // all checks before anything is written
     std::unique_ptr<sim::TrainerBackend> backend = choose_backend(o->device, o->threads, spec);
     sim::SweepRun run{o->output, o->resume, text,

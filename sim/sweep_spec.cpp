@@ -283,12 +283,14 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
   return spec;
 }
 
-SweepSpec load_sweep_spec(const std::string& path) {
+std::string read_spec_file(const std::string& path) {
   std::ifstream file(path);
   if (!file) throw InputError(path + ": cannot read the spec file");
   std::stringstream text;
   text << file.rdbuf();
-  return parse_sweep_spec(text.str(), path);
+  return text.str();
 }
+
+SweepSpec load_sweep_spec(const std::string& path) { return parse_sweep_spec(read_spec_file(path), path); }
 
 }  // namespace gammalab::sim

@@ -37,6 +37,8 @@ struct SweepSpec {
 };
 
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin);
+// The text of a spec file; InputError naming the path when it cannot be read.
+std::string read_spec_file(const std::string& path);
 SweepSpec load_sweep_spec(const std::string& path);
 
 }  // namespace gammalab::sim
