@@ -8,6 +8,7 @@
 #include "app/coordcheck_command.hpp"
 #include "app/device_command.hpp"
 #include "app/gamma_command.hpp"
+#include "app/reproduce_command.hpp"
 #include "app/sweep_command.hpp"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   auto run_sweep = gammalab::app::add_sweep_command(app);
   auto run_analyze = gammalab::app::add_analyze_command(app);
   auto run_coordcheck = gammalab::app::add_coordcheck_command(app);
+  auto run_reproduce = gammalab::app::add_reproduce_command(app);
 
   try {
     app.parse(argc, argv);
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("sweep")) return run_sweep();
     if (app.got_subcommand("analyze")) return run_analyze();
     if (app.got_subcommand("coordcheck")) return run_coordcheck();
+    if (app.got_subcommand("reproduce")) return run_reproduce();
   } catch (const gammalab::InputError& e) {
     std::cerr << "gammalab: " << e.what() << "\n";
     return gammalab::app::kExitBadInput;

@@ -70,21 +70,25 @@ std::function<int()> add_sweep_command(CLI::App& app) {
       ->capture_default_str();
   command->add_flag("--quiet", o->quiet, "No progress and no analysis printout");
   return [o] {
-    if (o->threads < 1 || o->threads > 1024) reject("--threads", "must be from 1 to 1024, not " + std::to_string(o->threads));
-    std::string text = sim::read_spec_file(o->spec);
-    sim::SweepSpec spec = sim::parse_sweep_spec(text, o->spec);  // all checks before anything is written
-    std::unique_ptr<sim::TrainerBackend> backend = choose_backend(o->device, o->threads, spec);
-    sim::SweepRun run{o->output, o->resume, text,
-                      {{"program", "gammalab " GAMMALAB_VERSION}, {"git_revision", GAMMALAB_GIT_REVISION}, {"spec_file", o->spec}}};
-    ProgressReporter progress("configurations");
-    sim::run_sweep(spec, run, *backend, [&](const sim::SweepProgress& p) {
-      if (!o->quiet) progress.update(p.done, p.total, p.done_this_run, p.seconds);
-    });
-    progress.finish();
-    nlohmann::json summary = analyse_directory(o->output, std::nullopt, std::nullopt);
+    nlohmann::json summary = sweep_and_analyse({o->spec, o->output, o->resume, o->threads, o->device, o->quiet});
     if (!o->quiet) std::cout << sim::describe_analysis(summary) << "results: " << o->output << "\n";
     return 0;
   };
+}
+
+nlohmann::json sweep_and_analyse(const SweepRequest& r) {
+  if (r.threads < 1 || r.threads > 1024) reject("--threads", "must be from 1 to 1024, not " + std::to_string(r.threads));
+  std::string text = sim::read_spec_file(r.spec_path);
+  sim::SweepSpec spec = sim::parse_sweep_spec(text, r.spec_path);  // all checks before anything is written
+  std::unique_ptr<sim::TrainerBackend> backend = choose_backend(r.device, r.threads, spec);
+  sim::SweepRun run{r.output, r.resume, text,
+                    {{"program", "gammalab " GAMMALAB_VERSION}, {"git_revision", GAMMALAB_GIT_REVISION}, {"spec_file", r.spec_path}}};
+  ProgressReporter progress("configurations");
+  sim::run_sweep(spec, run, *backend, [&](const sim::SweepProgress& p) {
+    if (!r.quiet) progress.update(p.done, p.total, p.done_this_run, p.seconds);
+  });
+  progress.finish();
+  return analyse_directory(r.output, std::nullopt, std::nullopt);
 }
 
 std::function<int()> add_analyze_command(CLI::App& app) {

@@ -8,14 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
 ./build/gammalab device
-if ./build/gammalab device --json | grep -q '"device_count": [1-9]'; then
-  spec=experiments/fig2-paper.toml out=results/fig2-paper
-else
-  spec=experiments/fig2-quick.toml out=results/fig2-quick
-fi
-# --resume: a finished directory is only re-analysed, an interrupted one is completed.
-./build/gammalab sweep "$spec" -o "$out" --resume
-python=/usr/bin/python3
-[ -x "$python" ] || python=python3
-"$python" plots/lr_vs_width.py "$out"
-echo "data: $out/runs.csv, $out/summary.json; figure: $out/figures/lr_vs_width.png"
+# `reproduce` picks the paper scale when a GPU is usable and the quick scale otherwise,
+# resumes an existing result directory, draws the figure and prints the verdicts.
+./build/gammalab reproduce fig2

@@ -75,3 +75,32 @@ TEST_CASE("coordcheck: bad input, and a run that says which exponents agree") {
       delta2_zero_at_step_1 = row["slope"] == "exactly zero" && row["verdict"] == "agrees";
   CHECK(delta2_zero_at_step_1);  // Init[B]: B does not move on step 1, measured and derived
 }
+
+TEST_CASE("reproduce: spec, sweep, analysis, figure and verdicts from one command") {
+  // A home of its own with a tiny quick-scale fig2 spec, and the real plot scripts.
+  fs::path home = scratch("home"), out = scratch("reproduce-out");
+  fs::create_directories(home / "experiments");
+  fs::create_directory_symlink(fs::path(GAMMALAB_SOURCE_DIR) / "plots", home / "plots");
+  std::ofstream(home / "experiments" / "fig2-quick.toml")
+      << "[sweep]\nname = \"fig2\"\nscale = \"quick\"\nwidths = [16, 32, 64]\nseeds = 2\nschemes = [\"A\", \"B\"]\n"
+         "steps = 20\n[learning_rate]\nvalues = [0.001, 0.01, 0.1, 1.0]\n[data]\ntrain_size = 32\ntest_size = 8\n"
+         "teacher_width = 32\n";
+  const std::string common = " --home " + home.string() + " --device cpu";
+  Outcome outcome = run("reproduce fig2 --scale quick -o " + out.string() + common);
+  REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
+  CHECK(fs::file_size(out / "figures" / "lr_vs_width.png") > 10000);
+  CHECK(fs::exists(out / "figures" / "lr_vs_width.svg"));
+  auto summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
+  CHECK(summary["runs_used"] == 3 * 2 * 2 * 4);
+  CHECK(summary["schemes"][0]["engine_max_stable_exponent"]["network"]["exact"] == "-3/4");
+  std::size_t verdicts = 0;
+  for (std::size_t at = 0; (at = outcome.output.find("\nverdict: ", at)) != std::string::npos; ++at) ++verdicts;
+  CHECK(verdicts == 4);  // optimal and maximal stable, for each scheme
+  CHECK(outcome.output.find("against the engine's n^-1 (network)") != std::string::npos);
+
+  EXPECT_BAD_INPUT("reproduce fig9" + common, "NAME: unknown experiment 'fig9'; accepted: fig2");
+  EXPECT_BAD_INPUT("reproduce fig2 --scale paper" + common, "fig2-paper.toml");
+  EXPECT_BAD_INPUT("reproduce fig2 --scale huge" + common, "--scale");
+  fs::remove_all(out);
+  fs::remove_all(home);
+}

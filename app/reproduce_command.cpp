@@ -1,0 +1,112 @@
+#include "app/reproduce_command.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "app/cli_support.hpp"
+#include "app/sweep_command.hpp"
+#include "cuda/device_probe.hpp"
+
+namespace gammalab::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The experiments a user can name: each has experiments/NAME-quick.toml (the 2-core
+// CPU, minutes) and experiments/NAME-paper.toml (the GPU), and a figure script.
+struct Experiment {
+  std::string name, what, plot;
+};
+const std::vector<Experiment>& experiments() {
+  static const std::vector<Experiment> all = {
+      {"fig2", "paper 003, figure 2: optimal and maximal stable learning rate against width, Init[A] and Init[B]",
+       "plots/lr_vs_width.py"},
+  };
+  return all;
+}
+
+// Where experiments/ and plots/ are: --home, $GAMMALAB_HOME, the working directory, or
+// the source tree this program was built from.
+fs::path find_home(const std::optional<std::string>& given) {
+  if (given) {
+    if (!fs::exists(fs::path(*given) / "experiments")) reject("--home", *given + " has no experiments/ folder");
+    return *given;
+  }
+  if (const char* env = std::getenv("GAMMALAB_HOME"); env && fs::exists(fs::path(env) / "experiments")) return env;
+  if (fs::exists("experiments") && fs::exists("plots")) return fs::current_path();
+  return GAMMALAB_SOURCE_DIR;
+}
+
+std::string python() { return fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3"; }
+
+std::string format_slope(const nlohmann::json& slope) {
+  if (slope["slope"].is_null()) return "no slope (fewer than two widths inside the grid)";
+  char text[160];
+  if (slope["interval"].is_null())
+    std::snprintf(text, sizeof text, "n^%.2f (no interval)", slope["slope"].get<double>());
+  else
+    std::snprintf(text, sizeof text, "n^%.2f [%.2f, %.2f]", slope["slope"].get<double>(), slope["interval"][0].get<double>(),
+                  slope["interval"][1].get<double>());
+  return text;
+}
+
+}  // namespace
+
+std::function<int()> add_reproduce_command(CLI::App& app) {
+  struct Options {
+    std::string name, scale = "auto", device = "auto";
+    std::optional<std::string> output, home;
+    int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  };
+  auto o = std::make_shared<Options>();
+  std::string names;
+  for (const auto& e : experiments()) names += (names.empty() ? "" : ", ") + e.name;
+  auto* command = app.add_subcommand("reproduce", "Reproduce a paper's figure: sweep, analysis, figure and verdict");
+  command->add_option("NAME", o->name, "The experiment: " + names)->required();
+  command->add_option("--scale", o->scale, "quick (CPU, minutes), paper (GPU), or auto (paper when a GPU is usable)")
+      ->check(CLI::IsMember({"quick", "paper", "auto"}))
+      ->capture_default_str();
+  command->add_option("-o,--output", o->output, "Result directory (default results/NAME-SCALE; an existing one is resumed)");
+  command->add_option("--device", o->device, "cpu, gpu or auto")->check(CLI::IsMember({"cpu", "gpu", "auto"}))->capture_default_str();
+  command->add_option("--threads", o->threads, "CPU threads")->capture_default_str();
+  command->add_option("--home", o->home, "Where experiments/ and plots/ are (default: $GAMMALAB_HOME, ., or the source tree)");
+  return [o, names] {
+    auto found = std::find_if(experiments().begin(), experiments().end(), [&](const Experiment& e) { return e.name == o->name; });
+    if (found == experiments().end()) reject("NAME", "unknown experiment '" + o->name + "'; accepted: " + names);
+    std::string scale = o->scale;
+    if (scale == "auto") scale = (o->device != "cpu" && cuda::probe_devices().device_count > 0) ? "paper" : "quick";
+    const fs::path home = find_home(o->home);
+    const fs::path spec = home / "experiments" / (o->name + "-" + scale + ".toml");
+    if (!fs::exists(spec)) reject("--scale", "there is no " + spec.string());
+    const std::string output = o->output.value_or("results/" + o->name + "-" + scale);
+
+    std::cout << "reproducing " << found->what << "\n  spec " << spec.string() << " (" << scale << " scale) → " << output << "\n";
+    nlohmann::json summary = sweep_and_analyse({spec.string(), output, /*resume=*/true, o->threads, o->device, false});
+
+    const std::string draw = python() + " '" + (home / found->plot).string() + "' '" + output + "' > /dev/null";
+    if (std::system(draw.c_str()) != 0) {
+      std::cerr << "gammalab: the figure was not drawn (" << draw << " failed: is python3-matplotlib installed?); "
+                << "the data and summary.json are in " << output << "\n";
+      return 1;
+    }
+    std::cout << "figure: " << (fs::path(output) / "figures" / "lr_vs_width.png").string() << "\n";
+    for (const auto& scheme : summary["schemes"]) {
+      const auto& engine = scheme["engine_max_stable_exponent"];
+      const std::string predicted = engine["network"].is_null() ? "none" : engine["network"]["exact"].get<std::string>();
+      for (const char* which : {"optimal", "max_stable"}) {
+        const auto& slope = scheme["slopes"][which];
+        std::cout << "verdict: " << scheme["scheme"].get<std::string>() << " " << which << " η ∝ " << format_slope(slope)
+                  << " against the engine's n^" << predicted << " (network): " << slope["verdict_network"].get<std::string>()
+                  << "\n";
+      }
+    }
+    return 0;
+  };
+}
+
+}  // namespace gammalab::app
