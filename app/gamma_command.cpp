@@ -99,8 +99,10 @@ int explain(const ModelOptions& options, int steps, bool as_json) {
   return 0;
 }
 
-int phase(const ModelOptions& options, const std::string& x, const std::string& y, const std::string& low_text,
-          const std::string& high_text, bool as_json) {
+}  // namespace
+
+nlohmann::json phase_document(const ModelOptions& options, const std::string& x, const std::string& y,
+                              const std::string& low_text, const std::string& high_text) {
   for (const auto& [option, name] : {std::pair{"--x", x}, std::pair{"--y", y}})
     if (std::find(kParameterNames.begin(), kParameterNames.end(), name) == kParameterNames.end())
       reject(option, "unknown parameter '" + name + "'; accepted: eta, eta_A, eta_B, sigma_A, sigma_B, alpha");
@@ -133,17 +135,26 @@ int phase(const ModelOptions& options, const std::string& x, const std::string& 
     }
     return object;
   };
-  nlohmann::json document = {
-      {"command", "phase"}, {"model", choice.to_json()}, {"x", x}, {"y", y},
-      {"box", {gamma::to_string(*low), gamma::to_string(*high)}},
-      {"settled_from", analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr},
-      {"every_step", window_json(analysis.every_step)},
-      {"from_settled", analysis.from_settled ? window_json(*analysis.from_settled) : nlohmann::json(nullptr)}};
+  return {{"command", "phase"}, {"model", choice.to_json()}, {"description", choice.describe()},
+          {"settle_sentence", settle_sentence(analysis)}, {"x", x}, {"y", y},
+          {"box", {gamma::to_string(*low), gamma::to_string(*high)}},
+          {"settled_from", analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr},
+          {"every_step", window_json(analysis.every_step)},
+          {"from_settled", analysis.from_settled ? window_json(*analysis.from_settled) : nlohmann::json(nullptr)}};
+}
+
+namespace {
+
+int phase(const ModelOptions& options, const std::string& x, const std::string& y, const std::string& low_text,
+          const std::string& high_text, bool as_json) {
+  nlohmann::json document = phase_document(options, x, y, low_text, high_text);
   if (as_json) {
+    document.erase("description");
+    document.erase("settle_sentence");
     print_json(document);
     return 0;
   }
-  std::cout << choice.describe() << "\n" << settle_sentence(analysis) << "\n";
+  std::cout << document["description"].get<std::string>() << "\n" << document["settle_sentence"].get<std::string>() << "\n";
   for (const char* window : {"every_step", "from_settled"}) {
     if (document[window].is_null()) continue;
     std::cout << "\n" << (std::string(window) == "every_step" ? "at every step" : "from the settled step on")

@@ -8,8 +8,10 @@
 #include <thread>
 
 #include "app/cli_support.hpp"
+#include "app/gamma_command.hpp"
 #include "app/sweep_command.hpp"
 #include "cuda/device_probe.hpp"
+#include "sim/result_directory.hpp"
 
 namespace gammalab::app {
 
@@ -17,17 +19,37 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The experiments a user can name: each has experiments/NAME-quick.toml (the 2-core
-// CPU, minutes) and experiments/NAME-paper.toml (the GPU), and a figure script.
+// The experiments a user can name. A sweep experiment has experiments/NAME-quick.toml
+// (the 2-core CPU, minutes) and experiments/NAME-paper.toml (the GPU); an engine
+// experiment needs no training. Each has its figure script.
 struct Experiment {
-  std::string name, what, plot;
+  std::string name, what, plot, figure;
+  bool engine_only;
 };
 const std::vector<Experiment>& experiments() {
   static const std::vector<Experiment> all = {
       {"fig2", "paper 003, figure 2: optimal and maximal stable learning rate against width, Init[A] and Init[B]",
-       "plots/lr_vs_width.py"},
+       "plots/lr_vs_width.py", "lr_vs_width.png", false},
+      {"phase", "the engine's exact (γ[η_A], γ[η_B]) regions for Init[A] and Init[B], with the LoRA+ and equal-rate lines",
+       "plots/phase_diagram.py", "phase.png", true},
   };
   return all;
+}
+
+// The engine's diagrams for Init[A] and Init[B], written as phase-A.json and phase-B.json.
+void write_phase_documents(const fs::path& output) {
+  fs::create_directories(output);
+  for (const char* scheme : {"A", "B"}) {
+    ModelOptions options;
+    options.scheme = scheme;
+    sim::write_atomically(output / ("phase-" + std::string(scheme) + ".json"),
+                          phase_document(options, "eta_A", "eta_B", "-2", "1").dump(2) + "\n");
+  }
+  sim::write_atomically(output / "manifest.json",
+                        nlohmann::json{{"experiment", "phase"}, {"program", "gammalab " GAMMALAB_VERSION},
+                                       {"git_revision", GAMMALAB_GIT_REVISION}, {"schemes", {"A", "B"}},
+                                       {"setting", "module"}, {"optimizer", "adam"}}
+                                .dump(2) + "\n");
 }
 
 // Where experiments/ and plots/ are: --home, $GAMMALAB_HOME, the working directory, or
@@ -43,6 +65,14 @@ fs::path find_home(const std::optional<std::string>& given) {
 }
 
 std::string python() { return fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3"; }
+
+// Runs a figure script; false (with a message) when it fails.
+bool draw(const std::string& command, const std::string& output) {
+  if (std::system((command + " > /dev/null").c_str()) == 0) return true;
+  std::cerr << "gammalab: the figure was not drawn (" << command << " failed: is python3-matplotlib installed?); "
+            << "the data are in " << output << "\n";
+  return false;
+}
 
 std::string format_slope(const nlohmann::json& slope) {
   if (slope["slope"].is_null()) return "no slope (fewer than two widths inside the grid)";
@@ -78,23 +108,26 @@ std::function<int()> add_reproduce_command(CLI::App& app) {
   return [o, names] {
     auto found = std::find_if(experiments().begin(), experiments().end(), [&](const Experiment& e) { return e.name == o->name; });
     if (found == experiments().end()) reject("NAME", "unknown experiment '" + o->name + "'; accepted: " + names);
+    const fs::path home = find_home(o->home);
+    const std::string draw_with = python() + " '" + (home / found->plot).string() + "' ";
+    if (found->engine_only) {
+      const std::string output = o->output.value_or("results/" + o->name);
+      std::cout << "reproducing " << found->what << "\n  (the γ engine, exact: no training) → " << output << "\n";
+      write_phase_documents(output);
+      if (!draw(draw_with + "'" + output + "'", output)) return 1;
+      std::cout << "figure: " << (fs::path(output) / "figures" / found->figure).string() << "\n";
+      return 0;
+    }
     std::string scale = o->scale;
     if (scale == "auto") scale = (o->device != "cpu" && cuda::probe_devices().device_count > 0) ? "paper" : "quick";
-    const fs::path home = find_home(o->home);
     const fs::path spec = home / "experiments" / (o->name + "-" + scale + ".toml");
     if (!fs::exists(spec)) reject("--scale", "there is no " + spec.string());
     const std::string output = o->output.value_or("results/" + o->name + "-" + scale);
 
     std::cout << "reproducing " << found->what << "\n  spec " << spec.string() << " (" << scale << " scale) → " << output << "\n";
     nlohmann::json summary = sweep_and_analyse({spec.string(), output, /*resume=*/true, o->threads, o->device, false});
-
-    const std::string draw = python() + " '" + (home / found->plot).string() + "' '" + output + "' > /dev/null";
-    if (std::system(draw.c_str()) != 0) {
-      std::cerr << "gammalab: the figure was not drawn (" << draw << " failed: is python3-matplotlib installed?); "
-                << "the data and summary.json are in " << output << "\n";
-      return 1;
-    }
-    std::cout << "figure: " << (fs::path(output) / "figures" / "lr_vs_width.png").string() << "\n";
+    if (!draw(draw_with + "'" + output + "'", output)) return 1;
+    std::cout << "figure: " << (fs::path(output) / "figures" / found->figure).string() << "\n";
     for (const auto& scheme : summary["schemes"]) {
       const auto& engine = scheme["engine_max_stable_exponent"];
       const std::string predicted = engine["network"].is_null() ? "none" : engine["network"]["exact"].get<std::string>();

@@ -104,3 +104,24 @@ TEST_CASE("reproduce: spec, sweep, analysis, figure and verdicts from one comman
   fs::remove_all(out);
   fs::remove_all(home);
 }
+
+TEST_CASE("reproduce phase: the engine's exact diagrams and their figure, no training") {
+  fs::path out = scratch("phase-out");
+  Outcome outcome = run("reproduce phase -o " + out.string() + " --home " + std::string(GAMMALAB_SOURCE_DIR));
+  REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
+  CHECK(fs::file_size(out / "figures" / "phase.png") > 10000);
+  auto a = nlohmann::json::parse(std::ifstream(out / "phase-A.json"));
+  auto b = nlohmann::json::parse(std::ifstream(out / "phase-B.json"));
+  // Efficient learning on γ[η_A] + γ[η_B] = -1: for Init[A] from (1, -2) to (-1, 0), for
+  // Init[B] from (-1, 0) up to (-2, 1) — the two meet at LoRA+'s point.
+  auto segment = [](const char* x0, const char* y0, const char* x1, const char* y1) {
+    return nlohmann::json::array({nlohmann::json::array({x0, y0}), nlohmann::json::array({x1, y1})});
+  };
+  REQUIRE(a["from_settled"]["efficient"].size() == 1);
+  CHECK(a["from_settled"]["efficient"][0]["vertices"] == segment("1", "-2", "-1", "0"));
+  REQUIRE(b["from_settled"]["efficient"].size() == 1);
+  auto b_segment = b["from_settled"]["efficient"][0]["vertices"];
+  CHECK((b_segment == segment("-1", "0", "-2", "1") || b_segment == segment("-2", "1", "-1", "0")));
+  CHECK(b["from_settled"]["internal_instability"].empty());
+  fs::remove_all(out);
+}
