@@ -25,13 +25,16 @@ namespace fs = std::filesystem;
 struct Experiment {
   std::string name, what, plot, figure;
   bool engine_only;
+  bool slope_verdicts;  // print the learning-rate slopes against the engine (a width sweep)
 };
 const std::vector<Experiment>& experiments() {
   static const std::vector<Experiment> all = {
       {"fig2", "paper 003, figure 2: optimal and maximal stable learning rate against width, Init[A] and Init[B]",
-       "plots/lr_vs_width.py", "lr_vs_width.png", false},
+       "plots/lr_vs_width.py", "lr_vs_width.png", false, true},
+      {"fig3", "paper 003, figure 3: norms of Z_A and Z_B over training, Init[A] and Init[B], two widths, two seeds",
+       "plots/norms_over_training.py", "norms_over_training.png", false, false},
       {"phase", "the engine's exact (γ[η_A], γ[η_B]) regions for Init[A] and Init[B], with the LoRA+ and equal-rate lines",
-       "plots/phase_diagram.py", "phase.png", true},
+       "plots/phase_diagram.py", "phase.png", true, false},
   };
   return all;
 }
@@ -128,7 +131,7 @@ std::function<int()> add_reproduce_command(CLI::App& app) {
     nlohmann::json summary = sweep_and_analyse({spec.string(), output, /*resume=*/true, o->threads, o->device, false});
     if (!draw(draw_with + "'" + output + "'", output)) return 1;
     std::cout << "figure: " << (fs::path(output) / "figures" / found->figure).string() << "\n";
-    for (const auto& scheme : summary["schemes"]) {
+    for (const auto& scheme : found->slope_verdicts ? summary["schemes"] : nlohmann::json::array()) {
       const auto& engine = scheme["engine_max_stable_exponent"];
       const std::string predicted = engine["network"].is_null() ? "none" : engine["network"]["exact"].get<std::string>();
       for (const char* which : {"optimal", "max_stable"}) {

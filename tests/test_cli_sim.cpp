@@ -22,6 +22,19 @@ fs::path write_spec(const std::string& name, const std::string& text) {
   std::ofstream(path) << text;
   return path;
 }
+// A home of its own with a tiny quick-scale spec for one experiment (extra TOML appended),
+// and the real plot scripts.
+fs::path tiny_home(const std::string& name, const std::string& experiment, const std::string& extra) {
+  fs::path home = scratch(name);
+  fs::create_directories(home / "experiments");
+  fs::create_directory_symlink(fs::path(GAMMALAB_SOURCE_DIR) / "plots", home / "plots");
+  std::ofstream(home / "experiments" / (experiment + "-quick.toml"))
+      << "[sweep]\nname = \"" << experiment << "\"\nscale = \"quick\"\nwidths = [16, 32, 64]\nseeds = 2\n"
+      << "schemes = [\"A\", \"B\"]\nsteps = 20\n[learning_rate]\nvalues = [0.001, 0.01, 0.1, 1.0]\n[data]\n"
+      << "train_size = 32\ntest_size = 8\nteacher_width = 32\n" << extra;
+  return home;
+}
+
 const std::string kTiny =
     "[sweep]\nwidths = [16, 32]\nseeds = 2\nschemes = [\"A\", \"B\"]\nsteps = 20\n"
     "[learning_rate]\nvalues = [0.001, 0.01, 0.1]\n[data]\ntrain_size = 32\ntest_size = 8\nteacher_width = 32\n";
@@ -77,14 +90,7 @@ TEST_CASE("coordcheck: bad input, and a run that says which exponents agree") {
 }
 
 TEST_CASE("reproduce: spec, sweep, analysis, figure and verdicts from one command") {
-  // A home of its own with a tiny quick-scale fig2 spec, and the real plot scripts.
-  fs::path home = scratch("home"), out = scratch("reproduce-out");
-  fs::create_directories(home / "experiments");
-  fs::create_directory_symlink(fs::path(GAMMALAB_SOURCE_DIR) / "plots", home / "plots");
-  std::ofstream(home / "experiments" / "fig2-quick.toml")
-      << "[sweep]\nname = \"fig2\"\nscale = \"quick\"\nwidths = [16, 32, 64]\nseeds = 2\nschemes = [\"A\", \"B\"]\n"
-         "steps = 20\n[learning_rate]\nvalues = [0.001, 0.01, 0.1, 1.0]\n[data]\ntrain_size = 32\ntest_size = 8\n"
-         "teacher_width = 32\n";
+  fs::path home = tiny_home("home", "fig2", ""), out = scratch("reproduce-out");
   const std::string common = " --home " + home.string() + " --device cpu";
   Outcome outcome = run("reproduce fig2 --scale quick -o " + out.string() + common);
   REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
@@ -124,4 +130,18 @@ TEST_CASE("reproduce phase: the engine's exact diagrams and their figure, no tra
   CHECK((b_segment == segment("-1", "0", "-2", "1") || b_segment == segment("-2", "1", "-1", "0")));
   CHECK(b["from_settled"]["internal_instability"].empty());
   fs::remove_all(out);
+}
+
+TEST_CASE("reproduce fig3: curves recorded, the norms figure drawn, no slope verdicts") {
+  fs::path home = tiny_home("home3", "fig3", "[record]\ncurves = true\nevery = 5\n"), out = scratch("fig3-out");
+  Outcome outcome = run("reproduce fig3 --scale quick --device cpu -o " + out.string() + " --home " + home.string());
+  REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
+  CHECK(fs::file_size(out / "figures" / "norms_over_training.png") > 10000);
+  std::ifstream curves(out / "curves.csv");
+  std::size_t lines = 0;
+  for (std::string line; std::getline(curves, line);) ++lines;
+  CHECK(lines == 1 + 3 * 2 * 2 * 4 * 5);  // header, then steps 1, 5, 10, 15, 20 of every run
+  CHECK(outcome.output.find("verdict:") == std::string::npos);
+  fs::remove_all(out);
+  fs::remove_all(home);
 }
