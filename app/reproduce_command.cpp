@@ -67,7 +67,14 @@ fs::path find_home(const std::optional<std::string>& given) {
   return GAMMALAB_SOURCE_DIR;
 }
 
-std::string python() { return fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3"; }
+// A Python that can draw: $GAMMALAB_PYTHON, else the first of Debian's python3 and the
+// python3 on PATH that imports matplotlib (machines differ in which one has it).
+std::string python() {
+  if (const char* chosen = std::getenv("GAMMALAB_PYTHON")) return chosen;
+  for (const char* candidate : {"/usr/bin/python3", "python3"})
+    if (std::system((std::string(candidate) + " -c 'import matplotlib' > /dev/null 2>&1").c_str()) == 0) return candidate;
+  return "python3";
+}
 
 // Runs a figure script; false (with a message) when it fails.
 bool draw(const std::string& command, const std::string& output) {
