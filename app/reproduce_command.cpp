@@ -9,6 +9,7 @@
 
 #include "app/cli_support.hpp"
 #include "app/gamma_command.hpp"
+#include "app/gamma_report.hpp"
 #include "app/sweep_command.hpp"
 #include "cuda/device_probe.hpp"
 #include "sim/result_directory.hpp"
@@ -26,15 +27,18 @@ struct Experiment {
   std::string name, what, plot, figure;
   bool engine_only;
   bool slope_verdicts;  // print the learning-rate slopes against the engine (a width sweep)
+  bool delta_exponents;  // write the engine's δ¹, δ² exponents of each scheme (engine.json)
 };
 const std::vector<Experiment>& experiments() {
   static const std::vector<Experiment> all = {
       {"fig2", "paper 003, figure 2: optimal and maximal stable learning rate against width, Init[A] and Init[B]",
-       "plots/lr_vs_width.py", "lr_vs_width.png", false, true},
+       "plots/lr_vs_width.py", "lr_vs_width.png", false, true, false},
       {"fig3", "paper 003, figure 3: norms of Z_A and Z_B over training, Init[A] and Init[B], two widths, two seeds",
-       "plots/norms_over_training.py", "norms_over_training.png", false, false},
+       "plots/norms_over_training.py", "norms_over_training.png", false, false, false},
+      {"initab", "paper 000: Init[AB] against Init[A] across learning rates, the gap growing as the rate shrinks",
+       "plots/loss_vs_lr.py", "loss_vs_lr.png", false, false, true},
       {"phase", "the engine's exact (γ[η_A], γ[η_B]) regions for Init[A] and Init[B], with the LoRA+ and equal-rate lines",
-       "plots/phase_diagram.py", "phase.png", true, false},
+       "plots/phase_diagram.py", "phase.png", true, false, false},
   };
   return all;
 }
@@ -69,6 +73,22 @@ fs::path find_home(const std::optional<std::string>& given) {
 
 // A Python that can draw: $GAMMALAB_PYTHON, else the first of Debian's python3 and the
 // python3 on PATH that imports matplotlib (machines differ in which one has it).
+// The engine's exponents of δ¹ (learning through A) and δ² (through B) at steps 1 … 4
+// for each scheme, symbolic in γ[η] (single module, Adam), as engine.json.
+void write_delta_exponents(const std::vector<std::string>& schemes, const fs::path& output) {
+  nlohmann::json document;
+  for (const auto& scheme : schemes) {
+    ModelOptions options;
+    options.scheme = scheme;
+    Analysis analysis = analyse(choose_model(options), 4);
+    for (int t = 1; t <= 4; ++t)
+      document[scheme][std::to_string(t)] = {
+          {"delta1", analysis.trajectory.at(t, gamma::Quantity::delta1).to_string(gamma::Notation::Ascii)},
+          {"delta2", analysis.trajectory.at(t, gamma::Quantity::delta2).to_string(gamma::Notation::Ascii)}};
+  }
+  sim::write_atomically(output / "engine.json", document.dump(2) + "\n");
+}
+
 std::string python() {
   if (const char* chosen = std::getenv("GAMMALAB_PYTHON")) return chosen;
   for (const char* candidate : {"/usr/bin/python3", "python3"})
@@ -136,6 +156,11 @@ std::function<int()> add_reproduce_command(CLI::App& app) {
 
     std::cout << "reproducing " << found->what << "\n  spec " << spec.string() << " (" << scale << " scale) → " << output << "\n";
     nlohmann::json summary = sweep_and_analyse({spec.string(), output, /*resume=*/true, o->threads, o->device, false});
+    if (found->delta_exponents) {
+      std::vector<std::string> schemes;
+      for (const auto& scheme : summary["schemes"]) schemes.push_back(scheme["scheme"]);
+      write_delta_exponents(schemes, output);
+    }
     if (!draw(draw_with + "'" + output + "'", output)) return 1;
     std::cout << "figure: " << (fs::path(output) / "figures" / found->figure).string() << "\n";
     for (const auto& scheme : found->slope_verdicts ? summary["schemes"] : nlohmann::json::array()) {

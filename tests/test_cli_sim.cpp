@@ -145,3 +145,24 @@ TEST_CASE("reproduce fig3: curves recorded, the norms figure drawn, no slope ver
   fs::remove_all(out);
   fs::remove_all(home);
 }
+
+TEST_CASE("reproduce initab: loss against learning rate, and the engine's δ exponents of both schemes") {
+  fs::path home = tiny_home("homeab", "initab", ""), out = scratch("initab-out");
+  // tiny_home writes schemes A and B; this experiment compares A with AB.
+  std::string spec;
+  {
+    std::ifstream in(home / "experiments" / "initab-quick.toml");
+    spec.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  spec.replace(spec.find("[\"A\", \"B\"]"), 10, "[\"A\", \"AB\"]");
+  std::ofstream(home / "experiments" / "initab-quick.toml", std::ios::trunc) << spec;
+  Outcome outcome = run("reproduce initab --scale quick --device cpu -o " + out.string() + " --home " + home.string());
+  REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
+  CHECK(fs::file_size(out / "figures" / "loss_vs_lr.png") > 10000);
+  auto engine = nlohmann::json::parse(std::ifstream(out / "engine.json"));
+  CHECK(engine["A"]["1"]["delta1"] == "-inf");        // A does not move on step 1 under Init[A]
+  CHECK(engine["AB"]["1"]["delta1"] == "eta + 1/2");  // under Init[AB] it does: B₀ ≠ 0
+  CHECK(engine["A"]["3"]["delta1"] == "2*eta + 1");
+  fs::remove_all(out);
+  fs::remove_all(home);
+}
