@@ -37,6 +37,8 @@ const std::vector<Experiment>& experiments() {
        "plots/norms_over_training.py", "norms_over_training.png", false, false, false},
       {"initab", "paper 000: Init[AB] against Init[A] across learning rates, the gap growing as the rate shrinks",
        "plots/loss_vs_lr.py", "loss_vs_lr.png", false, false, true},
+      {"schemes", "every initialisation scheme at its own tuned learning rate: best loss and optimal rate against width",
+       "plots/schemes_vs_width.py", "schemes_vs_width.png", false, false, false},
       {"phase", "the engine's exact (γ[η_A], γ[η_B]) regions for Init[A] and Init[B], with the LoRA+ and equal-rate lines",
        "plots/phase_diagram.py", "phase.png", true, false, false},
   };

@@ -24,13 +24,14 @@ fs::path write_spec(const std::string& name, const std::string& text) {
 }
 // A home of its own with a tiny quick-scale spec for one experiment (extra TOML appended),
 // and the real plot scripts.
-fs::path tiny_home(const std::string& name, const std::string& experiment, const std::string& extra) {
+fs::path tiny_home(const std::string& name, const std::string& experiment, const std::string& extra,
+                   const std::string& schemes = "[\"A\", \"B\"]") {
   fs::path home = scratch(name);
   fs::create_directories(home / "experiments");
   fs::create_directory_symlink(fs::path(GAMMALAB_SOURCE_DIR) / "plots", home / "plots");
   std::ofstream(home / "experiments" / (experiment + "-quick.toml"))
       << "[sweep]\nname = \"" << experiment << "\"\nscale = \"quick\"\nwidths = [16, 32, 64]\nseeds = 2\n"
-      << "schemes = [\"A\", \"B\"]\nsteps = 20\n[learning_rate]\nvalues = [0.001, 0.01, 0.1, 1.0]\n[data]\n"
+      << "schemes = " << schemes << "\nsteps = 20\n[learning_rate]\nvalues = [0.001, 0.01, 0.1, 1.0]\n[data]\n"
       << "train_size = 32\ntest_size = 8\nteacher_width = 32\n" << extra;
   return home;
 }
@@ -147,15 +148,7 @@ TEST_CASE("reproduce fig3: curves recorded, the norms figure drawn, no slope ver
 }
 
 TEST_CASE("reproduce initab: loss against learning rate, and the engine's δ exponents of both schemes") {
-  fs::path home = tiny_home("homeab", "initab", ""), out = scratch("initab-out");
-  // tiny_home writes schemes A and B; this experiment compares A with AB.
-  std::string spec;
-  {
-    std::ifstream in(home / "experiments" / "initab-quick.toml");
-    spec.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  spec.replace(spec.find("[\"A\", \"B\"]"), 10, "[\"A\", \"AB\"]");
-  std::ofstream(home / "experiments" / "initab-quick.toml", std::ios::trunc) << spec;
+  fs::path home = tiny_home("homeab", "initab", "", "[\"A\", \"AB\"]"), out = scratch("initab-out");
   Outcome outcome = run("reproduce initab --scale quick --device cpu -o " + out.string() + " --home " + home.string());
   REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
   CHECK(fs::file_size(out / "figures" / "loss_vs_lr.png") > 10000);
@@ -163,6 +156,21 @@ TEST_CASE("reproduce initab: loss against learning rate, and the engine's δ exp
   CHECK(engine["A"]["1"]["delta1"] == "-inf");        // A does not move on step 1 under Init[A]
   CHECK(engine["AB"]["1"]["delta1"] == "eta + 1/2");  // under Init[AB] it does: B₀ ≠ 0
   CHECK(engine["A"]["3"]["delta1"] == "2*eta + 1");
+  fs::remove_all(out);
+  fs::remove_all(home);
+}
+
+TEST_CASE("reproduce schemes: every scheme at its tuned rate, best loss and optimum against width") {
+  const std::string every = "[\"A\", \"B\", \"AB\", \"inilora\", \"inilora-alpha\", \"inilora-beta\", "
+                            "\"inilora-beta-uniform\", \"pissa\", \"milora\"]";
+  fs::path home = tiny_home("homesch", "schemes", "[init]\ninilora_steps = 50\n", every), out = scratch("schemes-out");
+  Outcome outcome = run("reproduce schemes --scale quick --device cpu -o " + out.string() + " --home " + home.string());
+  REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
+  CHECK(fs::file_size(out / "figures" / "schemes_vs_width.png") > 10000);
+  auto summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
+  REQUIRE(summary["schemes"].size() == 9);
+  CHECK(summary["runs_used"] == 9 * 3 * 2 * 4);
+  for (const auto& scheme : summary["schemes"]) CHECK(scheme["widths"][2].contains("best_mean_log_loss"));
   fs::remove_all(out);
   fs::remove_all(home);
 }
