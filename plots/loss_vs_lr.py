@@ -14,9 +14,9 @@ import csv
 import json
 import math
 import pathlib
-import sys
 from collections import defaultdict
 
+import figure_files
 import matplotlib
 
 matplotlib.use("Agg")
@@ -59,14 +59,8 @@ def main(directory):
     figure.text(0.01, 0.01, "\n".join(lines), fontsize=7, family="monospace", va="bottom")
     figure.suptitle("Init[AB] against Init[A] across learning rates (paper 000)", fontsize=10)
     figure.tight_layout(rect=(0, 0.08 if lines else 0, 1, 0.95))
-    out = directory / "figures"
-    out.mkdir(exist_ok=True)
-    for suffix in ("png", "svg"):
-        figure.savefig(out / f"loss_vs_lr.{suffix}", dpi=130)
-    print(out / "loss_vs_lr.png")
+    figure_files.save(figure, directory, "loss_vs_lr")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    main(sys.argv[1])
+    figure_files.run(main, __doc__)

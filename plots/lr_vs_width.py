@@ -12,8 +12,8 @@ Usage: lr_vs_width.py RESULT_DIR
 import json
 import math
 import pathlib
-import sys
 
+import figure_files
 import matplotlib
 
 matplotlib.use("Agg")
@@ -78,14 +78,8 @@ def main(directory):
                     f"hollow: at the grid's edge)", fontsize=10)
     figure.text(0.01, 0.01, "\n".join(lines), fontsize=7, family="monospace", va="bottom")
     figure.tight_layout(rect=(0, 0.12, 1, 0.95))
-    out = directory / "figures"
-    out.mkdir(exist_ok=True)
-    for suffix in ("png", "svg"):
-        figure.savefig(out / f"lr_vs_width.{suffix}", dpi=130)
-    print(out / "lr_vs_width.png")
+    figure_files.save(figure, directory, "lr_vs_width")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    main(sys.argv[1])
+    figure_files.run(main, __doc__)

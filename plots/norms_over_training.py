@@ -15,6 +15,7 @@ import pathlib
 import sys
 from collections import defaultdict
 
+import figure_files
 import matplotlib
 
 matplotlib.use("Agg")
@@ -64,14 +65,8 @@ def main(directory):
             axis.legend(fontsize=7)
     figure.suptitle("Norms of Z_A (solid) and Z_B (dashed) over training, at each width's optimal grid learning rate", fontsize=10)
     figure.tight_layout()
-    out = directory / "figures"
-    out.mkdir(exist_ok=True)
-    for suffix in ("png", "svg"):
-        figure.savefig(out / f"norms_over_training.{suffix}", dpi=130)
-    print(out / "norms_over_training.png")
+    figure_files.save(figure, directory, "norms_over_training")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    main(sys.argv[1])
+    figure_files.run(main, __doc__)

@@ -14,6 +14,7 @@ import pathlib
 import sys
 from fractions import Fraction
 
+import figure_files
 import matplotlib
 
 matplotlib.use("Agg")
@@ -79,14 +80,8 @@ def main(directory):
     (axes[0] if len(documents) > 1 else axes).legend(fontsize=7, loc="lower left")
     figure.suptitle("The γ engine's exact regions for separate learning rates of A and B (LoRA+)", fontsize=10)
     figure.tight_layout()
-    out = directory / "figures"
-    out.mkdir(exist_ok=True)
-    for suffix in ("png", "svg"):
-        figure.savefig(out / f"phase.{suffix}", dpi=130)
-    print(out / "phase.png")
+    figure_files.save(figure, directory, "phase")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    main(sys.argv[1])
+    figure_files.run(main, __doc__)

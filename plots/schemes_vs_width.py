@@ -12,8 +12,8 @@ Usage: schemes_vs_width.py RESULT_DIR
 import json
 import math
 import pathlib
-import sys
 
+import figure_files
 import matplotlib
 
 matplotlib.use("Agg")
@@ -50,14 +50,8 @@ def main(directory):
     figure.suptitle(f"every scheme at its tuned learning rate ({manifest.get('scale', '')} scale, {manifest.get('device', '')}; "
                     f"{summary['seeds']} seeds, 95% bootstrap intervals; hollow: at the grid's edge)", fontsize=10)
     figure.tight_layout()
-    out = directory / "figures"
-    out.mkdir(exist_ok=True)
-    for suffix in ("png", "svg"):
-        figure.savefig(out / f"schemes_vs_width.{suffix}", dpi=130)
-    print(out / "schemes_vs_width.png")
+    figure_files.save(figure, directory, "schemes_vs_width")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    main(sys.argv[1])
+    figure_files.run(main, __doc__)
