@@ -5,10 +5,9 @@
 #include <memory>
 
 #include "app/cli_support.hpp"
-#include "app/model_options.hpp"
-#include "app/gamma_report.hpp"
 #include "sim/coordcheck.hpp"
 #include "sim/lora_init.hpp"
+#include "sim/prediction.hpp"
 #include "sim/result_directory.hpp"
 
 namespace gammalab::app {
@@ -73,15 +72,9 @@ std::function<int()> add_coordcheck_command(CLI::App& app) {
       }
       spec.eta_exponent = *o->eta_exponent;
     } else {
-      ModelOptions engine_options;
-      engine_options.scheme = o->scheme;
-      engine_options.setting = "network";
-      engine_options.readout = o->readout;
-      engine_options.optimizer = o->optimizer == "sgd" ? "sgd" : "adam";
-      Analysis analysis = analyse(choose_model(engine_options));
-      auto top = gamma::supremum(analysis.every_step.stable, "eta");
+      auto top = sim::max_stable_exponent(sim::engine_model_of(o->scheme, spec.training, spec.readout));
       if (!top) reject("--eta-exp", "the engine finds no maximal stable exponent for this scheme; give one");
-      spec.eta_exponent = gamma::to_string(top->value);
+      spec.eta_exponent = gamma::to_string(*top);
     }
     auto measurements = sim::measure_coordinates(spec);
     nlohmann::json fitted = sim::fit_coordinates(spec, measurements);

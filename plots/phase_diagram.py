@@ -36,20 +36,20 @@ def points(polygon):
 def draw(axis, document):
     regions = document["from_settled"] or document["every_step"]
     low, high = (float(Fraction(v)) for v in document["box"])
+    def styled(key, first):  # the legend names each kind of region once
+        style = dict(STYLE[key])
+        if not first:
+            style.pop("label")
+        return style
+
     for key in ("stable", "internal_instability"):
         for i, polygon in enumerate(regions[key]):
             vertices = points(polygon)
-            style = dict(STYLE[key])
-            if i:
-                style.pop("label")
             if len(vertices) >= 3:
-                axis.add_patch(Polygon(vertices, closed=True, **style))
+                axis.add_patch(Polygon(vertices, closed=True, **styled(key, i == 0)))
     for key in ("feature_learning", "efficient"):
         for i, polygon in enumerate(regions[key]):
-            vertices = points(polygon)
-            style = dict(STYLE[key])
-            if i:
-                style.pop("label")
+            vertices, style = points(polygon), styled(key, i == 0)
             xs, ys = zip(*vertices)
             if len(vertices) == 1:
                 axis.plot(xs, ys, "o", color=style["color"], markersize=8, label=style.get("label"))

@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "gamma/lora_dynamics.hpp"
-#include "gamma/scheme.hpp"
 #include "sim/analysis.hpp"
 #include "sim/lora_network.hpp"
+#include "sim/prediction.hpp"
 #include "sim/random.hpp"
 
 namespace gammalab::sim {
@@ -19,17 +19,10 @@ constexpr double kExponentTolerance = 1e-3;
 
 double rms(const Eigen::MatrixXd& m) { return std::sqrt(m.squaredNorm() / static_cast<double>(m.size())); }
 
-// The engine's exponents for each step, as doubles (−inf for exactly zero), and exact text.
+// The engine's exact exponents of the measured quantities at each step.
 std::vector<std::map<std::string, gamma::MaxAffine>> engine_exponents(const CoordCheckSpec& spec) {
-  const gamma::Scheme& preset = gamma::find_scheme(spec.scheme);
-  gamma::LoraModel model;
-  model.setting = gamma::Setting::Network;
-  model.readout = spec.readout == Readout::MuP ? gamma::Readout::MuP : gamma::Readout::Standard;
-  model.optimizer = spec.training.optimizer.kind == OptimizerSpec::Kind::Sgd ? gamma::Optimizer::Sgd : gamma::Optimizer::Adam;
-  model.sigma_A = preset.sigma_A;
-  model.sigma_B = preset.sigma_B;
+  gamma::LoraModel model = engine_model_of(spec.scheme, spec.training, spec.readout);
   model.eta_A = model.eta_B = gamma::parse_exponent(spec.eta_exponent);
-  model.subtract_initial_product = spec.training.init.subtract_initial_product.value_or(subtracts_by_default(spec.scheme));
   gamma::Trajectory trajectory = gamma::run_dynamics(model, spec.steps);
   const std::map<std::string, gamma::Quantity> ids = {
       {"Z_A", gamma::Quantity::Z_A},       {"Z_B", gamma::Quantity::Z_B},       {"dZ_B", gamma::Quantity::dZ_B},

@@ -5,10 +5,22 @@
 #include <optional>
 #include <string>
 
+#include "gamma/lora_dynamics.hpp"
 #include "gamma/rational.hpp"
 #include "sim/sweep_spec.hpp"
 
 namespace gammalab::sim {
+
+// The engine's model of a simulated scheme: the scheme's σ exponents (for `custom`, the
+// exact texts given), its subtract switch and optimiser from `training`, in the network
+// setting with `readout`; both learning rates are the free parameter γ[η] (a constant
+// ratio η_B/η_A does not change the exponent).
+gamma::LoraModel engine_model_of(const std::string& scheme, const TrainSpec& training, Readout readout,
+                                 const std::string& custom_sigma_A = "-1/2", const std::string& custom_sigma_B = "-inf");
+
+// The supremum of the stable γ[η] at every step; absent when there is no bound or no
+// stable value.
+std::optional<gamma::Rational> max_stable_exponent(const gamma::LoraModel& model);
 
 struct EnginePrediction {
   std::optional<gamma::Rational> network;  // absent: no bound (stable for every γ[η]) or never stable
