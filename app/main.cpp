@@ -8,6 +8,7 @@
 #include "app/coordcheck_command.hpp"
 #include "app/device_command.hpp"
 #include "app/gamma_command.hpp"
+#include "app/merge_command.hpp"
 #include "app/reproduce_command.hpp"
 #include "app/sweep_command.hpp"
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   auto run_analyze = gammalab::app::add_analyze_command(app);
   auto run_coordcheck = gammalab::app::add_coordcheck_command(app);
   auto run_reproduce = gammalab::app::add_reproduce_command(app);
+  auto run_merge = gammalab::app::add_merge_command(app);
 
   try {
     app.parse(argc, argv);
@@ -43,9 +45,13 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("analyze")) return run_analyze();
     if (app.got_subcommand("coordcheck")) return run_coordcheck();
     if (app.got_subcommand("reproduce")) return run_reproduce();
+    if (app.got_subcommand("merge")) return run_merge();
   } catch (const gammalab::InputError& e) {
     std::cerr << "gammalab: " << e.what() << "\n";
     return gammalab::app::kExitBadInput;
+  } catch (const std::exception& e) {  // not the input's fault: out of GPU memory, a full disk, a CUDA error
+    std::cerr << "gammalab: error: " << e.what() << "\n";
+    return 1;
   }
   return 0;
 }

@@ -484,16 +484,14 @@ class GroupTrainer {
   std::vector<double> fit_residual_;
 };
 
+// The trainer of one GPU. Every call makes its device current first, so that one
+// process can drive several GPUs from several threads.
 class GpuBackend final : public sim::TrainerBackend {
  public:
-  GpuBackend() {
-    int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-      cudaGetLastError();
-      throw std::runtime_error("no usable GPU (cudaGetDeviceCount found none)");
-    }
+  explicit GpuBackend(int device) : device_(device) {
+    CUDA_CHECK(cudaSetDevice(device_));
     cudaDeviceProp properties{};
-    CUDA_CHECK(cudaGetDeviceProperties(&properties, 0));
+    CUDA_CHECK(cudaGetDeviceProperties(&properties, device_));
     name_ = properties.name;
     multiprocessors_ = properties.multiProcessorCount;
   }
@@ -504,6 +502,7 @@ class GpuBackend final : public sim::TrainerBackend {
                                             const std::function<void(std::size_t, const sim::TrainResult&)>& one_done) override {
     if (specs.empty()) return {};
     if (auto why = unsupported_on_gpu(specs.front()); !why.empty()) throw std::invalid_argument(why);
+    CUDA_CHECK(cudaSetDevice(device_));
     std::vector<sim::TrainResult> results;
     switch (specs.front().rank) {
       case 1: results = GroupTrainer<1>(data, key, specs, multiprocessors_).run(); break;
@@ -517,12 +516,33 @@ class GpuBackend final : public sim::TrainerBackend {
   }
 
  private:
+  int device_;
   std::string name_;
   int multiprocessors_ = 1;
 };
 
+int usable_device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+    cudaGetLastError();
+    throw std::runtime_error("no usable GPU (cudaGetDeviceCount found none)");
+  }
+  return count;
+}
+
 }  // namespace
 
-std::unique_ptr<sim::TrainerBackend> make_gpu_backend() { return std::make_unique<GpuBackend>(); }
+std::unique_ptr<sim::TrainerBackend> make_gpu_backend(int device) {
+  const int count = usable_device_count();
+  if (device < 0 || device >= count)
+    throw std::runtime_error("GPU " + std::to_string(device) + " asked for, but this process sees " + std::to_string(count));
+  return std::make_unique<GpuBackend>(device);
+}
+
+std::vector<std::unique_ptr<sim::TrainerBackend>> make_gpu_backends(int at_most) {
+  std::vector<std::unique_ptr<sim::TrainerBackend>> all;
+  for (int device = 0; device < std::min(usable_device_count(), at_most); ++device) all.push_back(std::make_unique<GpuBackend>(device));
+  return all;
+}
 
 }  // namespace gammalab::cuda

@@ -6,6 +6,7 @@
 // with a message naming the option: minibatches and ranks other than 1, 2, 4, 8, 16.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sim/backend.hpp"
 
@@ -14,7 +15,11 @@ namespace gammalab::cuda {
 // Empty when the GPU backend can train this spec; otherwise why not.
 std::string unsupported_on_gpu(const sim::TrainSpec& spec);
 
-// Throws std::runtime_error when this build has no CUDA or no GPU is usable.
-std::unique_ptr<sim::TrainerBackend> make_gpu_backend();
+// The trainer of GPU `device` (as this process numbers them: CUDA_VISIBLE_DEVICES
+// applies). Throws std::runtime_error when this build has no CUDA or no such GPU.
+std::unique_ptr<sim::TrainerBackend> make_gpu_backend(int device = 0);
+// One trainer for each of the first `at_most` visible GPUs (a sweep spreads its groups
+// over them). Throws std::runtime_error when this build has no CUDA or no GPU is usable.
+std::vector<std::unique_ptr<sim::TrainerBackend>> make_gpu_backends(int at_most);
 
 }  // namespace gammalab::cuda

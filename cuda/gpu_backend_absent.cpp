@@ -6,8 +6,12 @@ namespace gammalab::cuda {
 
 std::string unsupported_on_gpu(const sim::TrainSpec&) { return "this build has no CUDA"; }
 
-std::unique_ptr<sim::TrainerBackend> make_gpu_backend() {
-  throw std::runtime_error("this build of gammalab has no CUDA (nvcc was not found at configure time)");
+namespace {
+constexpr const char* kNoCuda = "this build of gammalab has no CUDA (nvcc was not found at configure time)";
 }
+
+std::unique_ptr<sim::TrainerBackend> make_gpu_backend(int) { throw std::runtime_error(kNoCuda); }
+
+std::vector<std::unique_ptr<sim::TrainerBackend>> make_gpu_backends(int) { throw std::runtime_error(kNoCuda); }
 
 }  // namespace gammalab::cuda

@@ -14,6 +14,7 @@ packages=(
   libcli11-dev                   # command-line parsing
   nlohmann-json3-dev             # JSON output and result files
   libtomlplusplus-dev            # sweep spec files
+  libopenmpi-dev openmpi-bin     # sweeps over MPI ranks (mpirun -np K gammalab sweep ...)
   python3 python3-matplotlib     # figures (plots/ reads result files only)
 )
 

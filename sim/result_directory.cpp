@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
-#include <vector>
 
 #include "gamma/input_error.hpp"
 
@@ -17,35 +16,37 @@ std::string number(double value) {
   return text;
 }
 
-// The complete lines of a file (an interrupted write may leave a partial last line).
-std::vector<std::string> complete_lines(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  std::string text = buffer.str();
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
-    lines.push_back(text.substr(start, end - start));
-  return lines;
-}
-
-std::size_t id_of(const std::string& line) { return std::stoull(line.substr(0, line.find(','))); }
-
-// Rewrites a CSV keeping its header and the rows `keep` accepts, sorted by id then as written.
-void rewrite_sorted(const std::filesystem::path& path, const char* header,
-                    const std::function<bool(std::size_t)>& keep) {
-  auto lines = complete_lines(path);
-  std::vector<std::string> rows;
-  for (std::size_t i = 1; i < lines.size(); ++i)
-    if (!lines[i].empty() && keep(id_of(lines[i]))) rows.push_back(lines[i]);
-  std::stable_sort(rows.begin(), rows.end(), [](const std::string& a, const std::string& b) { return id_of(a) < id_of(b); });
-  std::string text = std::string(header) + "\n";
-  for (const auto& row : rows) text += row + "\n";
-  write_atomically(path, text);
+// Rewrites a CSV keeping the rows `keep` accepts, sorted by id.
+void rewrite_sorted(const std::filesystem::path& path, const char* header, const std::function<bool(std::size_t)>& keep) {
+  std::vector<std::string> rows = read_csv_rows(path);
+  std::erase_if(rows, [&](const std::string& row) { return !keep(id_of_row(row)); });
+  write_atomically(path, sorted_csv(header, std::move(rows)));
 }
 
 }  // namespace
+
+std::size_t id_of_row(const std::string& row) { return std::stoull(row.substr(0, row.find(','))); }
+
+std::vector<std::string> read_csv_rows(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  const std::string text = buffer.str();
+  std::vector<std::string> rows;
+  bool header = true;
+  for (std::size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    if (std::exchange(header, false) || end == start) continue;
+    rows.push_back(text.substr(start, end - start));
+  }
+  return rows;
+}
+
+std::string sorted_csv(const char* header, std::vector<std::string> rows) {
+  std::stable_sort(rows.begin(), rows.end(), [](const std::string& a, const std::string& b) { return id_of_row(a) < id_of_row(b); });
+  std::string text = std::string(header) + "\n";
+  for (const auto& row : rows) text += row + "\n";
+  return text;
+}
 
 void write_atomically(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::path temporary = path;
@@ -58,6 +59,18 @@ void write_atomically(const std::filesystem::path& path, const std::string& text
   std::filesystem::rename(temporary, path);
 }
 
+ResultRows rows_of(const Configuration& c, const TrainResult& r) {
+  std::ostringstream runs, curves;
+  for (const auto& p : r.curve)
+    curves << c.id << ',' << p.step << ',' << number(p.train_loss) << ',' << number(p.test_loss) << ','
+           << number(p.lr_factor) << ',' << number(p.norm_Z_A) << ',' << number(p.norm_Z_B) << '\n';
+  runs << c.id << ',' << c.scheme << ',' << c.width << ',' << c.seed << ',' << number(c.lr_A) << ',' << number(c.lr_B)
+       << ',' << number(r.initial_train_loss) << ',' << number(r.final_train_loss) << ',' << number(r.final_test_loss)
+       << ',' << number(r.mean_last_train) << ',' << number(r.max_train_loss) << ',' << (r.diverged ? 1 : 0) << ','
+       << r.diverged_step << ',' << r.steps_done << ',' << number(r.fit_residual) << '\n';
+  return {runs.str(), curves.str()};
+}
+
 ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const nlohmann::json& manifest)
     : path_(std::move(path)), manifest_(manifest) {
   const auto runs = path_ / "runs.csv", curves = path_ / "curves.csv";
@@ -68,10 +81,12 @@ ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const 
     nlohmann::json previous = old ? nlohmann::json::parse(old, nullptr, false) : nlohmann::json();
     if (!previous.is_object() || previous.value("spec_hash", "") != manifest_["spec_hash"])
       throw InputError("--resume: " + path_.string() + " holds another sweep (its manifest's spec_hash differs); choose another directory");
+    if (previous.value("shard", "1/1") != manifest_.value("shard", "1/1"))
+      throw InputError("--resume: " + path_.string() + " holds shard " + previous.value("shard", "1/1") + " of this sweep, not " +
+                       manifest_.value("shard", "1/1") + "; resume it with --shard " + previous.value("shard", "1/1"));
     // Only rows that were completely written count as finished; the curves of a
     // configuration are written before its row, so curves without a row are dropped.
-    for (const auto& line : complete_lines(runs))
-      if (!line.empty() && line.rfind("id,", 0) != 0) finished_.insert(id_of(line));
+    for (const auto& row : read_csv_rows(runs)) finished_.insert(id_of_row(row));
     rewrite_sorted(runs, kRunsHeader, [&](std::size_t id) { return finished_.count(id) > 0; });
     if (std::filesystem::exists(curves))
       rewrite_sorted(curves, kCurvesHeader, [&](std::size_t id) { return finished_.count(id) > 0; });
@@ -86,17 +101,13 @@ ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const 
   curves_.open(curves, std::ios::app);
 }
 
-void ResultDirectory::record(const Configuration& c, const TrainResult& r) {
-  for (const auto& p : r.curve)
-    curves_ << c.id << ',' << p.step << ',' << number(p.train_loss) << ',' << number(p.test_loss) << ','
-            << number(p.lr_factor) << ',' << number(p.norm_Z_A) << ',' << number(p.norm_Z_B) << '\n';
+void ResultDirectory::record(const ResultRows& rows) {
+  curves_ << rows.curves;
   curves_.flush();
-  runs_ << c.id << ',' << c.scheme << ',' << c.width << ',' << c.seed << ',' << number(c.lr_A) << ',' << number(c.lr_B)
-        << ',' << number(r.initial_train_loss) << ',' << number(r.final_train_loss) << ',' << number(r.final_test_loss)
-        << ',' << number(r.mean_last_train) << ',' << number(r.max_train_loss) << ',' << (r.diverged ? 1 : 0) << ','
-        << r.diverged_step << ',' << r.steps_done << ',' << number(r.fit_residual) << '\n';
+  runs_ << rows.runs;
   runs_.flush();
-  finished_.insert(c.id);
+  for (std::size_t start = 0, end; (end = rows.runs.find('\n', start)) != std::string::npos; start = end + 1)
+    finished_.insert(id_of_row(rows.runs.substr(start, end - start)));
 }
 
 void ResultDirectory::complete(double wall_seconds) {

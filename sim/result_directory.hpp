@@ -13,6 +13,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "sim/trainer.hpp"
 
@@ -26,14 +27,27 @@ struct Configuration {
   double lr_A, lr_B;
 };
 
+// The text that configurations add to runs.csv and curves.csv: what a directory
+// writes, and what an MPI rank sends to rank 0. Rows of several configurations may be
+// appended to one another.
+struct ResultRows {
+  std::string runs, curves;
+  void append(const ResultRows& more) {
+    runs += more.runs;
+    curves += more.curves;
+  }
+};
+ResultRows rows_of(const Configuration& configuration, const TrainResult& result);
+
 class ResultDirectory {
  public:
-  // Creates `path`, or with `resume` reopens it: its manifest's spec_hash must match.
-  // Throws InputError when the directory exists without `resume`, or holds another spec.
+  // Creates `path`, or with `resume` reopens it: its manifest's spec_hash and shard
+  // must match. Throws InputError when the directory exists without `resume`, or holds
+  // another spec or another shard.
   ResultDirectory(std::filesystem::path path, bool resume, const nlohmann::json& manifest);
 
   const std::set<std::size_t>& finished() const { return finished_; }
-  void record(const Configuration& configuration, const TrainResult& result);
+  void record(const ResultRows& rows);
   // Sorts the files by id and marks the manifest complete with the wall time.
   void complete(double wall_seconds);
 
@@ -54,5 +68,13 @@ inline const char* kCurvesHeader = "id,step,train_loss,test_loss,lr_factor,norm_
 
 // Writes `text` to `path` through a temporary file and a rename: never half a file.
 void write_atomically(const std::filesystem::path& path, const std::string& text);
+
+// The complete data rows of a result CSV (no header; a partly written last line is left out).
+std::vector<std::string> read_csv_rows(const std::filesystem::path& path);
+// A result CSV's text: the header, then the rows sorted by configuration id (stable, so
+// a configuration's curve keeps its step order).
+std::string sorted_csv(const char* header, std::vector<std::string> rows);
+// The configuration id a row starts with.
+std::size_t id_of_row(const std::string& row);
 
 }  // namespace gammalab::sim

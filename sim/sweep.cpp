@@ -1,7 +1,12 @@
 #include "sim/sweep.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
-#include <map>
+#include <exception>
+#include <mutex>
+#include <numeric>
+#include <thread>
 
 namespace gammalab::sim {
 
@@ -33,13 +38,15 @@ std::string fingerprint(const std::string& text) {  // FNV-1a, hex
   return hex;
 }
 
-nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const TrainerBackend& backend) {
+}  // namespace
+
+nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std::string& device) {
   nlohmann::json manifest = run.provenance;
   manifest["spec_name"] = spec.name;
   manifest["scale"] = spec.scale;
   manifest["spec"] = run.spec_text;
   manifest["spec_hash"] = fingerprint(run.spec_text);
-  manifest["device"] = backend.describe();
+  manifest["device"] = device;
   manifest["configurations"] = spec.configuration_count();
   manifest["widths"] = spec.widths;
   manifest["seeds"] = spec.seeds;
@@ -52,43 +59,83 @@ nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const Tra
   for (const auto& scheme : spec.schemes)
     subtract[scheme] = spec.training.init.subtract_initial_product.value_or(subtracts_by_default(scheme));
   manifest["subtract_initial_product"] = subtract;
+  if (!run.shard.whole()) {
+    manifest["shard"] = run.shard.text();
+    manifest["shard_configurations"] = configurations_of_shard(spec, run.shard).size();
+  }
   return manifest;
 }
 
-}  // namespace
+std::string describe_trainers(const std::vector<TrainerBackend*>& trainers) {
+  const std::string first = trainers.front()->describe();
+  const bool alike = std::all_of(trainers.begin(), trainers.end(), [&](const TrainerBackend* t) { return t->describe() == first; });
+  if (trainers.size() == 1) return first;
+  if (alike) return std::to_string(trainers.size()) + " × " + first;
+  std::string all;
+  for (const auto* t : trainers) all += (all.empty() ? "" : "; ") + t->describe();
+  return all;
+}
 
-void run_sweep(const SweepSpec& spec, const SweepRun& run, TrainerBackend& backend,
+std::vector<WorkGroup> pending_groups(const SweepSpec& spec, const Shard& shard, const std::set<std::size_t>& finished) {
+  std::vector<Configuration> pending = configurations_of_shard(spec, shard);
+  std::erase_if(pending, [&](const Configuration& c) { return finished.count(c.id) > 0; });
+  return group_configurations(spec, pending);
+}
+
+void train_groups(const SweepSpec& spec, const Dataset& data, const std::vector<WorkGroup>& groups,
+                  const std::vector<TrainerBackend*>& trainers,
+                  const std::function<void(const Configuration&, const TrainResult&)>& one_done) {
+  std::vector<std::size_t> by_cost(groups.size());
+  std::iota(by_cost.begin(), by_cost.end(), 0);
+  std::stable_sort(by_cost.begin(), by_cost.end(), [&](std::size_t a, std::size_t b) { return groups[a].flops > groups[b].flops; });
+  std::atomic<std::size_t> next{0};
+  std::mutex report;
+  std::exception_ptr failure;
+  auto work = [&](TrainerBackend& trainer) {
+    for (std::size_t i; (i = next++) < by_cost.size();) {
+      const WorkGroup& group = groups[by_cost[i]];
+      std::vector<TrainSpec> specs;
+      for (const auto& c : group.members) specs.push_back(train_spec_of(spec, c));
+      try {
+        trainer.train_group(data, {group.width, spec.readout, group.seed}, specs, [&](std::size_t index, const TrainResult& result) {
+          std::lock_guard lock(report);
+          one_done(group.members[index], result);
+        });
+      } catch (...) {
+        std::lock_guard lock(report);
+        if (!failure) failure = std::current_exception();
+        next = by_cost.size();
+      }
+    }
+  };
+  if (trainers.size() == 1) {
+    work(*trainers.front());
+  } else {
+    std::vector<std::thread> pool;
+    for (auto* trainer : trainers) pool.emplace_back(work, std::ref(*trainer));
+    for (auto& thread : pool) thread.join();
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+void run_sweep(const SweepSpec& spec, const SweepRun& run, const std::vector<TrainerBackend*>& trainers,
                const std::function<void(const SweepProgress&)>& progress) {
   const auto start = std::chrono::steady_clock::now();
-  ResultDirectory directory(run.directory, run.resume, manifest_of(spec, run, backend));
-  const TeacherSpec& teacher = spec.data;
-  Dataset data = make_teacher_dataset(teacher);
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  ResultDirectory directory(run.directory, run.resume, manifest_of(spec, run, describe_trainers(trainers)));
+  const Dataset data = make_teacher_dataset(spec.data);
+  const std::vector<WorkGroup> groups = pending_groups(spec, run.shard, directory.finished());
 
-  // Group the unfinished configurations by (width, seed).
-  std::map<std::pair<int, std::uint64_t>, std::vector<Configuration>> groups;
-  std::vector<std::pair<int, std::uint64_t>> order;
-  for (const auto& c : enumerate_configurations(spec)) {
-    if (directory.finished().count(c.id)) continue;
-    auto key = std::make_pair(c.width, c.seed);
-    if (!groups.count(key)) order.push_back(key);
-    groups[key].push_back(c);
-  }
-
-  SweepProgress state{directory.finished().size(), spec.configuration_count(), 0, 0};
+  SweepProgress state{directory.finished().size(), configurations_of_shard(spec, run.shard).size(), 0, 0};
   progress(state);
-  for (const auto& key : order) {
-    const auto& members = groups[key];
-    std::vector<TrainSpec> specs;
-    for (const auto& c : members) specs.push_back(train_spec_of(spec, c));
-    backend.train_group(data, {key.first, spec.readout, key.second}, specs, [&](std::size_t index, const TrainResult& result) {
-      directory.record(members[index], result);
-      ++state.done;
-      ++state.done_this_run;
-      state.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      progress(state);
-    });
-  }
-  directory.complete(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  train_groups(spec, data, groups, trainers, [&](const Configuration& c, const TrainResult& result) {
+    directory.record(rows_of(c, result));
+    ++state.done;
+    ++state.done_this_run;
+    state.seconds = seconds();
+    progress(state);
+  });
+  directory.complete(seconds());
 }
 
 }  // namespace gammalab::sim

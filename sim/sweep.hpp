@@ -1,14 +1,18 @@
 #pragma once
 // Running a sweep: every (scheme, width, seed, learning rate) of the spec, grouped by
-// (width, seed) so that each frozen student is built once and shared.
+// (width, seed) so that each frozen student is built once and shared, and spread over
+// the trainers given (one per GPU, or the CPU). A shard runs one part of the sweep
+// (sim/work_plan.hpp); mpi/ runs the parts on MPI ranks with the same pieces.
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "sim/backend.hpp"
 #include "sim/result_directory.hpp"
 #include "sim/sweep_spec.hpp"
+#include "sim/work_plan.hpp"
 
 namespace gammalab::sim {
 
@@ -28,10 +32,27 @@ struct SweepRun {
   bool resume = false;
   std::string spec_text;  // the file as written, kept in the manifest
   nlohmann::json provenance;  // program version, git revision, command line
+  Shard shard;            // the whole sweep unless --shard
 };
 
+// What manifest.json holds before the sweep starts; `device` says what trains it.
+nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std::string& device);
+// "cpu (2 threads)", or for several trainers "2 × gpu (NVIDIA H200, FP32)".
+std::string describe_trainers(const std::vector<TrainerBackend*>& trainers);
+
+// The groups of this shard that are not finished yet.
+std::vector<WorkGroup> pending_groups(const SweepSpec& spec, const Shard& shard, const std::set<std::size_t>& finished);
+
+// Trains `groups` on `trainers`, one thread per trainer when there are several, each
+// taking the costliest group left whenever it is free. `one_done` gets each
+// configuration's result, one call at a time, from any thread. The first failure stops
+// the others from taking new groups and is rethrown.
+void train_groups(const SweepSpec& spec, const Dataset& data, const std::vector<WorkGroup>& groups,
+                  const std::vector<TrainerBackend*>& trainers,
+                  const std::function<void(const Configuration&, const TrainResult&)>& one_done);
+
 // Trains what is not finished yet and leaves a complete result directory.
-void run_sweep(const SweepSpec& spec, const SweepRun& run, TrainerBackend& backend,
+void run_sweep(const SweepSpec& spec, const SweepRun& run, const std::vector<TrainerBackend*>& trainers,
                const std::function<void(const SweepProgress&)>& progress);
 
 }  // namespace gammalab::sim

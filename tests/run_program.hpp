@@ -12,8 +12,9 @@ struct Outcome {
   std::string output;
 };
 
-inline Outcome run(const std::string& arguments) {
-  std::string command = std::string(GAMMALAB_BINARY) + " " + arguments + " 2>&1";
+// `launcher` goes before the program: "mpirun -np 2", or nothing.
+inline Outcome run_launched(const std::string& launcher, const std::string& arguments) {
+  std::string command = launcher + " " + std::string(GAMMALAB_BINARY) + " " + arguments + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("cannot start " + command);
   std::string output;
@@ -22,6 +23,8 @@ inline Outcome run(const std::string& arguments) {
   int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
+
+inline Outcome run(const std::string& arguments) { return run_launched("", arguments); }
 
 // Bad input: exit status 2 and a message containing `named`.
 #define EXPECT_BAD_INPUT(arguments, named)                 \

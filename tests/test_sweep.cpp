@@ -7,6 +7,8 @@
 
 #include "gamma/input_error.hpp"
 #include "sim/analysis.hpp"
+#include "sim/lora_network.hpp"
+#include "sim/shard_merge.hpp"
 #include "sim/sweep.hpp"
 
 using namespace gammalab;
@@ -33,9 +35,11 @@ fs::path fresh(const std::string& name) {
   return path;
 }
 
-void sweep(const fs::path& dir, int threads, bool resume = false) {
-  CpuBackend backend(threads);
-  run_sweep(parse_sweep_spec(kSpec, "spec.toml"), {dir, resume, kSpec, {}}, backend, [](const SweepProgress&) {});
+void sweep(const fs::path& dir, int threads, bool resume = false, Shard shard = {}, int trainers = 1) {
+  std::vector<std::unique_ptr<CpuBackend>> owned;
+  std::vector<TrainerBackend*> all;
+  for (int t = 0; t < trainers; ++t) all.push_back(owned.emplace_back(std::make_unique<CpuBackend>(threads)).get());
+  run_sweep(parse_sweep_spec(kSpec, "spec.toml"), {dir, resume, kSpec, {}, shard}, all, [](const SweepProgress&) {});
 }
 
 }  // namespace
@@ -76,7 +80,7 @@ TEST_CASE("resuming into a directory of another spec is refused") {
   sweep(dir, 2);
   CpuBackend backend(1);
   std::string other = kSpec + "[model]\nrank = 2\n";
-  CHECK_THROWS_AS(run_sweep(parse_sweep_spec(other, "o.toml"), {dir, true, other, {}}, backend, [](const SweepProgress&) {}),
+  CHECK_THROWS_AS(run_sweep(parse_sweep_spec(other, "o.toml"), {dir, true, other, {}, {}}, {&backend}, [](const SweepProgress&) {}),
                   InputError);
   fs::remove_all(dir);
 }
@@ -116,4 +120,86 @@ TEST_CASE("analysis recovers a known slope from synthetic runs, with an interval
   // The maximal stable η follows the same line, up to the grid's resolution (1/8 decade).
   CHECK(slopes["max_stable"]["slope"].get<double>() == doctest::Approx(-0.75).epsilon(0.08));
   CHECK(summary["schemes"][0]["engine_max_stable_exponent"]["network"]["exact"] == "-3/4");
+}
+
+TEST_CASE("work is balanced by FLOPs: the paper's figure 2 groups split evenly over two parts") {
+  SweepSpec spec = parse_sweep_spec(
+      "[sweep]\nwidths = [128, 256, 512, 1024, 2048, 4096, 8192]\nseeds = 4\nschemes = [\"A\", \"B\"]\n"
+      "[learning_rate]\nmin = 1e-5\nmax = 1e-1\nper_decade = 8\n",
+      "fig2.toml");
+  auto groups = group_configurations(spec, enumerate_configurations(spec));
+  REQUIRE(groups.size() == 28);
+  CHECK(groups.front().members.size() == 66);
+  CHECK(groups.front().flops == doctest::Approx(66 * 1000 * lora_step_flops(1000, 128, 4)));
+  CHECK(groups.back().flops == doctest::Approx(64 * groups.front().flops));  // 2^13 against 2^7
+  auto load = [&](const std::vector<std::size_t>& part) {
+    double sum = 0;
+    for (auto g : part) sum += groups[g].flops;
+    return sum;
+  };
+  auto two = balance_by_flops(groups, 2);
+  CHECK(load(two[0]) == doctest::Approx(load(two[1])));
+  CHECK(two[0].size() == 14);
+  // Three parts: 4·(64 + 32 + … + 1) = 508 units of a 2^7 group cannot split evenly;
+  // the parts come within one unit of each other (169, 169, 170).
+  auto three = balance_by_flops(groups, 3);
+  std::vector<double> units;
+  std::size_t count = 0;
+  for (const auto& part : three) {
+    units.push_back(load(part) / groups.front().flops);
+    count += part.size();
+  }
+  std::sort(units.begin(), units.end());
+  CHECK(units == std::vector<double>{169, 169, 170});
+  CHECK(count == 28);
+}
+
+TEST_CASE("shards: --shard is i/k with 1 <= i <= k, and the shards of a spec cover it once") {
+  CHECK(parse_shard("2/3").index == 2);
+  CHECK(parse_shard("2/3").count == 3);
+  for (const char* bad : {"0/2", "3/2", "2", "a/b", "1/0", "1/2x", "/2", ""}) CHECK_THROWS_AS(parse_shard(bad), InputError);
+  SweepSpec spec = parse_sweep_spec(kSpec, "spec.toml");
+  std::set<std::size_t> seen;
+  std::size_t total = 0;
+  for (int i = 1; i <= 3; ++i)
+    for (const auto& c : configurations_of_shard(spec, {i, 3})) {
+      seen.insert(c.id);
+      ++total;
+    }
+  CHECK(total == spec.configuration_count());
+  CHECK(seen.size() == spec.configuration_count());
+}
+
+TEST_CASE("a sweep split over two trainers, or into two shards merged, writes the rows of one process") {
+  fs::path single = fresh("single"), shared = fresh("shared"), one = fresh("shard1"), two = fresh("shard2"), merged = fresh("merged");
+  sweep(single, 1);
+  sweep(shared, 1, false, {}, 2);
+  CHECK(read(shared / "runs.csv") == read(single / "runs.csv"));
+  CHECK(read(shared / "curves.csv") == read(single / "curves.csv"));
+  CHECK(read(shared / "manifest.json").find("2 × cpu (1 thread)") != std::string::npos);
+
+  sweep(two, 1, false, {2, 2});
+  CHECK_THROWS_WITH_AS(merge_shards({two}, merged), doctest::Contains("shard 1/2 missing"), InputError);
+  CHECK_THROWS_WITH_AS(merge_shards({single, two}, merged), doctest::Contains("is a whole sweep, not a shard"), InputError);
+  CHECK_THROWS_WITH_AS(sweep(two, 1, true, {1, 2}), doctest::Contains("holds shard 2/2"), InputError);
+  sweep(one, 2, false, {1, 2});
+  CHECK(read(one / "runs.csv") != read(two / "runs.csv"));
+  CHECK_THROWS_WITH_AS(merge_shards({one, two, one}, merged), doctest::Contains("given twice"), InputError);
+  merge_shards({two, one}, merged);
+  CHECK(read(merged / "runs.csv") == read(single / "runs.csv"));
+  CHECK(read(merged / "curves.csv") == read(single / "curves.csv"));
+  auto without_how = [](const fs::path& path) {
+    auto manifest = nlohmann::json::parse(read(path / "manifest.json"));
+    for (const char* key : {"device", "wall_seconds", "shards"}) manifest.erase(key);
+    return manifest;
+  };
+  CHECK(without_how(merged) == without_how(single));
+
+  // A part of another spec is refused, naming it.
+  fs::path other = fresh("other-shard");
+  std::string other_spec = kSpec + "[model]\nrank = 2\n";
+  CpuBackend backend(1);
+  run_sweep(parse_sweep_spec(other_spec, "o.toml"), {other, false, other_spec, {}, {1, 2}}, {&backend}, [](const SweepProgress&) {});
+  CHECK_THROWS_WITH_AS(merge_shards({other, two}, fresh("refused")), doctest::Contains("spec_hash"), InputError);
+  for (const auto& dir : {single, shared, one, two, merged, other}) fs::remove_all(dir);
 }

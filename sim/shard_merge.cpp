@@ -1,0 +1,111 @@
+#include "sim/shard_merge.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <map>
+
+#include "gamma/input_error.hpp"
+#include "sim/result_directory.hpp"
+#include "sim/sweep.hpp"
+#include "sim/work_plan.hpp"
+
+namespace gammalab::sim {
+
+namespace {
+
+struct Part {
+  std::filesystem::path directory;
+  nlohmann::json manifest;
+  Shard shard;
+};
+
+Part read_part(const std::filesystem::path& directory) {
+  const std::string name = directory.string();
+  std::ifstream file(directory / "manifest.json");
+  if (!file) throw InputError("DIR: " + name + " has no manifest.json; give the directories that gammalab sweep --shard wrote");
+  Part part{directory, nlohmann::json::parse(file, nullptr, false), {}};
+  if (!part.manifest.is_object() || !part.manifest.contains("spec_hash"))
+    throw InputError("DIR: " + (directory / "manifest.json").string() + " is not a gammalab manifest");
+  if (!part.manifest.contains("shard"))
+    throw InputError("DIR: " + name + " is a whole sweep, not a shard; merge joins the parts written with --shard i/k");
+  part.shard = parse_shard(part.manifest["shard"].get<std::string>());
+  if (part.manifest.value("status", "") != "complete")
+    throw InputError("DIR: " + name + " holds shard " + part.shard.text() + ", which is not complete (status " +
+                     part.manifest.value("status", "unknown") + "); finish it with gammalab sweep SPEC -o " + name +
+                     " --shard " + part.shard.text() + " --resume");
+  return part;
+}
+
+// The parts must be one sweep's shards, from one program: the same spec, the same
+// revision, the same number of shards.
+void check_alike(const Part& first, const Part& part) {
+  for (const char* key : {"spec_hash", "program", "git_revision"})
+    if (part.manifest.value(key, "") != first.manifest.value(key, ""))
+      throw InputError("DIR: " + part.directory.string() + " has " + key + " " + part.manifest.value(key, "(none)") + " but " +
+                       first.directory.string() + " has " + first.manifest.value(key, "(none)") +
+                       ": shards of different sweeps or programs cannot be merged");
+  if (part.shard.count != first.shard.count)
+    throw InputError("DIR: " + part.directory.string() + " is shard " + part.shard.text() + " but " + first.directory.string() +
+                     " is shard " + first.shard.text() + ": every part must come from the same --shard i/k split");
+}
+
+}  // namespace
+
+void merge_shards(const std::vector<std::filesystem::path>& directories, const std::filesystem::path& output) {
+  if (directories.empty()) throw InputError("DIR: give the directories of every shard");
+  std::vector<Part> parts;
+  std::map<int, std::filesystem::path> by_index;
+  for (const auto& directory : directories) {
+    parts.push_back(read_part(directory));
+    const Part& part = parts.back();
+    check_alike(parts.front(), part);
+    auto [at, fresh] = by_index.emplace(part.shard.index, part.directory);
+    if (!fresh)
+      throw InputError("DIR: shard " + part.shard.text() + " is given twice: " + at->second.string() + " and " + part.directory.string());
+  }
+  const int count = parts.front().shard.count;
+  std::string missing;
+  for (int index = 1; index <= count; ++index)
+    if (!by_index.count(index)) missing += (missing.empty() ? "" : ", ") + Shard{index, count}.text();
+  if (!missing.empty()) throw InputError("DIR: shard " + missing + " missing; merge needs all " + std::to_string(count) + " parts");
+
+  // Each part must hold exactly the configurations of its shard.
+  const nlohmann::json& manifest = parts.front().manifest;
+  const SweepSpec spec = parse_sweep_spec(manifest["spec"].get<std::string>(), parts.front().directory.string() + " (spec)");
+  std::vector<std::string> runs, curves;
+  nlohmann::json shards = nlohmann::json::array();
+  double wall_seconds = 0;
+  std::string devices;
+  for (const Part& part : parts) {
+    std::vector<std::string> rows = read_csv_rows(part.directory / "runs.csv");
+    std::set<std::size_t> held, expected;
+    for (const auto& row : rows) held.insert(id_of_row(row));
+    for (const auto& c : configurations_of_shard(spec, part.shard)) expected.insert(c.id);
+    if (held != expected || rows.size() != held.size())
+      throw InputError("DIR: " + part.directory.string() + " holds " + std::to_string(rows.size()) + " rows, but shard " +
+                       part.shard.text() + " of this spec has " + std::to_string(expected.size()) +
+                       " configurations; its runs.csv was changed after the sweep");
+    runs.insert(runs.end(), rows.begin(), rows.end());
+    for (auto& row : read_csv_rows(part.directory / "curves.csv")) curves.push_back(std::move(row));
+    const double seconds = part.manifest.value("wall_seconds", 0.0);
+    wall_seconds += seconds;
+    const std::string device = part.manifest.value("device", "unknown");
+    if (devices.find(device) == std::string::npos) devices += (devices.empty() ? "" : "; ") + device;
+    shards.push_back({{"shard", part.shard.text()}, {"directory", part.directory.string()}, {"device", device}, {"wall_seconds", seconds}});
+  }
+
+  nlohmann::json merged = manifest;
+  merged.erase("shard");
+  merged.erase("shard_configurations");
+  merged["device"] = "merged from " + std::to_string(count) + " shards: " + devices;
+  merged["wall_seconds"] = wall_seconds;  // the parts' time added up, wherever they ran
+  merged["shards"] = shards;
+  merged["status"] = "complete";
+  std::filesystem::create_directories(output);
+  write_atomically(output / "runs.csv", sorted_csv(kRunsHeader, std::move(runs)));
+  write_atomically(output / "curves.csv", sorted_csv(kCurvesHeader, std::move(curves)));
+  write_atomically(output / "manifest.json", merged.dump(2) + "\n");
+}
+
+}  // namespace gammalab::sim

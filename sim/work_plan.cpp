@@ -1,0 +1,71 @@
+#include "sim/work_plan.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <numeric>
+
+#include "gamma/input_error.hpp"
+#include "sim/lora_network.hpp"
+#include "sim/sweep.hpp"
+
+namespace gammalab::sim {
+
+double training_flops(const SweepSpec& spec, int width) {
+  return spec.training.steps * lora_step_flops(spec.data.train_size, width, spec.training.rank);
+}
+
+std::vector<WorkGroup> group_configurations(const SweepSpec& spec, const std::vector<Configuration>& configurations) {
+  std::vector<WorkGroup> groups;
+  std::map<std::pair<int, std::uint64_t>, std::size_t> index_of;
+  for (const auto& c : configurations) {
+    auto [at, inserted] = index_of.try_emplace({c.width, c.seed}, groups.size());
+    if (inserted) groups.push_back({c.width, c.seed, {}, 0});
+    WorkGroup& group = groups[at->second];
+    group.members.push_back(c);
+    group.flops += training_flops(spec, c.width);
+  }
+  return groups;
+}
+
+std::vector<std::vector<std::size_t>> balance_by_flops(const std::vector<WorkGroup>& groups, int parts) {
+  std::vector<std::size_t> by_cost(groups.size());
+  std::iota(by_cost.begin(), by_cost.end(), 0);
+  std::stable_sort(by_cost.begin(), by_cost.end(), [&](std::size_t a, std::size_t b) { return groups[a].flops > groups[b].flops; });
+  std::vector<std::vector<std::size_t>> plan(static_cast<std::size_t>(std::max(parts, 1)));
+  std::vector<double> load(plan.size(), 0.0);
+  for (std::size_t g : by_cost) {
+    const auto lightest = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    plan[lightest].push_back(g);
+    load[lightest] += groups[g].flops;
+  }
+  return plan;
+}
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  Shard shard{0, 0};
+  auto read = [](std::string_view digits, int& value) {
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    return error == std::errc() && end == digits.data() + digits.size() && !digits.empty();
+  };
+  const std::string_view all(text);
+  if (slash == std::string::npos || !read(all.substr(0, slash), shard.index) || !read(all.substr(slash + 1), shard.count) ||
+      shard.count < 1 || shard.index < 1 || shard.index > shard.count)
+    throw InputError("--shard: '" + text + "' is not a shard; write i/k with 1 <= i <= k, e.g. 2/4 for the second of four parts");
+  return shard;
+}
+
+std::vector<Configuration> configurations_of_shard(const SweepSpec& spec, const Shard& shard) {
+  const auto all = enumerate_configurations(spec);
+  if (shard.whole()) return all;
+  const auto groups = group_configurations(spec, all);
+  const auto plan = balance_by_flops(groups, shard.count);
+  std::vector<Configuration> mine;
+  for (std::size_t g : plan[static_cast<std::size_t>(shard.index - 1)])
+    mine.insert(mine.end(), groups[g].members.begin(), groups[g].members.end());
+  std::sort(mine.begin(), mine.end(), [](const Configuration& a, const Configuration& b) { return a.id < b.id; });
+  return mine;
+}
+
+}  // namespace gammalab::sim
