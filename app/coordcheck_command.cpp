@@ -80,19 +80,7 @@ std::function<int()> add_coordcheck_command(CLI::App& app) {
     nlohmann::json fitted = sim::fit_coordinates(spec, measurements);
     if (o->output) {
       std::filesystem::create_directories(*o->output);
-      std::string csv = "width,seed,step,quantity,rms\n";
-      for (std::size_t w = 0; w < spec.widths.size(); ++w)
-        for (std::size_t s = 0; s < spec.seeds.size(); ++s)
-          for (int t = 0; t <= spec.steps; ++t)
-            for (std::size_t q = 0; q < sim::kCoordQuantities.size(); ++q) {
-              double value = measurements.rms[w][s][static_cast<std::size_t>(t)][q];
-              if (std::isnan(value)) continue;
-              char cell[64];
-              std::snprintf(cell, sizeof cell, "%.17g", value);
-              csv += std::to_string(spec.widths[w]) + "," + std::to_string(spec.seeds[s]) + "," + std::to_string(t) + "," +
-                     sim::kCoordQuantities[q] + "," + cell + "\n";
-            }
-      sim::write_atomically(std::filesystem::path(*o->output) / "coordcheck.csv", csv);
+      sim::write_atomically(std::filesystem::path(*o->output) / "coordcheck.csv", sim::coordcheck_csv(spec, measurements));
       sim::write_atomically(std::filesystem::path(*o->output) / "coordcheck.json", fitted.dump(2) + "\n");
     }
     if (o->json) print_json(fitted);

@@ -9,6 +9,7 @@
 #include "app/device_command.hpp"
 #include "app/gamma_command.hpp"
 #include "app/merge_command.hpp"
+#include "app/report_command.hpp"
 #include "app/reproduce_command.hpp"
 #include "app/sweep_command.hpp"
 
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   auto run_coordcheck = gammalab::app::add_coordcheck_command(app);
   auto run_reproduce = gammalab::app::add_reproduce_command(app);
   auto run_merge = gammalab::app::add_merge_command(app);
+  auto run_report = gammalab::app::add_report_command(app);
 
   try {
     app.parse(argc, argv);
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("coordcheck")) return run_coordcheck();
     if (app.got_subcommand("reproduce")) return run_reproduce();
     if (app.got_subcommand("merge")) return run_merge();
+    if (app.got_subcommand("report")) return run_report();
   } catch (const gammalab::InputError& e) {
     std::cerr << "gammalab: " << e.what() << "\n";
     return gammalab::app::kExitBadInput;

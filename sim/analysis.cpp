@@ -25,11 +25,12 @@ std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv) {
     std::stringstream cells(line);
     for (std::string cell; std::getline(cells, cell, ',');) f.push_back(cell);
     try {
-      if (f.size() != 15) throw std::invalid_argument("columns");
+      if (f.size() != 16) throw std::invalid_argument("columns");
       rows.push_back({std::stoull(f[0]), f[1], std::stoi(f[2]), std::stoull(f[3]), std::stod(f[4]), std::stod(f[5]),
-                      std::stod(f[6]), std::stod(f[7]), std::stod(f[8]), std::stod(f[9]), std::stod(f[10]), f[11] == "1"});
+                      std::stod(f[6]), std::stod(f[7]), std::stod(f[8]), std::stod(f[9]), std::stod(f[10]), f[11] == "1",
+                      std::stod(f[15])});
     } catch (const std::exception&) {
-      throw InputError(runs_csv.string() + ":" + std::to_string(number) + ": malformed row (expected the 15 columns of " +
+      throw InputError(runs_csv.string() + ":" + std::to_string(number) + ": malformed row (expected the 16 columns of " +
                        "runs.csv)");
     }
   }
@@ -131,11 +132,15 @@ nlohmann::json analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& sp
     return std::log(loss);
   };
 
-  // cells[scheme][width]
-  std::map<std::string, std::map<int, Cell>> cells;
+  // cells[arm][width], an arm being a scheme and its initial scale (0: the scheme's own)
+  using Arm = std::pair<std::string, double>;
+  std::vector<Arm> arms;
   for (const auto& scheme : spec.schemes)
+    for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas) arms.emplace_back(scheme, sigma);
+  std::map<Arm, std::map<int, Cell>> cells;
+  for (const auto& arm : arms)
     for (int width : spec.widths) {
-      Cell& cell = cells[scheme][width];
+      Cell& cell = cells[arm][width];
       for (double lr : spec.learning_rates) cell.log_lr.push_back(std::log(lr));
       std::sort(cell.log_lr.begin(), cell.log_lr.end());
       cell.log_loss.assign(cell.log_lr.size(), std::vector<double>(seeds.size(), INFINITY));
@@ -143,9 +148,9 @@ nlohmann::json analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& sp
     }
   std::size_t used = 0;
   for (const auto& r : rows) {
-    auto scheme = cells.find(r.scheme);
-    if (scheme == cells.end() || !scheme->second.count(r.width) || !seed_index.count(r.seed)) continue;
-    Cell& cell = scheme->second[r.width];
+    auto arm = cells.find({r.scheme, r.init_sigma});
+    if (arm == cells.end() || !arm->second.count(r.width) || !seed_index.count(r.seed)) continue;
+    Cell& cell = arm->second[r.width];
     auto at = std::lower_bound(cell.log_lr.begin(), cell.log_lr.end(), std::log(r.lr_A) - 1e-12);
     if (at == cell.log_lr.end()) continue;
     std::size_t i = static_cast<std::size_t>(at - cell.log_lr.begin()), s = seed_index[r.seed];
@@ -189,28 +194,38 @@ nlohmann::json analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& sp
                             {"schemes", nlohmann::json::array()}};
 
   using Estimator = std::optional<Estimate> (*)(const Cell&, const Sample&);
-  for (const auto& scheme : spec.schemes) {
-    EnginePrediction prediction = predict_max_stable_exponent(spec, scheme);
+  for (const auto& arm : arms) {
+    const auto& [scheme, sigma] = arm;
+    // With its own σ a scheme is no longer the engine's preset (the reproduce command's
+    // variance experiment sets σ's exponents beside the measurement instead).
+    const EnginePrediction prediction = sigma > 0 ? EnginePrediction{} : predict_max_stable_exponent(spec, scheme);
     auto exact = [](const std::optional<gamma::Rational>& q) {
       return q ? nlohmann::json{{"exact", gamma::to_string(*q)}, {"value", static_cast<double>(*q)}} : nlohmann::json(nullptr);
     };
     nlohmann::json entry = {{"scheme", scheme},
+                            {"init_sigma", sigma > 0 ? nlohmann::json(sigma) : nlohmann::json(nullptr)},
                             {"engine_max_stable_exponent", {{"network", exact(prediction.network)}, {"module", exact(prediction.module)}}},
                             {"widths", nlohmann::json::array()}};
     const std::pair<const char*, Estimator> estimators[] = {{"optimal", &optimum}, {"max_stable", &max_stable}};
     for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
       const int width = spec.widths[wi];
-      const Cell& cell = cells[scheme][width];
+      const Cell& cell = cells[arm][width];
       nlohmann::json w = {{"width", width}};
       for (const auto& [name, estimate] : estimators) {
         auto point = estimate(cell, all_seeds);
-        std::vector<double> replicates;
+        std::vector<double> replicates, best_losses;
         for (const auto& sample : resamples)
-          if (auto e = estimate(cell, sample[wi])) replicates.push_back(e->log_lr);
+          if (auto e = estimate(cell, sample[wi])) {
+            replicates.push_back(e->log_lr);
+            best_losses.push_back(e->best_log_loss);
+          }
         w[std::string(name) + "_lr"] = point ? nlohmann::json(std::exp(point->log_lr)) : nlohmann::json(nullptr);
         w[std::string(name) + "_lr_interval"] = interval_json(replicates, &exponential);
         w[std::string(name) + "_at_grid_edge"] = point && point->at_edge;
-        if (std::string(name) == "optimal" && point) w["best_mean_log_loss"] = point->best_log_loss;
+        if (std::string(name) == "optimal" && point) {
+          w["best_mean_log_loss"] = point->best_log_loss;
+          w["best_mean_log_loss_interval"] = interval_json(best_losses, &identity);
+        }
       }
       entry["widths"].push_back(w);
     }
@@ -221,7 +236,7 @@ nlohmann::json analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& sp
       std::vector<int> fitted;
       for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
         const int width = spec.widths[wi];
-        auto e = estimate(cells[scheme][width], all_seeds);
+        auto e = estimate(cells[arm][width], all_seeds);
         if (e && !e->at_edge && std::find(slope_widths.begin(), slope_widths.end(), width) != slope_widths.end())
           fitted.push_back(width);
       }
@@ -230,7 +245,7 @@ nlohmann::json analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& sp
         for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
           const int width = spec.widths[wi];
           if (std::find(fitted.begin(), fitted.end(), width) == fitted.end()) continue;
-          auto e = estimate(cells[scheme][width], sample[wi]);
+          auto e = estimate(cells[arm][width], sample[wi]);
           if (!e) return std::nullopt;
           x.push_back(std::log(static_cast<double>(width)));
           y.push_back(e->log_lr);
@@ -277,7 +292,9 @@ std::string describe_analysis(const nlohmann::json& summary) {
       << " bootstrap resamples; stable: final train loss ≤ " << summary["stable_factor"].get<double>() << " × initial\n";
   for (const auto& scheme : summary["schemes"]) {
     const auto& engine = scheme["engine_max_stable_exponent"];
-    out << "\n" << scheme["scheme"].get<std::string>() << ": engine's maximal stable γ[η] — network "
+    out << "\n" << scheme["scheme"].get<std::string>();
+    if (!scheme["init_sigma"].is_null()) out << " with σ = " << scheme["init_sigma"].get<double>();
+    out << ": engine's maximal stable γ[η] — network "
         << (engine["network"].is_null() ? "none" : engine["network"]["exact"].get<std::string>()) << ", module "
         << (engine["module"].is_null() ? "none" : engine["module"]["exact"].get<std::string>()) << "\n";
     out << "  width   optimal η   interval               max stable η   interval\n";

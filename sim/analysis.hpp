@@ -1,9 +1,11 @@
 #pragma once
 // The analysis of a sweep's runs (`gammalab analyze DIR`):
-//   optimal learning rate per (scheme, width): the minimum over the grid of the
+// Each arm — a scheme, or with an [init_sigma] axis a (scheme, σ) pair — is analysed
+// on its own:
+//   optimal learning rate per (arm, width): the minimum over the grid of the
 //     seed-averaged log loss, refined by a parabola through the three grid points
 //     around it in log η; its interval from a bootstrap over seeds;
-//   maximal stable learning rate per (scheme, width): per seed the largest η whose run
+//   maximal stable learning rate per (arm, width): per seed the largest η whose run
 //     did not diverge and ended at most stable_factor × its initial loss; the geometric
 //     mean over seeds, with a bootstrap interval;
 //   slopes of log η against log n over the chosen widths whose estimate lies inside the
@@ -29,6 +31,7 @@ struct RunRow {
   double lr_A, lr_B;
   double initial_train_loss, final_train_loss, final_test_loss, mean_last_train_loss, max_train_loss;
   bool diverged;
+  double init_sigma = 0;  // 0: the scheme's own initial scale
 };
 
 // Throws InputError naming the file and line of a malformed row.

@@ -193,4 +193,20 @@ std::string describe_coordcheck(const nlohmann::json& fitted) {
   return out.str();
 }
 
+std::string coordcheck_csv(const CoordCheckSpec& spec, const CoordMeasurements& measurements) {
+  std::string csv = "width,seed,step,quantity,rms\n";
+  for (std::size_t w = 0; w < spec.widths.size(); ++w)
+    for (std::size_t s = 0; s < spec.seeds.size(); ++s)
+      for (int t = 0; t <= spec.steps; ++t)
+        for (std::size_t q = 0; q < kCoordQuantities.size(); ++q) {
+          const double value = measurements.rms[w][s][static_cast<std::size_t>(t)][q];
+          if (std::isnan(value)) continue;
+          char cell[64];
+          std::snprintf(cell, sizeof cell, "%.17g", value);
+          csv += std::to_string(spec.widths[w]) + "," + std::to_string(spec.seeds[s]) + "," + std::to_string(t) + "," +
+                 kCoordQuantities[q] + "," + cell + "\n";
+        }
+  return csv;
+}
+
 }  // namespace gammalab::sim

@@ -41,4 +41,8 @@ CoordMeasurements measure_coordinates(const CoordCheckSpec& spec);
 nlohmann::json fit_coordinates(const CoordCheckSpec& spec, const CoordMeasurements& measurements);
 std::string describe_coordcheck(const nlohmann::json& fitted);
 
+// The measurements as coordcheck.csv: width,seed,step,quantity,rms (rows where a
+// quantity exists).
+std::string coordcheck_csv(const CoordCheckSpec& spec, const CoordMeasurements& measurements);
+
 }  // namespace gammalab::sim

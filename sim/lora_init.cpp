@@ -57,8 +57,8 @@ LoraFactors initialise_lora(const InitSpec& spec, const FrozenStudent& student, 
   } else if (s == "B") {
     factors.B = rng.normal_matrix(n, rank, 1 / std::sqrt(r));
   } else if (s == "AB") {
-    factors.A = rng.normal_matrix(rank, n, 1 / std::sqrt(width));
-    factors.B = rng.normal_matrix(n, rank, 1 / std::sqrt(width));
+    factors.A = rng.normal_matrix(rank, n, spec.sigma.value_or(1 / std::sqrt(width)));
+    factors.B = rng.normal_matrix(n, rank, spec.sigma.value_or(1 / std::sqrt(width)));
   } else if (s == "custom") {
     factors.A = rng.normal_matrix(rank, n, spec.sigma_A.at_width(n));
     factors.B = rng.normal_matrix(n, rank, spec.sigma_B.at_width(n));
@@ -68,8 +68,8 @@ LoraFactors initialise_lora(const InitSpec& spec, const FrozenStudent& student, 
     factors.B = rng.normal_matrix(n, rank, spread);
     factors.fit_residual = fit_to_frozen_weight(student.W_h, scale, spec.inilora_steps, factors.A, factors.B);
   } else if (s == "inilora-alpha") {
-    factors.A = rng.normal_matrix(rank, n, 0.5);
-    factors.B = rng.normal_matrix(n, rank, 0.5);
+    factors.A = rng.normal_matrix(rank, n, spec.sigma.value_or(0.5));
+    factors.B = rng.normal_matrix(n, rank, spec.sigma.value_or(0.5));
   } else if (s == "inilora-beta") {
     factors.A = rng.normal_matrix(rank, n, std::sqrt(2 / width));
     factors.B = rng.normal_matrix(n, rank, std::sqrt(2 / r));

@@ -32,6 +32,9 @@ struct InitSpec {
   std::string scheme = "A";
   std::optional<bool> subtract_initial_product;  // absent: the scheme's default
   EntryScale sigma_A, sigma_B;                    // custom only
+  // AB and inilora-alpha: the standard deviation of A's and B's entries, in place of
+  // the scheme's own (1/√n and 0.5); the [init_sigma] axis of a sweep sets it.
+  std::optional<double> sigma;
   int inilora_steps = 500;                        // gradient-descent steps of the IniLoRA fit
 };
 

@@ -67,7 +67,7 @@ ResultRows rows_of(const Configuration& c, const TrainResult& r) {
   runs << c.id << ',' << c.scheme << ',' << c.width << ',' << c.seed << ',' << number(c.lr_A) << ',' << number(c.lr_B)
        << ',' << number(r.initial_train_loss) << ',' << number(r.final_train_loss) << ',' << number(r.final_test_loss)
        << ',' << number(r.mean_last_train) << ',' << number(r.max_train_loss) << ',' << (r.diverged ? 1 : 0) << ','
-       << r.diverged_step << ',' << r.steps_done << ',' << number(r.fit_residual) << '\n';
+       << r.diverged_step << ',' << r.steps_done << ',' << number(r.fit_residual) << ',' << number(c.init_sigma) << '\n';
   return {runs.str(), curves.str()};
 }
 

@@ -25,6 +25,7 @@ struct Configuration {
   int width;
   std::uint64_t seed;
   double lr_A, lr_B;
+  double init_sigma = 0;  // the [init_sigma] axis; 0: the scheme's own initial scale
 };
 
 // The text that configurations add to runs.csv and curves.csv: what a directory
@@ -63,7 +64,7 @@ class ResultDirectory {
 
 inline const char* kRunsHeader =
     "id,scheme,width,seed,lr_A,lr_B,initial_train_loss,final_train_loss,final_test_loss,mean_last_train_loss,"
-    "max_train_loss,diverged,diverged_step,steps_done,fit_residual";
+    "max_train_loss,diverged,diverged_step,steps_done,fit_residual,init_sigma";
 inline const char* kCurvesHeader = "id,step,train_loss,test_loss,lr_factor,norm_Z_A,norm_Z_B";
 
 // Writes `text` to `path` through a temporary file and a rename: never half a file.

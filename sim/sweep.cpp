@@ -15,7 +15,8 @@ std::vector<Configuration> enumerate_configurations(const SweepSpec& spec) {
   for (int width : spec.widths)
     for (auto seed : spec.seeds)
       for (const auto& scheme : spec.schemes)
-        for (double lr : spec.learning_rates) all.push_back({all.size(), scheme, width, seed, lr, lr * spec.lr_ratio});
+        for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas)
+          for (double lr : spec.learning_rates) all.push_back({all.size(), scheme, width, seed, lr, lr * spec.lr_ratio, sigma});
   return all;
 }
 
@@ -25,6 +26,7 @@ TrainSpec train_spec_of(const SweepSpec& spec, const Configuration& c) {
   t.lr_A = c.lr_A;
   t.lr_B = c.lr_B;
   t.seed = c.seed;
+  if (c.init_sigma > 0) t.init.sigma = c.init_sigma;
   return t;
 }
 

@@ -16,7 +16,7 @@
 
 namespace gammalab::sim {
 
-// In a fixed order — width, then seed, then scheme, then learning rate — so that a
+// In a fixed order — width, seed, scheme, initial scale, learning rate — so that a
 // configuration's id means the same thing in every run of the same spec.
 std::vector<Configuration> enumerate_configurations(const SweepSpec& spec);
 TrainSpec train_spec_of(const SweepSpec& spec, const Configuration& configuration);

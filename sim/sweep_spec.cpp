@@ -109,12 +109,37 @@ class TableReader {
   std::set<std::string> known_;
 };
 
-const std::vector<std::string> kTables = {"sweep", "learning_rate", "data", "model", "init",
+const std::vector<std::string> kTables = {"sweep", "learning_rate", "init_sigma", "data", "model", "init",
                                           "optimizer", "schedule", "training", "record", "analysis"};
 
 double exponent_value(const std::string& text) {
   gamma::Exponent e = gamma::parse_exponent(text);
   return e.is_minus_infinity() ? -INFINITY : static_cast<double>(e.value());
+}
+
+// A grid of positive numbers: `values = [...]`, or min/max/per_decade giving the points
+// 10^(k/per_decade) inside [min, max], so that exact decades land on the grid.
+std::vector<double> read_log_grid(TableReader& table, double default_min, double default_max, int default_per_decade) {
+  std::vector<double> grid;
+  if (const toml::array* values = table.array("values")) {
+    for (const auto& v : *values) {
+      auto x = v.is_integer() ? std::optional<double>(static_cast<double>(*v.value<std::int64_t>())) : v.value<double>();
+      if (!x || !(*x > 0) || !std::isfinite(*x)) table.fail("values", "got " + TableReader::text_of(v) + "; accepted: positive numbers");
+      grid.push_back(*x);
+    }
+  }
+  const bool has_range = table.find("min") || table.find("max") || table.find("per_decade");
+  if (has_range && !grid.empty()) table.fail("values", "give either values or min/max/per_decade, not both");
+  if (!grid.empty()) return grid;
+  const double low = table.number("min", default_min, 1e-300, 1e300, "a positive number");
+  const double high = table.number("max", default_max, 1e-300, 1e300, "a positive number");
+  const int per_decade = table.integer("per_decade", default_per_decade, 1, 1000);
+  if (!(low <= high)) table.fail("max", "must be at least min");
+  const int first = static_cast<int>(std::ceil(std::log10(low) * per_decade - 1e-9));
+  const int last = static_cast<int>(std::floor(std::log10(high) * per_decade + 1e-9));
+  for (int k = first; k <= last; ++k) grid.push_back(std::pow(10.0, static_cast<double>(k) / per_decade));
+  if (grid.empty()) table.fail("min", "no grid point lies in [min, max]");
+  return grid;
 }
 
 }  // namespace
@@ -182,30 +207,9 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
   }
 
   TableReader lr = table("learning_rate");
-  if (const toml::array* values = lr.array("values")) {
-    for (const auto& v : *values) {
-      auto x = v.is_integer() ? std::optional<double>(static_cast<double>(*v.value<std::int64_t>())) : v.value<double>();
-      if (!x || !(*x > 0) || !std::isfinite(*x)) lr.fail("values", "got " + TableReader::text_of(v) + "; accepted: positive numbers");
-      spec.learning_rates.push_back(*x);
-    }
-  }
-  {
-    bool has_range = lr.find("min") || lr.find("max") || lr.find("per_decade");
-    if (has_range && !spec.learning_rates.empty()) lr.fail("values", "give either values or min/max/per_decade, not both");
-    if (spec.learning_rates.empty()) {
-      double low = lr.number("min", 1e-5, 1e-300, 1e300, "a positive number");
-      double high = lr.number("max", 1e-1, 1e-300, 1e300, "a positive number");
-      int per_decade = lr.integer("per_decade", 8, 1, 1000);
-      if (!(low <= high)) lr.fail("max", "must be at least min");
-      // Grid points 10^(k/per_decade): exact decades land on the grid.
-      int first = static_cast<int>(std::ceil(std::log10(low) * per_decade - 1e-9));
-      int last = static_cast<int>(std::floor(std::log10(high) * per_decade + 1e-9));
-      for (int k = first; k <= last; ++k) spec.learning_rates.push_back(std::pow(10.0, static_cast<double>(k) / per_decade));
-      if (spec.learning_rates.empty()) lr.fail("min", "no grid point lies in [min, max]");
-    }
-    spec.lr_ratio = lr.number("ratio", 1.0, 1e-300, 1e300, "a positive number (η_B = ratio × η_A)");
-    lr.finish();
-  }
+  spec.learning_rates = read_log_grid(lr, 1e-5, 1e-1, 8);
+  spec.lr_ratio = lr.number("ratio", 1.0, 1e-300, 1e300, "a positive number (η_B = ratio × η_A)");
+  lr.finish();
 
   TableReader data = table("data");
   spec.data.input_dim = data.integer("input_dim", 5, 1, 100000);
@@ -235,6 +239,18 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
   t.init.sigma_B.exponent = exponent_value(spec.custom_sigma_B_exponent);
   t.init.inilora_steps = init.integer("inilora_steps", 500, 0, 1'000'000);
   init.finish();
+
+  // The initial-scale axis (papers 000 and 002): σ of A's and B's entries, for the
+  // schemes whose A and B are both N(0, σ²).
+  if (root.contains("init_sigma")) {
+    TableReader sigma = table("init_sigma");
+    spec.init_sigmas = read_log_grid(sigma, 1e-4, 1, 2);
+    sigma.finish();
+    for (const auto& scheme : spec.schemes)
+      if (scheme != "AB" && scheme != "inilora-alpha")
+        sigma.fail("values", "sets σ of A's and B's entries, which only schemes AB and inilora-alpha draw from N(0, σ²); [sweep] "
+                             "schemes includes " + scheme);
+  }
 
   TableReader optimizer = table("optimizer");
   t.optimizer.kind = optimizer.choice("kind", "adamw", {"adamw", "sgd"}) == "sgd" ? OptimizerSpec::Kind::Sgd

@@ -3,6 +3,7 @@
 // schemes to train, how, and how to analyse the result. Every key is checked: an
 // unknown key or a bad value is an InputError naming the file, the table, the key, the
 // value and what is accepted. The reference of every key is in the README.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ struct SweepSpec {
   std::vector<std::uint64_t> seeds;
   std::vector<std::string> schemes;
   std::vector<double> learning_rates;  // of A; B's is ratio × this
+  std::vector<double> init_sigmas;     // [init_sigma]: σ of A's and B's entries (AB, inilora-alpha); empty: the scheme's own
   double lr_ratio = 1.0;
   TeacherSpec data;
   Readout readout = Readout::Standard;
@@ -33,7 +35,9 @@ struct SweepSpec {
   std::string custom_sigma_A_exponent = "-1/2", custom_sigma_B_exponent = "-inf";  // exact text, for the γ engine
   AnalysisSpec analysis;
 
-  std::size_t configuration_count() const { return widths.size() * seeds.size() * schemes.size() * learning_rates.size(); }
+  std::size_t configuration_count() const {
+    return widths.size() * seeds.size() * schemes.size() * std::max<std::size_t>(init_sigmas.size(), 1) * learning_rates.size();
+  }
 };
 
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin);

@@ -174,3 +174,66 @@ TEST_CASE("reproduce schemes: every scheme at its tuned rate, best loss and opti
   fs::remove_all(out);
   fs::remove_all(home);
 }
+
+TEST_CASE("reproduce variance: loss against σ per width for both schemes, and the engine's verdict per σ exponent") {
+  fs::path home = tiny_home("homevar", "variance", "[init_sigma]\nvalues = [0.001, 0.1, 1.0]\n", "[\"AB\", \"inilora-alpha\"]"),
+           out = scratch("variance-out");
+  Outcome outcome = run("reproduce variance --scale quick --device cpu -o " + out.string() + " --home " + home.string());
+  REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
+  CHECK(fs::file_size(out / "figures" / "loss_vs_sigma.png") > 10000);
+  auto summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
+  REQUIRE(summary["schemes"].size() == 2 * 3);  // one arm per (scheme, σ)
+  CHECK(summary["runs_used"] == 2 * 3 * 3 * 2 * 4);
+  CHECK(summary["schemes"][2]["scheme"] == "AB");
+  CHECK(summary["schemes"][2]["init_sigma"] == 1.0);
+  // σ = 1 puts ΔZ_B⁰ = B₀A₀Z at n^{1/2}: at width 64, Init[AB] (nothing subtracted)
+  // starts far worse than at σ = 0.001, whatever the learning rate.
+  const double small = summary["schemes"][0]["widths"][2]["best_mean_log_loss"], large = summary["schemes"][2]["widths"][2]["best_mean_log_loss"];
+  CHECK(large > small + 1);
+  auto engine = nlohmann::json::parse(std::ifstream(out / "engine.json"));
+  CHECK(engine["exponents"][0]["sigma_exponent"] == "0");
+  CHECK(engine["exponents"][0]["max_stable"] == "none: never stable");
+  CHECK(engine["exponents"][2]["max_stable"] == "-3/4 (attained)");
+  // Without [init_sigma], a scheme whose σ the axis cannot set is refused, naming the key.
+  fs::path bad = tiny_home("homevarbad", "variance", "[init_sigma]\nvalues = [0.1]\n", "[\"A\"]");
+  EXPECT_BAD_INPUT("reproduce variance --scale quick --device cpu -o " + scratch("bad-out").string() + " --home " + bad.string(),
+                   "[init_sigma] values: sets σ of A's and B's entries, which only schemes AB and inilora-alpha");
+  for (const auto& path : {out, home, bad}) fs::remove_all(path);
+}
+
+TEST_CASE("reproduce coordcheck, then report: exponents against the engine, and one self-contained page") {
+  fs::path home = tiny_home("homecc", "coordcheck", "", "[\"A\", \"B\"]"), out = scratch("coordcheck-out");
+  // tiny_home writes a learning-rate grid; a coordinate check takes one constant C.
+  std::ofstream(home / "experiments" / "coordcheck-quick.toml")
+      << "[sweep]\nname = \"coordcheck\"\nscale = \"quick\"\nwidths = [64, 128, 256]\nseeds = 2\nschemes = [\"A\", \"B\"]\n"
+      << "steps = 3\n[learning_rate]\nvalues = [1.0]\n[data]\ntrain_size = 64\nteacher_width = 32\n";
+  Outcome outcome = run("reproduce coordcheck --scale quick -o " + out.string() + " --home " + home.string());
+  REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
+  CHECK(outcome.output.find("verdict: A at γ[η] = -3/4:") != std::string::npos);
+  CHECK(outcome.output.find("verdict: B at γ[η] = -1:") != std::string::npos);
+  CHECK(fs::file_size(out / "figures" / "coordcheck.png") > 10000);
+  auto check = nlohmann::json::parse(std::ifstream(out / "coordcheck-B.json"));
+  CHECK(check["eta_exponent"] == "-1");
+  CHECK(check["rows"].size() > 10);
+  // B: A = 0 at step 0, so Z_A is exactly zero there, and the engine says so.
+  bool found = false;
+  for (const auto& row : check["rows"])
+    if (row["step"] == 0 && row["quantity"] == "Z_A") {
+      found = true;
+      CHECK(row["engine"] == "-inf");
+      CHECK(row["verdict"] == "agrees");
+    }
+  CHECK(found);
+
+  fs::path page = scratch("report.html");
+  Outcome report = run("report " + out.string() + " -o " + page.string());
+  REQUIRE_MESSAGE(report.status == 0, report.output);
+  std::ifstream html_file(page);
+  const std::string html((std::istreambuf_iterator<char>(html_file)), std::istreambuf_iterator<char>());
+  CHECK(html.find("data:image/png;base64,iVBORw0KGgo") != std::string::npos);  // the PNG itself, embedded
+  CHECK(html.find("B at γ[η] = -1:") != std::string::npos);
+  CHECK(html.find("<td class=\"agrees\">agrees</td>") != std::string::npos);
+  EXPECT_BAD_INPUT("report " + home.string() + " -o " + scratch("no.html").string(), "has no manifest.json");
+  CHECK_FALSE(fs::exists(scratch("no.html")));
+  for (const auto& path : {out, home, page}) fs::remove_all(path);
+}

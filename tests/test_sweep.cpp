@@ -107,7 +107,7 @@ TEST_CASE("analysis recovers a known slope from synthetic runs, with an interval
       for (double lr : spec.learning_rates) {
         double loss = std::exp(std::pow(std::log(lr) - log_optimum, 2));
         bool diverged = std::log(lr) > log_optimum + 1.5;  // the stability edge sits 1.5 above the optimum
-        rows.push_back({id++, "A", width, seed, lr, lr, 10.0, diverged ? INFINITY : loss, loss, loss, loss, diverged});
+        rows.push_back({id++, "A", width, seed, lr, lr, 10.0, diverged ? INFINITY : loss, loss, loss, loss, diverged, 0});
       }
     }
   nlohmann::json summary = analyse_runs(rows, spec);

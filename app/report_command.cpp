@@ -1,0 +1,184 @@
+#include "app/report_command.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "app/cli_support.hpp"
+#include "sim/result_directory.hpp"
+
+namespace gammalab::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+std::optional<nlohmann::json> read_json(const fs::path& path) {
+  if (!fs::exists(path)) return std::nullopt;
+  nlohmann::json document = nlohmann::json::parse(read_file(path), nullptr, false);
+  if (document.is_discarded()) throw InputError("DIR: " + path.string() + " is not valid JSON");
+  return document;
+}
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  return out;
+}
+
+// RFC 4648 base64, for embedding a PNG as a data: URI.
+std::string base64(const std::string& bytes) {
+  static const char* digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const auto n = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                   static_cast<unsigned char>(bytes[i + 2]);
+    for (int shift : {18, 12, 6, 0}) out += digits[(n >> shift) & 63];
+  }
+  if (const std::size_t left = bytes.size() - i; left > 0) {
+    const auto n = (static_cast<unsigned char>(bytes[i]) << 16) | (left == 2 ? static_cast<unsigned char>(bytes[i + 1]) << 8 : 0);
+    out += digits[(n >> 18) & 63];
+    out += digits[(n >> 12) & 63];
+    out += left == 2 ? digits[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::string number(const nlohmann::json& value) {
+  if (value.is_null()) return "—";
+  if (value.is_string()) return escape(value.get<std::string>());
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", value.get<double>());
+  return text;
+}
+
+std::string interval(const nlohmann::json& value) {
+  return value.is_null() ? "(none)" : "[" + number(value[0]) + ", " + number(value[1]) + "]";
+}
+
+std::string verdict_cell(const std::string& verdict) {
+  const char* style = verdict == "agrees" ? "agrees" : verdict == "departs" ? "departs" : "open";
+  return "<td class=\"" + std::string(style) + "\">" + escape(verdict) + "</td>";
+}
+
+// A sweep's slopes beside the engine's exponents, and its per-width estimates.
+std::string sweep_section(const nlohmann::json& summary) {
+  std::ostringstream html;
+  html << "<table><tr><th>scheme</th><th>σ</th><th>learning rate</th><th>measured slope</th><th>95% interval</th>"
+          "<th>widths used</th><th>engine (network)</th><th>verdict</th><th>engine (module)</th><th>verdict</th></tr>\n";
+  for (const auto& arm : summary["schemes"]) {
+    const auto& engine = arm["engine_max_stable_exponent"];
+    for (const char* which : {"optimal", "max_stable"}) {
+      const auto& s = arm["slopes"][which];
+      html << "<tr><td>" << escape(arm["scheme"].get<std::string>()) << "</td><td>" << number(arm.value("init_sigma", nlohmann::json()))
+           << "</td><td>" << which << "</td><td>" << number(s["slope"]) << "</td><td>" << interval(s["interval"]) << "</td><td>"
+           << s["widths_used"].dump() << "</td><td>" << (engine["network"].is_null() ? "—" : number(engine["network"]["exact"]))
+           << "</td>" << verdict_cell(s["verdict_network"]) << "<td>"
+           << (engine["module"].is_null() ? "—" : number(engine["module"]["exact"])) << "</td>" << verdict_cell(s["verdict_module"])
+           << "</tr>\n";
+    }
+  }
+  html << "</table>\n<details><summary>per width: optimal and maximal stable η, best loss</summary>\n<table><tr><th>scheme</th>"
+          "<th>σ</th><th>width</th><th>optimal η</th><th>interval</th><th>max stable η</th><th>interval</th><th>best mean log loss</th></tr>\n";
+  for (const auto& arm : summary["schemes"])
+    for (const auto& w : arm["widths"])
+      html << "<tr><td>" << escape(arm["scheme"].get<std::string>()) << "</td><td>" << number(arm.value("init_sigma", nlohmann::json()))
+           << "</td><td>" << w["width"] << "</td><td>" << number(w["optimal_lr"]) << (w["optimal_at_grid_edge"].get<bool>() ? "*" : "")
+           << "</td><td>" << interval(w["optimal_lr_interval"]) << "</td><td>" << number(w["max_stable_lr"])
+           << (w["max_stable_at_grid_edge"].get<bool>() ? "*" : "") << "</td><td>" << interval(w["max_stable_lr_interval"])
+           << "</td><td>" << number(w.value("best_mean_log_loss", nlohmann::json())) << "</td></tr>\n";
+  html << "</table><p>* at the edge of the learning-rate grid: left out of the slope.</p></details>\n";
+  return html.str();
+}
+
+// A coordinate check: each (step, quantity) exponent beside the engine's.
+std::string coordcheck_section(const nlohmann::json& check) {
+  std::ostringstream html;
+  std::size_t agree = 0;
+  for (const auto& row : check["rows"]) agree += row["verdict"] == "agrees";
+  html << "<h3>" << escape(check["scheme"].get<std::string>()) << " at γ[η] = " << escape(check["eta_exponent"].get<std::string>())
+       << ": " << agree << " of " << check["rows"].size() << " agree</h3>\n<details><summary>every row</summary><table><tr><th>step</th>"
+          "<th>quantity</th><th>measured exponent</th><th>95% interval</th><th>engine</th><th>verdict</th></tr>\n";
+  for (const auto& row : check["rows"])
+    html << "<tr><td>" << row["step"] << "</td><td>" << escape(row["quantity"].get<std::string>()) << "</td><td>" << number(row["slope"])
+         << "</td><td>" << interval(row["interval"]) << "</td><td>" << number(row["engine"]) << "</td>"
+         << verdict_cell(row["verdict"].get<std::string>()) << "</tr>\n";
+  html << "</table></details>\n";
+  return html.str();
+}
+
+std::string directory_section(const fs::path& directory) {
+  const auto manifest = read_json(directory / "manifest.json");
+  if (!manifest) throw InputError("DIR: " + directory.string() + " has no manifest.json: not a gammalab result directory");
+  std::ostringstream html;
+  const std::string title = manifest->value("spec_name", manifest->value("experiment", directory.filename().string()));
+  html << "<section><h2>" << escape(title.empty() ? directory.filename().string() : title) << "</h2>\n<p class=\"how\">"
+       << escape(directory.string()) << " · scale " << escape(manifest->value("scale", "—")) << " · "
+       << escape(manifest->value("device", "the γ engine (exact, no training)")) << " · " << escape(manifest->value("program", ""))
+       << " (" << escape(manifest->value("git_revision", "")) << ")</p>\n";
+  if (fs::exists(directory / "figures"))
+    for (const auto& entry : fs::directory_iterator(directory / "figures"))
+      if (entry.path().extension() == ".png")
+        html << "<figure><img alt=\"" << escape(entry.path().filename().string()) << "\" src=\"data:image/png;base64,"
+             << base64(read_file(entry.path())) << "\"></figure>\n";
+  if (auto summary = read_json(directory / "summary.json")) html << sweep_section(*summary);
+  for (const auto& scheme : manifest->value("schemes", nlohmann::json::array()))
+    if (auto check = read_json(directory / ("coordcheck-" + scheme.get<std::string>() + ".json"))) html << coordcheck_section(*check);
+  if (auto engine = read_json(directory / "engine.json"))
+    html << "<details><summary>the engine's exponents for this experiment (engine.json)</summary><pre>" << escape(engine->dump(2))
+         << "</pre></details>\n";
+  html << "</section>\n";
+  return html.str();
+}
+
+constexpr const char* kStyle =
+    "body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:0.25em 0.6em;text-align:left}"
+    "th{background:#f3f3f3}.agrees{background:#dff3df}.departs{background:#f8dcdc}.open{background:#f4f0d8}"
+    "img{max-width:100%}.how{color:#666;font-size:0.9em}section{border-top:2px solid #ddd;margin-top:2em}";
+
+}  // namespace
+
+std::function<int()> add_report_command(CLI::App& app) {
+  struct Options {
+    std::vector<std::string> directories;
+    std::string output = "report.html";
+  };
+  auto o = std::make_shared<Options>();
+  auto* command = app.add_subcommand("report", "One self-contained HTML page setting every prediction beside its measurement");
+  command->add_option("DIR", o->directories, "Result directories (sweeps, coordinate checks, phase diagrams)")->required();
+  command->add_option("-o,--output", o->output, "The HTML file to write")->capture_default_str();
+  return [o] {
+    std::ostringstream html;
+    html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>gammalab report</title><style>" << kStyle
+         << "</style></head><body>\n<h1>gammalab: predictions beside measurements</h1>\n<p>Each section is one result directory: "
+            "its figures, the measured exponents with 95% bootstrap intervals, the γ engine's exact exponents, and the verdict "
+            "(agrees: the exact value lies in the interval).</p>\n";
+    for (const auto& directory : o->directories) html << directory_section(directory);
+    html << "</body></html>\n";
+    sim::write_atomically(o->output, html.str());
+    std::cout << "report: " << o->output << " (" << o->directories.size() << " directories)\n";
+    return 0;
+  };
+}
+
+}  // namespace gammalab::app

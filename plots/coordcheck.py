@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""The coordinate check: each quantity's measured exponent in n, step by step, against
+the γ engine's exact exponent, one panel per quantity, one series per scheme.
+
+Reads only a coordinate-check directory (coordcheck-SCHEME.json, manifest.json) and
+writes figures/coordcheck.png and .svg there. A point is the least-squares slope of
+log RMS against log n with its 95% bootstrap interval over seeds; a cross is the
+engine's exponent at that step (none where the quantity is exactly zero); a filled
+point agrees with the engine, a hollow one departs.
+
+Usage: coordcheck.py RESULT_DIR
+"""
+import json
+import pathlib
+
+import figure_files
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+QUANTITIES = ["Z_A", "Z_B", "dZ_B", "delta1", "delta2", "B", "df"]
+LABELS = {"Z_A": "Z_A", "Z_B": "Z_B", "dZ_B": "ΔZ_B", "delta1": "δ¹", "delta2": "δ²", "B": "B", "df": "Δf"}
+
+
+def exponent(text):
+    """The engine's exponent as a number; None for exactly zero ('-inf')."""
+    if text == "-inf":
+        return None
+    numerator, _, denominator = text.partition("/")
+    return float(numerator) / float(denominator or 1)
+
+
+def main(directory):
+    directory = pathlib.Path(directory)
+    manifest = json.loads((directory / "manifest.json").read_text())
+    checks = [json.loads((directory / f"coordcheck-{scheme}.json").read_text()) for scheme in manifest["schemes"]]
+    figure, axes = plt.subplots(2, 4, figsize=(17, 8))
+    count = len(checks)
+    for axis, quantity in zip(axes.flat, QUANTITIES):
+        for index, check in enumerate(checks):
+            offset = (index - (count - 1) / 2) * 0.8 / max(count, 1)
+            rows = [r for r in check["rows"] if r["quantity"] == quantity]
+            for row in rows:
+                x = row["step"] + offset
+                engine = exponent(row["engine"])
+                if engine is not None:
+                    axis.plot(x, engine, "x", color=f"C{index}", markersize=7)
+                if isinstance(row["slope"], str):
+                    continue  # exactly zero at every width: no slope to draw
+                low, high = row["interval"] or [row["slope"]] * 2
+                agrees = row["verdict"] == "agrees"
+                axis.errorbar(x, row["slope"], yerr=[[row["slope"] - low], [high - row["slope"]]], marker="o", markersize=4,
+                              capsize=2, color=f"C{index}", markerfacecolor=f"C{index}" if agrees else "white")
+        axis.set_title(LABELS[quantity])
+        axis.set_xlabel("step")
+        axis.set_ylabel("exponent of n (RMS coordinate)")
+        axis.grid(True, alpha=0.3)
+    axes.flat[-1].axis("off")
+    handles = [Line2D([], [], color=f"C{index}", marker="o", label=f"{check['scheme']} (γ[η] = {check['eta_exponent']})")
+               for index, check in enumerate(checks)]
+    axes.flat[-1].legend(handles=handles, loc="center", fontsize=9, title="scheme (x: engine, ●: agrees, ○: departs)")
+    first = checks[0]
+    figure.suptitle(f"coordinate check ({manifest.get('scale', '')} scale): widths {first['widths'][0]} … {first['widths'][-1]}, "
+                    f"{first['seeds']} seeds, {first['readout']} readout, η = {first['eta_constant']}·n^γ[η]; "
+                    f"95% bootstrap intervals", fontsize=10)
+    figure.tight_layout()
+    figure_files.save(figure, directory, "coordcheck")
+
+
+if __name__ == "__main__":
+    figure_files.run(main, __doc__)
