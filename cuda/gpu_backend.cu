@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <tuple>
 #include <stdexcept>
 
 #include "cuda/check.hpp"
@@ -293,9 +295,14 @@ class GroupTrainer {
                                             1 / std::sqrt(static_cast<double>(n_)));
     std::vector<float> A(static_cast<std::size_t>(CR_) * n_), Bt(A.size()), A0(A.size(), 0.0f), B0t(A.size(), 0.0f);
     std::vector<float> lr_A, lr_B;
+    // The factors depend on the scheme and its σ, not on the learning rate: the group's
+    // configurations share them, which spares repeating an IniLoRA fit or an SVD per rate.
+    std::map<std::tuple<std::string, double, std::uint64_t>, sim::LoraFactors> initialised;
     for (int c = 0; c < C_; ++c) {
       const auto& spec = specs_[c];
-      sim::LoraFactors factors = sim::initialise_lora(spec.init, host, R, scale_, spec.seed);
+      auto [at, fresh] = initialised.try_emplace({spec.init.scheme, spec.init.sigma.value_or(0), spec.seed});
+      if (fresh) at->second = sim::initialise_lora(spec.init, host, R, scale_, spec.seed);
+      const sim::LoraFactors& factors = at->second;
       fit_residual_.push_back(factors.fit_residual);
       subtract_ = subtract_ || factors.subtract_initial_product;
       for (int k = 0; k < R; ++k)

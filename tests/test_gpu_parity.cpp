@@ -49,6 +49,10 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
         spec.record_every = 50;
         spec.keep_factors = true;
         specs.push_back(spec);
+        if (scheme == "AB" || scheme == "inilora-alpha") {  // and with the [init_sigma] axis's own σ
+          spec.init.sigma = 0.05;
+          specs.push_back(spec);
+        }
       }
   // One group per optimiser, as a sweep would form them.
   for (auto kind : {sim::OptimizerSpec::Kind::AdamW, sim::OptimizerSpec::Kind::Sgd}) {
