@@ -118,7 +118,8 @@ RankOutcome run_sweep_on_ranks(const World& world, const sim::SweepSpec& spec, c
   // Every rank computes the same plan and trains its part on a thread of its own, so
   // that this thread — the only one calling MPI — can pass rows on as they come.
   const sim::Dataset data = sim::make_teacher_dataset(spec.data);
-  const std::vector<sim::WorkGroup> pending = sim::pending_groups(spec, run.shard, finished);
+  const std::vector<sim::Configuration> configurations = sim::configurations_of_shard(spec, run.shard);
+  const std::vector<sim::WorkGroup> pending = sim::pending_groups(spec, configurations, finished);
   const auto plan = sim::balance_by_flops(pending, world.size());
   std::vector<sim::WorkGroup> mine;
   for (std::size_t g : plan[static_cast<std::size_t>(world.rank())])
@@ -136,7 +137,7 @@ RankOutcome run_sweep_on_ranks(const World& world, const sim::SweepSpec& spec, c
     trained = true;
   });
 
-  sim::SweepProgress state{finished.size(), sim::configurations_of_shard(spec, run.shard).size(), 0, 0};
+  sim::SweepProgress state{finished.size(), configurations.size(), 0, 0};
   if (root) progress(state);
   auto record = [&](const sim::ResultRows& rows) {
     directory->record(rows);

@@ -8,7 +8,7 @@ namespace gammalab::mpi {
 std::string implementation() { return "not compiled in"; }
 
 World::World(const std::string& asked_by) {
-  throw InputError(asked_by + ": MPI is not compiled into this gammalab (it was built where no MPI library was found; "
+  throw InputError(asked_by + ": MPI is not compiled into this gammalab (it was built without one: no MPI library was found, or GAMMALAB_WITH_MPI=OFF; "
                    "scripts/install-deps.sh installs Open MPI, then rebuild). Without MPI, split a sweep with "
                    "--shard i/k and join the parts with gammalab merge");
 }

@@ -28,15 +28,10 @@ struct Configuration {
   double init_sigma = 0;  // the [init_sigma] axis; 0: the scheme's own initial scale
 };
 
-// The text that configurations add to runs.csv and curves.csv: what a directory
-// writes, and what an MPI rank sends to rank 0. Rows of several configurations may be
-// appended to one another.
+// The text that a configuration adds to runs.csv and curves.csv: what a directory
+// writes, and what an MPI rank sends to rank 0.
 struct ResultRows {
   std::string runs, curves;
-  void append(const ResultRows& more) {
-    runs += more.runs;
-    curves += more.curves;
-  }
 };
 ResultRows rows_of(const Configuration& configuration, const TrainResult& result);
 

@@ -78,10 +78,10 @@ std::string describe_trainers(const std::vector<TrainerBackend*>& trainers) {
   return all;
 }
 
-std::vector<WorkGroup> pending_groups(const SweepSpec& spec, const Shard& shard, const std::set<std::size_t>& finished) {
-  std::vector<Configuration> pending = configurations_of_shard(spec, shard);
-  std::erase_if(pending, [&](const Configuration& c) { return finished.count(c.id) > 0; });
-  return group_configurations(spec, pending);
+std::vector<WorkGroup> pending_groups(const SweepSpec& spec, std::vector<Configuration> configurations,
+                                      const std::set<std::size_t>& finished) {
+  std::erase_if(configurations, [&](const Configuration& c) { return finished.count(c.id) > 0; });
+  return group_configurations(spec, configurations);
 }
 
 void train_groups(const SweepSpec& spec, const Dataset& data, const std::vector<WorkGroup>& groups,
@@ -126,9 +126,10 @@ void run_sweep(const SweepSpec& spec, const SweepRun& run, const std::vector<Tra
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   ResultDirectory directory(run.directory, run.resume, manifest_of(spec, run, describe_trainers(trainers)));
   const Dataset data = make_teacher_dataset(spec.data);
-  const std::vector<WorkGroup> groups = pending_groups(spec, run.shard, directory.finished());
+  const std::vector<Configuration> configurations = configurations_of_shard(spec, run.shard);
+  const std::vector<WorkGroup> groups = pending_groups(spec, configurations, directory.finished());
 
-  SweepProgress state{directory.finished().size(), configurations_of_shard(spec, run.shard).size(), 0, 0};
+  SweepProgress state{directory.finished().size(), configurations.size(), 0, 0};
   progress(state);
   train_groups(spec, data, groups, trainers, [&](const Configuration& c, const TrainResult& result) {
     directory.record(rows_of(c, result));

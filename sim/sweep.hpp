@@ -40,8 +40,10 @@ nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std
 // "cpu (2 threads)", or for several trainers "2 × gpu (NVIDIA H200, FP32)".
 std::string describe_trainers(const std::vector<TrainerBackend*>& trainers);
 
-// The groups of this shard that are not finished yet.
-std::vector<WorkGroup> pending_groups(const SweepSpec& spec, const Shard& shard, const std::set<std::size_t>& finished);
+// The groups of `configurations` (a shard's, from configurations_of_shard) that are not
+// finished yet.
+std::vector<WorkGroup> pending_groups(const SweepSpec& spec, std::vector<Configuration> configurations,
+                                      const std::set<std::size_t>& finished);
 
 // Trains `groups` on `trainers`, one thread per trainer when there are several, each
 // taking the costliest group left whenever it is free. `one_done` gets each

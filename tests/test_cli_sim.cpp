@@ -5,18 +5,13 @@
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
+#include "result_files.hpp"
 #include "run_program.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
-fs::path scratch(const std::string& name) {
-  fs::path path = fs::temp_directory_path() / ("gammalab-cli-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(path);
-  return path;
-}
 fs::path write_spec(const std::string& name, const std::string& text) {
   fs::path path = scratch(name + ".toml");
   std::ofstream(path) << text;
@@ -194,7 +189,7 @@ TEST_CASE("reproduce variance: loss against σ per width for both schemes, and t
   CHECK(engine["exponents"][0]["sigma_exponent"] == "0");
   CHECK(engine["exponents"][0]["max_stable"] == "none: never stable");
   CHECK(engine["exponents"][2]["max_stable"] == "-3/4 (attained)");
-  // Without [init_sigma], a scheme whose σ the axis cannot set is refused, naming the key.
+  // An [init_sigma] axis with a scheme whose σ it cannot set is refused, naming the key.
   fs::path bad = tiny_home("homevarbad", "variance", "[init_sigma]\nvalues = [0.1]\n", "[\"A\"]");
   EXPECT_BAD_INPUT("reproduce variance --scale quick --device cpu -o " + scratch("bad-out").string() + " --home " + bad.string(),
                    "[init_sigma] values: sets σ of A's and B's entries, which only schemes AB and inilora-alpha");

@@ -6,43 +6,21 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <unistd.h>
 
+#include "result_files.hpp"
 #include "run_program.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path scratch(const std::string& name) {
-  fs::path path = fs::temp_directory_path() / ("gammalab-split-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(path);
-  return path;
-}
-
-std::string read(const fs::path& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-// The manifest less what says how a directory was made.
-nlohmann::json manifest_without_how(const fs::path& directory) {
-  nlohmann::json manifest = nlohmann::json::parse(read(directory / "manifest.json"));
-  for (const char* key : {"device", "wall_seconds", "processes", "shards"}) manifest.erase(key);
-  return manifest;
-}
-
 void check_same_directory(const fs::path& expected, const fs::path& actual) {
   CAPTURE(actual);
   for (const char* file : {"runs.csv", "curves.csv", "summary.json"}) {
     CAPTURE(file);
-    CHECK(read(actual / file) == read(expected / file));
+    CHECK(read_text(actual / file) == read_text(expected / file));
   }
   CHECK(manifest_without_how(actual) == manifest_without_how(expected));
 }
@@ -71,7 +49,7 @@ TEST_CASE("one process, two MPI ranks and two merged shards write the same direc
 
   Outcome one = run(sweep + single.string());
   REQUIRE_MESSAGE(one.status == 0, one.output);
-  const std::string runs = read(single / "runs.csv");
+  const std::string runs = read_text(single / "runs.csv");
   CHECK(std::count(runs.begin(), runs.end(), '\n') == 1 + 3 * 2 * 2 * 4);
 
   for (const auto& [part, directory] : {std::pair{"1/2", first}, std::pair{"2/2", second}}) {
@@ -80,7 +58,7 @@ TEST_CASE("one process, two MPI ranks and two merged shards write the same direc
   }
   // Balanced by FLOPs, groups costing 4, 4, 2, 2, 1, 1 (widths 64, 32, 16; two seeds)
   // split as 4 + 2 + 1 each: every shard holds one seed of each width, 24 rows.
-  const std::string part = read(first / "runs.csv");
+  const std::string part = read_text(first / "runs.csv");
   CHECK(std::count(part.begin(), part.end(), '\n') == 1 + 24);
   CHECK(part.find(",B,64,") != std::string::npos);
   Outcome merge = run("merge " + second.string() + " " + first.string() + " -o " + merged.string() + " --quiet");
@@ -91,7 +69,7 @@ TEST_CASE("one process, two MPI ranks and two merged shards write the same direc
     Outcome mpi = run_launched(kMpirun, sweep + ranks.string());
     REQUIRE_MESSAGE(mpi.status == 0, mpi.output);
     check_same_directory(single, ranks);
-    CHECK(read(ranks / "manifest.json").find("2 MPI ranks: 2 × cpu (1 thread)") != std::string::npos);
+    CHECK(read_text(ranks / "manifest.json").find("2 MPI ranks: 2 × cpu (1 thread)") != std::string::npos);
   } else {
     MESSAGE("this gammalab has no MPI: checking that it says so instead of running two ranks");
     EXPECT_BAD_INPUT(sweep + ranks.string() + " --mpi", "--mpi: MPI is not compiled into this gammalab");
@@ -123,7 +101,7 @@ TEST_CASE("merge refuses what is not one sweep's complete set of shards, and lea
 
   // An interrupted shard is not merged: it names the command that finishes it.
   REQUIRE(run("sweep " + spec.string() + options + second.string() + " --shard 2/2").status == 0);
-  std::string manifest = read(second / "manifest.json");
+  std::string manifest = read_text(second / "manifest.json");
   manifest.replace(manifest.find("\"complete\""), 10, "\"running\"");
   std::ofstream(second / "manifest.json", std::ios::trunc) << manifest;
   EXPECT_BAD_INPUT("merge " + first.string() + " " + second.string() + " -o " + out.string(), "--shard 2/2 --resume");

@@ -3,13 +3,13 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "gamma/input_error.hpp"
 #include "sim/analysis.hpp"
 #include "sim/lora_network.hpp"
 #include "sim/shard_merge.hpp"
 #include "sim/sweep.hpp"
+#include "result_files.hpp"
 
 using namespace gammalab;
 using namespace gammalab::sim;
@@ -22,19 +22,6 @@ const std::string kSpec =
     "[learning_rate]\nvalues = [0.001, 0.01, 0.1]\n[data]\ntrain_size = 64\ntest_size = 16\nteacher_width = 64\n"
     "[record]\ncurves = true\nevery = 10\n";
 
-std::string read(const fs::path& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-fs::path fresh(const std::string& name) {
-  fs::path path = fs::temp_directory_path() / ("gammalab-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(path);
-  return path;
-}
-
 void sweep(const fs::path& dir, int threads, bool resume = false, Shard shard = {}, int trainers = 1) {
   std::vector<std::unique_ptr<CpuBackend>> owned;
   std::vector<TrainerBackend*> all;
@@ -45,38 +32,38 @@ void sweep(const fs::path& dir, int threads, bool resume = false, Shard shard = 
 }  // namespace
 
 TEST_CASE("a sweep writes the same rows whatever the number of threads") {
-  fs::path one = fresh("one"), two = fresh("two");
+  fs::path one = scratch("one"), two = scratch("two");
   sweep(one, 1);
   sweep(two, 2);
-  CHECK(read(one / "runs.csv") == read(two / "runs.csv"));
-  CHECK(read(one / "curves.csv") == read(two / "curves.csv"));
-  std::string runs = read(one / "runs.csv");
+  CHECK(read_text(one / "runs.csv") == read_text(two / "runs.csv"));
+  CHECK(read_text(one / "curves.csv") == read_text(two / "curves.csv"));
+  std::string runs = read_text(one / "runs.csv");
   CHECK(std::count(runs.begin(), runs.end(), '\n') == 1 + 2 * 2 * 2 * 3);
-  CHECK(read(one / "manifest.json").find("\"status\": \"complete\"") != std::string::npos);
+  CHECK(read_text(one / "manifest.json").find("\"status\": \"complete\"") != std::string::npos);
   fs::remove_all(one);
   fs::remove_all(two);
 }
 
 TEST_CASE("an existing directory is refused without --resume; a resume finishes what an interruption left") {
-  fs::path whole = fresh("whole"), cut = fresh("cut");
+  fs::path whole = scratch("whole"), cut = scratch("cut");
   sweep(whole, 2);
   CHECK_THROWS_AS(sweep(whole, 2), InputError);
 
   // Simulate an interruption: keep the header and five rows, the last one half-written.
   sweep(cut, 2);
-  std::string runs = read(cut / "runs.csv");
+  std::string runs = read_text(cut / "runs.csv");
   std::size_t end = 0;
   for (int line = 0; line < 6; ++line) end = runs.find('\n', end) + 1;
   std::ofstream(cut / "runs.csv", std::ios::trunc) << runs.substr(0, end) << runs.substr(end, 20);
   sweep(cut, 1, /*resume=*/true);
-  CHECK(read(cut / "runs.csv") == read(whole / "runs.csv"));
-  CHECK(read(cut / "curves.csv") == read(whole / "curves.csv"));
+  CHECK(read_text(cut / "runs.csv") == read_text(whole / "runs.csv"));
+  CHECK(read_text(cut / "curves.csv") == read_text(whole / "curves.csv"));
   fs::remove_all(whole);
   fs::remove_all(cut);
 }
 
 TEST_CASE("resuming into a directory of another spec is refused") {
-  fs::path dir = fresh("other");
+  fs::path dir = scratch("other");
   sweep(dir, 2);
   CpuBackend backend(1);
   std::string other = kSpec + "[model]\nrank = 2\n";
@@ -171,35 +158,30 @@ TEST_CASE("shards: --shard is i/k with 1 <= i <= k, and the shards of a spec cov
 }
 
 TEST_CASE("a sweep split over two trainers, or into two shards merged, writes the rows of one process") {
-  fs::path single = fresh("single"), shared = fresh("shared"), one = fresh("shard1"), two = fresh("shard2"), merged = fresh("merged");
+  fs::path single = scratch("single"), shared = scratch("shared"), one = scratch("shard1"), two = scratch("shard2"), merged = scratch("merged");
   sweep(single, 1);
   sweep(shared, 1, false, {}, 2);
-  CHECK(read(shared / "runs.csv") == read(single / "runs.csv"));
-  CHECK(read(shared / "curves.csv") == read(single / "curves.csv"));
-  CHECK(read(shared / "manifest.json").find("2 × cpu (1 thread)") != std::string::npos);
+  CHECK(read_text(shared / "runs.csv") == read_text(single / "runs.csv"));
+  CHECK(read_text(shared / "curves.csv") == read_text(single / "curves.csv"));
+  CHECK(read_text(shared / "manifest.json").find("2 × cpu (1 thread)") != std::string::npos);
 
   sweep(two, 1, false, {2, 2});
   CHECK_THROWS_WITH_AS(merge_shards({two}, merged), doctest::Contains("shard 1/2 missing"), InputError);
   CHECK_THROWS_WITH_AS(merge_shards({single, two}, merged), doctest::Contains("is a whole sweep, not a shard"), InputError);
   CHECK_THROWS_WITH_AS(sweep(two, 1, true, {1, 2}), doctest::Contains("holds shard 2/2"), InputError);
   sweep(one, 2, false, {1, 2});
-  CHECK(read(one / "runs.csv") != read(two / "runs.csv"));
+  CHECK(read_text(one / "runs.csv") != read_text(two / "runs.csv"));
   CHECK_THROWS_WITH_AS(merge_shards({one, two, one}, merged), doctest::Contains("given twice"), InputError);
   merge_shards({two, one}, merged);
-  CHECK(read(merged / "runs.csv") == read(single / "runs.csv"));
-  CHECK(read(merged / "curves.csv") == read(single / "curves.csv"));
-  auto without_how = [](const fs::path& path) {
-    auto manifest = nlohmann::json::parse(read(path / "manifest.json"));
-    for (const char* key : {"device", "wall_seconds", "shards"}) manifest.erase(key);
-    return manifest;
-  };
-  CHECK(without_how(merged) == without_how(single));
+  CHECK(read_text(merged / "runs.csv") == read_text(single / "runs.csv"));
+  CHECK(read_text(merged / "curves.csv") == read_text(single / "curves.csv"));
+  CHECK(manifest_without_how(merged) == manifest_without_how(single));
 
   // A part of another spec is refused, naming it.
-  fs::path other = fresh("other-shard");
+  fs::path other = scratch("other-shard");
   std::string other_spec = kSpec + "[model]\nrank = 2\n";
   CpuBackend backend(1);
   run_sweep(parse_sweep_spec(other_spec, "o.toml"), {other, false, other_spec, {}, {1, 2}}, {&backend}, [](const SweepProgress&) {});
-  CHECK_THROWS_WITH_AS(merge_shards({other, two}, fresh("refused")), doctest::Contains("spec_hash"), InputError);
+  CHECK_THROWS_WITH_AS(merge_shards({other, two}, scratch("refused")), doctest::Contains("spec_hash"), InputError);
   for (const auto& dir : {single, shared, one, two, merged, other}) fs::remove_all(dir);
 }
