@@ -1,6 +1,7 @@
 #pragma once
 // A typed block of GPU memory owned like a std::vector: plain cudaMalloc (never managed
-// memory), freed on destruction, copied to and from host vectors with checks.
+// memory), freed on destruction, copied to and from host vectors with checks; a copy or
+// fill has finished when its call returns.
 #include <cuda_runtime.h>
 
 #include <cstddef>
@@ -38,6 +39,7 @@ class DeviceBuffer {
   void upload(const std::vector<T>& host) {
     if (host.size() != count_) throw std::runtime_error("DeviceBuffer::upload: size mismatch");
     if (count_) CUDA_CHECK(cudaMemcpy(data_, host.data(), count_ * sizeof(T), cudaMemcpyHostToDevice));
+    finish_legacy_stream();
   }
   std::vector<T> download() const {
     std::vector<T> host(count_);
@@ -46,9 +48,14 @@ class DeviceBuffer {
   }
   void fill_zero() {
     if (count_) CUDA_CHECK(cudaMemset(data_, 0, count_ * sizeof(T)));
+    finish_legacy_stream();
   }
 
  private:
+  // Copies and fills run on the legacy default stream, which the trainers' non-blocking
+  // streams do not wait for: they are complete when upload and fill_zero return.
+  static void finish_legacy_stream() { CUDA_CHECK(cudaStreamSynchronize(cudaStreamLegacy)); }
+
   T* data_ = nullptr;
   std::size_t count_ = 0;
 };

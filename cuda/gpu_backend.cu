@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <mutex>
+#include <shared_mutex>
 #include <tuple>
 #include <stdexcept>
 
@@ -62,11 +64,12 @@ class Cublas {
   cublasHandle_t handle_{};
 };
 
-// A CUDA stream owned for the lifetime of a group. It is a blocking stream, so the
-// uploads and fills that DeviceBuffer makes on the default stream are ordered with it.
+// A CUDA stream owned for the lifetime of a group. It is non-blocking: another group's
+// thread may copy on the legacy default stream while this one captures a graph, which
+// a blocking stream forbids. DeviceBuffer's copies and fills finish before they return.
 class Stream {
  public:
-  Stream() { CUDA_CHECK(cudaStreamCreate(&stream_)); }
+  Stream() { CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
   ~Stream() { cudaStreamDestroy(stream_); }
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
@@ -92,9 +95,13 @@ std::vector<float> to_floats(const Eigen::MatrixXd& m) {  // row-major
   return out;
 }
 
-// The frozen split on the device: Z = φ(X W_inᵀ), H = X W_inᵀ + Z W_hᵀ, y.
+int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+// The frozen split on the device: Z = φ(X W_inᵀ), H = X W_inᵀ + Z W_hᵀ, y. H is padded
+// with zeros to whole blocks of the forward kernel's rows and to whole mask words of
+// columns (row stride H_stride), which spares that kernel every bounds check on H.
 struct DeviceSplit {
-  int rows = 0;
+  int rows = 0, H_stride = 0;
   Floats Z, H, y;
 };
 
@@ -106,10 +113,12 @@ DeviceSplit freeze(Cublas& blas, cudaStream_t stream, const Eigen::MatrixXd& X, 
   Floats X_device(to_floats(X));
   split.y = Floats(to_floats(y));
   split.Z = Floats(static_cast<std::size_t>(N) * n);
-  split.H = Floats(static_cast<std::size_t>(N) * n);
-  blas.gemm_nt(N, n, d, X_device.get(), d, W_in.get(), d, split.H.get(), n);  // H = X W_inᵀ
-  kernels::relu_copy<<<grid_for(static_cast<std::int64_t>(N) * n), 256, 0, stream>>>(split.H.get(), split.Z.get(),
-                                                                                     static_cast<std::int64_t>(N) * n);
+  split.H_stride = round_up(n, mma::kWordColumns);
+  split.H = Floats(static_cast<std::size_t>(round_up(N, kernels::kForwardRows)) * split.H_stride);
+  split.H.fill_zero();
+  const int ldh = split.H_stride;
+  blas.gemm_nt(N, n, d, X_device.get(), d, W_in.get(), d, split.H.get(), ldh);  // H = X W_inᵀ
+  kernels::relu_copy<<<grid_for(static_cast<std::int64_t>(N) * n), 256, 0, stream>>>(split.H.get(), ldh, split.Z.get(), N, n);
   CUDA_CHECK_LAUNCH();
   // H += Z W_hᵀ, generating W_h a block of rows at a time so that no n × n matrix need
   // fit: at n = 2^16 it would take 16 GiB.
@@ -119,7 +128,7 @@ DeviceSplit freeze(Cublas& blas, cudaStream_t stream, const Eigen::MatrixXd& X, 
     const int rows = std::min(block_rows, n - first);
     fill_normal(W_block.get(), hidden_key, static_cast<std::int64_t>(first) * n, static_cast<std::int64_t>(rows) * n,
                 1 / std::sqrt(static_cast<double>(n)), stream);
-    blas.gemm_nt(N, rows, n, split.Z.get(), n, W_block.get(), n, split.H.get() + first, n, 1.0f);
+    blas.gemm_nt(N, rows, n, split.Z.get(), n, W_block.get(), n, split.H.get() + first, ldh, 1.0f);
   }
   return split;
 }
@@ -136,6 +145,18 @@ Split plan_split(std::int64_t blocks_without_split, int extent, int tile, int mu
   int length = (extent + splits - 1) / splits;
   length = (length + tile - 1) / tile * tile;
   return {(extent + length - 1) / length, length};
+}
+
+// What a group of C configurations of rank R at width n holds on the GPU: H and Z; A,
+// B, their moments and gradients; the fragments of w∘B; the N × C·R matrices; the mask
+// (a bit per training row, column and configuration); W_h's blocks.
+double group_memory_bytes(const sim::Dataset& data, int n, int C, int R) {
+  const double rows = static_cast<double>(data.X_train.rows() + data.X_test.rows());
+  const double CR = static_cast<double>(C) * R, configs_by_width = static_cast<double>(C) * n;
+  const double floats = 2 * rows * n + 10 * CR * n + configs_by_width * 4 * ((R + 3) / 4 * 2) + 8 * rows * CR +
+                        static_cast<double>(data.X_train.rows()) * configs_by_width / 32 +
+                        std::min<double>(static_cast<double>(n) * n, 1 << 28);
+  return floats * sizeof(float);
 }
 
 bool needs_frozen_weight(const std::string& scheme) { return scheme == "inilora" || scheme == "pissa" || scheme == "milora"; }
@@ -157,25 +178,34 @@ class GroupTrainer {
     Floats W_in(static_cast<std::size_t>(n_) * data.X_train.cols());
     fill_normal(W_in.get(), sim::student_key(key.seed, n_, sim::kInputWeight), 0, static_cast<std::int64_t>(W_in.size()),
                 1 / std::sqrt(static_cast<double>(data.X_train.cols())), stream_);
-    w_ = Floats(static_cast<std::size_t>(n_));
+    w_ = Floats(static_cast<std::size_t>(round_up(n_, mma::kWordColumns)));  // zeros past n, as H
+    w_.fill_zero();
     fill_normal(w_.get(), sim::student_key(key.seed, n_, sim::kReadout), 0, n_, sim::readout_scale(key.readout, n_), stream_);
     const std::uint64_t hidden = sim::student_key(key.seed, n_, sim::kHiddenWeight);
     train_ = freeze(blas_, stream_, data.X_train, data.y_train, W_in, n_, hidden);
     test_ = freeze(blas_, stream_, data.X_test, data.y_test, W_in, n_, hidden);
     CUDA_CHECK(cudaStreamSynchronize(stream_));
     initialise(key);
+    // The forward kernel's staged operands pass the default 48 KB of shared memory at rank 16.
+    CUDA_CHECK(cudaFuncSetAttribute(kernels::forward_kernel<R, true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    sizeof(kernels::ForwardStage<R, true>)));
+    CUDA_CHECK(cudaFuncSetAttribute(kernels::forward_kernel<R, false>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    sizeof(kernels::ForwardStage<R, false>)));
     train_forward_ = plan_forward(train_.rows, true);
     test_forward_ = plan_forward(test_.rows, false);
-    const std::int64_t grad_blocks = static_cast<std::int64_t>((n_ + kernels::kBlockSpan - 1) / kernels::kBlockSpan) *
-                                     ((C_ + kernels::kConfigsPerBlock - 1) / kernels::kConfigsPerBlock);
-    grad_split_ = plan_split(grad_blocks, train_.rows, kernels::grad_rows<R>(), multiprocessors_);
+    const std::int64_t grad_blocks = static_cast<std::int64_t>(blocks_over(n_, kernels::grad_columns<R>())) *
+                                     blocks_over(C_, kernels::grad_configs_per_warp<R>());
+    grad_split_ = plan_split(grad_blocks, train_.rows, mma::kTile, multiprocessors_);
     if (grad_split_.splits > 1) grad_parts_ = Floats(static_cast<std::size_t>(grad_split_.splits) * CR_ * n_);
+    mask_words_ = DeviceBuffer<std::uint32_t>(static_cast<std::size_t>(C_) * row_tiles(train_.rows) * mask_words_per_row() * mma::kWarp);
+    wB_fragments_ = DeviceBuffer<uint2>(fragment_count(mask_words_per_row() * mma::kTilesPerWord));
+    D_fragments_ = DeviceBuffer<uint2>(fragment_count(row_tiles(train_.rows)));
   }
 
   std::vector<sim::TrainResult> run() {
     const int T = first_.steps, N = train_.rows;
     Buffers b{Floats(static_cast<std::size_t>(N) * CR_), Floats(static_cast<std::size_t>(N) * CR_),
-              Floats(static_cast<std::size_t>(N) * CR_), Floats(A_.size()), Floats(A_.size()), Floats(A_.size()),
+              Floats(A_.size()), Floats(A_.size()), Floats(A_.size()),
               Floats(A_.size()), Floats(A_.size()), Floats(A_.size()),
               Floats(static_cast<std::size_t>(std::max(T, 1)) * C_)};
     for (Floats* moment : {&b.mA, &b.vA, &b.mB, &b.vB}) moment->fill_zero();
@@ -202,7 +232,7 @@ class GroupTrainer {
         const std::size_t at = next_record++ * static_cast<std::size_t>(C_);
         blas_.gemm_nt(N, static_cast<int>(CR_), n_, train_.Z.get(), n_, A_.get(), n_, b.ZA.get(), static_cast<int>(CR_));
         kernels::feature_norms_kernel<R><<<C_, kernels::kResidualThreads, 0, stream_>>>(
-            N, n_, C_, scale_, b.ZA.get(), Bt_.get(), record_norm_A.get() + at, record_norm_B.get() + at);
+            N, n_, C_, scale_, b.ZA.get(), B_.get(), record_norm_A.get() + at, record_norm_B.get() + at);
         CUDA_CHECK_LAUNCH();
         test_loss(record_test.get() + at);
       }
@@ -213,7 +243,7 @@ class GroupTrainer {
     // The losses after the last update.
     Floats final_train(static_cast<std::size_t>(C_)), final_test(static_cast<std::size_t>(C_));
     forward(train_, train_forward_, P_train_, b.ZA, false);
-    residual(train_, train_forward_, b.ZA, nullptr, nullptr, final_train.get(), nullptr);
+    residual(train_, train_forward_, b.ZA, nullptr, final_train.get(), nullptr);
     test_loss(final_test.get());
     CUDA_CHECK(cudaStreamSynchronize(stream_));
     return assemble(b.history.download(), diverged_.download(), final_train.download(), final_test.download(), record_steps,
@@ -222,20 +252,20 @@ class GroupTrainer {
 
  private:
   struct Buffers {
-    Floats ZA, dZA, D, gA, gBt, mA, vA, mB, vB, history;
+    Floats ZA, dZA, gA, gB, mA, vA, mB, vB, history;
   };
 
   // One optimiser step, every configuration at once, reading its step number from `step`.
   void enqueue_step(Buffers& b, const DeviceBuffer<kernels::StepScalars>& scalars, DeviceBuffer<int>& step) {
     const int N = train_.rows;
     forward(train_, train_forward_, P_train_, b.ZA, true);
-    residual(train_, train_forward_, b.ZA, &b.dZA, &b.D, b.history.get(), step.get());
-    gradient_of_B(b.ZA, b.D, b.gBt);
+    residual(train_, train_forward_, b.ZA, &b.dZA, b.history.get(), step.get());
+    gradient_of_B(b.gB);
     blas_.gemm_tn(static_cast<int>(CR_), n_, N, b.dZA.get(), train_.Z.get(), b.gA.get());  // ∂L/∂A = dZAᵀ Z
     const auto& o = first_.optimizer;
     const bool sgd = o.kind == sim::OptimizerSpec::Kind::Sgd;
     for (auto [parameter, gradient, first, second, lr] :
-         {std::tuple{&A_, &b.gA, &b.mA, &b.vA, &lr_A_}, std::tuple{&Bt_, &b.gBt, &b.mB, &b.vB, &lr_B_}}) {
+         {std::tuple{&A_, &b.gA, &b.mA, &b.vA, &lr_A_}, std::tuple{&B_, &b.gB, &b.mB, &b.vB, &lr_B_}}) {
       kernels::adam_kernel<<<grid_for(static_cast<std::int64_t>(A_.size())), 256, 0, stream_>>>(
           static_cast<std::int64_t>(A_.size()), static_cast<std::int64_t>(R) * n_, parameter->get(), gradient->get(),
           first->get(), second->get(), lr->get(), diverged_.get(), scalars.get(), step.get(), static_cast<float>(o.beta1),
@@ -273,12 +303,9 @@ class GroupTrainer {
   }
 
   void check_memory(const sim::Dataset& data) const {
-    const double rows = static_cast<double>(data.X_train.rows() + data.X_test.rows());
-    const double floats = 2 * rows * n_ + 12.0 * static_cast<double>(CR_) * n_ + 6 * rows * static_cast<double>(CR_) +
-                          std::min<double>(static_cast<double>(n_) * n_, 1 << 28);
     std::size_t free_bytes = 0, total_bytes = 0;
     CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-    const double needed = floats * sizeof(float);
+    const double needed = group_memory_bytes(data, n_, C_, R);
     if (needed > 0.95 * static_cast<double>(free_bytes))
       throw std::runtime_error("a group of width " + std::to_string(n_) + " with " + std::to_string(C_) + " configurations needs " +
                                std::to_string(needed / (1 << 30)) + " GiB of GPU memory; " +
@@ -293,7 +320,7 @@ class GroupTrainer {
     if (std::any_of(specs_.begin(), specs_.end(), [](const sim::TrainSpec& s) { return needs_frozen_weight(s.init.scheme); }))
       host.W_h = sim::counter_normal_matrix(sim::student_key(key.seed, n_, sim::kHiddenWeight), n_, n_,
                                             1 / std::sqrt(static_cast<double>(n_)));
-    std::vector<float> A(static_cast<std::size_t>(CR_) * n_), Bt(A.size()), A0(A.size(), 0.0f), B0t(A.size(), 0.0f);
+    std::vector<float> A(static_cast<std::size_t>(CR_) * n_), B(A.size()), A0(A.size(), 0.0f), B0(A.size(), 0.0f);
     std::vector<float> lr_A, lr_B;
     // The factors depend on the scheme and its σ, not on the learning rate: the group's
     // configurations share them, which spares repeating an IniLoRA fit or an SVD per rate.
@@ -307,25 +334,26 @@ class GroupTrainer {
       subtract_ = subtract_ || factors.subtract_initial_product;
       for (int k = 0; k < R; ++k)
         for (int j = 0; j < n_; ++j) {
-          const std::size_t at = (static_cast<std::size_t>(c) * R + k) * n_ + j;
-          A[at] = static_cast<float>(factors.A(k, j));
-          Bt[at] = static_cast<float>(factors.B(j, k));
+          const std::size_t at_A = (static_cast<std::size_t>(c) * R + k) * n_ + j;
+          const std::size_t at_B = (static_cast<std::size_t>(c) * n_ + j) * R + k;
+          A[at_A] = static_cast<float>(factors.A(k, j));
+          B[at_B] = static_cast<float>(factors.B(j, k));
           if (factors.subtract_initial_product) {
-            A0[at] = A[at];
-            B0t[at] = Bt[at];
+            A0[at_A] = A[at_A];
+            B0[at_B] = B[at_B];
           }
         }
       lr_A.push_back(static_cast<float>(spec.lr_A));
       lr_B.push_back(static_cast<float>(spec.lr_B));
     }
     A_ = Floats(A);
-    Bt_ = Floats(Bt);
+    B_ = Floats(B);
     lr_A_ = Floats(lr_A);
     lr_B_ = Floats(lr_B);
     diverged_ = DeviceBuffer<int>(static_cast<std::size_t>(C_));
     diverged_.fill_zero();
     if (subtract_) {
-      B0t_ = Floats(B0t);
+      B0_ = Floats(B0);
       Floats A0_device(A0);
       for (auto [split, P] : {std::pair{&train_, &P_train_}, std::pair{&test_, &P_test_}}) {
         *P = Floats(static_cast<std::size_t>(split->rows) * CR_);
@@ -335,17 +363,17 @@ class GroupTrainer {
     }
   }
 
-  // The forward kernel's split of j, with buffers for its partial sums of f (and of u
-  // where gradients are needed).
+  // The forward kernel's split of the columns (in whole mask words), with buffers for
+  // its partial sums of f (and of u where gradients are needed).
   struct ForwardPlan {
     Split split;
     Floats f_part, u_part, f, d_output;
   };
   ForwardPlan plan_forward(int rows, bool with_gradient) const {
-    const std::int64_t blocks = static_cast<std::int64_t>((rows + kernels::kBlockSpan - 1) / kernels::kBlockSpan) *
-                                ((C_ + kernels::kConfigsPerBlock - 1) / kernels::kConfigsPerBlock);
+    const std::int64_t blocks = static_cast<std::int64_t>(blocks_over(rows, kernels::kForwardRows)) *
+                                blocks_over(C_, kernels::forward_configs<R>());
     ForwardPlan plan;
-    plan.split = plan_split(blocks, n_, kernels::forward_columns<R>(), multiprocessors_);
+    plan.split = plan_split(blocks, n_, mma::kWordColumns, multiprocessors_);
     plan.f_part = Floats(static_cast<std::size_t>(plan.split.splits) * C_ * rows);
     plan.f = Floats(static_cast<std::size_t>(C_) * rows);
     if (with_gradient) {
@@ -355,25 +383,47 @@ class GroupTrainer {
     return plan;
   }
 
+  static int blocks_over(int extent, int per_block) { return (extent + per_block - 1) / per_block; }
+  static int row_tiles(int rows) { return blocks_over(rows, mma::kTile); }
+  int mask_words_per_row() const { return blocks_over(n_, mma::kWordColumns); }
+  std::size_t fragment_count(int tiles) const {
+    return static_cast<std::size_t>(C_) * tiles * mma::operand_tiles<R>() * mma::kWarp;
+  }
+  // One row of blocks per configuration, over a buffer of `count` fragments in all.
+  dim3 per_config_grid(std::size_t count) const {
+    return dim3(static_cast<unsigned>((count / C_ + 255) / 256), static_cast<unsigned>(C_));
+  }
+  template <class Value>
+  void fill_fragments(int tiles, int extent, Value value, DeviceBuffer<uint2>& out) {
+    mma::operand_fragments<R><<<per_config_grid(out.size()), 256, 0, stream_>>>(tiles, extent, value, out.get());
+    CUDA_CHECK_LAUNCH();
+  }
+
+  // f (and, with gradients, u and the mask) of every configuration on one split of the data.
   void forward(const DeviceSplit& split, ForwardPlan& plan, const Floats& P, Floats& ZA, bool with_gradient) {
     const int N = split.rows;
     blas_.gemm_nt(N, static_cast<int>(CR_), n_, split.Z.get(), n_, A_.get(), n_, ZA.get(), static_cast<int>(CR_));
-    dim3 threads(kernels::kThreadsX, kernels::kThreadsY);
-    dim3 blocks((N + kernels::kBlockSpan - 1) / kernels::kBlockSpan,
-                (C_ + kernels::kConfigsPerBlock - 1) / kernels::kConfigsPerBlock, plan.split.splits);
+    const int column_tiles = mask_words_per_row() * mma::kTilesPerWord;
+    if (with_gradient) fill_fragments(column_tiles, n_, kernels::WeightedB<R>{B_.get(), w_.get(), n_}, wB_fragments_);
+    const dim3 threads(kernels::kForwardRowWarps * kernels::kForwardConfigWarps * mma::kWarp);
+    const dim3 blocks(blocks_over(N, kernels::kForwardRows), blocks_over(C_, kernels::forward_configs<R>()), plan.split.splits);
+    const int words_per_split = plan.split.length / mma::kWordColumns;
     float* u_out = with_gradient ? plan.u_part.get() : nullptr;
+    std::uint32_t* mask_out = with_gradient ? mask_words_.get() : nullptr;
     if (subtract_)
-      kernels::forward_kernel<R, true><<<blocks, threads, 0, stream_>>>(N, n_, C_, plan.split.length, scale_, split.H.get(), ZA.get(),
-                                                           P.get(), Bt_.get(), B0t_.get(), w_.get(), plan.f_part.get(), u_out);
+      kernels::forward_kernel<R, true><<<blocks, threads, sizeof(kernels::ForwardStage<R, true>), stream_>>>(
+          N, n_, C_, words_per_split, scale_, split.H.get(), split.H_stride, ZA.get(), P.get(), B_.get(), B0_.get(),
+          w_.get(), wB_fragments_.get(), plan.f_part.get(), u_out, mask_out);
     else
-      kernels::forward_kernel<R, false><<<blocks, threads, 0, stream_>>>(N, n_, C_, plan.split.length, scale_, split.H.get(), ZA.get(),
-                                                            nullptr, Bt_.get(), nullptr, w_.get(), plan.f_part.get(), u_out);
+      kernels::forward_kernel<R, false><<<blocks, threads, sizeof(kernels::ForwardStage<R, false>), stream_>>>(
+          N, n_, C_, words_per_split, scale_, split.H.get(), split.H_stride, ZA.get(), nullptr, B_.get(), nullptr,
+          w_.get(), wB_fragments_.get(), plan.f_part.get(), u_out, mask_out);
     CUDA_CHECK_LAUNCH();
   }
 
   // f from its partial sums, the loss (into loss_out[c], or at a training step into
-  // loss_out[(step − 1)·C + c]) and, with dZA, the factors of the backward pass.
-  void residual(const DeviceSplit& split, ForwardPlan& plan, const Floats& ZA, Floats* dZA, Floats* D, float* loss_out,
+  // loss_out[(step − 1)·C + c]) and, with dZA, ∂L/∂Z_A and the fragments of D.
+  void residual(const DeviceSplit& split, ForwardPlan& plan, const Floats& ZA, Floats* dZA, float* loss_out,
                 const int* step) {
     const int N = split.rows;
     kernels::sum_forward_kernel<<<grid_for(static_cast<std::int64_t>(C_) * N), 256, 0, stream_>>>(
@@ -385,26 +435,23 @@ class GroupTrainer {
     CUDA_CHECK_LAUNCH();
     if (dZA == nullptr) return;
     kernels::backprop_factors_kernel<R><<<grid_for(static_cast<std::int64_t>(N) * CR_), 256, 0, stream_>>>(
-        N, C_, plan.split.splits, scale_, plan.d_output.get(), ZA.get(), plan.u_part.get(), dZA->get(), D->get());
+        N, C_, plan.split.splits, scale_, plan.d_output.get(), plan.u_part.get(), dZA->get());
     CUDA_CHECK_LAUNCH();
+    fill_fragments(row_tiles(N), N, kernels::OutputGradientTimesZA<R>{plan.d_output.get(), ZA.get(), N, C_}, D_fragments_);
   }
 
-  void gradient_of_B(const Floats& ZA, const Floats& D, Floats& gBt) {
+  void gradient_of_B(Floats& gB) {
     const int N = train_.rows;
-    dim3 threads(kernels::kThreadsX, kernels::kThreadsY);
-    dim3 blocks((n_ + kernels::kBlockSpan - 1) / kernels::kBlockSpan,
-                (C_ + kernels::kConfigsPerBlock - 1) / kernels::kConfigsPerBlock, grad_split_.splits);
-    float* out = grad_split_.splits > 1 ? grad_parts_.get() : gBt.get();
-    if (subtract_)
-      kernels::grad_B_kernel<R, true><<<blocks, threads, 0, stream_>>>(N, n_, C_, grad_split_.length, scale_, train_.H.get(), ZA.get(),
-                                                           P_train_.get(), D.get(), Bt_.get(), B0t_.get(), w_.get(), out);
-    else
-      kernels::grad_B_kernel<R, false><<<blocks, threads, 0, stream_>>>(N, n_, C_, grad_split_.length, scale_, train_.H.get(), ZA.get(),
-                                                            nullptr, D.get(), Bt_.get(), nullptr, w_.get(), out);
+    const dim3 threads(kernels::kGradWarps * mma::kWarp);
+    const dim3 blocks(blocks_over(n_, kernels::grad_columns<R>()), blocks_over(C_, kernels::grad_configs_per_warp<R>()),
+                      grad_split_.splits);
+    float* out = grad_split_.splits > 1 ? grad_parts_.get() : gB.get();
+    kernels::grad_B_kernel<R><<<blocks, threads, 0, stream_>>>(N, n_, C_, grad_split_.length / mma::kTile, scale_,
+                                                               mask_words_.get(), D_fragments_.get(), w_.get(), out);
     CUDA_CHECK_LAUNCH();
     if (grad_split_.splits > 1) {
-      kernels::sum_splits_kernel<<<grid_for(static_cast<std::int64_t>(gBt.size())), 256, 0, stream_>>>(
-          grad_parts_.get(), grad_split_.splits, static_cast<std::int64_t>(gBt.size()), gBt.get());
+      kernels::sum_splits_kernel<<<grid_for(static_cast<std::int64_t>(gB.size())), 256, 0, stream_>>>(
+          grad_parts_.get(), grad_split_.splits, static_cast<std::int64_t>(gB.size()), gB.get());
       CUDA_CHECK_LAUNCH();
     }
   }
@@ -412,7 +459,7 @@ class GroupTrainer {
   void test_loss(float* loss_out) {
     if (test_ZA_.size() == 0) test_ZA_ = Floats(static_cast<std::size_t>(test_.rows) * CR_);
     forward(test_, test_forward_, P_test_, test_ZA_, false);
-    residual(test_, test_forward_, test_ZA_, nullptr, nullptr, loss_out, nullptr);
+    residual(test_, test_forward_, test_ZA_, nullptr, loss_out, nullptr);
   }
 
   // The CPU reference's semantics, per configuration (sim/trainer.cpp).
@@ -421,10 +468,10 @@ class GroupTrainer {
                                          const std::vector<int>& record_steps, const std::vector<float>& record_test,
                                          const std::vector<float>& norm_A, const std::vector<float>& norm_B) {
     const int T = first_.steps;
-    std::vector<float> A, Bt;
+    std::vector<float> A, B;
     if (first_.keep_factors) {
       A = A_.download();
-      Bt = Bt_.download();
+      B = B_.download();
     }
     std::vector<sim::TrainResult> results(static_cast<std::size_t>(C_));
     for (int c = 0; c < C_; ++c) {
@@ -450,9 +497,8 @@ class GroupTrainer {
         r.final_B.resize(n_, R);
         for (int k = 0; k < R; ++k)
           for (int j = 0; j < n_; ++j) {
-            const std::size_t at = (static_cast<std::size_t>(c) * R + k) * n_ + j;
-            r.final_A(k, j) = A[at];
-            r.final_B(j, k) = Bt[at];
+            r.final_A(k, j) = A[(static_cast<std::size_t>(c) * R + k) * n_ + j];
+            r.final_B(j, k) = B[(static_cast<std::size_t>(c) * n_ + j) * R + k];
           }
       }
       const std::size_t last_k = std::min<std::size_t>(kept.size(), static_cast<std::size_t>(first_.last_k));
@@ -483,7 +529,9 @@ class GroupTrainer {
   Cublas blas_;
   Floats w_;
   DeviceSplit train_, test_;
-  Floats A_, Bt_, B0t_, P_train_, P_test_, lr_A_, lr_B_, test_ZA_, grad_parts_;
+  Floats A_, B_, B0_, P_train_, P_test_, lr_A_, lr_B_, test_ZA_, grad_parts_;
+  DeviceBuffer<std::uint32_t> mask_words_;        // the training step's ReLU mask, for ∂L/∂B
+  DeviceBuffer<uint2> wB_fragments_, D_fragments_;  // the masked sums' operands (masked_mma.cuh)
   ForwardPlan train_forward_, test_forward_;
   Split grad_split_;
   DeviceBuffer<int> diverged_;
@@ -492,7 +540,9 @@ class GroupTrainer {
 };
 
 // The trainer of one GPU. Every call makes its device current first, so that one
-// process can drive several GPUs from several threads.
+// process can drive several GPUs from several threads. It trains two groups at once,
+// each on its own stream: at small widths one group's launches leave the card mostly
+// idle. A group that needs over a quarter of the card's memory trains alone.
 class GpuBackend final : public sim::TrainerBackend {
  public:
   explicit GpuBackend(int device) : device_(device) {
@@ -501,8 +551,10 @@ class GpuBackend final : public sim::TrainerBackend {
     CUDA_CHECK(cudaGetDeviceProperties(&properties, device_));
     name_ = properties.name;
     multiprocessors_ = properties.multiProcessorCount;
+    memory_bytes_ = static_cast<double>(properties.totalGlobalMem);
   }
-  std::string describe() const override { return "gpu (" + name_ + ", FP32)"; }
+  int concurrent_groups() const override { return 2; }
+  std::string describe() const override { return "gpu (" + name_ + ", FP32; masked sums as 3 × BF16 on tensor cores)"; }
 
   std::vector<sim::TrainResult> train_group(const sim::Dataset& data, const sim::StudentKey& key,
                                             const std::vector<sim::TrainSpec>& specs,
@@ -510,6 +562,11 @@ class GpuBackend final : public sim::TrainerBackend {
     if (specs.empty()) return {};
     if (auto why = unsupported_on_gpu(specs.front()); !why.empty()) throw std::invalid_argument(why);
     CUDA_CHECK(cudaSetDevice(device_));
+    std::shared_lock shared(sharing_, std::defer_lock);
+    std::unique_lock alone(sharing_, std::defer_lock);
+    const int C = static_cast<int>(specs.size());
+    if (group_memory_bytes(data, key.width, C, specs.front().rank) > memory_bytes_ / 4) alone.lock();
+    else shared.lock();
     std::vector<sim::TrainResult> results;
     switch (specs.front().rank) {
       case 1: results = GroupTrainer<1>(data, key, specs, multiprocessors_).run(); break;
@@ -526,6 +583,8 @@ class GpuBackend final : public sim::TrainerBackend {
   int device_;
   std::string name_;
   int multiprocessors_ = 1;
+  double memory_bytes_ = 0;
+  std::shared_mutex sharing_;  // held shared by a group that may share the card, alone by one that may not
 };
 
 int usable_device_count() {

@@ -1,6 +1,7 @@
 #pragma once
 // The GPU backend of the simulator's trainer: every configuration of a (width, seed)
-// group trains at once on one copy of the frozen student, in FP32, with the same
+// group trains at once on one copy of the frozen student, at FP32 accuracy (the masked
+// sums run on the tensor cores with exact products: cuda/masked_mma.cuh), with the same
 // initialisation (computed on the host by sim/lora_init) and the same semantics as the
 // CPU reference (divergence, curves, final losses). What it does not do it refuses
 // with a message naming the option: minibatches and ranks other than 1, 2, 4, 8, 16.

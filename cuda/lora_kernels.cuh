@@ -1,19 +1,21 @@
 #pragma once
 // The GPU trainer's kernels, for C configurations that share one frozen student and
-// differ in their adapters. Layouts (row-major): H, Z: N × n; ZA = Z·Aᵀ, P = Z·A₀ᵀ,
-// u, dZA, D: N × (C·R); the factors A and Bᵀ (and B₀ᵀ): (C·R) × n, config c owning
-// rows c·R … c·R+R−1. With s = α/r, config c's pre-activation is
-//   h_ij = H_ij + s Σ_k ZA_i,cR+k B_j,cR+k − s Σ_k P_i,cR+k B₀_j,cR+k
+// differ in their adapters. Layouts (row-major): H, Z: N × n; ZA = Z·Aᵀ, P = Z·A₀ᵀ, u,
+// dZA: N × (C·R), row i holding config c's R entries at c·R; A: (C·R) × n, config c
+// owning rows c·R … c·R+R−1; B (and B₀): config c's n × R block at c·n·R. With s = α/r,
+// config c's pre-activation is
+//   h_ij = H_ij + s Σ_k ZA_i,cR+k B_c,jk − s Σ_k P_i,cR+k B₀_c,jk
 // (the last term only where B₀A₀ is subtracted; elsewhere P is zero).
-// One step: ZA by cuBLAS; forward_kernel (partial sums of f and u over splits of j);
-// sum_forward_kernel and loss_kernel (f, the loss, ∂L/∂f); backprop_factors_kernel
-// (∂L/∂Z_A = s·∂L/∂f·u and D = ∂L/∂f·Z_A); grad_B_kernel; ∂L/∂A = dZAᵀ·Z by cuBLAS;
-// adam_kernel for A and B; advance_step.
-// Each tile of H is read once from memory and reused by every configuration of a block.
+// One step: ZA by cuBLAS; the fragments of w∘B; forward_kernel (partial sums of f and u
+// over splits of j, and the ReLU mask); sum_forward_kernel and loss_kernel (f, the
+// loss, ∂L/∂f); backprop_factors_kernel (∂L/∂Z_A = s·∂L/∂f·u); the fragments of
+// D = ∂L/∂f·Z_A; grad_B_kernel (from the mask); ∂L/∂A = dZAᵀ·Z by cuBLAS; adam_kernel
+// for A and B; advance_step.
 #include <cuda_runtime.h>
 
 #include <cstdint>
 
+#include "cuda/masked_mma.cuh"
 #include "sim/counter_normal.hpp"
 
 namespace gammalab::cuda::kernels {
@@ -26,133 +28,229 @@ __global__ void counter_normal_fill(float* out, std::uint64_t key, std::int64_t 
     out[e] = static_cast<float>(stddev * sim::counter_normal(key, static_cast<std::uint64_t>(first + e)));
 }
 
-__global__ void relu_copy(const float* in, float* out, std::int64_t count) {
-  for (std::int64_t e = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; e < count;
+// out (rows × cols) = max(in, 0), in having row stride in_stride.
+__global__ void relu_copy(const float* in, int in_stride, float* out, int rows, int cols) {
+  for (std::int64_t e = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; e < static_cast<std::int64_t>(rows) * cols;
        e += static_cast<std::int64_t>(gridDim.x) * blockDim.x)
-    out[e] = fmaxf(in[e], 0.0f);
+    out[e] = fmaxf(in[e / cols * in_stride + e % cols], 0.0f);
 }
 
-// The adapted pre-activation of one (row, column, configuration), the formula both fused
-// kernels evaluate: h = H_ij + Σ_k z_k b_k − Σ_k p_k b₀_k, with z = s·Z_A row, b = B row,
-// and (where B₀A₀ is subtracted) p = s·P row, b₀ = B₀ row.
-template <int R, bool SUBTRACT>
-__device__ __forceinline__ float adapted_preactivation(float frozen, const float (&z)[R], const float (&b)[R],
-                                                       const float (&p)[R], const float (&b0)[R]) {
-  float h = frozen;
-#pragma unroll
-  for (int k = 0; k < R; ++k) h = fmaf(z[k], b[k], h);
-  if constexpr (SUBTRACT) {
-#pragma unroll
-    for (int k = 0; k < R; ++k) h = fmaf(-p[k], b0[k], h);
-  }
-  return h;
-}
-
-// Thread blocks are 32 × 8 threads; each thread computes a 2 × 2 patch (two rows or
-// columns, two configurations), so every value read from shared memory serves two
-// multiply-adds: the kernels are bound by shared-memory traffic, not arithmetic.
-constexpr int kThreadsX = 32, kThreadsY = 8, kPerThread = 2;
-constexpr int kBlockSpan = kThreadsX * kPerThread;            // rows (forward) or columns (∂L/∂B) of a block
-constexpr int kConfigsPerBlock = kThreadsY * kPerThread;      // configurations of a block
+// Launch shapes. The forward kernel's warps each own one 16-row tile and a few
+// configurations (their rows of s·Z_A and their sums stay in registers); a block is 4
+// row tiles × 2 warps of configurations and stages, per 64 columns, the H tile, w and
+// its configurations' rows of B and fragments of w∘B in shared memory. The
+// ∂L/∂B kernel's warps each own some 16-column tiles of one mask word for one or two
+// configurations, 8 warps along the columns per block.
+constexpr int kForwardRowWarps = 4, kForwardConfigWarps = 2;
+constexpr int kForwardThreads = kForwardRowWarps * kForwardConfigWarps * mma::kWarp;
+constexpr int kForwardRows = kForwardRowWarps * mma::kTile;
 template <int R>
-constexpr int forward_columns() { return R <= 4 ? 32 : (R <= 8 ? 16 : 8); }  // shared tiles under 48 KB
+constexpr int forward_configs_per_warp() { return R <= 4 ? 2 : 1; }
+template <int R>
+constexpr int forward_configs() { return kForwardConfigWarps * forward_configs_per_warp<R>(); }
 
-// f_c,i = Σ_j relu(h_ij) w_j and u_i,cR+k = Σ_j 1[h_ij > 0] w_j B_j,cR+k (so that
-// ∂L/∂Z_A = s·∂L/∂f·u once f is known). Thread (rows i, i+32; configs c, c+8) walks the
-// columns of its block's split, blockIdx.z, of j; each split writes its own partial
-// sums (f_part, u_part, split-major), added later in a fixed order.
-// Splitting j gives the grid enough blocks to fill the GPU whatever N and C are.
+constexpr int kGradWarps = 8;
+template <int R>
+constexpr int grad_configs_per_warp() { return R <= 4 ? 2 : 1; }
+template <int R>
+constexpr int grad_tiles_per_warp() { return R <= 4 ? 4 : (R == 8 ? 2 : 1); }
+template <int R>
+constexpr int grad_columns() { return kGradWarps * grad_tiles_per_warp<R>() * mma::kTile; }
+
+// What a forward block stages per mask word (64 columns): the H tile, its rows padded
+// to 72 floats so that the float2 reads of a half-warp (rows g, columns 2t) hit 32
+// banks; w; and per configuration its rows of B (and B₀) and the fragments of w∘B.
 template <int R, bool SUBTRACT>
-__global__ void __launch_bounds__(kThreadsX* kThreadsY)
-    forward_kernel(int N, int n, int C, int split_columns, float scale, const float* __restrict__ H,
-                   const float* __restrict__ ZA, const float* __restrict__ P, const float* __restrict__ Bt,
-                   const float* __restrict__ B0t, const float* __restrict__ w, float* __restrict__ f_part,
-                   float* __restrict__ u_part) {
-  constexpr int IB = kBlockSpan, CB = kConfigsPerBlock, JB = forward_columns<R>(), T = kPerThread;
-  __shared__ float Hs[JB][IB + 1];
-  __shared__ __align__(16) float Bs[CB][JB][R];
-  __shared__ __align__(16) float B0s[SUBTRACT ? CB : 1][SUBTRACT ? JB : 1][R];
-  __shared__ float ws[JB];
-  const int tx = threadIdx.x, ty = threadIdx.y, thread = ty * kThreadsX + tx;
-  const int j_begin = blockIdx.z * split_columns, j_end = min(n, j_begin + split_columns);
-  const std::int64_t CR = static_cast<std::int64_t>(C) * R;
-  int row[T], config[T];
-  bool valid[T][T];
-  float za[T][T][R], p[T][T][R], acc_u[T][T][R], acc_f[T][T];
+struct ForwardStage {
+  static constexpr int CB = forward_configs<R>(), Q = mma::operand_tiles<R>();
+  static constexpr int kHStride = mma::kWordColumns + 8;
+  float H[kForwardRows][kHStride];
+  float w[mma::kWordColumns];
+  float B[CB][mma::kWordColumns][R];
+  float B0[SUBTRACT ? CB : 1][SUBTRACT ? mma::kWordColumns : 1][R];
+  uint2 weighted_B[CB][mma::kTilesPerWord][Q][mma::kWarp];
+};
+
+// R consecutive floats (a row of ZA or P for one configuration) into registers, with
+// vector loads where the row is 16- or 8-byte aligned (R a multiple of 4, or 2).
+template <int R>
+__device__ __forceinline__ void load_row(const float* __restrict__ at, float (&out)[R]) {
+  if constexpr (R % 4 == 0) {
 #pragma unroll
-  for (int a = 0; a < T; ++a) {
-    row[a] = blockIdx.x * IB + tx + a * kThreadsX;
-    config[a] = blockIdx.y * CB + ty + a * kThreadsY;
+    for (int k = 0; k < R; k += 4) {
+      const float4 v = __ldg(reinterpret_cast<const float4*>(at + k));
+      out[k] = v.x, out[k + 1] = v.y, out[k + 2] = v.z, out[k + 3] = v.w;
+    }
+  } else if constexpr (R == 2) {
+    const float2 v = __ldg(reinterpret_cast<const float2*>(at));
+    out[0] = v.x, out[1] = v.y;
+  } else {
+    out[0] = __ldg(at);
   }
+}
+
+// Copies count uint4 from global to shared memory, the block's threads side by side.
+__device__ __forceinline__ void stage_copy(uint4* __restrict__ to, const uint4* __restrict__ from, int count) {
+  for (int e = threadIdx.x; e < count; e += blockDim.x) to[e] = __ldg(from + e);
+}
+
+// The forward pass of one step for every configuration, over one split (blockIdx.z) of
+// the columns j, in whole mask words of 64 columns:
+//   h_ij = H_ij + s Σ_k ZA_i,k B_j,k (− s Σ_k P_i,k B₀_j,k),  mask_ij = 1[h_ij > 0],
+//   f_i = Σ_j relu(h_ij) w_j  and, with gradients,  u_i,k = Σ_j mask_ij w_j B_j,k.
+// h, f and the mask on the CUDA cores, each thread at the 8 entries of a 16 × 16 tile
+// that its lane holds of the mask fragment; u on the tensor cores from the mask and the
+// fragments of w∘B (masked_mma.cuh). With gradients the mask is kept for the ∂L/∂B kernel,
+// one word per (configuration, row tile, 64 columns, lane):
+//   mask_words[((c·row_tiles + row_tile)·words_per_row + word)·32 + lane].
+// Each split writes its own partial f and u, added later in split order. H (row stride
+// H_stride) and w are padded with zeros to whole blocks of rows and whole words, and B
+// is read as zero beyond n, so the padding's h is 0 and it adds nothing.
+template <int R, bool SUBTRACT>
+__global__ void __launch_bounds__(kForwardThreads)
+    forward_kernel(int N, int n, int C, int words_per_split, float scale, const float* __restrict__ H, int H_stride,
+                   const float* __restrict__ ZA, const float* __restrict__ P, const float* __restrict__ B,
+                   const float* __restrict__ B0, const float* __restrict__ w, const uint2* __restrict__ wB_fragments,
+                   float* __restrict__ f_part, float* __restrict__ u_part, std::uint32_t* __restrict__ mask_words) {
+  using Stage = ForwardStage<R, SUBTRACT>;
+  constexpr int CW = forward_configs_per_warp<R>(), CB = Stage::CB, Q = Stage::Q;
+  extern __shared__ __align__(16) unsigned char shared_memory[];  // sizeof(Stage): over 48 KB at rank 16
+  Stage& stage = *reinterpret_cast<Stage*>(shared_memory);
+  const int lane = threadIdx.x % mma::kWarp, warp = threadIdx.x / mma::kWarp, g = lane / 4, t = lane % 4;
+  const int local_tile = warp % kForwardRowWarps, row_tile = blockIdx.x * kForwardRowWarps + local_tile;
+  const int block_config = blockIdx.y * CB, local_config = (warp / kForwardRowWarps) * CW;
+  const int row_tiles = (N + mma::kTile - 1) / mma::kTile, words_per_row = (n + mma::kWordColumns - 1) / mma::kWordColumns;
+  const int column_tiles = words_per_row * mma::kTilesPerWord;
+  const int word_begin = blockIdx.z * words_per_split, word_end = min(words_per_row, word_begin + words_per_split);
+  const bool with_gradient = u_part != nullptr;
+  const std::int64_t CR = static_cast<std::int64_t>(C) * R;
+  const int row[2] = {row_tile * mma::kTile + g, row_tile * mma::kTile + g + 8};
+
+  // Per configuration slot (a spare slot repeats the last configuration and writes
+  // nothing): s·Z_A (and s·P) of the lane's two rows, and the sums.
+  int config[CW];
+  float za[CW][2][R], p[CW][2][R], f[CW][2], u[CW][Q][4];
 #pragma unroll
-  for (int a = 0; a < T; ++a)
+  for (int q = 0; q < CW; ++q) {
+    config[q] = min(block_config + local_config + q, C - 1);
 #pragma unroll
-    for (int q = 0; q < T; ++q) {
-      valid[a][q] = row[a] < N && config[q] < C;
-      acc_f[a][q] = 0.0f;
+    for (int a = 0; a < 2; ++a) {
+      f[q][a] = 0.0f;
 #pragma unroll
-      for (int k = 0; k < R; ++k) {
-        const std::int64_t at = row[a] * CR + static_cast<std::int64_t>(config[q]) * R + k;
-        za[a][q][k] = valid[a][q] ? scale * ZA[at] : 0.0f;
-        p[a][q][k] = (valid[a][q] && SUBTRACT) ? scale * P[at] : 0.0f;
-        acc_u[a][q][k] = 0.0f;
+      for (int k = 0; k < R; ++k) za[q][a][k] = p[q][a][k] = 0.0f;
+      if (row[a] < N) {
+        load_row<R>(ZA + row[a] * CR + static_cast<std::int64_t>(config[q]) * R, za[q][a]);
+        if constexpr (SUBTRACT) load_row<R>(P + row[a] * CR + static_cast<std::int64_t>(config[q]) * R, p[q][a]);
+      }
+#pragma unroll
+      for (int k = 0; k < R; ++k) za[q][a][k] *= scale, p[q][a][k] *= scale;
+    }
+#pragma unroll
+    for (int e = 0; e < Q; ++e) u[q][e][0] = u[q][e][1] = u[q][e][2] = u[q][e][3] = 0.0f;
+  }
+
+  for (int word = word_begin; word < word_end; ++word) {
+    // Stage the word's operands: H and w whole, B up to column n.
+    const int first_column = word * mma::kWordColumns;
+    constexpr int kQuads = mma::kWordColumns / 4;
+    const float4* H_block = reinterpret_cast<const float4*>(H + static_cast<std::int64_t>(blockIdx.x) * kForwardRows * H_stride + first_column);
+    for (int e = threadIdx.x; e < kForwardRows * kQuads; e += kForwardThreads)
+      *reinterpret_cast<float4*>(&stage.H[e / kQuads][4 * (e % kQuads)]) = __ldg(H_block + (e / kQuads) * (H_stride / 4) + e % kQuads);
+    for (int x = threadIdx.x; x < mma::kWordColumns; x += kForwardThreads) stage.w[x] = __ldg(w + first_column + x);
+    const int staged_B = min(mma::kWordColumns, n - first_column) * R;  // entries of B in the word
+    for (int e = threadIdx.x; e < CB * mma::kWordColumns * R; e += kForwardThreads) {
+      const int cb = e / (mma::kWordColumns * R), at = e % (mma::kWordColumns * R);
+      const std::int64_t first = (static_cast<std::int64_t>(min(block_config + cb, C - 1)) * n + first_column) * R;
+      (&stage.B[cb][0][0])[at] = at < staged_B ? __ldg(B + first + at) : 0.0f;
+      if constexpr (SUBTRACT) (&stage.B0[cb][0][0])[at] = at < staged_B ? __ldg(B0 + first + at) : 0.0f;
+    }
+    if (with_gradient)
+#pragma unroll
+      for (int cb = 0; cb < CB; ++cb) {
+        const std::int64_t tile = static_cast<std::int64_t>(min(block_config + cb, C - 1)) * column_tiles + word * mma::kTilesPerWord;
+        stage_copy(reinterpret_cast<uint4*>(&stage.weighted_B[cb][0][0][0]),
+                   reinterpret_cast<const uint4*>(wB_fragments + tile * Q * mma::kWarp), mma::kTilesPerWord * Q * mma::kWarp / 2);
+      }
+    __syncthreads();
+
+    std::uint32_t bits[CW] = {};
+#pragma unroll
+    for (int tile = 0; tile < mma::kTilesPerWord; ++tile) {
+      // The lane's entries: rows g and g + 8 of its warp's tile, columns x[b] of the
+      // word: 2t, 2t + 1, 2t + 8 and 2t + 9 of the tile.
+      int x[4];
+      float frozen[2][4], wj[4];
+#pragma unroll
+      for (int b = 0; b < 4; ++b) {
+        x[b] = tile * mma::kTile + 2 * t + (b & 1) + 8 * (b >> 1);
+        wj[b] = stage.w[x[b]];
+      }
+#pragma unroll
+      for (int a = 0; a < 2; ++a)
+#pragma unroll
+        for (int half = 0; half < 2; ++half) {
+          const float2 v = *reinterpret_cast<const float2*>(&stage.H[local_tile * mma::kTile + g + 8 * a][x[2 * half]]);
+          frozen[a][2 * half] = v.x, frozen[a][2 * half + 1] = v.y;
+        }
+#pragma unroll
+      for (int q = 0; q < CW; ++q) {
+        const int cb = local_config + q;
+        // Register m of the mask fragment: row g + 8·(m & 1), columns x[2·(m >> 1) + upper].
+#pragma unroll
+        for (int m = 0; m < 4; ++m)
+#pragma unroll
+          for (int upper = 0; upper < 2; ++upper) {
+            const int a = m & 1, b = 2 * (m >> 1) + upper;
+            float h = frozen[a][b];
+#pragma unroll
+            for (int k = 0; k < R; ++k) h = fmaf(za[q][a][k], stage.B[cb][x[b]][k], h);
+            if constexpr (SUBTRACT) {
+#pragma unroll
+              for (int k = 0; k < R; ++k) h = fmaf(-p[q][a][k], stage.B0[cb][x[b]][k], h);
+            }
+            // Branch-free: a divergent branch per entry costs more than the selects.
+            f[q][a] = fmaf(fmaxf(h, 0.0f), wj[b], f[q][a]);
+            bits[q] |= h > 0.0f ? mma::mask_bit(tile, m, upper) : 0u;
+          }
+        if (with_gradient) {
+          const std::uint32_t mask[4] = {mma::mask_register(bits[q], tile, 0), mma::mask_register(bits[q], tile, 1),
+                                         mma::mask_register(bits[q], tile, 2), mma::mask_register(bits[q], tile, 3)};
+#pragma unroll
+          for (int e = 0; e < Q; ++e) mma::multiply_accumulate(u[q][e], mask, stage.weighted_B[cb][tile][e][lane]);
+        }
       }
     }
-  for (int j0 = j_begin; j0 < j_end; j0 += JB) {
-    for (int e = thread; e < IB * JB; e += kThreadsX * kThreadsY) {
-      int jj = e % JB, r = e / JB, gi = blockIdx.x * IB + r, gj = j0 + jj;
-      Hs[jj][r] = (gi < N && gj < j_end) ? H[static_cast<std::int64_t>(gi) * n + gj] : 0.0f;
-    }
-    for (int e = thread; e < CB * R * JB; e += kThreadsX * kThreadsY) {
-      int jj = e % JB, k = (e / JB) % R, cb = e / (JB * R), gc = blockIdx.y * CB + cb, gj = j0 + jj;
-      bool inside = gc < C && gj < j_end;
-      Bs[cb][jj][k] = inside ? Bt[(static_cast<std::int64_t>(gc) * R + k) * n + gj] : 0.0f;
-      if constexpr (SUBTRACT) B0s[cb][jj][k] = inside ? B0t[(static_cast<std::int64_t>(gc) * R + k) * n + gj] : 0.0f;
-    }
-    for (int e = thread; e < JB; e += kThreadsX * kThreadsY) ws[e] = (j0 + e < j_end) ? w[j0 + e] : 0.0f;
-    __syncthreads();
-    const int columns = min(JB, j_end - j0);
-#pragma unroll 2
-    for (int jj = 0; jj < columns; ++jj) {
-      const float wj = ws[jj];
-      float hs[T], b[T][R], b0[T][R];
+    if (with_gradient && row_tile < row_tiles)
 #pragma unroll
-      for (int a = 0; a < T; ++a) hs[a] = Hs[jj][tx + a * kThreadsX];
-#pragma unroll
-      for (int q = 0; q < T; ++q)
-#pragma unroll
-        for (int k = 0; k < R; ++k) {
-          b[q][k] = Bs[ty + q * kThreadsY][jj][k];
-          if constexpr (SUBTRACT) b0[q][k] = B0s[ty + q * kThreadsY][jj][k];
-        }
-#pragma unroll
-      for (int a = 0; a < T; ++a)
-#pragma unroll
-        for (int q = 0; q < T; ++q) {
-          const float h = adapted_preactivation<R, SUBTRACT>(hs[a], za[a][q], b[q], p[a][q], b0[q]);
-          // A branch here measured 5% faster than a branch-free select (Nsight, n = 8192);
-          // in grad_B_kernel the select won by 13%.
-          if (h > 0.0f) {
-            acc_f[a][q] = fmaf(h, wj, acc_f[a][q]);
-#pragma unroll
-            for (int k = 0; k < R; ++k) acc_u[a][q][k] = fmaf(wj, b[q][k], acc_u[a][q][k]);
-          }
-        }
-    }
+      for (int q = 0; q < CW; ++q)
+        if (block_config + local_config + q < C)
+          mask_words[((static_cast<std::int64_t>(config[q]) * row_tiles + row_tile) * words_per_row + word) * mma::kWarp + lane] =
+              bits[q];
     __syncthreads();
   }
+
   const std::int64_t split = blockIdx.z;
 #pragma unroll
-  for (int a = 0; a < T; ++a)
+  for (int q = 0; q < CW; ++q) {
+    const int c = config[q];
 #pragma unroll
-    for (int q = 0; q < T; ++q) {
-      if (!valid[a][q]) continue;
-      f_part[(split * C + config[q]) * N + row[a]] = acc_f[a][q];
-      if (u_part != nullptr)
+    for (int a = 0; a < 2; ++a) {
+      // The four lanes of a row hold its sums over different columns; add them in a fixed order.
+      float sum = f[q][a];
+      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+      sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+      if (block_config + local_config + q >= C || row[a] >= N) continue;
+      if (t == 0) f_part[(split * C + c) * N + row[a]] = sum;
+      if (!with_gradient) continue;
 #pragma unroll
-        for (int k = 0; k < R; ++k)
-          u_part[split * N * CR + row[a] * CR + static_cast<std::int64_t>(config[q]) * R + k] = acc_u[a][q][k];
+      for (int pair = 0; pair < Q / 2; ++pair) {
+        const int k = 4 * pair + t;
+        if (k < R)
+          u_part[split * N * CR + row[a] * CR + static_cast<std::int64_t>(c) * R + k] =
+              mma::sum_terms(u[q][2 * pair], u[q][2 * pair + 1], a);
+      }
     }
+  }
 }
 
 constexpr int kResidualThreads = 256;
@@ -209,115 +307,117 @@ __global__ void __launch_bounds__(kResidualThreads)
   }
 }
 
-// dZA = s·∂L/∂f·u (u summed over the splits) and D = ∂L/∂f·ZA, one thread per entry of
-// the N × (C·R) matrices, consecutive threads on consecutive entries.
+// dZA = s·∂L/∂f·u (u summed over the splits), one thread per entry of the N × (C·R)
+// matrix, consecutive threads on consecutive entries.
 template <int R>
 __global__ void backprop_factors_kernel(int N, int C, int splits, float scale, const float* __restrict__ d_output,
-                                        const float* __restrict__ ZA, const float* __restrict__ u_part,
-                                        float* __restrict__ dZA, float* __restrict__ D) {
+                                        const float* __restrict__ u_part, float* __restrict__ dZA) {
   const std::int64_t CR = static_cast<std::int64_t>(C) * R, count = N * CR;
   for (std::int64_t e = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; e < count;
        e += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
     const std::int64_t i = e / CR, c = (e % CR) / R;
     float u = 0.0f;
     for (int split = 0; split < splits; ++split) u += u_part[split * count + e];
-    const float d = d_output[c * N + i];
-    dZA[e] = scale * d * u;
-    D[e] = d * ZA[e];
+    dZA[e] = scale * d_output[c * N + i] * u;
   }
 }
 
+// The operands of the two masked sums, as functions for mma::operand_fragments:
+// w_j B_j,k (row j of config c) and D_i,k = ∂L/∂f_i · Z_A,ik (row i of config c).
 template <int R>
-constexpr int grad_rows() { return R <= 4 ? 32 : (R <= 8 ? 16 : 8); }  // the shared tiles stay under 48 KB
+struct WeightedB {
+  const float* B;
+  const float* w;
+  int n;
+  __device__ float operator()(int c, int j, int k) const { return w[j] * B[(static_cast<std::int64_t>(c) * n + j) * R + k]; }
+};
+template <int R>
+struct OutputGradientTimesZA {
+  const float* d_output;
+  const float* ZA;
+  int N, C;
+  __device__ float operator()(int c, int i, int k) const {
+    return d_output[static_cast<std::int64_t>(c) * N + i] * ZA[(static_cast<std::int64_t>(i) * C + c) * R + k];
+  }
+};
 
-// ∂L/∂B_j,cR+k = s w_j Σ_i 1[h_ij > 0] D_i,cR+k. Thread (columns j, j+32; configs c, c+8)
-// walks the rows of its block's split, blockIdx.z, of i, recomputing h_ij from its own
-// rows of B held in registers; each split writes its partial sum (split-major), and
-// sum_splits_kernel adds them when there is more than one.
-template <int R, bool SUBTRACT>
-__global__ void __launch_bounds__(kThreadsX* kThreadsY)
-    grad_B_kernel(int N, int n, int C, int split_rows, float scale, const float* __restrict__ H,
-                  const float* __restrict__ ZA, const float* __restrict__ P, const float* __restrict__ D,
-                  const float* __restrict__ Bt, const float* __restrict__ B0t, const float* __restrict__ w,
-                  float* __restrict__ gBt_part) {
-  constexpr int JB = kBlockSpan, CB = kConfigsPerBlock, IB = grad_rows<R>(), T = kPerThread;
-  __shared__ float Hs[IB][JB + 1];
-  __shared__ __align__(16) float ZAs[CB][IB][R];
-  __shared__ __align__(16) float Ds[CB][IB][R];
-  __shared__ __align__(16) float Ps[SUBTRACT ? CB : 1][SUBTRACT ? IB : 1][R];
-  const int tx = threadIdx.x, ty = threadIdx.y, thread = ty * kThreadsX + tx;
-  const int i_begin = blockIdx.z * split_rows, i_end = min(N, i_begin + split_rows);
-  const std::int64_t CR = static_cast<std::int64_t>(C) * R;
-  int column[T], config[T];
-  float b[T][T][R], b0[T][T][R], g[T][T][R];
+// ∂L/∂B_j,k = s w_j Σ_i mask_ij D_i,k over one split (blockIdx.z) of the row tiles, on
+// the tensor cores: the transposed mask tile (movmatrix) times D's fragments. Each
+// split writes its partial sums (split-major), and sum_splits_kernel adds them when
+// there is more than one.
+template <int R>
+__global__ void __launch_bounds__(kGradWarps* mma::kWarp)
+    grad_B_kernel(int N, int n, int C, int row_tiles_per_split, float scale, const std::uint32_t* __restrict__ mask_words,
+                  const uint2* __restrict__ D_fragments, const float* __restrict__ w, float* __restrict__ gB_part) {
+  constexpr int CW = grad_configs_per_warp<R>(), TW = grad_tiles_per_warp<R>(), Q = mma::operand_tiles<R>();
+  const int lane = threadIdx.x % mma::kWarp, g = lane / 4, t = lane % 4;
+  const int warp_tiles = blockIdx.x * kGradWarps + threadIdx.x / mma::kWarp;  // which TW column tiles
+  const int first_tile = warp_tiles * TW, word = first_tile / mma::kTilesPerWord;
+  const int first_config = blockIdx.y * CW;
+  const int row_tiles = (N + mma::kTile - 1) / mma::kTile, words_per_row = (n + mma::kWordColumns - 1) / mma::kWordColumns;
+  if (word >= words_per_row) return;  // the whole warp
+  const int tile_begin = blockIdx.z * row_tiles_per_split, tile_end = min(row_tiles, tile_begin + row_tiles_per_split);
+  // A warp's spare configuration slot repeats the last configuration and writes nothing,
+  // so that every slot runs the same instructions.
+  int config[CW];
 #pragma unroll
-  for (int a = 0; a < T; ++a) {
-    column[a] = blockIdx.x * JB + tx + a * kThreadsX;
-    config[a] = blockIdx.y * CB + ty + a * kThreadsY;
-  }
+  for (int q = 0; q < CW; ++q) config[q] = min(first_config + q, C - 1);
+  // The next row tile's mask words and D fragments are read while this one is multiplied.
+  std::uint32_t bits[CW], next_bits[CW];
+  uint2 d[CW][Q], next_d[CW][Q];
+  auto load = [&](int row_tile) {
 #pragma unroll
-  for (int a = 0; a < T; ++a)
+    for (int q = 0; q < CW; ++q) {
+      const std::int64_t at = static_cast<std::int64_t>(config[q]) * row_tiles + row_tile;
+      next_bits[q] = __ldg(mask_words + (at * words_per_row + word) * mma::kWarp + lane);
 #pragma unroll
-    for (int q = 0; q < T; ++q)
+      for (int e = 0; e < Q; ++e) next_d[q][e] = __ldg(D_fragments + (at * Q + e) * mma::kWarp + lane);
+    }
+  };
+  float sums[CW][TW][Q][4] = {};
+  if (tile_begin < tile_end) load(tile_begin);
+  for (int row_tile = tile_begin; row_tile < tile_end; ++row_tile) {
 #pragma unroll
-      for (int k = 0; k < R; ++k) {
-        const bool inside = column[a] < n && config[q] < C;
-        const std::int64_t at = (static_cast<std::int64_t>(config[q]) * R + k) * n + column[a];
-        b[a][q][k] = inside ? scale * Bt[at] : 0.0f;
-        b0[a][q][k] = (inside && SUBTRACT) ? scale * B0t[at] : 0.0f;
-        g[a][q][k] = 0.0f;
+    for (int q = 0; q < CW; ++q) {
+      bits[q] = next_bits[q];
+#pragma unroll
+      for (int e = 0; e < Q; ++e) d[q][e] = next_d[q][e];
+    }
+    if (row_tile + 1 < tile_end) load(row_tile + 1);
+#pragma unroll
+    for (int q = 0; q < CW; ++q)
+#pragma unroll
+      for (int x = 0; x < TW; ++x) {
+        const int tile = (first_tile + x) % mma::kTilesPerWord;
+        const std::uint32_t mask[4] = {mma::mask_register(bits[q], tile, 0), mma::mask_register(bits[q], tile, 1),
+                                       mma::mask_register(bits[q], tile, 2), mma::mask_register(bits[q], tile, 3)};
+        std::uint32_t transposed[4];
+        mma::transpose_tile(mask, transposed);
+#pragma unroll
+        for (int e = 0; e < Q; ++e) mma::multiply_accumulate(sums[q][x][e], transposed, d[q][e]);
       }
-  for (int i0 = i_begin; i0 < i_end; i0 += IB) {
-    for (int e = thread; e < IB * JB; e += kThreadsX * kThreadsY) {
-      int col = e % JB, r = e / JB, gi = i0 + r, gj = blockIdx.x * JB + col;
-      Hs[r][col] = (gi < i_end && gj < n) ? H[static_cast<std::int64_t>(gi) * n + gj] : 0.0f;
-    }
-    for (int e = thread; e < IB * CB * R; e += kThreadsX * kThreadsY) {
-      int k = e % R, cb = (e / R) % CB, r = e / (R * CB), gi = i0 + r, gc = blockIdx.y * CB + cb;
-      bool inside = gi < i_end && gc < C;
-      std::int64_t at = gi * CR + static_cast<std::int64_t>(gc) * R + k;
-      ZAs[cb][r][k] = inside ? ZA[at] : 0.0f;
-      Ds[cb][r][k] = inside ? D[at] : 0.0f;
-      if constexpr (SUBTRACT) Ps[cb][r][k] = inside ? P[at] : 0.0f;
-    }
-    __syncthreads();
-    const int rows = min(IB, i_end - i0);
-#pragma unroll 2
-    for (int r = 0; r < rows; ++r) {
-      float hs[T], za[T][R], d[T][R], p[T][R];
-#pragma unroll
-      for (int a = 0; a < T; ++a) hs[a] = Hs[r][tx + a * kThreadsX];
-#pragma unroll
-      for (int q = 0; q < T; ++q)
-#pragma unroll
-        for (int k = 0; k < R; ++k) {
-          za[q][k] = ZAs[ty + q * kThreadsY][r][k];
-          d[q][k] = Ds[ty + q * kThreadsY][r][k];
-          if constexpr (SUBTRACT) p[q][k] = Ps[ty + q * kThreadsY][r][k];
-        }
-#pragma unroll
-      for (int a = 0; a < T; ++a)
-#pragma unroll
-        for (int q = 0; q < T; ++q) {
-          const float h = adapted_preactivation<R, SUBTRACT>(hs[a], za[q], b[a][q], p[q], b0[a][q]);
-          const float mask = h > 0.0f ? 1.0f : 0.0f;  // branch-free
-#pragma unroll
-          for (int k = 0; k < R; ++k) g[a][q][k] = fmaf(mask, d[q][k], g[a][q][k]);
-        }
-    }
-    __syncthreads();
   }
-  const std::int64_t split_offset = static_cast<std::int64_t>(blockIdx.z) * CR * n;
+  const std::int64_t split_offset = static_cast<std::int64_t>(blockIdx.z) * C * n * R;
 #pragma unroll
-  for (int a = 0; a < T; ++a)
+  for (int q = 0; q < CW; ++q) {
+    const int c = first_config + q;
+    if (c >= C) break;
 #pragma unroll
-    for (int q = 0; q < T; ++q) {
-      if (column[a] >= n || config[q] >= C) continue;
-      const float factor = scale * w[column[a]];
+    for (int x = 0; x < TW; ++x)
 #pragma unroll
-      for (int k = 0; k < R; ++k)
-        gBt_part[split_offset + (static_cast<std::int64_t>(config[q]) * R + k) * n + column[a]] = factor * g[a][q][k];
-    }
+      for (int a = 0; a < 2; ++a) {
+        const int j = (first_tile + x) * mma::kTile + g + 8 * a;
+        if (j >= n) continue;
+        const float factor = scale * __ldg(w + j);
+#pragma unroll
+        for (int pair = 0; pair < Q / 2; ++pair) {
+          const int k = 4 * pair + t;
+          if (k < R)
+            gB_part[split_offset + (static_cast<std::int64_t>(c) * n + j) * R + k] =
+                factor * mma::sum_terms(sums[q][x][2 * pair], sums[q][x][2 * pair + 1], a);
+        }
+      }
+  }
 }
 
 // out[e] = Σ_s parts[s·count + e], in split order.
@@ -363,7 +463,7 @@ __global__ void adam_kernel(std::int64_t count, std::int64_t per_config, float* 
 // as s·√(z_iᵀ (BᵀB) z_i) from the R × R Gram matrix of B, computed here too.
 template <int R>
 __global__ void __launch_bounds__(kResidualThreads)
-    feature_norms_kernel(int N, int n, int C, float scale, const float* __restrict__ ZA, const float* __restrict__ Bt,
+    feature_norms_kernel(int N, int n, int C, float scale, const float* __restrict__ ZA, const float* __restrict__ B,
                          float* __restrict__ norm_Z_A, float* __restrict__ norm_Z_B) {
   __shared__ double gram[R][R];
   __shared__ double partial[kResidualThreads];
@@ -373,8 +473,8 @@ __global__ void __launch_bounds__(kResidualThreads)
     for (int b = 0; b < R; ++b) {
       double sum = 0.0;
       for (int j = threadIdx.x; j < n; j += blockDim.x)
-        sum += static_cast<double>(Bt[(static_cast<std::int64_t>(c) * R + a) * n + j]) *
-               Bt[(static_cast<std::int64_t>(c) * R + b) * n + j];
+        sum += static_cast<double>(B[(static_cast<std::int64_t>(c) * n + j) * R + a]) *
+               B[(static_cast<std::int64_t>(c) * n + j) * R + b];
       partial[threadIdx.x] = sum;
       __syncthreads();
       for (int half = blockDim.x / 2; half > 0; half /= 2) {

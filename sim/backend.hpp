@@ -22,6 +22,8 @@ class TrainerBackend {
  public:
   virtual ~TrainerBackend() = default;
   virtual std::string describe() const = 0;  // for the manifest: "cpu (2 threads)"
+  // How many groups this trainer may train at once, each called from its own thread.
+  virtual int concurrent_groups() const { return 1; }
   // `one_done` is called (from any thread, one call at a time) as each configuration ends.
   virtual std::vector<TrainResult> train_group(const Dataset& data, const StudentKey& student,
                                                const std::vector<TrainSpec>& specs,

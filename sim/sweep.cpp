@@ -110,11 +110,12 @@ void train_groups(const SweepSpec& spec, const Dataset& data, const std::vector<
       }
     }
   };
-  if (trainers.size() == 1) {
+  if (trainers.size() == 1 && trainers.front()->concurrent_groups() == 1) {
     work(*trainers.front());
   } else {
     std::vector<std::thread> pool;
-    for (auto* trainer : trainers) pool.emplace_back(work, std::ref(*trainer));
+    for (auto* trainer : trainers)
+      for (int lane = 0; lane < trainer->concurrent_groups(); ++lane) pool.emplace_back(work, std::ref(*trainer));
     for (auto& thread : pool) thread.join();
   }
   if (failure) std::rethrow_exception(failure);

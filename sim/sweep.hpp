@@ -37,7 +37,7 @@ struct SweepRun {
 
 // What manifest.json holds before the sweep starts; `device` says what trains it.
 nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std::string& device);
-// "cpu (2 threads)", or for several trainers "2 × gpu (NVIDIA H200, FP32)".
+// "cpu (2 threads)", or for several trainers "2 × gpu (NVIDIA H200, FP32; …)".
 std::string describe_trainers(const std::vector<TrainerBackend*>& trainers);
 
 // The groups of `configurations` (a shard's, from configurations_of_shard) that are not
@@ -45,8 +45,8 @@ std::string describe_trainers(const std::vector<TrainerBackend*>& trainers);
 std::vector<WorkGroup> pending_groups(const SweepSpec& spec, std::vector<Configuration> configurations,
                                       const std::set<std::size_t>& finished);
 
-// Trains `groups` on `trainers`, one thread per trainer when there are several, each
-// taking the costliest group left whenever it is free. `one_done` gets each
+// Trains `groups` on `trainers`, with one thread per group a trainer may train at once
+// (its concurrent_groups()), each taking the costliest group left whenever it is free. `one_done` gets each
 // configuration's result, one call at a time, from any thread. The first failure stops
 // the others from taking new groups and is rethrown.
 void train_groups(const SweepSpec& spec, const Dataset& data, const std::vector<WorkGroup>& groups,

@@ -96,6 +96,46 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
   }
 }
 
+// The kernels' other instantiations: ranks 1, 2, 8 and 16 (their fragments hold a
+// factor column per lane differently), a subtracting scheme (PiSSA), and a width that is
+// not a multiple of the kernels' 64-column words.
+TEST_CASE("[gpu] ranks 1, 2, 8 and 16 at width 100: GPU losses and factors match the CPU's") {
+  sim::Dataset data = sim::make_teacher_dataset({5, 256, 8, 200, 50, 11});
+  const sim::StudentKey key{100, sim::Readout::Standard, 5};
+  for (int rank : {1, 2, 8, 16}) {
+    std::vector<sim::TrainSpec> group;
+    for (const std::string scheme : {"A", "B", "pissa"}) {
+      sim::TrainSpec spec;
+      spec.rank = rank;
+      spec.alpha = rank;
+      spec.init.scheme = scheme;
+      spec.init.sigma_A = {1.0, -0.5};
+      spec.init.sigma_B = {0.5, -0.5};
+      spec.lr_A = spec.lr_B = 3e-3;
+      spec.steps = 100;
+      spec.seed = 2;
+      spec.record_every = 25;
+      spec.keep_factors = true;
+      group.push_back(spec);
+    }
+    sim::CpuBackend cpu(2);
+    auto gpu = cuda::make_gpu_backend();
+    auto expected = cpu.train_group(data, key, group, [](std::size_t, const sim::TrainResult&) {});
+    auto actual = gpu->train_group(data, key, group, [](std::size_t, const sim::TrainResult&) {});
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      CAPTURE(rank);
+      CAPTURE(group[i].init.scheme);
+      const auto &e = expected[i], &a = actual[i];
+      REQUIRE(!e.diverged);
+      REQUIRE(!a.diverged);
+      CHECK(a.final_train_loss == doctest::Approx(e.final_train_loss).epsilon(kLossTolerance));
+      CHECK(a.final_test_loss == doctest::Approx(e.final_test_loss).epsilon(kLossTolerance));
+      CHECK(relative_error(a.final_A, e.final_A) < kFactorTolerance);
+      CHECK(relative_error(a.final_B, e.final_B) < kFactorTolerance);
+    }
+  }
+}
+
 int main(int argc, char** argv) {
   cuda::DeviceProbe probe = cuda::probe_devices();
   if (probe.device_count == 0) {

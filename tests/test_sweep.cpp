@@ -1,8 +1,11 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "gamma/input_error.hpp"
 #include "sim/analysis.hpp"
@@ -28,6 +31,28 @@ void sweep(const fs::path& dir, int threads, bool resume = false, Shard shard = 
   for (int t = 0; t < trainers; ++t) all.push_back(owned.emplace_back(std::make_unique<CpuBackend>(threads)).get());
   run_sweep(parse_sweep_spec(kSpec, "spec.toml"), {dir, resume, kSpec, {}, shard}, all, [](const SweepProgress&) {});
 }
+
+// A CPU trainer that says it can train two groups at once and records how many of its
+// calls overlapped: each call waits (up to 5 s) for a second one to start.
+class TwoAtOnce final : public TrainerBackend {
+ public:
+  std::string describe() const override { return cpu_.describe(); }
+  int concurrent_groups() const override { return 2; }
+  std::vector<TrainResult> train_group(const Dataset& data, const StudentKey& student, const std::vector<TrainSpec>& specs,
+                                       const std::function<void(std::size_t, const TrainResult&)>& one_done) override {
+    const int now = ++in_flight_;
+    most_ = std::max(most_.load(), now);
+    for (int wait = 0; wait < 500 && in_flight_ < 2 && most_ < 2; ++wait) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto results = cpu_.train_group(data, student, specs, one_done);
+    --in_flight_;
+    return results;
+  }
+  int most_in_flight() const { return most_; }
+
+ private:
+  CpuBackend cpu_{1};
+  std::atomic<int> in_flight_{0}, most_{0};
+};
 
 }  // namespace
 
@@ -107,6 +132,17 @@ TEST_CASE("analysis recovers a known slope from synthetic runs, with an interval
   // The maximal stable η follows the same line, up to the grid's resolution (1/8 decade).
   CHECK(slopes["max_stable"]["slope"].get<double>() == doctest::Approx(-0.75).epsilon(0.08));
   CHECK(summary["schemes"][0]["engine_max_stable_exponent"]["network"]["exact"] == "-3/4");
+}
+
+TEST_CASE("a trainer that trains two groups at once gets two at once, and the rows of one at a time") {
+  fs::path single = scratch("one-at-a-time"), doubled = scratch("two-at-once");
+  sweep(single, 1);
+  TwoAtOnce trainer;
+  run_sweep(parse_sweep_spec(kSpec, "spec.toml"), {doubled, false, kSpec, {}, {}}, {&trainer}, [](const SweepProgress&) {});
+  CHECK(trainer.most_in_flight() == 2);
+  CHECK(read_text(doubled / "runs.csv") == read_text(single / "runs.csv"));
+  CHECK(read_text(doubled / "curves.csv") == read_text(single / "curves.csv"));
+  for (const auto& dir : {single, doubled}) fs::remove_all(dir);
 }
 
 TEST_CASE("work is balanced by FLOPs: the paper's figure 2 groups split evenly over two parts") {

@@ -1,0 +1,123 @@
+#pragma once
+// Masked sums on the tensor cores at FP32 accuracy.
+//
+// Both reductions of the backward pass have the form Σ 1[h > 0] · x: over columns for
+// u_i = Σ_j 1[h_ij > 0] w_j B_j, over rows for ∂L/∂B_j ∝ Σ_i 1[h_ij > 0] D_i. The 0/1 mask
+// is exact in BF16, and x is carried as three BF16 terms x = hi + mid + lo, which hold
+// its 24-bit significand (the remainders are exact in FP32; the terms sum back to x
+// within 2^-27 |x|): every product on the tensor core is exact and only the FP32 sums
+// round, as they do on the CUDA cores.
+//
+// One warp-wide mma.sync m16n8k16 (BF16 in, FP32 accumulate) multiplies a 16 × 16 mask
+// tile by a 16 × 8 operand tile. With g = lane / 4 and t = lane % 4 (PTX ISA, "matrix
+// fragments for mma.m16n8k16"):
+//   mask (A, 16 × 16): register m holds two neighbouring entries, row g + 8·(m & 1),
+//     columns 2t and 2t + 1, plus 8 when m ≥ 2; the lower half is the lower column;
+//   operand (B, 16 × 8): the first register holds rows 2t, 2t + 1 of column g, the
+//     second rows 2t + 8, 2t + 9;
+//   sums (C, 16 × 8): rows g (c0, c1) and g + 8 (c2, c3), columns 2t and 2t + 1.
+// The operand's columns are laid out so that thread t ends with all three terms of one
+// factor column k: in the pair of tiles 2p, 2p + 1, column 2t of tile 2p holds the hi
+// terms of k = 4p + t, column 2t + 1 the mid terms, and column 2t of tile 2p + 1 the lo
+// terms (column 2t + 1 of that tile is zero).
+#include <cuda_bf16.h>
+
+#include <cstdint>
+
+namespace gammalab::cuda::mma {
+
+constexpr int kTile = 16;          // rows and reduction length of one mask tile
+constexpr int kWarp = 32;
+constexpr int kTilesPerWord = 4;   // a mask word holds a lane's bits of four tiles
+constexpr int kWordColumns = kTilesPerWord * kTile;
+
+// Operand tiles per factor: pairs of 16 × 8 tiles, four factor columns per pair.
+template <int R>
+constexpr int operand_tiles() { return (R + 3) / 4 * 2; }
+
+// Term `piece` (0: hi, 1: mid, 2: lo) of x's three-term BF16 expansion.
+__device__ __forceinline__ __nv_bfloat16 bf16_term(float x, int piece) {
+  __nv_bfloat16 term = __float2bfloat16_rn(x);
+  for (int k = 0; k < piece; ++k) {
+    x -= __bfloat162float(term);
+    term = __float2bfloat16_rn(x);
+  }
+  return term;
+}
+
+__device__ __forceinline__ std::uint32_t pack(__nv_bfloat16 low, __nv_bfloat16 high) {
+  return static_cast<std::uint32_t>(__bfloat16_as_ushort(low)) | static_cast<std::uint32_t>(__bfloat16_as_ushort(high)) << 16;
+}
+
+// Which factor column and which term the operand's column `column` of tile `tile` holds
+// (term 3 is the zero column).
+struct OperandColumn {
+  int factor, piece;
+};
+__host__ __device__ constexpr OperandColumn operand_column(int tile, int column) {
+  return {4 * (tile / 2) + column / 2, 2 * (tile % 2) + column % 2};
+}
+
+// The bits of a mask tile in one lane's word: register m's two entries are bits
+// 4·tile + m (lower column) and 4·tile + m + 16 (upper column).
+__device__ __forceinline__ std::uint32_t mask_bit(int tile, int m, int upper) { return 1u << (4 * tile + m + 16 * upper); }
+
+// Register m of the mask tile as two BF16 values, 1.0 (0x3F80) or 0.
+__device__ __forceinline__ std::uint32_t mask_register(std::uint32_t word, int tile, int m) {
+  return ((word >> (4 * tile + m)) & 0x00010001u) * 0x3F80u;
+}
+
+// D = A·B + D for a 16 × 16 BF16 A, a 16 × 8 BF16 B and FP32 sums.
+__device__ __forceinline__ void multiply_accumulate(float (&sums)[4], const std::uint32_t (&a)[4], uint2 b) {
+  asm(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};"
+      : "+f"(sums[0]), "+f"(sums[1]), "+f"(sums[2]), "+f"(sums[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b.x), "r"(b.y));
+}
+
+// The transpose of an 8 × 8 block of 16-bit values held one register per lane.
+__device__ __forceinline__ std::uint32_t transpose_block(std::uint32_t value) {
+  std::uint32_t out;
+  asm("movmatrix.sync.aligned.m8n8.trans.b16 %0, %1;" : "=r"(out) : "r"(value));
+  return out;
+}
+
+// The A fragment of the transposed mask tile: each 8 × 8 block transposed and the two
+// off-diagonal blocks exchanged.
+__device__ __forceinline__ void transpose_tile(const std::uint32_t (&a)[4], std::uint32_t (&out)[4]) {
+  out[0] = transpose_block(a[0]);
+  out[1] = transpose_block(a[2]);
+  out[2] = transpose_block(a[1]);
+  out[3] = transpose_block(a[3]);
+}
+
+// Σ of the three terms of factor column 4p + t in rows g (half 0) and g + 8 (half 1),
+// from the sums of tiles 2p and 2p + 1; the small terms are added first.
+__device__ __forceinline__ float sum_terms(const float (&hi_mid)[4], const float (&lo)[4], int half) {
+  return (lo[2 * half] + hi_mid[2 * half + 1]) + hi_mid[2 * half];
+}
+
+// Operand fragments of value(c, r, k) for every configuration c (blockIdx.y), 16-row
+// tile of r and operand tile: out[((c·tiles + tile)·operand_tiles + q)·32 + lane], zero
+// beyond `extent` rows and beyond the rank. One thread per (tile, q, lane).
+template <int R, class Value>
+__global__ void operand_fragments(int tiles, int extent, Value value, uint2* __restrict__ out) {
+  constexpr int Q = operand_tiles<R>();
+  const int c = blockIdx.y;
+  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < tiles * Q * kWarp; e += gridDim.x * blockDim.x) {
+    const int lane = e % kWarp, q = (e / kWarp) % Q, tile = e / (kWarp * Q);
+    const OperandColumn column = operand_column(q, lane / 4);
+    const int first = tile * kTile + 2 * (lane % 4);
+    __nv_bfloat16 term[4];
+#pragma unroll
+    for (int a = 0; a < 4; ++a) {
+      const int r = first + (a & 1) + 8 * (a >> 1);
+      const bool used = column.factor < R && column.piece < 3 && r < extent;
+      term[a] = bf16_term(used ? value(c, r, column.factor) : 0.0f, used ? column.piece : 0);
+    }
+    out[static_cast<std::int64_t>(c) * tiles * Q * kWarp + e] = make_uint2(pack(term[0], term[1]), pack(term[2], term[3]));
+  }
+}
+
+}  // namespace gammalab::cuda::mma
