@@ -2,7 +2,9 @@
 
 #include <filesystem>
 #include <iostream>
+#include <algorithm>
 #include <memory>
+#include <thread>
 
 #include "app/cli_support.hpp"
 #include "sim/coordcheck.hpp"
@@ -19,6 +21,7 @@ std::function<int()> add_coordcheck_command(CLI::App& app) {
     double eta_constant = 1.0;
     std::vector<int> widths = {128, 256, 512, 1024, 2048, 4096};
     int steps = 4, seeds = 4, train_size = 1000, bootstrap = 1000;
+    int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     std::string readout = "sp", optimizer = "adamw";
     std::optional<std::string> output;
     bool json = false;
@@ -37,6 +40,7 @@ std::function<int()> add_coordcheck_command(CLI::App& app) {
   command->add_option("--optimizer", o->optimizer, "adamw or sgd")->check(CLI::IsMember({"adamw", "sgd"}))->capture_default_str();
   command->add_option("--train-size", o->train_size, "Training points of the teacher")->capture_default_str();
   command->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples over seeds")->capture_default_str();
+  command->add_option("--threads", o->threads, "CPU threads: (width, seed) runs at once")->check(CLI::PositiveNumber)->capture_default_str();
   command->add_option("-o,--output", o->output, "Write coordcheck.json and coordcheck.csv into this new directory");
   command->add_flag("--json", o->json, "Print the fitted exponents as JSON");
   return [o] {
@@ -76,7 +80,7 @@ std::function<int()> add_coordcheck_command(CLI::App& app) {
       if (!top) reject("--eta-exp", "the engine finds no maximal stable exponent for this scheme; give one");
       spec.eta_exponent = gamma::to_string(*top);
     }
-    auto measurements = sim::measure_coordinates(spec);
+    auto measurements = sim::measure_coordinates(spec, o->threads);
     nlohmann::json fitted = sim::fit_coordinates(spec, measurements);
     if (o->output) {
       std::filesystem::create_directories(*o->output);

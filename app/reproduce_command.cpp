@@ -123,8 +123,9 @@ void write_sigma_verdicts(const sim::SweepSpec& spec, const fs::path& output) {
 
 // The coordinate check of every scheme of a spec, at the engine's maximal stable γ[η]
 // for each, with η = C·n^γ[η] and C the spec's one learning rate: coordcheck-SCHEME.json
-// and .csv, and a manifest. Prints one verdict line per scheme.
-void run_coordinate_checks(const fs::path& spec_path, const fs::path& output) {
+// and .csv, and a manifest. Prints one verdict line per scheme. Each scheme's (width,
+// seed) runs share `threads` CPU threads.
+void run_coordinate_checks(const fs::path& spec_path, const fs::path& output, int threads) {
   const std::string text = sim::read_spec_file(spec_path.string());
   const sim::SweepSpec spec = sim::parse_sweep_spec(text, spec_path.string());
   if (spec.learning_rates.size() != 1)
@@ -145,7 +146,7 @@ void run_coordinate_checks(const fs::path& spec_path, const fs::path& output) {
     auto top = sim::max_stable_exponent(sim::engine_model_of(scheme, spec.training, spec.readout));
     if (!top) throw InputError(spec_path.string() + ": [sweep] schemes: the engine finds no maximal stable γ[η] for " + scheme);
     check.eta_exponent = gamma::to_string(*top);
-    const auto measurements = sim::measure_coordinates(check);
+    const auto measurements = sim::measure_coordinates(check, threads);
     const nlohmann::json fitted = sim::fit_coordinates(check, measurements);
     sim::write_atomically(output / ("coordcheck-" + scheme + ".csv"), sim::coordcheck_csv(check, measurements));
     sim::write_atomically(output / ("coordcheck-" + scheme + ".json"), fitted.dump(2) + "\n");
@@ -157,7 +158,8 @@ void run_coordinate_checks(const fs::path& spec_path, const fs::path& output) {
   sim::write_atomically(output / "manifest.json",
                         nlohmann::json{{"experiment", "coordcheck"}, {"spec_name", spec.name}, {"scale", spec.scale},
                                        {"spec", text}, {"schemes", spec.schemes}, {"program", "gammalab " GAMMALAB_VERSION},
-                                       {"git_revision", GAMMALAB_GIT_REVISION}, {"device", "cpu (1 thread)"}}
+                                       {"git_revision", GAMMALAB_GIT_REVISION},
+                                       {"device", "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)")}}
                                 .dump(2) + "\n");
 }
 
@@ -231,7 +233,7 @@ std::function<int()> add_reproduce_command(CLI::App& app) {
 
     std::cout << "reproducing " << found->what << "\n  spec " << spec.string() << " (" << scale << " scale) → " << output << "\n";
     if (found->kind == Experiment::Kind::CoordCheck) {
-      run_coordinate_checks(spec, output);
+      run_coordinate_checks(spec, output, o->threads);
       if (!draw(draw_with + "'" + output + "'", output)) return 1;
       std::cout << "figure: " << (fs::path(output) / "figures" / found->figure).string() << "\n";
       return 0;

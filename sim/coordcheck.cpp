@@ -1,7 +1,11 @@
 #include "sim/coordcheck.hpp"
 
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "gamma/lora_dynamics.hpp"
 #include "sim/analysis.hpp"
@@ -37,51 +41,76 @@ std::vector<std::map<std::string, gamma::MaxAffine>> engine_exponents(const Coor
   return steps;
 }
 
+
+// RMS sizes at each step of one (width, seed) run: [step][quantity].
+std::vector<std::vector<double>> measure_run(const CoordCheckSpec& spec, const Dataset& data, double exponent, int width,
+                                             std::uint64_t seed) {
+  auto student = make_frozen_student(data, width, spec.readout, seed);
+  TrainSpec t = spec.training;
+  t.init.scheme = spec.scheme;
+  t.seed = seed;
+  const double scale = t.alpha / t.rank;
+  const double lr = spec.eta_constant * std::pow(static_cast<double>(width), exponent);
+  LoraFactors init = initialise_lora(t.init, *student, t.rank, scale, seed);
+  Eigen::MatrixXd H0 = student->train.H;
+  if (init.subtract_initial_product) H0.noalias() -= scale * ((student->train.Z * init.A.transpose()) * init.B.transpose());
+  LoraBatch batch{student->train.Z, H0, student->train.y};
+  Eigen::MatrixXd A = init.A, B = init.B;
+  AdamMoments moments_A, moments_B;
+  std::vector<std::vector<double>> per_step;
+  Eigen::MatrixXd Z_A = batch.Z * A.transpose(), Z_B = scale * Z_A * B.transpose();
+  Eigen::VectorXd f = lora_outputs(batch, A, B, student->w_out, scale);
+  per_step.push_back({rms(Z_A), rms(Z_B), NAN, NAN, NAN, rms(B), NAN});
+  for (int step = 1; step <= spec.steps; ++step) {
+    LoraGradients g = lora_loss_and_gradients(batch, A, B, student->w_out, scale);
+    Eigen::MatrixXd A_before = A, B_before = B, Z_A_before = Z_A, Z_B_before = Z_B;
+    Eigen::VectorXd f_before = f;
+    apply_update(t.optimizer, step, lr, g.A, A, moments_A);
+    apply_update(t.optimizer, step, lr, g.B, B, moments_B);
+    Z_A = batch.Z * A.transpose();
+    Z_B = scale * Z_A * B.transpose();
+    f = lora_outputs(batch, A, B, student->w_out, scale);
+    Eigen::MatrixXd delta1 = scale * (batch.Z * (A - A_before).transpose()) * B_before.transpose();
+    Eigen::MatrixXd delta2 = scale * Z_A_before * (B - B_before).transpose();
+    per_step.push_back({rms(Z_A), rms(Z_B), rms(Z_B - Z_B_before), rms(delta1), rms(delta2), rms(B), rms(f - f_before)});
+  }
+  return per_step;
+}
+
 }  // namespace
 
-CoordMeasurements measure_coordinates(const CoordCheckSpec& spec) {
-  Dataset data = make_teacher_dataset(spec.data);
+CoordMeasurements measure_coordinates(const CoordCheckSpec& spec, int threads) {
+  const Dataset data = make_teacher_dataset(spec.data);
   const double exponent = [&] {
     gamma::Exponent e = gamma::parse_exponent(spec.eta_exponent);
     return e.is_minus_infinity() ? -INFINITY : static_cast<double>(e.value());
   }();
   CoordMeasurements out;
-  for (int width : spec.widths) {
-    out.rms.emplace_back();
-    for (auto seed : spec.seeds) {
-      auto student = make_frozen_student(data, width, spec.readout, seed);
-      TrainSpec t = spec.training;
-      t.init.scheme = spec.scheme;
-      t.seed = seed;
-      const double scale = t.alpha / t.rank;
-      const double lr = spec.eta_constant * std::pow(static_cast<double>(width), exponent);
-      LoraFactors init = initialise_lora(t.init, *student, t.rank, scale, seed);
-      Eigen::MatrixXd H0 = student->train.H;
-      if (init.subtract_initial_product) H0.noalias() -= scale * ((student->train.Z * init.A.transpose()) * init.B.transpose());
-      LoraBatch batch{student->train.Z, H0, student->train.y};
-      Eigen::MatrixXd A = init.A, B = init.B;
-      AdamMoments moments_A, moments_B;
-      std::vector<std::vector<double>> per_step;
-      Eigen::MatrixXd Z_A = batch.Z * A.transpose(), Z_B = scale * Z_A * B.transpose();
-      Eigen::VectorXd f = lora_outputs(batch, A, B, student->w_out, scale);
-      per_step.push_back({rms(Z_A), rms(Z_B), NAN, NAN, NAN, rms(B), NAN});
-      for (int step = 1; step <= spec.steps; ++step) {
-        LoraGradients g = lora_loss_and_gradients(batch, A, B, student->w_out, scale);
-        Eigen::MatrixXd A_before = A, B_before = B, Z_A_before = Z_A, Z_B_before = Z_B;
-        Eigen::VectorXd f_before = f;
-        apply_update(t.optimizer, step, lr, g.A, A, moments_A);
-        apply_update(t.optimizer, step, lr, g.B, B, moments_B);
-        Z_A = batch.Z * A.transpose();
-        Z_B = scale * Z_A * B.transpose();
-        f = lora_outputs(batch, A, B, student->w_out, scale);
-        Eigen::MatrixXd delta1 = scale * (batch.Z * (A - A_before).transpose()) * B_before.transpose();
-        Eigen::MatrixXd delta2 = scale * Z_A_before * (B - B_before).transpose();
-        per_step.push_back({rms(Z_A), rms(Z_B), rms(Z_B - Z_B_before), rms(delta1), rms(delta2), rms(B),
-                            rms(f - f_before)});
+  out.rms.assign(spec.widths.size(), std::vector<std::vector<std::vector<double>>>(spec.seeds.size()));
+  // Runs are taken widest first, so that the long ones do not end up last.
+  std::vector<std::pair<std::size_t, std::size_t>> runs;
+  for (std::size_t w = spec.widths.size(); w-- > 0;)
+    for (std::size_t s = 0; s < spec.seeds.size(); ++s) runs.emplace_back(w, s);
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_lock;
+  auto work = [&] {
+    for (std::size_t i; (i = next++) < runs.size();) {
+      const auto [w, s] = runs[i];
+      try {
+        out.rms[w][s] = measure_run(spec, data, exponent, spec.widths[w], spec.seeds[s]);
+      } catch (...) {
+        std::lock_guard lock(failure_lock);
+        if (!failure) failure = std::current_exception();
+        next = runs.size();
       }
-      out.rms.back().push_back(per_step);
     }
-  }
+  };
+  std::vector<std::thread> pool;
+  for (int k = 1; k < std::min<int>(threads, static_cast<int>(runs.size())); ++k) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+  if (failure) std::rethrow_exception(failure);
   return out;
 }
 

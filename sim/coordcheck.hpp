@@ -34,7 +34,9 @@ inline const std::vector<std::string> kCoordQuantities = {"Z_A", "Z_B", "dZ_B", 
 struct CoordMeasurements {
   std::vector<std::vector<std::vector<std::vector<double>>>> rms;
 };
-CoordMeasurements measure_coordinates(const CoordCheckSpec& spec);
+// The (width, seed) runs are independent: `threads` of them run at once, and the
+// measurements do not depend on how many.
+CoordMeasurements measure_coordinates(const CoordCheckSpec& spec, int threads = 1);
 
 // The fitted exponents, the engine's, and verdicts, as JSON:
 // {"rows": [{"step", "quantity", "slope", "interval", "engine", "verdict"}], ...}

@@ -83,6 +83,12 @@ TEST_CASE("coordcheck: bad input, and a run that says which exponents agree") {
     if (row["step"] == 1 && row["quantity"] == "delta2")
       delta2_zero_at_step_1 = row["slope"] == "exactly zero" && row["verdict"] == "agrees";
   CHECK(delta2_zero_at_step_1);  // Init[B]: B does not move on step 1, measured and derived
+
+  // The (width, seed) runs are independent: three threads measure what one does.
+  Outcome threaded = run("coordcheck --scheme B --widths 64,128,256 --steps 2 --seeds 2 --train-size 64 --json --threads 3");
+  REQUIRE_MESSAGE(threaded.status == 0, threaded.output);
+  CHECK(nlohmann::json::parse(threaded.output) == fitted);
+  EXPECT_BAD_INPUT("coordcheck --threads 0", "--threads");
 }
 
 TEST_CASE("reproduce: spec, sweep, analysis, figure and verdicts from one command") {
