@@ -63,8 +63,8 @@ def main(directory):
         axis.legend(fontsize=8)
     verdicts = "\n".join("; ".join(f"σ ∝ n^{e['sigma_exponent']}: max stable γ[η] {e['max_stable']}" for e in pair)
                          for pair in (engine["exponents"][:2], engine["exponents"][2:]))
-    figure.suptitle(f"loss against initial scale ({manifest.get('scale', '')} scale, {manifest.get('device', '')}; "
-                    f"{summary['seeds']} seeds, 95% bootstrap intervals)\nthe engine, Init[AB] in the network ({engine['readout']} "
+    figure.suptitle(f"loss against initial scale ({manifest.get('scale', '')} scale, {manifest.get('device', '')})\n"
+                    f"{summary['seeds']} seeds, 95% bootstrap intervals; the engine, Init[AB] in the network ({engine['readout']} "
                     f"readout):\n{verdicts}", fontsize=9)
     figure.tight_layout()
     figure_files.save(figure, directory, "loss_vs_sigma")

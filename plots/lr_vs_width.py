@@ -59,7 +59,7 @@ def main(directory):
                           label=f"Init[{name}] measured" if len(name) <= 2 else f"{name} measured")
             edge = [(w["width"], w[f"{key}_lr"]) for w in points if w[f"{key}_at_grid_edge"]]
             if edge:  # hollow: at the grid's edge, a bound rather than an estimate; left out of the slope
-                axis.plot(*zip(*edge), "o", markerfacecolor="white", color=colour, markersize=7)
+                axis.plot(*zip(*edge), "o", markerfacecolor="white", color=colour, markersize=7, zorder=4)
             for setting, style in [("network", "--"), ("module", ":")]:
                 predicted = scheme["engine_max_stable_exponent"][setting]
                 if predicted is not None:
@@ -73,9 +73,9 @@ def main(directory):
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=7)
     axes[0].set_ylabel("learning rate η (AdamW)")
-    figure.suptitle(f"{manifest.get('spec_name', 'sweep')} ({manifest.get('scale', '')} scale, {manifest.get('device', '')}; "
+    figure.suptitle(f"{manifest.get('spec_name', 'sweep')} ({manifest.get('scale', '')} scale, {manifest.get('device', '')})\n"
                     f"loss {summary['loss_statistic']}, {summary['seeds']} seeds, 95% bootstrap intervals; "
-                    f"hollow: at the grid's edge)", fontsize=10)
+                    f"hollow: at the grid's edge", fontsize=10)
     figure.text(0.01, 0.01, "\n".join(lines), fontsize=7, family="monospace", va="bottom")
     figure.tight_layout(rect=(0, 0.12, 1, 0.95))
     figure_files.save(figure, directory, "lr_vs_width")

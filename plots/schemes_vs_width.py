@@ -39,7 +39,7 @@ def main(directory):
         rate_axis.errorbar(widths, rates, yerr=[low, high], capsize=2, linestyle="-", **style)
         edge = [(w["width"], w["optimal_lr"]) for w in entries if w["optimal_at_grid_edge"]]
         if edge:
-            rate_axis.plot(*zip(*edge), "o", markerfacecolor="white", color=f"C{index}", markersize=9)
+            rate_axis.plot(*zip(*edge), "o", markerfacecolor="white", color=f"C{index}", markersize=9, zorder=4)
     for axis, label in ((loss_axis, f"best {summary['loss_statistic']} loss (seed-averaged)"), (rate_axis, "optimal learning rate η")):
         axis.set_xscale("log", base=2)
         axis.set_yscale("log")
@@ -47,8 +47,8 @@ def main(directory):
         axis.set_ylabel(label)
         axis.grid(True, which="both", alpha=0.3)
     rate_axis.legend(fontsize=7, ncol=2)
-    figure.suptitle(f"every scheme at its tuned learning rate ({manifest.get('scale', '')} scale, {manifest.get('device', '')}; "
-                    f"{summary['seeds']} seeds, 95% bootstrap intervals; hollow: at the grid's edge)", fontsize=10)
+    figure.suptitle(f"every scheme at its tuned learning rate ({manifest.get('scale', '')} scale, {manifest.get('device', '')})\n"
+                    f"{summary['seeds']} seeds, 95% bootstrap intervals; hollow: at the grid's edge", fontsize=10)
     figure.tight_layout()
     figure_files.save(figure, directory, "schemes_vs_width")
 
