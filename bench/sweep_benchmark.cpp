@@ -20,7 +20,7 @@
 using namespace gammalab;
 
 int main(int argc, char** argv) {
-  std::string spec_path = "experiments/fig2-paper.toml", device = "gpu";
+  std::string spec_path = "bench/paper-sweep.toml", device = "gpu";
   int threads = static_cast<int>(std::thread::hardware_concurrency()), gpus = 1;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--device") && i + 1 < argc) device = argv[++i];

@@ -25,7 +25,7 @@ echo "compute-sanitizer exit status: $?"
 tail -4 "$out/sanitizer.log"
 
 step "sweep benchmark: paper-scale fig2 on the GPU"
-timeout 240 $bin/sweep_benchmark experiments/fig2-paper.toml --device gpu
+timeout 240 $bin/sweep_benchmark bench/paper-sweep.toml --device gpu
 
 step "Nsight Compute: the two fused kernels at n = 8192 (one seed, 3 steps)"
 cat > /tmp/profile.toml <<'SPEC'

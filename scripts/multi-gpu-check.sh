@@ -22,8 +22,8 @@ step "parity: GPU against the CPU reference"
 $bin/test_gpu_parity
 
 step "sweep benchmark, paper-scale fig2: one GPU, then both"
-timeout 120 $bin/sweep_benchmark experiments/fig2-paper.toml --device gpu --gpus 1
-timeout 120 $bin/sweep_benchmark experiments/fig2-paper.toml --device gpu --gpus 2
+timeout 120 $bin/sweep_benchmark bench/paper-sweep.toml --device gpu --gpus 1
+timeout 120 $bin/sweep_benchmark bench/paper-sweep.toml --device gpu --gpus 2
 
 step "one process over both GPUs against two shards (one per GPU) merged"
 time timeout 120 $bin/gammalab sweep experiments/fig2-paper.toml -o /tmp/both --device gpu --quiet
