@@ -18,6 +18,11 @@ inline constexpr int kExitBadInput = 2;
   throw InputError(option + ": " + message);
 }
 
+// A CPU thread count given as --threads: from 1 to 1024.
+inline void check_threads(int threads) {
+  if (threads < 1 || threads > 1024) reject("--threads", "must be from 1 to 1024, not " + std::to_string(threads));
+}
+
 inline void print_json(const nlohmann::json& document) { std::cout << document.dump(2) << "\n"; }
 
 }  // namespace gammalab::app

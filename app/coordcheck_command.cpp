@@ -40,7 +40,7 @@ std::function<int()> add_coordcheck_command(CLI::App& app) {
   command->add_option("--optimizer", o->optimizer, "adamw or sgd")->check(CLI::IsMember({"adamw", "sgd"}))->capture_default_str();
   command->add_option("--train-size", o->train_size, "Training points of the teacher")->capture_default_str();
   command->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples over seeds")->capture_default_str();
-  command->add_option("--threads", o->threads, "CPU threads: (width, seed) runs at once")->check(CLI::PositiveNumber)->capture_default_str();
+  command->add_option("--threads", o->threads, "CPU threads: (width, seed) runs at once")->capture_default_str();
   command->add_option("-o,--output", o->output, "Write coordcheck.json and coordcheck.csv into this new directory");
   command->add_flag("--json", o->json, "Print the fitted exponents as JSON");
   return [o] {
@@ -53,6 +53,7 @@ std::function<int()> add_coordcheck_command(CLI::App& app) {
       if (w < 4) reject("--widths", "every width must be at least the rank 4, not " + std::to_string(w));
     if (o->steps < 1 || o->steps > 1000) reject("--steps", "must be from 1 to 1000");
     if (o->seeds < 1 || o->seeds > 1000) reject("--seeds", "must be from 1 to 1000");
+    check_threads(o->threads);
     if (!(o->eta_constant > 0)) reject("--eta-const", "must be positive");
     if (o->train_size < 1) reject("--train-size", "must be positive");
     if (o->output && std::filesystem::exists(*o->output)) reject("-o", *o->output + " already exists; choose a new directory");

@@ -214,6 +214,7 @@ std::function<int()> add_reproduce_command(CLI::App& app) {
   return [o, names] {
     auto found = std::find_if(experiments().begin(), experiments().end(), [&](const Experiment& e) { return e.name == o->name; });
     if (found == experiments().end()) reject("NAME", "unknown experiment '" + o->name + "'; accepted: " + names);
+    check_threads(o->threads);
     const fs::path home = find_home(o->home);
     const std::string draw_with = python() + " '" + (home / found->plot).string() + "' ";
     if (found->kind == Experiment::Kind::Engine) {

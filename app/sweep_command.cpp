@@ -55,7 +55,7 @@ sim::SweepRun sweep_run_of(const SweepRequest& r, const std::string& text, const
 }  // namespace
 
 SweepOutcome run_sweep_request(const SweepRequest& r) {
-  if (r.threads < 1 || r.threads > 1024) reject("--threads", "must be from 1 to 1024, not " + std::to_string(r.threads));
+  check_threads(r.threads);
   if (r.gpus < 0) reject("--gpus", "must be 1 or more (0, the default, uses every visible GPU), not " + std::to_string(r.gpus));
   const sim::Shard shard = sim::parse_shard(r.shard);
   const std::string text = sim::read_spec_file(r.spec_path);

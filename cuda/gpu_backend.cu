@@ -153,7 +153,7 @@ Split plan_split(std::int64_t blocks_without_split, int extent, int tile, int mu
 double group_memory_bytes(const sim::Dataset& data, int n, int C, int R) {
   const double rows = static_cast<double>(data.X_train.rows() + data.X_test.rows());
   const double CR = static_cast<double>(C) * R, configs_by_width = static_cast<double>(C) * n;
-  const double floats = 2 * rows * n + 10 * CR * n + configs_by_width * 4 * ((R + 3) / 4 * 2) + 8 * rows * CR +
+  const double floats = 2 * rows * n + 10 * CR * n + configs_by_width * 4 * mma::operand_tiles(R) + 8 * rows * CR +
                         static_cast<double>(data.X_train.rows()) * configs_by_width / 32 +
                         std::min<double>(static_cast<double>(n) * n, 1 << 28);
   return floats * sizeof(float);
@@ -197,9 +197,10 @@ class GroupTrainer {
                                      blocks_over(C_, kernels::grad_configs_per_warp<R>());
     grad_split_ = plan_split(grad_blocks, train_.rows, mma::kTile, multiprocessors_);
     if (grad_split_.splits > 1) grad_parts_ = Floats(static_cast<std::size_t>(grad_split_.splits) * CR_ * n_);
-    mask_words_ = DeviceBuffer<std::uint32_t>(static_cast<std::size_t>(C_) * row_tiles(train_.rows) * mask_words_per_row() * mma::kWarp);
-    wB_fragments_ = DeviceBuffer<uint2>(fragment_count(mask_words_per_row() * mma::kTilesPerWord));
-    D_fragments_ = DeviceBuffer<uint2>(fragment_count(row_tiles(train_.rows)));
+    mask_words_ = DeviceBuffer<std::uint32_t>(static_cast<std::size_t>(C_) * mma::row_tiles(train_.rows) *
+                                              mma::words_per_row(n_) * mma::kWarp);
+    wB_fragments_ = DeviceBuffer<uint2>(fragment_count(mma::words_per_row(n_) * mma::kTilesPerWord));
+    D_fragments_ = DeviceBuffer<uint2>(fragment_count(mma::row_tiles(train_.rows)));
   }
 
   std::vector<sim::TrainResult> run() {
@@ -384,10 +385,8 @@ class GroupTrainer {
   }
 
   static int blocks_over(int extent, int per_block) { return (extent + per_block - 1) / per_block; }
-  static int row_tiles(int rows) { return blocks_over(rows, mma::kTile); }
-  int mask_words_per_row() const { return blocks_over(n_, mma::kWordColumns); }
   std::size_t fragment_count(int tiles) const {
-    return static_cast<std::size_t>(C_) * tiles * mma::operand_tiles<R>() * mma::kWarp;
+    return static_cast<std::size_t>(C_) * tiles * mma::operand_tiles(R) * mma::kWarp;
   }
   // One row of blocks per configuration, over a buffer of `count` fragments in all.
   dim3 per_config_grid(std::size_t count) const {
@@ -403,7 +402,7 @@ class GroupTrainer {
   void forward(const DeviceSplit& split, ForwardPlan& plan, const Floats& P, Floats& ZA, bool with_gradient) {
     const int N = split.rows;
     blas_.gemm_nt(N, static_cast<int>(CR_), n_, split.Z.get(), n_, A_.get(), n_, ZA.get(), static_cast<int>(CR_));
-    const int column_tiles = mask_words_per_row() * mma::kTilesPerWord;
+    const int column_tiles = mma::words_per_row(n_) * mma::kTilesPerWord;
     if (with_gradient) fill_fragments(column_tiles, n_, kernels::WeightedB<R>{B_.get(), w_.get(), n_}, wB_fragments_);
     const dim3 threads(kernels::kForwardRowWarps * kernels::kForwardConfigWarps * mma::kWarp);
     const dim3 blocks(blocks_over(N, kernels::kForwardRows), blocks_over(C_, kernels::forward_configs<R>()), plan.split.splits);
@@ -437,7 +436,7 @@ class GroupTrainer {
     kernels::backprop_factors_kernel<R><<<grid_for(static_cast<std::int64_t>(N) * CR_), 256, 0, stream_>>>(
         N, C_, plan.split.splits, scale_, plan.d_output.get(), plan.u_part.get(), dZA->get());
     CUDA_CHECK_LAUNCH();
-    fill_fragments(row_tiles(N), N, kernels::OutputGradientTimesZA<R>{plan.d_output.get(), ZA.get(), N, C_}, D_fragments_);
+    fill_fragments(mma::row_tiles(N), N, kernels::OutputGradientTimesZA<R>{plan.d_output.get(), ZA.get(), N, C_}, D_fragments_);
   }
 
   void gradient_of_B(Floats& gB) {

@@ -62,7 +62,7 @@ constexpr int grad_columns() { return kGradWarps * grad_tiles_per_warp<R>() * mm
 // banks; w; and per configuration its rows of B (and B₀) and the fragments of w∘B.
 template <int R, bool SUBTRACT>
 struct ForwardStage {
-  static constexpr int CB = forward_configs<R>(), Q = mma::operand_tiles<R>();
+  static constexpr int CB = forward_configs<R>(), Q = mma::operand_tiles(R);
   static constexpr int kHStride = mma::kWordColumns + 8;
   float H[kForwardRows][kHStride];
   float w[mma::kWordColumns];
@@ -119,7 +119,7 @@ __global__ void __launch_bounds__(kForwardThreads)
   const int lane = threadIdx.x % mma::kWarp, warp = threadIdx.x / mma::kWarp, g = lane / 4, t = lane % 4;
   const int local_tile = warp % kForwardRowWarps, row_tile = blockIdx.x * kForwardRowWarps + local_tile;
   const int block_config = blockIdx.y * CB, local_config = (warp / kForwardRowWarps) * CW;
-  const int row_tiles = (N + mma::kTile - 1) / mma::kTile, words_per_row = (n + mma::kWordColumns - 1) / mma::kWordColumns;
+  const int row_tiles = mma::row_tiles(N), words_per_row = mma::words_per_row(n);
   const int column_tiles = words_per_row * mma::kTilesPerWord;
   const int word_begin = blockIdx.z * words_per_split, word_end = min(words_per_row, word_begin + words_per_split);
   const bool with_gradient = u_part != nullptr;
@@ -213,8 +213,8 @@ __global__ void __launch_bounds__(kForwardThreads)
             bits[q] |= h > 0.0f ? mma::mask_bit(tile, m, upper) : 0u;
           }
         if (with_gradient) {
-          const std::uint32_t mask[4] = {mma::mask_register(bits[q], tile, 0), mma::mask_register(bits[q], tile, 1),
-                                         mma::mask_register(bits[q], tile, 2), mma::mask_register(bits[q], tile, 3)};
+          std::uint32_t mask[4];
+          mma::mask_fragment(bits[q], tile, mask);
 #pragma unroll
           for (int e = 0; e < Q; ++e) mma::multiply_accumulate(u[q][e], mask, stage.weighted_B[cb][tile][e][lane]);
         }
@@ -349,12 +349,12 @@ template <int R>
 __global__ void __launch_bounds__(kGradWarps* mma::kWarp)
     grad_B_kernel(int N, int n, int C, int row_tiles_per_split, float scale, const std::uint32_t* __restrict__ mask_words,
                   const uint2* __restrict__ D_fragments, const float* __restrict__ w, float* __restrict__ gB_part) {
-  constexpr int CW = grad_configs_per_warp<R>(), TW = grad_tiles_per_warp<R>(), Q = mma::operand_tiles<R>();
+  constexpr int CW = grad_configs_per_warp<R>(), TW = grad_tiles_per_warp<R>(), Q = mma::operand_tiles(R);
   const int lane = threadIdx.x % mma::kWarp, g = lane / 4, t = lane % 4;
   const int warp_tiles = blockIdx.x * kGradWarps + threadIdx.x / mma::kWarp;  // which TW column tiles
   const int first_tile = warp_tiles * TW, word = first_tile / mma::kTilesPerWord;
   const int first_config = blockIdx.y * CW;
-  const int row_tiles = (N + mma::kTile - 1) / mma::kTile, words_per_row = (n + mma::kWordColumns - 1) / mma::kWordColumns;
+  const int row_tiles = mma::row_tiles(N), words_per_row = mma::words_per_row(n);
   if (word >= words_per_row) return;  // the whole warp
   const int tile_begin = blockIdx.z * row_tiles_per_split, tile_end = min(row_tiles, tile_begin + row_tiles_per_split);
   // A warp's spare configuration slot repeats the last configuration and writes nothing,
@@ -389,9 +389,8 @@ __global__ void __launch_bounds__(kGradWarps* mma::kWarp)
 #pragma unroll
       for (int x = 0; x < TW; ++x) {
         const int tile = (first_tile + x) % mma::kTilesPerWord;
-        const std::uint32_t mask[4] = {mma::mask_register(bits[q], tile, 0), mma::mask_register(bits[q], tile, 1),
-                                       mma::mask_register(bits[q], tile, 2), mma::mask_register(bits[q], tile, 3)};
-        std::uint32_t transposed[4];
+        std::uint32_t mask[4], transposed[4];
+        mma::mask_fragment(bits[q], tile, mask);
         mma::transpose_tile(mask, transposed);
 #pragma unroll
         for (int e = 0; e < Q; ++e) mma::multiply_accumulate(sums[q][x][e], transposed, d[q][e]);

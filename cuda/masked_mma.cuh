@@ -31,9 +31,13 @@ constexpr int kWarp = 32;
 constexpr int kTilesPerWord = 4;   // a mask word holds a lane's bits of four tiles
 constexpr int kWordColumns = kTilesPerWord * kTile;
 
-// Operand tiles per factor: pairs of 16 × 8 tiles, four factor columns per pair.
-template <int R>
-constexpr int operand_tiles() { return (R + 3) / 4 * 2; }
+// Operand tiles per factor of rank R: pairs of 16 × 8 tiles, four factor columns per pair.
+__host__ __device__ constexpr int operand_tiles(int R) { return (R + 3) / 4 * 2; }
+
+// The layout of the mask, shared by the kernels that write and read it and the host
+// that sizes it: 16-row tiles, and words of 64 columns.
+__host__ __device__ constexpr int row_tiles(int rows) { return (rows + kTile - 1) / kTile; }
+__host__ __device__ constexpr int words_per_row(int columns) { return (columns + kWordColumns - 1) / kWordColumns; }
 
 // Term `piece` (0: hi, 1: mid, 2: lo) of x's three-term BF16 expansion.
 __device__ __forceinline__ __nv_bfloat16 bf16_term(float x, int piece) {
@@ -62,9 +66,11 @@ __host__ __device__ constexpr OperandColumn operand_column(int tile, int column)
 // 4·tile + m (lower column) and 4·tile + m + 16 (upper column).
 __device__ __forceinline__ std::uint32_t mask_bit(int tile, int m, int upper) { return 1u << (4 * tile + m + 16 * upper); }
 
-// Register m of the mask tile as two BF16 values, 1.0 (0x3F80) or 0.
-__device__ __forceinline__ std::uint32_t mask_register(std::uint32_t word, int tile, int m) {
-  return ((word >> (4 * tile + m)) & 0x00010001u) * 0x3F80u;
+// The A fragment of mask tile `tile` of a word: each register two BF16 values, 1.0
+// (0x3F80) or 0.
+__device__ __forceinline__ void mask_fragment(std::uint32_t word, int tile, std::uint32_t (&out)[4]) {
+#pragma unroll
+  for (int m = 0; m < 4; ++m) out[m] = ((word >> (4 * tile + m)) & 0x00010001u) * 0x3F80u;
 }
 
 // D = A·B + D for a 16 × 16 BF16 A, a 16 × 8 BF16 B and FP32 sums.
@@ -103,7 +109,7 @@ __device__ __forceinline__ float sum_terms(const float (&hi_mid)[4], const float
 // beyond `extent` rows and beyond the rank. One thread per (tile, q, lane).
 template <int R, class Value>
 __global__ void operand_fragments(int tiles, int extent, Value value, uint2* __restrict__ out) {
-  constexpr int Q = operand_tiles<R>();
+  constexpr int Q = operand_tiles(R);
   const int c = blockIdx.y;
   for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < tiles * Q * kWarp; e += gridDim.x * blockDim.x) {
     const int lane = e % kWarp, q = (e / kWarp) % Q, tile = e / (kWarp * Q);

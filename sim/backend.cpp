@@ -1,10 +1,9 @@
 #include "sim/backend.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
 #include <mutex>
-#include <thread>
+
+#include "sim/parallel_tasks.hpp"
 
 namespace gammalab::sim {
 
@@ -22,28 +21,12 @@ std::vector<TrainResult> CpuBackend::train_group(const Dataset& data, const Stud
   // Each configuration is trained start to finish by one thread with single-threaded
   // Eigen, so its numbers do not depend on how many threads share the work.
   std::vector<TrainResult> results(specs.size());
-  std::atomic<std::size_t> next{0};
   std::mutex report;
-  std::exception_ptr failure;
-  auto worker = [&] {
-    for (std::size_t i; (i = next++) < specs.size();) {
-      try {
-        results[i] = train(student, specs[i]);
-        std::lock_guard lock(report);
-        one_done(i, results[i]);
-      } catch (...) {
-        std::lock_guard lock(report);
-        if (!failure) failure = std::current_exception();
-        next = specs.size();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  int count = std::min<int>(threads_, static_cast<int>(specs.size()));
-  for (int t = 1; t < count; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& thread : pool) thread.join();
-  if (failure) std::rethrow_exception(failure);
+  run_tasks(specs.size(), threads_, [&](std::size_t i, int) {
+    results[i] = train(student, specs[i]);
+    std::lock_guard lock(report);
+    one_done(i, results[i]);
+  });
   return results;
 }
 

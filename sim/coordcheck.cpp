@@ -1,15 +1,12 @@
 #include "sim/coordcheck.hpp"
 
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "gamma/lora_dynamics.hpp"
 #include "sim/analysis.hpp"
 #include "sim/lora_network.hpp"
+#include "sim/parallel_tasks.hpp"
 #include "sim/prediction.hpp"
 #include "sim/random.hpp"
 
@@ -91,26 +88,10 @@ CoordMeasurements measure_coordinates(const CoordCheckSpec& spec, int threads) {
   std::vector<std::pair<std::size_t, std::size_t>> runs;
   for (std::size_t w = spec.widths.size(); w-- > 0;)
     for (std::size_t s = 0; s < spec.seeds.size(); ++s) runs.emplace_back(w, s);
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_lock;
-  auto work = [&] {
-    for (std::size_t i; (i = next++) < runs.size();) {
-      const auto [w, s] = runs[i];
-      try {
-        out.rms[w][s] = measure_run(spec, data, exponent, spec.widths[w], spec.seeds[s]);
-      } catch (...) {
-        std::lock_guard lock(failure_lock);
-        if (!failure) failure = std::current_exception();
-        next = runs.size();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int k = 1; k < std::min<int>(threads, static_cast<int>(runs.size())); ++k) pool.emplace_back(work);
-  work();
-  for (auto& thread : pool) thread.join();
-  if (failure) std::rethrow_exception(failure);
+  run_tasks(runs.size(), threads, [&](std::size_t i, int) {
+    const auto [w, s] = runs[i];
+    out.rms[w][s] = measure_run(spec, data, exponent, spec.widths[w], spec.seeds[s]);
+  });
   return out;
 }
 

@@ -1,12 +1,11 @@
 #include "sim/sweep.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <exception>
 #include <mutex>
 #include <numeric>
-#include <thread>
+
+#include "sim/parallel_tasks.hpp"
 
 namespace gammalab::sim {
 
@@ -90,35 +89,20 @@ void train_groups(const SweepSpec& spec, const Dataset& data, const std::vector<
   std::vector<std::size_t> by_cost(groups.size());
   std::iota(by_cost.begin(), by_cost.end(), 0);
   std::stable_sort(by_cost.begin(), by_cost.end(), [&](std::size_t a, std::size_t b) { return groups[a].flops > groups[b].flops; });
-  std::atomic<std::size_t> next{0};
+  // One worker per group a trainer may train at once.
+  std::vector<TrainerBackend*> lanes;
+  for (auto* trainer : trainers)
+    for (int lane = 0; lane < trainer->concurrent_groups(); ++lane) lanes.push_back(trainer);
   std::mutex report;
-  std::exception_ptr failure;
-  auto work = [&](TrainerBackend& trainer) {
-    for (std::size_t i; (i = next++) < by_cost.size();) {
-      const WorkGroup& group = groups[by_cost[i]];
-      std::vector<TrainSpec> specs;
-      for (const auto& c : group.members) specs.push_back(train_spec_of(spec, c));
-      try {
-        trainer.train_group(data, {group.width, spec.readout, group.seed}, specs, [&](std::size_t index, const TrainResult& result) {
-          std::lock_guard lock(report);
-          one_done(group.members[index], result);
-        });
-      } catch (...) {
-        std::lock_guard lock(report);
-        if (!failure) failure = std::current_exception();
-        next = by_cost.size();
-      }
-    }
-  };
-  if (trainers.size() == 1 && trainers.front()->concurrent_groups() == 1) {
-    work(*trainers.front());
-  } else {
-    std::vector<std::thread> pool;
-    for (auto* trainer : trainers)
-      for (int lane = 0; lane < trainer->concurrent_groups(); ++lane) pool.emplace_back(work, std::ref(*trainer));
-    for (auto& thread : pool) thread.join();
-  }
-  if (failure) std::rethrow_exception(failure);
+  run_tasks(by_cost.size(), static_cast<int>(lanes.size()), [&](std::size_t i, int worker) {
+    const WorkGroup& group = groups[by_cost[i]];
+    std::vector<TrainSpec> specs;
+    for (const auto& c : group.members) specs.push_back(train_spec_of(spec, c));
+    lanes[worker]->train_group(data, {group.width, spec.readout, group.seed}, specs, [&](std::size_t index, const TrainResult& result) {
+      std::lock_guard lock(report);
+      one_done(group.members[index], result);
+    });
+  });
 }
 
 void run_sweep(const SweepSpec& spec, const SweepRun& run, const std::vector<TrainerBackend*>& trainers,

@@ -88,7 +88,7 @@ TEST_CASE("coordcheck: bad input, and a run that says which exponents agree") {
   Outcome threaded = run("coordcheck --scheme B --widths 64,128,256 --steps 2 --seeds 2 --train-size 64 --json --threads 3");
   REQUIRE_MESSAGE(threaded.status == 0, threaded.output);
   CHECK(nlohmann::json::parse(threaded.output) == fitted);
-  EXPECT_BAD_INPUT("coordcheck --threads 0", "--threads");
+  EXPECT_BAD_INPUT("coordcheck --threads 0", "--threads: must be from 1 to 1024, not 0");
 }
 
 TEST_CASE("reproduce: spec, sweep, analysis, figure and verdicts from one command") {
@@ -208,6 +208,9 @@ TEST_CASE("reproduce coordcheck, then report: exponents against the engine, and 
   std::ofstream(home / "experiments" / "coordcheck-quick.toml")
       << "[sweep]\nname = \"coordcheck\"\nscale = \"quick\"\nwidths = [64, 128, 256]\nseeds = 2\nschemes = [\"A\", \"B\"]\n"
       << "steps = 3\n[learning_rate]\nvalues = [1.0]\n[data]\ntrain_size = 64\nteacher_width = 32\n";
+  EXPECT_BAD_INPUT("reproduce coordcheck --scale quick --threads 0 -o " + out.string() + " --home " + home.string(),
+                   "--threads: must be from 1 to 1024, not 0");
+  CHECK(!fs::exists(out));
   Outcome outcome = run("reproduce coordcheck --scale quick -o " + out.string() + " --home " + home.string());
   REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
   CHECK(outcome.output.find("verdict: A at γ[η] = -3/4:") != std::string::npos);
