@@ -7,12 +7,14 @@
 #include <map>
 #include <mutex>
 #include <shared_mutex>
-#include <tuple>
 #include <stdexcept>
+#include <tuple>
+#include <type_traits>
 
 #include "cuda/check.hpp"
 #include "cuda/device_buffer.hpp"
 #include "cuda/lora_kernels.cuh"
+#include "cuda/split_gemm.cuh"
 #include "sim/counter_normal.hpp"
 #include "sim/lora_init.hpp"
 
@@ -46,19 +48,29 @@ class Cublas {
   Cublas(const Cublas&) = delete;
   Cublas& operator=(const Cublas&) = delete;
 
+  // Factors in FP32 or BF16 (split_gemm.cuh), sums and results in FP32.
   // Row-major C (M × N, row stride ldc) = A (M × K, lda) · B (N × K, ldb)ᵀ + beta·C.
   // cuBLAS is column-major, where the same memory holds Cᵀ = B·Aᵀ.
-  void gemm_nt(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, float beta = 0) {
+  template <class T>
+  void gemm_nt(int M, int N, int K, const T* A, int lda, const T* B, int ldb, float* C, int ldc, float beta = 0) {
     const float one = 1.0f;
-    CUBLAS_CHECK(cublasSgemm(handle_, CUBLAS_OP_T, CUBLAS_OP_N, N, M, K, &one, B, ldb, A, lda, &beta, C, ldc));
+    CUBLAS_CHECK(cublasGemmEx(handle_, CUBLAS_OP_T, CUBLAS_OP_N, N, M, K, &one, B, type_of<T>(), ldb, A, type_of<T>(), lda,
+                              &beta, C, CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
   }
-  // Row-major C (M × N) = A (K × M)ᵀ · B (K × N): column-major Cᵀ = Bᵀ·A.
-  void gemm_tn(int M, int N, int K, const float* A, const float* B, float* C) {
-    const float one = 1.0f, zero = 0.0f;
-    CUBLAS_CHECK(cublasSgemm(handle_, CUBLAS_OP_N, CUBLAS_OP_T, N, M, K, &one, B, N, A, M, &zero, C, N));
+  // Row-major C (M × N) = A (K × M)ᵀ · B (K × N) + beta·C: column-major Cᵀ = Bᵀ·A.
+  template <class T>
+  void gemm_tn(int M, int N, int K, const T* A, const T* B, float* C, float beta = 0) {
+    const float one = 1.0f;
+    CUBLAS_CHECK(cublasGemmEx(handle_, CUBLAS_OP_N, CUBLAS_OP_T, N, M, K, &one, B, type_of<T>(), N, A, type_of<T>(), M, &beta,
+                              C, CUDA_R_32F, N, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
   }
 
  private:
+  template <class T>
+  static constexpr cudaDataType type_of() {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, __nv_bfloat16>);
+    return std::is_same_v<T, float> ? CUDA_R_32F : CUDA_R_16BF;
+  }
   static constexpr std::size_t kWorkspaceBytes = 32u << 20;
   DeviceBuffer<float> workspace_;
   cublasHandle_t handle_{};
@@ -147,13 +159,16 @@ Split plan_split(std::int64_t blocks_without_split, int extent, int tile, int mu
   return {(extent + length - 1) / length, length};
 }
 
-// What a group of C configurations of rank R at width n holds on the GPU: H and Z; A,
-// B, their moments and gradients; the fragments of w∘B; the N × C·R matrices; the mask
-// (a bit per training row, column and configuration); W_h's blocks.
+// What a group of C configurations of rank R at width n holds on the GPU: H and Z (and
+// Z's BF16 terms); A, B, their moments and gradients (and A's terms); the fragments of
+// w∘B and of h's product (at most 2R factor columns); the N × C·R matrices (and dZA's
+// terms and the blocks of Z·Aᵀ); the mask (a bit per training row, column and
+// configuration); W_h's blocks.
 double group_memory_bytes(const sim::Dataset& data, int n, int C, int R) {
   const double rows = static_cast<double>(data.X_train.rows() + data.X_test.rows());
   const double CR = static_cast<double>(C) * R, configs_by_width = static_cast<double>(C) * n;
-  const double floats = 2 * rows * n + 10 * CR * n + configs_by_width * 4 * mma::operand_tiles(R) + 8 * rows * CR +
+  const double floats = 3.5 * rows * n + 11.5 * CR * n +
+                        configs_by_width * (4 * mma::operand_tiles(R) + 8 * mma::product_chunks(2 * R)) + 17 * rows * CR +
                         static_cast<double>(data.X_train.rows()) * configs_by_width / 32 +
                         std::min<double>(static_cast<double>(n) * n, 1 << 28);
   return floats * sizeof(float);
@@ -184,13 +199,19 @@ class GroupTrainer {
     const std::uint64_t hidden = sim::student_key(key.seed, n_, sim::kHiddenWeight);
     train_ = freeze(blas_, stream_, data.X_train, data.y_train, W_in, n_, hidden);
     test_ = freeze(blas_, stream_, data.X_test, data.y_test, W_in, n_, hidden);
+    const std::int64_t N = train_.rows;
+    Z_terms_ = DeviceBuffer<__nv_bfloat16>(static_cast<std::size_t>(split::kTerms * N * n_));
+    split::split_into_terms<false><<<grid_for(N * n_), 256, 0, stream_>>>(train_.Z.get(), N * n_, Z_terms_.get());
+    CUDA_CHECK_LAUNCH();
+    A_terms_ = DeviceBuffer<__nv_bfloat16>(static_cast<std::size_t>(split::kTerms * CR_ * n_));
+    dZA_terms_ = DeviceBuffer<__nv_bfloat16>(static_cast<std::size_t>(split::kBlocks * N * CR_));
+    ZA_blocks_ = Floats(static_cast<std::size_t>(split::kBlocks * N * CR_));
     CUDA_CHECK(cudaStreamSynchronize(stream_));
     initialise(key);
-    // The forward kernel's staged operands pass the default 48 KB of shared memory at rank 16.
-    CUDA_CHECK(cudaFuncSetAttribute(kernels::forward_kernel<R, true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                    sizeof(kernels::ForwardStage<R, true>)));
-    CUDA_CHECK(cudaFuncSetAttribute(kernels::forward_kernel<R, false>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                    sizeof(kernels::ForwardStage<R, false>)));
+    allow_forward_shared_memory<true, true>();
+    allow_forward_shared_memory<true, false>();
+    allow_forward_shared_memory<false, true>();
+    allow_forward_shared_memory<false, false>();
     train_forward_ = plan_forward(train_.rows, true);
     test_forward_ = plan_forward(test_.rows, false);
     const std::int64_t grad_blocks = static_cast<std::int64_t>(blocks_over(n_, kernels::grad_columns<R>())) *
@@ -200,6 +221,8 @@ class GroupTrainer {
     mask_words_ = DeviceBuffer<std::uint32_t>(static_cast<std::size_t>(C_) * mma::row_tiles(train_.rows) *
                                               mma::words_per_row(n_) * mma::kWarp);
     wB_fragments_ = DeviceBuffer<uint2>(fragment_count(mma::words_per_row(n_) * mma::kTilesPerWord));
+    product_fragments_ = DeviceBuffer<uint2>(static_cast<std::size_t>(C_) * product_tiles() *
+                                             mma::product_chunks(product_factors()) * mma::kWarp);
     D_fragments_ = DeviceBuffer<uint2>(fragment_count(mma::row_tiles(train_.rows)));
   }
 
@@ -231,7 +254,7 @@ class GroupTrainer {
       if (next_record < record_steps.size() && record_steps[next_record] == t) {
         // Curves see the parameters before step t's update, as on the CPU.
         const std::size_t at = next_record++ * static_cast<std::size_t>(C_);
-        blas_.gemm_nt(N, static_cast<int>(CR_), n_, train_.Z.get(), n_, A_.get(), n_, b.ZA.get(), static_cast<int>(CR_));
+        product_ZA(train_, b.ZA);
         kernels::feature_norms_kernel<R><<<C_, kernels::kResidualThreads, 0, stream_>>>(
             N, n_, C_, scale_, b.ZA.get(), B_.get(), record_norm_A.get() + at, record_norm_B.get() + at);
         CUDA_CHECK_LAUNCH();
@@ -258,11 +281,10 @@ class GroupTrainer {
 
   // One optimiser step, every configuration at once, reading its step number from `step`.
   void enqueue_step(Buffers& b, const DeviceBuffer<kernels::StepScalars>& scalars, DeviceBuffer<int>& step) {
-    const int N = train_.rows;
     forward(train_, train_forward_, P_train_, b.ZA, true);
     residual(train_, train_forward_, b.ZA, &b.dZA, b.history.get(), step.get());
     gradient_of_B(b.gB);
-    blas_.gemm_tn(static_cast<int>(CR_), n_, N, b.dZA.get(), train_.Z.get(), b.gA.get());  // ∂L/∂A = dZAᵀ Z
+    gradient_of_A(b.dZA, b.gA);
     const auto& o = first_.optimizer;
     const bool sgd = o.kind == sim::OptimizerSpec::Kind::Sgd;
     for (auto [parameter, gradient, first, second, lr] :
@@ -385,6 +407,8 @@ class GroupTrainer {
   }
 
   static int blocks_over(int extent, int per_block) { return (extent + per_block - 1) / per_block; }
+  int product_factors() const { return subtract_ ? 2 * R : R; }
+  int product_tiles() const { return mma::words_per_row(n_) * mma::kWordColumns / mma::kProductColumns; }
   std::size_t fragment_count(int tiles) const {
     return static_cast<std::size_t>(C_) * tiles * mma::operand_tiles(R) * mma::kWarp;
   }
@@ -398,25 +422,73 @@ class GroupTrainer {
     CUDA_CHECK_LAUNCH();
   }
 
+  // The B fragments of h's product, [B, B₀] where B₀A₀ is subtracted.
+  template <int F>
+  void fill_product_fragments() {
+    mma::product_b_fragments<F><<<per_config_grid(product_fragments_.size()), 256, 0, stream_>>>(
+        product_tiles(), n_, kernels::ProductColumns<R>{B_.get(), B0_.get(), n_}, product_fragments_.get());
+    CUDA_CHECK_LAUNCH();
+  }
+
+  // Z·Aᵀ: for the training split on the tensor cores (split_gemm.cuh), where each step
+  // needs it; for the test split, wanted only at recorded steps, by cuBLAS in FP32.
+  void product_ZA(const DeviceSplit& split, Floats& ZA) {
+    const std::int64_t N = split.rows, count = N * CR_;
+    if (&split != &train_) {
+      blas_.gemm_nt(split.rows, static_cast<int>(CR_), n_, split.Z.get(), n_, A_.get(), n_, ZA.get(), static_cast<int>(CR_));
+      return;
+    }
+    split::split_into_terms<false><<<grid_for(CR_ * n_), 256, 0, stream_>>>(A_.get(), CR_ * n_, A_terms_.get());
+    CUDA_CHECK_LAUNCH();
+    for (int q = 0; q < split::kTerms; ++q)
+      blas_.gemm_nt(split::blocks_of(q) * split.rows, static_cast<int>(CR_), n_, Z_terms_.get(), n_, A_terms_.get() + q * CR_ * n_,
+                    n_, ZA_blocks_.get() + split::first_block(q) * count, static_cast<int>(CR_));
+    split::sum_blocks<<<grid_for(count), 256, 0, stream_>>>(ZA_blocks_.get(), count, ZA.get());
+    CUDA_CHECK_LAUNCH();
+  }
+
+  // ∂L/∂A = dZAᵀ·Z on the tensor cores (split_gemm.cuh), the smallest terms first.
+  void gradient_of_A(const Floats& dZA, Floats& gA) {
+    const std::int64_t N = train_.rows, count = N * CR_;
+    split::split_into_terms<true><<<grid_for(count), 256, 0, stream_>>>(dZA.get(), count, dZA_terms_.get());
+    CUDA_CHECK_LAUNCH();
+    for (int q = split::kTerms - 1; q >= 0; --q)
+      blas_.gemm_tn(static_cast<int>(CR_), n_, split::blocks_of(q) * train_.rows, dZA_terms_.get() + split::first_block(q) * count,
+                    Z_terms_.get(), gA.get(), q == split::kTerms - 1 ? 0.0f : 1.0f);
+  }
+
   // f (and, with gradients, u and the mask) of every configuration on one split of the data.
   void forward(const DeviceSplit& split, ForwardPlan& plan, const Floats& P, Floats& ZA, bool with_gradient) {
-    const int N = split.rows;
-    blas_.gemm_nt(N, static_cast<int>(CR_), n_, split.Z.get(), n_, A_.get(), n_, ZA.get(), static_cast<int>(CR_));
+    product_ZA(split, ZA);
     const int column_tiles = mma::words_per_row(n_) * mma::kTilesPerWord;
+    if (subtract_) fill_product_fragments<2 * R>();
+    else fill_product_fragments<R>();
     if (with_gradient) fill_fragments(column_tiles, n_, kernels::WeightedB<R>{B_.get(), w_.get(), n_}, wB_fragments_);
-    const dim3 threads(kernels::kForwardRowWarps * kernels::kForwardConfigWarps * mma::kWarp);
+    if (subtract_ && with_gradient) launch_forward<true, true>(split, plan, P, ZA);
+    else if (subtract_) launch_forward<true, false>(split, plan, P, ZA);
+    else if (with_gradient) launch_forward<false, true>(split, plan, P, ZA);
+    else launch_forward<false, false>(split, plan, P, ZA);
+  }
+
+  // The forward kernel's two stages pass the default 48 KB of shared memory: allowed
+  // once, before any launch (and so outside the captured step).
+  template <bool SUBTRACT>
+  static constexpr std::size_t forward_shared_bytes() { return 2 * sizeof(kernels::ForwardStage<R, SUBTRACT>); }
+  template <bool SUBTRACT, bool GRADIENT>
+  static void allow_forward_shared_memory() {
+    CUDA_CHECK(cudaFuncSetAttribute(kernels::forward_kernel<R, SUBTRACT, GRADIENT>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    static_cast<int>(forward_shared_bytes<SUBTRACT>())));
+  }
+
+  template <bool SUBTRACT, bool GRADIENT>
+  void launch_forward(const DeviceSplit& split, ForwardPlan& plan, const Floats& P, const Floats& ZA) {
+    const int N = split.rows;
+    const dim3 threads(kernels::kForwardThreads);
     const dim3 blocks(blocks_over(N, kernels::kForwardRows), blocks_over(C_, kernels::forward_configs<R>()), plan.split.splits);
-    const int words_per_split = plan.split.length / mma::kWordColumns;
-    float* u_out = with_gradient ? plan.u_part.get() : nullptr;
-    std::uint32_t* mask_out = with_gradient ? mask_words_.get() : nullptr;
-    if (subtract_)
-      kernels::forward_kernel<R, true><<<blocks, threads, sizeof(kernels::ForwardStage<R, true>), stream_>>>(
-          N, n_, C_, words_per_split, scale_, split.H.get(), split.H_stride, ZA.get(), P.get(), B_.get(), B0_.get(),
-          w_.get(), wB_fragments_.get(), plan.f_part.get(), u_out, mask_out);
-    else
-      kernels::forward_kernel<R, false><<<blocks, threads, sizeof(kernels::ForwardStage<R, false>), stream_>>>(
-          N, n_, C_, words_per_split, scale_, split.H.get(), split.H_stride, ZA.get(), nullptr, B_.get(), nullptr,
-          w_.get(), wB_fragments_.get(), plan.f_part.get(), u_out, mask_out);
+    kernels::forward_kernel<R, SUBTRACT, GRADIENT><<<blocks, threads, forward_shared_bytes<SUBTRACT>(), stream_>>>(
+        N, n_, C_, plan.split.length / mma::kWordColumns, scale_, split.H.get(), split.H_stride, ZA.get(), P.get(), w_.get(),
+        product_fragments_.get(), wB_fragments_.get(), plan.f_part.get(), GRADIENT ? plan.u_part.get() : nullptr,
+        GRADIENT ? mask_words_.get() : nullptr);
     CUDA_CHECK_LAUNCH();
   }
 
@@ -531,6 +603,9 @@ class GroupTrainer {
   Floats A_, B_, B0_, P_train_, P_test_, lr_A_, lr_B_, test_ZA_, grad_parts_;
   DeviceBuffer<std::uint32_t> mask_words_;        // the training step's ReLU mask, for ∂L/∂B
   DeviceBuffer<uint2> wB_fragments_, D_fragments_;  // the masked sums' operands (masked_mma.cuh)
+  DeviceBuffer<uint2> product_fragments_;           // h's product's B operand (split_product.cuh)
+  DeviceBuffer<__nv_bfloat16> Z_terms_, A_terms_, dZA_terms_;  // the large products' factors (split_gemm.cuh)
+  Floats ZA_blocks_;                                            // and the six blocks of Z·Aᵀ
   ForwardPlan train_forward_, test_forward_;
   Split grad_split_;
   DeviceBuffer<int> diverged_;
@@ -553,7 +628,9 @@ class GpuBackend final : public sim::TrainerBackend {
     memory_bytes_ = static_cast<double>(properties.totalGlobalMem);
   }
   int concurrent_groups() const override { return 2; }
-  std::string describe() const override { return "gpu (" + name_ + ", FP32; masked sums as 3 × BF16 on tensor cores)"; }
+  std::string describe() const override {
+    return "gpu (" + name_ + ", FP32 accuracy; products as 3 × BF16 terms on tensor cores)";
+  }
 
   std::vector<sim::TrainResult> train_group(const sim::Dataset& data, const sim::StudentKey& key,
                                             const std::vector<sim::TrainSpec>& specs,

@@ -6,16 +6,18 @@
 // config c's pre-activation is
 //   h_ij = H_ij + s Σ_k ZA_i,cR+k B_c,jk − s Σ_k P_i,cR+k B₀_c,jk
 // (the last term only where B₀A₀ is subtracted; elsewhere P is zero).
-// One step: ZA by cuBLAS; the fragments of w∘B; forward_kernel (partial sums of f and u
-// over splits of j, and the ReLU mask); sum_forward_kernel and loss_kernel (f, the
-// loss, ∂L/∂f); backprop_factors_kernel (∂L/∂Z_A = s·∂L/∂f·u); the fragments of
-// D = ∂L/∂f·Z_A; grad_B_kernel (from the mask); ∂L/∂A = dZAᵀ·Z by cuBLAS; adam_kernel
-// for A and B; advance_step.
+// One step: ZA by cuBLAS; the B fragments of h's product and the fragments of w∘B;
+// forward_kernel (partial sums of f and u over splits of j, and the ReLU mask);
+// sum_forward_kernel and loss_kernel (f, the loss, ∂L/∂f); backprop_factors_kernel
+// (∂L/∂Z_A = s·∂L/∂f·u); the fragments of D = ∂L/∂f·Z_A; grad_B_kernel (from the
+// mask); ∂L/∂A = dZAᵀ·Z by cuBLAS; adam_kernel for A and B; advance_step.
+#include <cuda_pipeline.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
 
 #include "cuda/masked_mma.cuh"
+#include "cuda/split_product.cuh"
 #include "sim/counter_normal.hpp"
 
 namespace gammalab::cuda::kernels {
@@ -36,9 +38,9 @@ __global__ void relu_copy(const float* in, int in_stride, float* out, int rows, 
 }
 
 // Launch shapes. The forward kernel's warps each own one 16-row tile and a few
-// configurations (their rows of s·Z_A and their sums stay in registers); a block is 4
-// row tiles × 2 warps of configurations and stages, per 64 columns, the H tile, w and
-// its configurations' rows of B and fragments of w∘B in shared memory. The
+// configurations (their rows of s·Z_A, as A fragments, and their sums stay in
+// registers); a block is 4 row tiles × 2 warps of configurations and stages, per 64
+// columns, the H tile, w and its configurations' fragments in shared memory. The
 // ∂L/∂B kernel's warps each own some 16-column tiles of one mask word for one or two
 // configurations, 8 warps along the columns per block.
 constexpr int kForwardRowWarps = 4, kForwardConfigWarps = 2;
@@ -57,176 +59,179 @@ constexpr int grad_tiles_per_warp() { return R <= 4 ? 4 : (R == 8 ? 2 : 1); }
 template <int R>
 constexpr int grad_columns() { return kGradWarps * grad_tiles_per_warp<R>() * mma::kTile; }
 
-// What a forward block stages per mask word (64 columns): the H tile, its rows padded
+// Factor columns of the forward product (split_product.cuh): the rank, twice it where
+// B₀A₀ is subtracted.
+template <int R, bool SUBTRACT>
+constexpr int product_factors() { return SUBTRACT ? 2 * R : R; }
+
+// What a forward block stages per mask word (64 columns), in two stages so that one
+// word's copies overlap the work on the one before: the H tile, its rows padded
 // to 72 floats so that the float2 reads of a half-warp (rows g, columns 2t) hit 32
-// banks; w; and per configuration its rows of B (and B₀) and the fragments of w∘B.
+// banks; w; and per configuration the B fragments of h's product and the fragments of
+// w∘B.
 template <int R, bool SUBTRACT>
 struct ForwardStage {
   static constexpr int CB = forward_configs<R>(), Q = mma::operand_tiles(R);
+  static constexpr int K = mma::product_chunks(product_factors<R, SUBTRACT>());
   static constexpr int kHStride = mma::kWordColumns + 8;
   float H[kForwardRows][kHStride];
   float w[mma::kWordColumns];
-  float B[CB][mma::kWordColumns][R];
-  float B0[SUBTRACT ? CB : 1][SUBTRACT ? mma::kWordColumns : 1][R];
+  uint2 product_B[CB][mma::kWordColumns / mma::kProductColumns][K][mma::kWarp];
   uint2 weighted_B[CB][mma::kTilesPerWord][Q][mma::kWarp];
 };
 
-// R consecutive floats (a row of ZA or P for one configuration) into registers, with
-// vector loads where the row is 16- or 8-byte aligned (R a multiple of 4, or 2).
-template <int R>
-__device__ __forceinline__ void load_row(const float* __restrict__ at, float (&out)[R]) {
-  if constexpr (R % 4 == 0) {
+// Starts copying COUNT 16-byte pieces from global to shared memory, the block's threads
+// side by side. The count is a constant so that the copies unroll: at run time each is
+// an address addition and the copy.
+template <int COUNT, int THREADS>
+__device__ __forceinline__ void stage_copy(void* __restrict__ to, const void* __restrict__ from) {
 #pragma unroll
-    for (int k = 0; k < R; k += 4) {
-      const float4 v = __ldg(reinterpret_cast<const float4*>(at + k));
-      out[k] = v.x, out[k + 1] = v.y, out[k + 2] = v.z, out[k + 3] = v.w;
-    }
-  } else if constexpr (R == 2) {
-    const float2 v = __ldg(reinterpret_cast<const float2*>(at));
-    out[0] = v.x, out[1] = v.y;
-  } else {
-    out[0] = __ldg(at);
+  for (int first = 0; first < COUNT; first += THREADS) {
+    const int e = first + threadIdx.x;
+    if (COUNT % THREADS == 0 || e < COUNT)
+      __pipeline_memcpy_async(static_cast<uint4*>(to) + e, static_cast<const uint4*>(from) + e, sizeof(uint4));
   }
-}
-
-// Copies count uint4 from global to shared memory, the block's threads side by side.
-__device__ __forceinline__ void stage_copy(uint4* __restrict__ to, const uint4* __restrict__ from, int count) {
-  for (int e = threadIdx.x; e < count; e += blockDim.x) to[e] = __ldg(from + e);
 }
 
 // The forward pass of one step for every configuration, over one split (blockIdx.z) of
 // the columns j, in whole mask words of 64 columns:
 //   h_ij = H_ij + s Σ_k ZA_i,k B_j,k (− s Σ_k P_i,k B₀_j,k),  mask_ij = 1[h_ij > 0],
 //   f_i = Σ_j relu(h_ij) w_j  and, with gradients,  u_i,k = Σ_j mask_ij w_j B_j,k.
-// h, f and the mask on the CUDA cores, each thread at the 8 entries of a 16 × 16 tile
-// that its lane holds of the mask fragment; u on the tensor cores from the mask and the
-// fragments of w∘B (masked_mma.cuh). With gradients the mask is kept for the ∂L/∂B kernel,
-// one word per (configuration, row tile, 64 columns, lane):
+// Both products on the tensor cores: h as split_product.cuh's product started from H
+// (each warp holds its rows' A fragments for the whole kernel; the B fragments, built
+// per step, are staged per word), u from the mask and the fragments of w∘B
+// (masked_mma.cuh). h's sums come out where the mask fragment wants them, so the CUDA
+// cores only compare, pack the mask and add f. With gradients the mask is kept for the
+// ∂L/∂B kernel, one word per (configuration, row tile, 64 columns, lane):
 //   mask_words[((c·row_tiles + row_tile)·words_per_row + word)·32 + lane].
 // Each split writes its own partial f and u, added later in split order. H (row stride
-// H_stride) and w are padded with zeros to whole blocks of rows and whole words, and B
-// is read as zero beyond n, so the padding's h is 0 and it adds nothing.
-template <int R, bool SUBTRACT>
+// H_stride) and w are padded with zeros to whole blocks of rows and whole words, and the
+// B fragments are zero beyond n, so the padding's h is 0 and it adds nothing. GRADIENT
+// is a template parameter, not a flag: a branch in the loop would cut it into blocks
+// that the compiler cannot interleave, and the tensor cores' latency would show.
+template <int R, bool SUBTRACT, bool GRADIENT>
 __global__ void __launch_bounds__(kForwardThreads)
     forward_kernel(int N, int n, int C, int words_per_split, float scale, const float* __restrict__ H, int H_stride,
-                   const float* __restrict__ ZA, const float* __restrict__ P, const float* __restrict__ B,
-                   const float* __restrict__ B0, const float* __restrict__ w, const uint2* __restrict__ wB_fragments,
+                   const float* __restrict__ ZA, const float* __restrict__ P, const float* __restrict__ w,
+                   const uint2* __restrict__ product_fragments, const uint2* __restrict__ wB_fragments,
                    float* __restrict__ f_part, float* __restrict__ u_part, std::uint32_t* __restrict__ mask_words) {
   using Stage = ForwardStage<R, SUBTRACT>;
-  constexpr int CW = forward_configs_per_warp<R>(), CB = Stage::CB, Q = Stage::Q;
-  extern __shared__ __align__(16) unsigned char shared_memory[];  // sizeof(Stage): over 48 KB at rank 16
-  Stage& stage = *reinterpret_cast<Stage*>(shared_memory);
+  constexpr int CW = forward_configs_per_warp<R>(), CB = Stage::CB, Q = Stage::Q, K = Stage::K;
+  constexpr int F = product_factors<R, SUBTRACT>(), kProductTiles = mma::kWordColumns / mma::kProductColumns;
+  extern __shared__ __align__(16) unsigned char shared_memory[];  // 2 · sizeof(Stage): over 48 KB
+  Stage* stages = reinterpret_cast<Stage*>(shared_memory);
   const int lane = threadIdx.x % mma::kWarp, warp = threadIdx.x / mma::kWarp, g = lane / 4, t = lane % 4;
   const int local_tile = warp % kForwardRowWarps, row_tile = blockIdx.x * kForwardRowWarps + local_tile;
   const int block_config = blockIdx.y * CB, local_config = (warp / kForwardRowWarps) * CW;
   const int row_tiles = mma::row_tiles(N), words_per_row = mma::words_per_row(n);
-  const int column_tiles = words_per_row * mma::kTilesPerWord;
   const int word_begin = blockIdx.z * words_per_split, word_end = min(words_per_row, word_begin + words_per_split);
-  const bool with_gradient = u_part != nullptr;
   const std::int64_t CR = static_cast<std::int64_t>(C) * R;
   const int row[2] = {row_tile * mma::kTile + g, row_tile * mma::kTile + g + 8};
 
   // Per configuration slot (a spare slot repeats the last configuration and writes
-  // nothing): s·Z_A (and s·P) of the lane's two rows, and the sums.
+  // nothing): the A fragments of [s·Z_A, −s·P] for the warp's rows, and the sums.
   int config[CW];
-  float za[CW][2][R], p[CW][2][R], f[CW][2], u[CW][Q][4];
+  std::uint32_t a_fragments[CW][K][4];
+  float f[CW][2], u[CW][Q][4];
 #pragma unroll
   for (int q = 0; q < CW; ++q) {
     config[q] = min(block_config + local_config + q, C - 1);
-#pragma unroll
-    for (int a = 0; a < 2; ++a) {
-      f[q][a] = 0.0f;
-#pragma unroll
-      for (int k = 0; k < R; ++k) za[q][a][k] = p[q][a][k] = 0.0f;
-      if (row[a] < N) {
-        load_row<R>(ZA + row[a] * CR + static_cast<std::int64_t>(config[q]) * R, za[q][a]);
-        if constexpr (SUBTRACT) load_row<R>(P + row[a] * CR + static_cast<std::int64_t>(config[q]) * R, p[q][a]);
-      }
-#pragma unroll
-      for (int k = 0; k < R; ++k) za[q][a][k] *= scale, p[q][a][k] *= scale;
-    }
+    f[q][0] = f[q][1] = 0.0f;
+    // Read from global memory: which factor column a lane needs depends on the lane.
+    mma::product_a_fragments<F>(
+        [&](int half, int kappa) {
+          if (row[half] >= N) return 0.0f;
+          const std::int64_t at = row[half] * CR + static_cast<std::int64_t>(config[q]) * R;
+          return kappa < R ? scale * __ldg(ZA + at + kappa) : -(scale * __ldg(P + at + kappa - R));
+        },
+        a_fragments[q]);
 #pragma unroll
     for (int e = 0; e < Q; ++e) u[q][e][0] = u[q][e][1] = u[q][e][2] = u[q][e][3] = 0.0f;
   }
 
-  for (int word = word_begin; word < word_end; ++word) {
-    // Stage the word's operands: H and w whole, B up to column n.
+  // Starts copying a word's operands into a stage (cuda_pipeline: the copies run while
+  // the block computes on the other stage): H and w whole, each configuration's fragments.
+  // Each thread copies the same 16 bytes of a 16-row band of H in every word.
+  constexpr int kQuads = mma::kWordColumns / 4, kBandRows = kForwardThreads / kQuads;
+  const float* H_band = H + (static_cast<std::int64_t>(blockIdx.x) * kForwardRows + threadIdx.x / kQuads) * H_stride +
+                        4 * (threadIdx.x % kQuads);
+  auto stage_word = [&](Stage& stage, int word) {
     const int first_column = word * mma::kWordColumns;
-    constexpr int kQuads = mma::kWordColumns / 4;
-    const float4* H_block = reinterpret_cast<const float4*>(H + static_cast<std::int64_t>(blockIdx.x) * kForwardRows * H_stride + first_column);
-    for (int e = threadIdx.x; e < kForwardRows * kQuads; e += kForwardThreads)
-      *reinterpret_cast<float4*>(&stage.H[e / kQuads][4 * (e % kQuads)]) = __ldg(H_block + (e / kQuads) * (H_stride / 4) + e % kQuads);
-    for (int x = threadIdx.x; x < mma::kWordColumns; x += kForwardThreads) stage.w[x] = __ldg(w + first_column + x);
-    const int staged_B = min(mma::kWordColumns, n - first_column) * R;  // entries of B in the word
-    for (int e = threadIdx.x; e < CB * mma::kWordColumns * R; e += kForwardThreads) {
-      const int cb = e / (mma::kWordColumns * R), at = e % (mma::kWordColumns * R);
-      const std::int64_t first = (static_cast<std::int64_t>(min(block_config + cb, C - 1)) * n + first_column) * R;
-      (&stage.B[cb][0][0])[at] = at < staged_B ? __ldg(B + first + at) : 0.0f;
-      if constexpr (SUBTRACT) (&stage.B0[cb][0][0])[at] = at < staged_B ? __ldg(B0 + first + at) : 0.0f;
-    }
-    if (with_gradient)
 #pragma unroll
-      for (int cb = 0; cb < CB; ++cb) {
-        const std::int64_t tile = static_cast<std::int64_t>(min(block_config + cb, C - 1)) * column_tiles + word * mma::kTilesPerWord;
-        stage_copy(reinterpret_cast<uint4*>(&stage.weighted_B[cb][0][0][0]),
-                   reinterpret_cast<const uint4*>(wB_fragments + tile * Q * mma::kWarp), mma::kTilesPerWord * Q * mma::kWarp / 2);
-      }
-    __syncthreads();
+    for (int band = 0; band < kForwardRows / kBandRows; ++band)
+      __pipeline_memcpy_async(&stage.H[band * kBandRows + threadIdx.x / kQuads][4 * (threadIdx.x % kQuads)],
+                              H_band + band * kBandRows * static_cast<std::int64_t>(H_stride) + first_column, sizeof(float4));
+    stage_copy<kQuads, kForwardThreads>(stage.w, w + first_column);
+#pragma unroll
+    for (int cb = 0; cb < CB; ++cb) {
+      const std::int64_t c = min(block_config + cb, C - 1);
+      stage_copy<kProductTiles * K * mma::kWarp / 2, kForwardThreads>(
+          stage.product_B[cb], product_fragments + (c * words_per_row + word) * kProductTiles * K * mma::kWarp);
+      if constexpr (GRADIENT)
+        stage_copy<mma::kTilesPerWord * Q * mma::kWarp / 2, kForwardThreads>(
+            stage.weighted_B[cb], wB_fragments + (c * words_per_row + word) * mma::kTilesPerWord * Q * mma::kWarp);
+    }
+    __pipeline_commit();
+  };
 
-    std::uint32_t bits[CW] = {};
+  if (word_begin < word_end) stage_word(stages[0], word_begin);
+  for (int word = word_begin; word < word_end; ++word) {
+    // This word's copies done (one sync: it also tells that every warp is done with the
+    // other stage, which the next word's copies then fill).
+    __pipeline_wait_prior(0);
+    __syncthreads();
+    if (word + 1 < word_end) stage_word(stages[(word - word_begin + 1) % 2], word + 1);
+    const Stage& stage = stages[(word - word_begin) % 2];
+
+    mma::MaskWordBuilder mask_word[CW];
 #pragma unroll
     for (int tile = 0; tile < mma::kTilesPerWord; ++tile) {
-      // The lane's entries: rows g and g + 8 of its warp's tile, columns x[b] of the
-      // word: 2t, 2t + 1, 2t + 8 and 2t + 9 of the tile.
-      int x[4];
-      float frozen[2][4], wj[4];
+      // The lane's entries of the 16 × 16 tile: rows g and g + 8 (a = 0, 1), columns
+      // 2t, 2t + 1 of its two 8-column halves; H's as the product's starting sums.
+      float frozen[2][4];
+      float2 wj[2];
 #pragma unroll
-      for (int b = 0; b < 4; ++b) {
-        x[b] = tile * mma::kTile + 2 * t + (b & 1) + 8 * (b >> 1);
-        wj[b] = stage.w[x[b]];
-      }
+      for (int half = 0; half < 2; ++half) {
+        const int x = tile * mma::kTile + half * mma::kProductColumns + 2 * t;
+        wj[half] = *reinterpret_cast<const float2*>(&stage.w[x]);
 #pragma unroll
-      for (int a = 0; a < 2; ++a)
-#pragma unroll
-        for (int half = 0; half < 2; ++half) {
-          const float2 v = *reinterpret_cast<const float2*>(&stage.H[local_tile * mma::kTile + g + 8 * a][x[2 * half]]);
-          frozen[a][2 * half] = v.x, frozen[a][2 * half + 1] = v.y;
+        for (int a = 0; a < 2; ++a) {
+          const float2 v = *reinterpret_cast<const float2*>(&stage.H[local_tile * mma::kTile + g + 8 * a][x]);
+          frozen[half][2 * a] = v.x, frozen[half][2 * a + 1] = v.y;
         }
+      }
 #pragma unroll
       for (int q = 0; q < CW; ++q) {
         const int cb = local_config + q;
-        // Register m of the mask fragment: row g + 8·(m & 1), columns x[2·(m >> 1) + upper].
+        float h[2][4];
 #pragma unroll
-        for (int m = 0; m < 4; ++m)
+        for (int half = 0; half < 2; ++half) {
 #pragma unroll
-          for (int upper = 0; upper < 2; ++upper) {
-            const int a = m & 1, b = 2 * (m >> 1) + upper;
-            float h = frozen[a][b];
+          for (int e = 0; e < 4; ++e) h[half][e] = frozen[half][e];
+          mma::multiply_product<F>(h[half], a_fragments[q], &stage.product_B[cb][2 * tile + half][0][lane]);
+        }
+        // Register m of the mask fragment: row g + 8·(m & 1), columns 2t, 2t + 1 of half m >> 1.
+        std::uint32_t mask[4];
 #pragma unroll
-            for (int k = 0; k < R; ++k) h = fmaf(za[q][a][k], stage.B[cb][x[b]][k], h);
-            if constexpr (SUBTRACT) {
-#pragma unroll
-              for (int k = 0; k < R; ++k) h = fmaf(-p[q][a][k], stage.B0[cb][x[b]][k], h);
-            }
-            // Branch-free: a divergent branch per entry costs more than the selects.
-            f[q][a] = fmaf(fmaxf(h, 0.0f), wj[b], f[q][a]);
-            bits[q] |= h > 0.0f ? mma::mask_bit(tile, m, upper) : 0u;
-          }
-        if (with_gradient) {
-          std::uint32_t mask[4];
-          mma::mask_fragment(bits[q], tile, mask);
+        for (int m = 0; m < 4; ++m) {
+          const int half = m >> 1, a = m & 1;
+          const float lower = h[half][2 * a], upper = h[half][2 * a + 1];
+          f[q][a] = fmaf(fmaxf(lower, 0.0f), wj[half].x, f[q][a]);
+          f[q][a] = fmaf(fmaxf(upper, 0.0f), wj[half].y, f[q][a]);
+          mask[m] = mma::mask_pair(lower, upper);
+          mask_word[q].add(mask[m], 4 * tile + m);
+        }
+        if constexpr (GRADIENT)
 #pragma unroll
           for (int e = 0; e < Q; ++e) mma::multiply_accumulate(u[q][e], mask, stage.weighted_B[cb][tile][e][lane]);
-        }
       }
     }
-    if (with_gradient && row_tile < row_tiles)
+    if (GRADIENT && row_tile < row_tiles)
 #pragma unroll
       for (int q = 0; q < CW; ++q)
         if (block_config + local_config + q < C)
           mask_words[((static_cast<std::int64_t>(config[q]) * row_tiles + row_tile) * words_per_row + word) * mma::kWarp + lane] =
-              bits[q];
-    __syncthreads();
+              mask_word[q].word();
   }
 
   const std::int64_t split = blockIdx.z;
@@ -241,14 +246,14 @@ __global__ void __launch_bounds__(kForwardThreads)
       sum += __shfl_xor_sync(0xffffffffu, sum, 2);
       if (block_config + local_config + q >= C || row[a] >= N) continue;
       if (t == 0) f_part[(split * C + c) * N + row[a]] = sum;
-      if (!with_gradient) continue;
+      if constexpr (GRADIENT)
 #pragma unroll
-      for (int pair = 0; pair < Q / 2; ++pair) {
-        const int k = 4 * pair + t;
-        if (k < R)
-          u_part[split * N * CR + row[a] * CR + static_cast<std::int64_t>(c) * R + k] =
-              mma::sum_terms(u[q][2 * pair], u[q][2 * pair + 1], a);
-      }
+        for (int pair = 0; pair < Q / 2; ++pair) {
+          const int k = 4 * pair + t;
+          if (k < R)
+            u_part[split * N * CR + row[a] * CR + static_cast<std::int64_t>(c) * R + k] =
+                mma::sum_terms(u[q][2 * pair], u[q][2 * pair + 1], a);
+        }
     }
   }
 }
@@ -321,6 +326,19 @@ __global__ void backprop_factors_kernel(int N, int C, int splits, float scale, c
     dZA[e] = scale * d_output[c * N + i] * u;
   }
 }
+
+// The columns of b in h's product (split_product.cuh), as a function for
+// mma::product_b_fragments: B_j (and B₀_j where B₀A₀ is subtracted) of config c.
+template <int R>
+struct ProductColumns {
+  const float* B;
+  const float* B0;
+  int n;
+  __device__ float operator()(int c, int j, int kappa) const {
+    const std::int64_t row = (static_cast<std::int64_t>(c) * n + j) * R;
+    return kappa < R ? B[row + kappa] : B0[row + kappa - R];
+  }
+};
 
 // The operands of the two masked sums, as functions for mma::operand_fragments:
 // w_j B_j,k (row j of config c) and D_i,k = ∂L/∂f_i · Z_A,ik (row i of config c).

@@ -39,14 +39,22 @@ __host__ __device__ constexpr int operand_tiles(int R) { return (R + 3) / 4 * 2;
 __host__ __device__ constexpr int row_tiles(int rows) { return (rows + kTile - 1) / kTile; }
 __host__ __device__ constexpr int words_per_row(int columns) { return (columns + kWordColumns - 1) / kWordColumns; }
 
-// Term `piece` (0: hi, 1: mid, 2: lo) of x's three-term BF16 expansion.
-__device__ __forceinline__ __nv_bfloat16 bf16_term(float x, int piece) {
-  __nv_bfloat16 term = __float2bfloat16_rn(x);
-  for (int k = 0; k < piece; ++k) {
-    x -= __bfloat162float(term);
-    term = __float2bfloat16_rn(x);
+// x's three-term BF16 expansion: hi, mid, lo, each the rounding of what the ones
+// before it leave (the remainders are exact in FP32).
+__device__ __forceinline__ void bf16_terms(float x, __nv_bfloat16 (&terms)[3]) {
+#pragma unroll
+  for (int piece = 0; piece < 3; ++piece) {
+    terms[piece] = __float2bfloat16_rn(x);
+    x -= __bfloat162float(terms[piece]);
   }
-  return term;
+}
+
+// Term `piece` (0: hi, 1: mid, 2: lo) of that expansion; all three are computed and one
+// is selected, since `piece` often differs between the lanes of a warp.
+__device__ __forceinline__ __nv_bfloat16 bf16_term(float x, int piece) {
+  __nv_bfloat16 terms[3];
+  bf16_terms(x, terms);
+  return piece == 0 ? terms[0] : (piece == 1 ? terms[1] : terms[2]);
 }
 
 __device__ __forceinline__ std::uint32_t pack(__nv_bfloat16 low, __nv_bfloat16 high) {
@@ -63,15 +71,44 @@ __host__ __device__ constexpr OperandColumn operand_column(int tile, int column)
 }
 
 // The bits of a mask tile in one lane's word: register m's two entries are bits
-// 4·tile + m (lower column) and 4·tile + m + 16 (upper column).
-__device__ __forceinline__ std::uint32_t mask_bit(int tile, int m, int upper) { return 1u << (4 * tile + m + 16 * upper); }
-
-// The A fragment of mask tile `tile` of a word: each register two BF16 values, 1.0
+// 4·tile + m (lower column) and 4·tile + m + 16 (upper column). The A fragment of mask
+// tile `tile` of a word: each register two BF16 values, 1.0
 // (0x3F80) or 0.
 __device__ __forceinline__ void mask_fragment(std::uint32_t word, int tile, std::uint32_t (&out)[4]) {
 #pragma unroll
   for (int m = 0; m < 4; ++m) out[m] = ((word >> (4 * tile + m)) & 0x00010001u) * 0x3F80u;
 }
+
+// BF16 1.0 (in the upper half of the FP32 1.0 that PTX's set writes) where x > 0, else 0:
+// the CPU's 1[h > 0], also for −0 and NaN.
+__device__ __forceinline__ std::uint32_t one_if_positive(float x) {
+  float one;
+  asm("set.gt.f32.f32 %0, %1, 0f00000000;" : "=f"(one) : "f"(x));
+  return __float_as_uint(one);
+}
+
+// The mask fragment's register for two neighbouring entries, lower column in the lower half.
+__device__ __forceinline__ std::uint32_t mask_pair(float lower, float upper) {
+  return __byte_perm(one_if_positive(lower), one_if_positive(upper), 0x7632);
+}
+
+// Gathers the 16 registers of a word's four mask tiles (register m of tile `tile` is
+// number 4·tile + m) into the word, one logic operation per register: a register is
+// 0x3F80 in each half whose entry is set, bits 7 … 13 (and 23 … 29), so registers 0 … 6
+// and 14, 15 keep a bit of that run in their own place of two partial words, 7 … 13 keep
+// their final bit, and three shifts at the end put the partial words in place.
+class MaskWordBuilder {
+ public:
+  __device__ __forceinline__ void add(std::uint32_t fragment_register, int number) {
+    if (number < 7) low_ |= fragment_register & (0x00800080u << number);
+    else if (number < 14) middle_ |= fragment_register & (0x00010001u << number);
+    else high_ |= fragment_register & (0x00800080u << (number - 14));
+  }
+  __device__ __forceinline__ std::uint32_t word() const { return low_ >> 7 | middle_ | high_ << 7; }
+
+ private:
+  std::uint32_t low_ = 0, middle_ = 0, high_ = 0;
+};
 
 // D = A·B + D for a 16 × 16 BF16 A, a 16 × 8 BF16 B and FP32 sums.
 __device__ __forceinline__ void multiply_accumulate(float (&sums)[4], const std::uint32_t (&a)[4], uint2 b) {
