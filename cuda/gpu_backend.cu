@@ -418,15 +418,17 @@ class GroupTrainer {
   }
   template <class Value>
   void fill_fragments(int tiles, int extent, Value value, DeviceBuffer<uint2>& out) {
-    mma::operand_fragments<R><<<per_config_grid(out.size()), 256, 0, stream_>>>(tiles, extent, value, out.get());
+    mma::b_fragments<mma::operand_tiles(R)><<<per_config_grid(out.size()), 256, 0, stream_>>>(
+        tiles, mma::MaskedSumOperand<R, Value>{value, extent}, out.get());
     CUDA_CHECK_LAUNCH();
   }
 
   // The B fragments of h's product, [B, B₀] where B₀A₀ is subtracted.
   template <int F>
   void fill_product_fragments() {
-    mma::product_b_fragments<F><<<per_config_grid(product_fragments_.size()), 256, 0, stream_>>>(
-        product_tiles(), n_, kernels::ProductColumns<R>{B_.get(), B0_.get(), n_}, product_fragments_.get());
+    const mma::ProductOperand<F, kernels::ProductColumns<R>> entry{{B_.get(), B0_.get(), n_}, n_};
+    mma::b_fragments<mma::product_chunks(F)><<<per_config_grid(product_fragments_.size()), 256, 0, stream_>>>(
+        product_tiles(), entry, product_fragments_.get());
     CUDA_CHECK_LAUNCH();
   }
 

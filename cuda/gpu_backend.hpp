@@ -1,7 +1,8 @@
 #pragma once
 // The GPU backend of the simulator's trainer: every configuration of a (width, seed)
-// group trains at once on one copy of the frozen student, at FP32 accuracy (the masked
-// sums run on the tensor cores with exact products: cuda/masked_mma.cuh), with the same
+// group trains at once on one copy of the frozen student, at FP32 accuracy (the products
+// run on the tensor cores with each factor as three BF16 terms, so that each product of
+// terms is exact: cuda/split_product.cuh, masked_mma.cuh, split_gemm.cuh), with the same
 // initialisation (computed on the host by sim/lora_init) and the same semantics as the
 // CPU reference (divergence, curves, final losses). What it does not do it refuses
 // with a message naming the option: minibatches and ranks other than 1, 2, 4, 8, 16.

@@ -328,7 +328,7 @@ __global__ void backprop_factors_kernel(int N, int C, int splits, float scale, c
 }
 
 // The columns of b in h's product (split_product.cuh), as a function for
-// mma::product_b_fragments: B_j (and B₀_j where B₀A₀ is subtracted) of config c.
+// mma::ProductOperand: B_j (and B₀_j where B₀A₀ is subtracted) of config c.
 template <int R>
 struct ProductColumns {
   const float* B;
@@ -340,7 +340,7 @@ struct ProductColumns {
   }
 };
 
-// The operands of the two masked sums, as functions for mma::operand_fragments:
+// The operands of the two masked sums, as functions for mma::MaskedSumOperand:
 // w_j B_j,k (row j of config c) and D_i,k = ∂L/∂f_i · Z_A,ik (row i of config c).
 template <int R>
 struct WeightedB {

@@ -141,26 +141,43 @@ __device__ __forceinline__ float sum_terms(const float (&hi_mid)[4], const float
   return (lo[2 * half] + hi_mid[2 * half + 1]) + hi_mid[2 * half];
 }
 
-// Operand fragments of value(c, r, k) for every configuration c (blockIdx.y), 16-row
-// tile of r and operand tile: out[((c·tiles + tile)·operand_tiles + q)·32 + lane], zero
-// beyond `extent` rows and beyond the rank. One thread per (tile, q, lane).
-template <int R, class Value>
-__global__ void operand_fragments(int tiles, int extent, Value value, uint2* __restrict__ out) {
-  constexpr int Q = operand_tiles(R);
+// The rows of a B fragment (16 × 8 operand tile of mma.m16n8k16) that lane t·4 + g
+// holds, in its column g: 2t, 2t + 1 (first register), 2t + 8, 2t + 9 (second).
+__host__ __device__ constexpr int b_fragment_row(int lane, int a) { return 2 * (lane % 4) + (a & 1) + 8 * (a >> 1); }
+
+// Writes B fragments for every configuration c (blockIdx.y) and SLOTS operand tiles per
+// tile of rows: entry(c, tile, slot, lane, terms) gives the lane's four BF16 values (rows
+// b_fragment_row(lane, 0 … 3)), stored at out[((c·tiles + tile)·SLOTS + slot)·32 + lane].
+// One thread per (tile, slot, lane). SLOTS is a constant: a division by a run-time count
+// would cost more than the entries.
+template <int SLOTS, class Entry>
+__global__ void b_fragments(int tiles, Entry entry, uint2* __restrict__ out) {
   const int c = blockIdx.y;
-  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < tiles * Q * kWarp; e += gridDim.x * blockDim.x) {
-    const int lane = e % kWarp, q = (e / kWarp) % Q, tile = e / (kWarp * Q);
-    const OperandColumn column = operand_column(q, lane / 4);
-    const int first = tile * kTile + 2 * (lane % 4);
-    __nv_bfloat16 term[4];
-#pragma unroll
-    for (int a = 0; a < 4; ++a) {
-      const int r = first + (a & 1) + 8 * (a >> 1);
-      const bool used = column.factor < R && column.piece < 3 && r < extent;
-      term[a] = bf16_term(used ? value(c, r, column.factor) : 0.0f, used ? column.piece : 0);
-    }
-    out[static_cast<std::int64_t>(c) * tiles * Q * kWarp + e] = make_uint2(pack(term[0], term[1]), pack(term[2], term[3]));
+  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < tiles * SLOTS * kWarp; e += gridDim.x * blockDim.x) {
+    const int lane = e % kWarp, slot = (e / kWarp) % SLOTS, tile = e / (kWarp * SLOTS);
+    __nv_bfloat16 terms[4];
+    entry(c, tile, slot, lane, terms);
+    out[static_cast<std::int64_t>(c) * tiles * SLOTS * kWarp + e] = make_uint2(pack(terms[0], terms[1]), pack(terms[2], terms[3]));
   }
 }
+
+// The entries of a masked sum's operand (b_fragments with operand_tiles(R) slots per
+// 16-row tile): value(c, r, k) laid out by operand_column, zero beyond `extent` rows and
+// beyond the rank.
+template <int R, class Value>
+struct MaskedSumOperand {
+  Value value;
+  int extent;
+  __device__ void operator()(int c, int tile, int slot, int lane, __nv_bfloat16 (&terms)[4]) const {
+    const OperandColumn column = operand_column(slot, lane / 4);
+    const bool in_rank = column.factor < R && column.piece < 3;
+#pragma unroll
+    for (int a = 0; a < 4; ++a) {
+      const int r = tile * kTile + b_fragment_row(lane, a);
+      const bool used = in_rank && r < extent;
+      terms[a] = bf16_term(used ? value(c, r, column.factor) : 0.0f, used ? column.piece : 0);
+    }
+  }
+};
 
 }  // namespace gammalab::cuda::mma

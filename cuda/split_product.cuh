@@ -77,22 +77,18 @@ __device__ __forceinline__ void multiply_product(float (&sums)[4], const std::ui
   for (int chunk = 0; chunk < product_chunks(F); ++chunk) multiply_accumulate(sums, a[chunk], b_fragments[chunk * kWarp]);
 }
 
-// B fragments of b for every configuration c (blockIdx.y), 8-column tile and chunk:
-// out[((c·tiles + tile)·chunks + chunk)·32 + lane], from value(c, j, κ), zero at columns
-// j ≥ extent. One thread per (tile, chunk, lane).
+// The entries of b's B fragments (masked_mma.cuh's b_fragments with product_chunks(F)
+// slots, one per chunk, per 8-column tile): value(c, j, κ) of column j, zero at j ≥ extent.
 template <int F, class Value>
-__global__ void product_b_fragments(int tiles, int extent, Value value, uint2* __restrict__ out) {
-  constexpr int chunks = product_chunks(F);
-  const int c = blockIdx.y;
-  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < tiles * chunks * kWarp; e += gridDim.x * blockDim.x) {
-    const int lane = e % kWarp, chunk = (e / kWarp) % chunks, tile = e / (kWarp * chunks);
-    const int j = tile * kProductColumns + lane / 4, first = chunk * kTile + 2 * (lane % 4);
+struct ProductOperand {
+  Value value;
+  int extent;
+  __device__ void operator()(int c, int tile, int chunk, int lane, __nv_bfloat16 (&terms)[4]) const {
+    const int j = tile * kProductColumns + lane / 4;
     auto column_value = [&](int kappa) { return j < extent ? value(c, j, kappa) : 0.0f; };
-    __nv_bfloat16 term[4];
 #pragma unroll
-    for (int a = 0; a < 4; ++a) term[a] = product_term<F, false>(first + (a & 1) + 8 * (a >> 1), column_value);
-    out[static_cast<std::int64_t>(c) * tiles * chunks * kWarp + e] = make_uint2(pack(term[0], term[1]), pack(term[2], term[3]));
+    for (int a = 0; a < 4; ++a) terms[a] = product_term<F, false>(chunk * kTile + b_fragment_row(lane, a), column_value);
   }
-}
+};
 
 }  // namespace gammalab::cuda::mma

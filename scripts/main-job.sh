@@ -2,7 +2,7 @@
 # The main job: installs what is missing, builds, and reproduces paper 003's figure 2
 # (optimal and maximal stable learning rate against width, Init[A] and Init[B]) with its
 # data, the γ engine's lines and a verdict. With a usable GPU it runs the paper scale
-# (experiments/fig2-paper.toml, about 20 s on an H100); otherwise the CPU's quick scale
+# (experiments/fig2-paper.toml, 16 seeds, about 36 s on an H100); otherwise the CPU's quick scale
 # (experiments/fig2-quick.toml, about 90 s on 2 cores). Results land in results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,7 +3,8 @@
 # here, with .carry carried: the paper-scale fig2 sweep benchmark on one GPU and on
 # both; the same sweep written by one process over both GPUs and as two shards (one
 # per GPU) merged, compared row by row; then the paper-scale variance, schemes and
-# coordcheck experiments with their figures, and one HTML report of them.
+# coordcheck experiments with their figures, and one HTML report of them
+# (--timing-only stops before those).
 # Everything it prints also goes to $OUT/multi-gpu-check.log.
 set -uo pipefail
 export PATH=/usr/local/cuda/bin:$PATH
@@ -26,13 +27,14 @@ timeout 120 $bin/sweep_benchmark bench/paper-sweep.toml --device gpu --gpus 1
 timeout 120 $bin/sweep_benchmark bench/paper-sweep.toml --device gpu --gpus 2
 
 step "one process over both GPUs against two shards (one per GPU) merged"
-time timeout 120 $bin/gammalab sweep experiments/fig2-paper.toml -o /tmp/both --device gpu --quiet
-( CUDA_VISIBLE_DEVICES=0 timeout 120 $bin/gammalab sweep experiments/fig2-paper.toml -o /tmp/shard1 --shard 1/2 --device gpu --quiet &
-  CUDA_VISIBLE_DEVICES=1 timeout 120 $bin/gammalab sweep experiments/fig2-paper.toml -o /tmp/shard2 --shard 2/2 --device gpu --quiet &
+time timeout 200 $bin/gammalab sweep experiments/fig2-paper.toml -o /tmp/both --device gpu --quiet
+( CUDA_VISIBLE_DEVICES=0 timeout 200 $bin/gammalab sweep experiments/fig2-paper.toml -o /tmp/shard1 --shard 1/2 --device gpu --quiet &
+  CUDA_VISIBLE_DEVICES=1 timeout 200 $bin/gammalab sweep experiments/fig2-paper.toml -o /tmp/shard2 --shard 2/2 --device gpu --quiet &
   wait )
 $bin/gammalab merge /tmp/shard1 /tmp/shard2 -o /tmp/merged --quiet
 for f in runs.csv curves.csv summary.json; do cmp /tmp/both/$f /tmp/merged/$f && echo "identical: $f"; done
 grep -E '"device"|wall_seconds' /tmp/both/manifest.json /tmp/merged/manifest.json
+if [ "${1:-}" = "--timing-only" ]; then step "done"; exit 0; fi
 
 python=python3
 for name in variance schemes coordcheck; do
