@@ -107,7 +107,8 @@ std::vector<float> to_floats(const Eigen::MatrixXd& m) {  // row-major
   return out;
 }
 
-int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+int blocks_over(int extent, int per_block) { return (extent + per_block - 1) / per_block; }
+int round_up(int value, int multiple) { return blocks_over(value, multiple) * multiple; }
 
 // The frozen split on the device: Z = φ(X W_inᵀ), H = X W_inᵀ + Z W_hᵀ, y. H is padded
 // with zeros to whole blocks of the forward kernel's rows and to whole mask words of
@@ -406,7 +407,6 @@ class GroupTrainer {
     return plan;
   }
 
-  static int blocks_over(int extent, int per_block) { return (extent + per_block - 1) / per_block; }
   int product_factors() const { return subtract_ ? 2 * R : R; }
   int product_tiles() const { return mma::words_per_row(n_) * mma::kWordColumns / mma::kProductColumns; }
   std::size_t fragment_count(int tiles) const {

@@ -24,6 +24,9 @@ namespace gammalab::cuda::split {
 constexpr int kTerms = 3, kBlocks = 6;
 __host__ __device__ constexpr int first_block(int q) { return q * kTerms - q * (q - 1) / 2; }  // 0, 3, 5
 __host__ __device__ constexpr int blocks_of(int q) { return kTerms - q; }
+// Term q's blocks follow term q − 1's, and the three fill the six.
+static_assert(first_block(1) == first_block(0) + blocks_of(0) && first_block(2) == first_block(1) + blocks_of(1) &&
+              first_block(2) + blocks_of(2) == kBlocks);
 
 // Splits `count` values into their three BF16 terms: term q into block q of out
 // (STACKED false) or into each of the blocks first_block(q) … first_block(q) + 2 − q

@@ -45,6 +45,27 @@ __host__ __device__ constexpr int product_cross_terms(int F) {
   return product_chunks(F) * kTile / F < 8 ? product_chunks(F) * kTile / F : 8;
 }
 
+// The table's promises, checked where it is compiled: the first six cross terms are the
+// six products with p + q ≤ 2 (by p + q), the last two those with p + q = 3, none twice;
+// and every factor count the kernels use (ranks 1 … 16, twice that when subtracting)
+// gets at least the six.
+constexpr bool cross_terms_ordered() {
+  for (int number = 0; number < 8; ++number) {
+    const CrossTerm term = cross_term(number);
+    if (term.a + term.b != (number == 0 ? 0 : number < 3 ? 1 : number < 6 ? 2 : 3)) return false;
+    for (int other = 0; other < number; ++other)
+      if (cross_term(other).a == term.a && cross_term(other).b == term.b) return false;
+  }
+  return true;
+}
+static_assert(cross_terms_ordered());
+constexpr bool every_factor_count_gets_the_needed_terms() {
+  for (int F = 1; F <= 32; F *= 2)
+    if (product_cross_terms(F) < kNeededCrossTerms) return false;
+  return true;
+}
+static_assert(every_factor_count_gets_the_needed_terms());
+
 // The BF16 value at reduction index ρ of one row of a (A_SIDE) or one column of b, where
 // value(κ) gives factor column κ; zero past the cross terms that fit.
 template <int F, bool A_SIDE, class Value>
