@@ -8,19 +8,27 @@
 #include <string>
 
 #include "gamma/input_error.hpp"
+#include "gamma/vocabulary.hpp"
 
 namespace gammalab::app {
 
 inline constexpr int kExitBadInput = 2;
 
-// Throws InputError("--option: message").
-[[noreturn]] inline void reject(const std::string& option, const std::string& message) {
-  throw InputError(option + ": " + message);
-}
-
-// A CPU thread count given as --threads: from 1 to 1024.
-inline void check_threads(int threads) {
-  if (threads < 1 || threads > 1024) reject("--threads", "must be from 1 to 1024, not " + std::to_string(threads));
+// An option that takes one term of a vocabulary, stored as its enum; a bad value is
+// refused with the vocabulary's message (the option, the value, what is accepted).
+template <class Value, class Target>
+CLI::Option* add_term_option(CLI::App& command, const std::string& flag, Target& target,
+                             const gamma::Vocabulary<Value>& vocabulary, const std::string& help) {
+  return command.add_option_function<std::string>(
+      flag,
+      [&target, &vocabulary, flag](const std::string& text) {
+        try {
+          target = vocabulary.parse(text);
+        } catch (const InputError& e) {
+          throw CLI::ValidationError(flag, e.what());
+        }
+      },
+      help + "; accepted: " + vocabulary.accepted());
 }
 
 inline void print_json(const nlohmann::json& document) { std::cout << document.dump(2) << "\n"; }

@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "app/cli_support.hpp"
+#include "experiments/sweep_job.hpp"
+#include "gamma/scheme.hpp"
 #include "sim/coordcheck.hpp"
 #include "sim/lora_init.hpp"
 #include "sim/prediction.hpp"
@@ -21,14 +23,15 @@ std::function<int()> add_coordcheck_command(CLI::App& app) {
     double eta_constant = 1.0;
     std::vector<int> widths = {128, 256, 512, 1024, 2048, 4096};
     int steps = 4, seeds = 4, train_size = 1000, bootstrap = 1000;
-    int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    std::string readout = "sp", optimizer = "adamw";
+    int threads = experiments::default_threads();
+    sim::Readout readout = sim::Readout::Standard;
+    sim::Optimizer optimizer = sim::Optimizer::Adam;
     std::optional<std::string> output;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
   auto* command = app.add_subcommand("coordcheck", "Measure each quantity's exponent in n and set it beside the engine's");
-  command->add_option("--scheme", o->scheme, "A, B, AB, inilora, inilora-alpha, inilora-beta, inilora-beta-uniform, pissa, milora")
+  command->add_option("--scheme", o->scheme, "Initialisation scheme: " + gamma::scheme_names() + " but custom")
       ->capture_default_str();
   command->add_option("--eta-exp", o->eta_exponent,
                       "γ[η]: η = C·n^γ[η] (default: the engine's maximal stable exponent for the network setting)");
@@ -36,24 +39,28 @@ std::function<int()> add_coordcheck_command(CLI::App& app) {
   command->add_option("--widths", o->widths, "Widths, comma-separated")->delimiter(',')->capture_default_str();
   command->add_option("--steps", o->steps, "Training steps T")->capture_default_str();
   command->add_option("--seeds", o->seeds, "Seeds 0 … S−1")->capture_default_str();
-  command->add_option("--readout", o->readout, "sp (n^-1/2) or mup (n^-1)")->check(CLI::IsMember({"sp", "mup"}))->capture_default_str();
-  command->add_option("--optimizer", o->optimizer, "adamw or sgd")->check(CLI::IsMember({"adamw", "sgd"}))->capture_default_str();
+  add_term_option(*command, "--readout", o->readout, gamma::readouts(), "sp (n^-1/2) or mup (n^-1); default sp");
+  add_term_option(*command, "--optimizer", o->optimizer, gamma::optimizers(), "The optimiser; default adam");
   command->add_option("--train-size", o->train_size, "Training points of the teacher")->capture_default_str();
   command->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples over seeds")->capture_default_str();
   command->add_option("--threads", o->threads, "CPU threads: (width, seed) runs at once")->capture_default_str();
   command->add_option("-o,--output", o->output, "Write coordcheck.json and coordcheck.csv into this new directory");
   command->add_flag("--json", o->json, "Print the fitted exponents as JSON");
   return [o] {
-    const auto& schemes = sim::simulator_schemes();
-    if (std::find(schemes.begin(), schemes.end(), o->scheme) == schemes.end() || o->scheme == "custom")
-      reject("--scheme", "unknown scheme '" + o->scheme + "'; accepted: A, B, AB, inilora, inilora-alpha, inilora-beta, "
-                         "inilora-beta-uniform, pissa, milora");
+    // Every scheme but custom, whose σ exponents this command has no options for.
+    if (gamma::is_custom_scheme(o->scheme)) reject("--scheme", "custom needs σ exponents; accepted: " + gamma::scheme_names());
+    try {
+      gamma::find_scheme(o->scheme);
+      sim::find_initialiser(o->scheme);
+    } catch (const InputError& e) {
+      reject("--scheme", e.what());
+    }
     if (o->widths.size() < 2) reject("--widths", "needs at least two widths to fit an exponent");
     for (int w : o->widths)
       if (w < 4) reject("--widths", "every width must be at least the rank 4, not " + std::to_string(w));
     if (o->steps < 1 || o->steps > 1000) reject("--steps", "must be from 1 to 1000");
     if (o->seeds < 1 || o->seeds > 1000) reject("--seeds", "must be from 1 to 1000");
-    check_threads(o->threads);
+    experiments::check_threads(o->threads);
     if (!(o->eta_constant > 0)) reject("--eta-const", "must be positive");
     if (o->train_size < 1) reject("--train-size", "must be positive");
     if (o->output && std::filesystem::exists(*o->output)) reject("-o", *o->output + " already exists; choose a new directory");
@@ -65,8 +72,8 @@ std::function<int()> add_coordcheck_command(CLI::App& app) {
     spec.steps = o->steps;
     spec.seeds.clear();
     for (int s = 0; s < o->seeds; ++s) spec.seeds.push_back(static_cast<std::uint64_t>(s));
-    spec.readout = o->readout == "mup" ? sim::Readout::MuP : sim::Readout::Standard;
-    spec.training.optimizer.kind = o->optimizer == "sgd" ? sim::OptimizerSpec::Kind::Sgd : sim::OptimizerSpec::Kind::AdamW;
+    spec.readout = o->readout;
+    spec.training.optimizer.kind = o->optimizer;
     spec.data.train_size = o->train_size;
     spec.bootstrap = o->bootstrap;
     if (o->eta_exponent) {

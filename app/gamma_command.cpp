@@ -4,7 +4,8 @@
 #include <memory>
 
 #include "app/cli_support.hpp"
-#include "app/gamma_report.hpp"
+#include "app/model_options.hpp"
+#include "experiments/engine_report.hpp"
 #include "gamma/scheme.hpp"
 
 namespace gammalab::app {
@@ -12,6 +13,7 @@ namespace gammalab::app {
 namespace {
 
 using gamma::Notation;
+using namespace experiments;
 
 void check_steps(int steps) {
   if (steps < 0 || steps > 64) reject("--steps", "must be a whole number from 0 to 64, not " + std::to_string(steps));
@@ -99,51 +101,6 @@ int explain(const ModelOptions& options, int steps, bool as_json) {
   return 0;
 }
 
-}  // namespace
-
-nlohmann::json phase_document(const ModelOptions& options, const std::string& x, const std::string& y,
-                              const std::string& low_text, const std::string& high_text) {
-  for (const auto& [option, name] : {std::pair{"--x", x}, std::pair{"--y", y}})
-    if (std::find(kParameterNames.begin(), kParameterNames.end(), name) == kParameterNames.end())
-      reject(option, "unknown parameter '" + name + "'; accepted: eta, eta_A, eta_B, sigma_A, sigma_B, alpha");
-  if (x == y) reject("--y", "must differ from --x (both are '" + x + "')");
-  auto low = gamma::parse_rational(low_text), high = gamma::parse_rational(high_text);
-  if (!low) reject("--low", "'" + low_text + "' is not a rational number");
-  if (!high) reject("--high", "'" + high_text + "' is not a rational number");
-  if (!(*low < *high)) reject("--high", "must exceed --low");
-  ModelChoice choice = choose_model(options, {x, y});
-  if (choice.free_parameters.size() != 2)
-    reject("--" + x, "the diagram needs exactly the two axes free; other options must be numbers");
-  // The axes in the order given, whatever order the options were read in.
-  choice.free_parameters = {x, y};
-  Analysis analysis = analyse(choice);
-
-  auto window_json = [&](const gamma::Verdicts& verdicts) {
-    nlohmann::json object;
-    const std::pair<const char*, const gamma::Region*> named[] = {
-        {"stable", &verdicts.stable}, {"feature_learning", &verdicts.feature_learning},
-        {"efficient", &verdicts.efficient}, {"internal_instability", &verdicts.internal_instability}};
-    for (const auto& [key, region] : named) {
-      nlohmann::json polygons = nlohmann::json::array();
-      for (const auto& polygon : gamma::polygons(*region, x, y, *low, *high)) {
-        nlohmann::json vertices = nlohmann::json::array(), conditions = nlohmann::json::array();
-        for (const auto& [vx, vy] : polygon.vertices) vertices.push_back({gamma::to_string(vx), gamma::to_string(vy)});
-        for (const auto& condition : polygon.conditions) conditions.push_back(condition.to_string(Notation::Ascii));
-        polygons.push_back({{"vertices", vertices}, {"conditions", conditions}});
-      }
-      object[key] = polygons;
-    }
-    return object;
-  };
-  return {{"command", "phase"}, {"model", choice.to_json()}, {"description", choice.describe()},
-          {"settle_sentence", settle_sentence(analysis)}, {"x", x}, {"y", y},
-          {"box", {gamma::to_string(*low), gamma::to_string(*high)}},
-          {"settled_from", analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr},
-          {"every_step", window_json(analysis.every_step)},
-          {"from_settled", analysis.from_settled ? window_json(*analysis.from_settled) : nlohmann::json(nullptr)}};
-}
-
-namespace {
 
 int phase(const ModelOptions& options, const std::string& x, const std::string& y, const std::string& low_text,
           const std::string& high_text, bool as_json) {
@@ -172,21 +129,28 @@ int phase(const ModelOptions& options, const std::string& x, const std::string& 
   return 0;
 }
 
-// Every built-in scheme at a glance: its exponents and where γ[η] may go, in each setting.
-int table(const std::string& optimizer, bool as_json) {
+// Every built-in scheme at a glance: its exponents and where γ[η] may go, in the module
+// setting and in the network with each readout.
+int table(gamma::Optimizer optimizer, bool as_json) {
   struct Column {
-    std::string label, setting;
-    std::optional<std::string> readout;
+    std::string label;
+    gamma::Setting setting;
+    std::optional<gamma::Readout> readout;
   };
-  const std::vector<Column> columns = {{"module", "module", std::nullopt},
-                                       {"network sp", "network", "sp"},
-                                       {"network μP", "network", "mup"}};
+  std::vector<Column> columns = {{"module", gamma::Setting::Module, std::nullopt}};
+  for (const auto& readout : gamma::readouts().terms())
+    columns.push_back({"network " + readout.name, gamma::Setting::Network, readout.value});
+  // What the settled regime says beyond the maximal stable rate: every verdict but
+  // stability and its parts.
+  std::vector<gamma::VerdictKind> regimes;
+  for (const auto& kind : gamma::verdict_kinds())
+    if (!kind.is_bound && kind.key != "stable") regimes.push_back(kind);
+
   nlohmann::json rows = nlohmann::json::array();
-  std::cout.flush();
   if (!as_json)
     std::cout << "Maximal stable γ[η] and, once the exponents settle, the γ[η] of feature learning / efficient "
-                 "learning / internal instability (" << optimizer << ").\n\n";
-  for (const auto& scheme : gamma::builtin_schemes()) {
+                 "learning / internal instability (" << gamma::optimizers().name(optimizer) << ").\n\n";
+  for (const auto& scheme : gamma::all_schemes()) {
     nlohmann::json row = {{"scheme", scheme.name}, {"title", scheme.title},
                           {"sigma_A", scheme.sigma_A.to_string()}, {"sigma_B", scheme.sigma_B.to_string()}};
     std::string line = scheme.title + "  (γ[σ_A] = " + scheme.sigma_A.to_string() + ", γ[σ_B] = " +
@@ -199,19 +163,20 @@ int table(const std::string& optimizer, bool as_json) {
       options.optimizer = optimizer;
       Analysis analysis = analyse(choose_model(options));
       const auto& settled = analysis.from_settled ? *analysis.from_settled : analysis.every_step;
-      row[column.label] = {{"max_stable_eta", max_stable_json(analysis)},
-                           {"feature_learning", region_json(settled.feature_learning, {"eta"})},
-                           {"efficient", region_json(settled.efficient, {"eta"})},
-                           {"internal_instability", region_json(settled.internal_instability, {"eta"})}};
+      nlohmann::json cell = {{"max_stable_eta", max_stable_json(analysis)}};
       line += "    " + column.label + std::string(12 - std::min<std::size_t>(12, column.label.size()), ' ') +
-              "max stable " + max_stable_text(analysis) + "; FL " + region_text(settled.feature_learning, {"eta"}) +
-              "; efficient " + region_text(settled.efficient, {"eta"}) + "; internal instability " +
-              region_text(settled.internal_instability, {"eta"}) + "\n";
+              "max stable " + max_stable_text(analysis);
+      for (const auto& kind : regimes) {
+        cell[kind.key] = region_json(settled.*kind.member, {"eta"});
+        line += "; " + kind.short_label + " " + region_text(settled.*kind.member, {"eta"});
+      }
+      row[column.label] = cell;
+      line += "\n";
     }
     rows.push_back(row);
     if (!as_json) std::cout << line;
   }
-  if (as_json) print_json({{"command", "table"}, {"optimizer", optimizer}, {"schemes", rows}});
+  if (as_json) print_json({{"command", "table"}, {"optimizer", gamma::optimizers().name(optimizer)}, {"schemes", rows}});
   return 0;
 }
 
@@ -225,11 +190,12 @@ std::function<int()> add_gamma_command(CLI::App& app) {
     ModelOptions model;
     int steps = 0;
     bool json = false;
-    std::string x, y, low = "-2", high = "1", optimizer = "adam";
+    std::string x, y, low = "-2", high = "1";
+    gamma::Optimizer optimizer = gamma::Optimizer::Adam;
   };
   auto state = std::make_shared<State>();
   auto json_flag = [&](CLI::App* command) {
-    command->add_flag("--json", state->json, "Print one JSON object (fields: README, 'gamma --json')");
+    command->add_flag("--json", state->json, "Print one JSON object (fields: docs/engine.md, 'JSON fields')");
   };
 
   auto* predict_app = gamma_app->add_subcommand("predict", "Exponents of every quantity at each step, and the verdicts");
@@ -248,14 +214,14 @@ std::function<int()> add_gamma_command(CLI::App& app) {
 
   auto* phase_app = gamma_app->add_subcommand("phase", "2-D regions with exact vertices, e.g. (γ[η_A], γ[η_B]) for LoRA+");
   add_model_options(*phase_app, state->model);
-  phase_app->add_option("--x", state->x, "Horizontal axis: eta, eta_A, eta_B, sigma_A, sigma_B or alpha")->required();
+  phase_app->add_option("--x", state->x, "Horizontal axis: one of " + parameter_names())->required();
   phase_app->add_option("--y", state->y, "Vertical axis, as --x")->required();
   phase_app->add_option("--low", state->low, "Lower end of the drawn box (both axes)")->capture_default_str();
   phase_app->add_option("--high", state->high, "Upper end of the drawn box (both axes)")->capture_default_str();
   json_flag(phase_app);
 
   auto* table_app = gamma_app->add_subcommand("table", "Every built-in scheme: maximal stable γ[η] and regions, per setting");
-  table_app->add_option("--optimizer", state->optimizer, "adam or sgd")->check(CLI::IsMember({"adam", "sgd"}))->capture_default_str();
+  add_term_option(*table_app, "--optimizer", state->optimizer, gamma::optimizers(), "The optimiser; default adam");
   json_flag(table_app);
 
   return [=] {

@@ -5,9 +5,8 @@
 #include <memory>
 
 #include "app/cli_support.hpp"
-#include "app/sweep_command.hpp"
+#include "experiments/sweep_job.hpp"
 #include "sim/analysis.hpp"
-#include "sim/shard_merge.hpp"
 
 namespace gammalab::app {
 
@@ -23,24 +22,9 @@ std::function<int()> add_merge_command(CLI::App& app) {
   command->add_option("-o,--output", o->output, "The merged result directory to create")->required();
   command->add_flag("--quiet", o->quiet, "No analysis printout");
   return [o] {
-    const std::filesystem::path output = o->output;
-    if (std::filesystem::exists(output)) reject("-o", output.string() + " already exists; choose another directory");
-    // Built beside its destination and renamed into place when complete, analysis
-    // included: a refused or failed merge leaves nothing behind.
-    std::filesystem::path staging = output;
-    staging += ".merging";
-    std::filesystem::remove_all(staging);
-    std::vector<std::filesystem::path> parts(o->parts.begin(), o->parts.end());
-    nlohmann::json summary;
-    try {
-      sim::merge_shards(parts, staging);
-      summary = analyse_result_directory(staging);
-    } catch (...) {
-      std::filesystem::remove_all(staging);
-      throw;
-    }
-    std::filesystem::rename(staging, output);
-    if (!o->quiet) std::cout << sim::describe_analysis(summary) << "merged " << parts.size() << " shards into " << output.string() << "\n";
+    const std::vector<std::filesystem::path> parts(o->parts.begin(), o->parts.end());
+    const nlohmann::json summary = experiments::merge_and_analyse(parts, o->output);
+    if (!o->quiet) std::cout << sim::describe_analysis(summary) << "merged " << parts.size() << " shards into " << o->output << "\n";
     return 0;
   };
 }

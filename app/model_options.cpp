@@ -1,21 +1,17 @@
 #include "app/model_options.hpp"
 
-#include <algorithm>
-
 #include "app/cli_support.hpp"
+#include "gamma/scheme.hpp"
 
 namespace gammalab::app {
 
 void add_model_options(CLI::App& command, ModelOptions& o) {
   command.add_option("--scheme", o.scheme, "Initialisation scheme: " + gamma::scheme_names())->required();
-  command.add_option("--setting", o.setting, "module (paper 003 §3.1) or network (the toy model, eq. 4)")
-      ->check(CLI::IsMember({"module", "network"}))
-      ->capture_default_str();
-  command.add_option("--readout", o.readout, "Network readout: sp (entries n^-1/2, the paper's toy) or mup (n^-1); default sp")
-      ->check(CLI::IsMember({"sp", "mup"}));
-  command.add_option("--optimizer", o.optimizer, "adam (Assumption 1) or sgd")
-      ->check(CLI::IsMember({"adam", "sgd"}))
-      ->capture_default_str();
+  add_term_option(command, "--setting", o.setting, gamma::settings(),
+                  "module (paper 003 §3.1) or network (the toy model, eq. 4); default module");
+  add_term_option(command, "--readout", o.readout, gamma::readouts(),
+                  "Network readout: sp (entries n^-1/2, the paper's toy) or mup (n^-1); default sp");
+  add_term_option(command, "--optimizer", o.optimizer, gamma::optimizers(), "adam (Assumption 1) or sgd; default adam");
   const std::string exponent_help = ": an exponent (-1/2, 0, 1.5, -inf) or 'free'";
   command.add_option("--eta", o.eta, "γ[η], the learning rate of both A and B" + exponent_help);
   command.add_option("--eta-A", o.eta_A, "γ[η_A], overriding --eta for A (LoRA+)" + exponent_help);
@@ -26,126 +22,6 @@ void add_model_options(CLI::App& command, ModelOptions& o) {
   command.add_option("--alpha", o.alpha, "γ[α], the adapter multiplier (default 0)" + exponent_help);
   command.add_option("--subtract-initial", o.subtract, "on/off: subtract B₀A₀ from the frozen weight (default: the scheme's)")
       ->check(CLI::IsMember({"on", "off"}));
-}
-
-namespace {
-
-class ParameterReader {
- public:
-  explicit ParameterReader(const std::vector<std::string>& forced_free) : forced_free_(forced_free) {}
-
-  // The value of one exponent option: a number, or the parameter itself when 'free'.
-  gamma::MaxAffine read(const std::string& option, const std::string& parameter, const std::optional<std::string>& text,
-                        const gamma::Exponent& fallback) {
-    bool forced = std::find(forced_free_.begin(), forced_free_.end(), parameter) != forced_free_.end();
-    if (forced && text) reject(option, "is an axis of this diagram and so is free; leave it out");
-    if (forced || (text && *text == "free")) {
-      if (std::find(free_.begin(), free_.end(), parameter) == free_.end()) free_.push_back(parameter);
-      return gamma::MaxAffine::parameter(parameter);
-    }
-    if (!text) return fallback;
-    try {
-      return gamma::parse_exponent(*text);
-    } catch (const InputError& e) {
-      reject(option, std::string(e.what()) + "; or 'free' to leave it symbolic");
-    }
-  }
-  bool is_forced(const std::string& parameter) const {
-    return std::find(forced_free_.begin(), forced_free_.end(), parameter) != forced_free_.end();
-  }
-  const std::vector<std::string>& free() const { return free_; }
-
- private:
-  std::vector<std::string> forced_free_;
-  std::vector<std::string> free_;
-};
-
-}  // namespace
-
-ModelChoice choose_model(const ModelOptions& o, const std::vector<std::string>& forced_free) {
-  ModelChoice choice;
-  gamma::LoraModel& model = choice.model;
-  bool custom = o.scheme == "custom" || o.scheme == "Custom";
-  const gamma::Scheme* preset = nullptr;
-  if (!custom) {
-    try {
-      preset = &gamma::find_scheme(o.scheme);
-    } catch (const InputError& e) {
-      reject("--scheme", e.what());
-    }
-  }
-  ParameterReader reader(forced_free);
-  if (custom && (!o.sigma_A || !o.sigma_B) && !reader.is_forced("sigma_A") && !reader.is_forced("sigma_B"))
-    reject(o.sigma_A ? "--sigma-B" : "--sigma-A", "the custom scheme needs both --sigma-A and --sigma-B");
-
-  model.setting = o.setting == "network" ? gamma::Setting::Network : gamma::Setting::Module;
-  if (o.readout && model.setting != gamma::Setting::Network)
-    reject("--readout", "applies to --setting network only (the module setting has no readout)");
-  model.readout = o.readout.value_or("sp") == "mup" ? gamma::Readout::MuP : gamma::Readout::Standard;
-  model.optimizer = o.optimizer == "sgd" ? gamma::Optimizer::Sgd : gamma::Optimizer::Adam;
-
-  const gamma::Exponent unset = gamma::Exponent::zero_quantity();
-  // A learning rate nobody gave stays free: solve and phase want it so; predict checks below.
-  bool both_rates_given = (o.eta_A || reader.is_forced("eta_A")) && (o.eta_B || reader.is_forced("eta_B"));
-  if (both_rates_given && o.eta) reject("--eta", "is not used when both --eta-A and --eta-B are given");
-  if (o.ratio && o.eta_B) reject("--ratio", "sets γ[η_B] from γ[η]; give either --ratio or --eta-B");
-  gamma::MaxAffine eta;
-  if (!both_rates_given) eta = reader.read("--eta", "eta", o.eta.value_or("free"), unset);
-  model.eta_A = (o.eta_A || reader.is_forced("eta_A")) ? reader.read("--eta-A", "eta_A", o.eta_A, unset) : eta;
-  if (o.eta_B || reader.is_forced("eta_B")) {
-    model.eta_B = reader.read("--eta-B", "eta_B", o.eta_B, unset);
-  } else {
-    model.eta_B = eta;
-    if (o.ratio) {
-      try {
-        model.eta_B = eta + gamma::MaxAffine(gamma::parse_exponent(*o.ratio));
-      } catch (const InputError& e) {
-        reject("--ratio", e.what());
-      }
-    }
-  }
-  choice.shared_learning_rate = !o.eta_A && !o.eta_B && !o.ratio && !reader.is_forced("eta_A") && !reader.is_forced("eta_B");
-
-  model.sigma_A = reader.read("--sigma-A", "sigma_A", o.sigma_A, preset ? preset->sigma_A : unset);
-  model.sigma_B = reader.read("--sigma-B", "sigma_B", o.sigma_B, preset ? preset->sigma_B : unset);
-  model.alpha = reader.read("--alpha", "alpha", o.alpha, gamma::Exponent(0));
-  model.subtract_initial_product = o.subtract ? *o.subtract == "on" : (preset && preset->subtracts_initial_product);
-
-  choice.title = preset ? preset->title : "custom";
-  if (preset && (o.sigma_A || o.sigma_B)) choice.title += " with its σ overridden";
-  choice.free_parameters = reader.free();
-  return choice;
-}
-
-namespace {
-std::string ascii(const gamma::MaxAffine& g) { return g.to_string(gamma::Notation::Ascii); }
-std::string text(const gamma::MaxAffine& g) { return g.to_string(gamma::Notation::Text); }
-std::string setting_name(const gamma::LoraModel& m) {
-  if (m.setting == gamma::Setting::Module) return "module";
-  return m.readout == gamma::Readout::MuP ? "network, μP readout" : "network, standard readout";
-}
-}  // namespace
-
-nlohmann::json ModelChoice::to_json() const {
-  return {{"scheme", title},
-          {"setting", model.setting == gamma::Setting::Module ? "module" : "network"},
-          {"readout", model.setting == gamma::Setting::Module ? nlohmann::json(nullptr)
-                                                               : nlohmann::json(model.readout == gamma::Readout::MuP ? "mup" : "sp")},
-          {"optimizer", model.optimizer == gamma::Optimizer::Adam ? "adam" : "sgd"},
-          {"sigma_A", ascii(model.sigma_A)},
-          {"sigma_B", ascii(model.sigma_B)},
-          {"eta_A", ascii(model.eta_A)},
-          {"eta_B", ascii(model.eta_B)},
-          {"alpha", ascii(model.alpha)},
-          {"subtract_initial_product", model.subtract_initial_product},
-          {"free_parameters", free_parameters}};
-}
-
-std::string ModelChoice::describe() const {
-  return title + " — " + setting_name(model) + ", " + (model.optimizer == gamma::Optimizer::Adam ? "Adam" : "SGD") +
-         "; γ[σ_A] = " + text(model.sigma_A) + ", γ[σ_B] = " + text(model.sigma_B) + ", γ[η_A] = " + text(model.eta_A) +
-         ", γ[η_B] = " + text(model.eta_B) + ", γ[α] = " + text(model.alpha) +
-         (model.subtract_initial_product ? ", B₀A₀ subtracted" : "");
 }
 
 }  // namespace gammalab::app

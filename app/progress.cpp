@@ -31,6 +31,12 @@ void ProgressReporter::update(std::size_t done, std::size_t total, std::size_t d
   }
 }
 
+std::function<void(const sim::SweepProgress&)> ProgressReporter::for_sweep(bool quiet) {
+  return [this, quiet](const sim::SweepProgress& p) {
+    if (!quiet) update(p.done, p.total, p.done_this_run, p.seconds);
+  };
+}
+
 void ProgressReporter::finish() {
   if (terminal_ && drew_) std::fprintf(stderr, "\n");
 }

@@ -4,7 +4,10 @@
 // 30 seconds otherwise, so that logs stay readable.
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
+
+#include "sim/sweep.hpp"
 
 namespace gammalab::app {
 
@@ -14,6 +17,8 @@ class ProgressReporter {
   // done counts everything finished (also before a resume); done_this_run paces the rate.
   void update(std::size_t done, std::size_t total, std::size_t done_this_run, double seconds);
   void finish();
+  // A sweep's progress callback that updates this reporter, or does nothing when quiet.
+  std::function<void(const sim::SweepProgress&)> for_sweep(bool quiet);
 
  private:
   std::string what_;

@@ -20,7 +20,22 @@
 
 namespace gammalab::cuda {
 
+namespace {
+// The optimisers with an update kernel (a switch without default: the compiler names
+// this place when an optimiser is added to the vocabulary).
+bool has_update_kernel(sim::Optimizer optimizer) {
+  switch (optimizer) {
+    case sim::Optimizer::Adam:
+    case sim::Optimizer::Sgd: return true;
+  }
+  return false;
+}
+}  // namespace
+
 std::string unsupported_on_gpu(const sim::TrainSpec& spec) {
+  if (!has_update_kernel(spec.optimizer.kind))
+    return "[optimizer] kind = " + gamma::optimizers().name(spec.optimizer.kind) +
+           ": the GPU backend has no update kernel for it; use --device cpu";
   if (spec.batch_size > 0)
     return "[training] batch_size = " + std::to_string(spec.batch_size) +
            ": the GPU backend trains full batch only; use --device cpu for minibatches";
@@ -175,7 +190,7 @@ double group_memory_bytes(const sim::Dataset& data, int n, int C, int R) {
   return floats * sizeof(float);
 }
 
-bool needs_frozen_weight(const std::string& scheme) { return scheme == "inilora" || scheme == "pissa" || scheme == "milora"; }
+bool needs_frozen_weight(const std::string& scheme) { return sim::find_initialiser(scheme).reads_frozen_weight; }
 
 template <int R>
 class GroupTrainer {
@@ -287,7 +302,7 @@ class GroupTrainer {
     gradient_of_B(b.gB);
     gradient_of_A(b.dZA, b.gA);
     const auto& o = first_.optimizer;
-    const bool sgd = o.kind == sim::OptimizerSpec::Kind::Sgd;
+    const bool sgd = o.kind == sim::Optimizer::Sgd;
     for (auto [parameter, gradient, first, second, lr] :
          {std::tuple{&A_, &b.gA, &b.mA, &b.vA, &lr_A_}, std::tuple{&B_, &b.gB, &b.mB, &b.vB, &lr_B_}}) {
       kernels::adam_kernel<<<grid_for(static_cast<std::int64_t>(A_.size())), 256, 0, stream_>>>(

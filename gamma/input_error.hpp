@@ -10,4 +10,10 @@ struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Throws InputError("field: message"); the field is an option (--device), a spec key or
+// an argument (DIR).
+[[noreturn]] inline void reject(const std::string& field, const std::string& message) {
+  throw InputError(field + ": " + message);
+}
+
 }  // namespace gammalab

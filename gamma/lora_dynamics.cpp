@@ -180,17 +180,23 @@ class Dynamics {
   // pretrained features, so CLT: γ[w_out] + 0 + 1/2.
   MaxAffine pretrained_output() const { return readout_.entries() + MaxAffine(Exponent(Rational(1, 2))); }
 
+  // The optimiser's processed gradient; a switch without default, so that the compiler
+  // names this place when an optimiser is added to the vocabulary.
   MaxAffine processed(int t, const std::string& name, const MaxAffine& raw, bool seen) {
-    if (model_.optimizer == Optimizer::Sgd) {
-      note(t, name, "SGD uses the raw gradient", "identity", raw);
-      return raw;
+    switch (model_.optimizer) {
+      case Optimizer::Sgd:
+        note(t, name, "SGD uses the raw gradient", "identity", raw);
+        return raw;
+      case Optimizer::Adam: {
+        MaxAffine result = seen ? kOrderOne : MaxAffine();
+        note(t, name,
+             seen ? "Adam: entries Θ(1) where the gradient has been non-zero"
+                  : "Adam: the gradient has been exactly zero so far, so are its moments",
+             "Adam (paper 003, Assumption 1)", result);
+        return result;
+      }
     }
-    MaxAffine result = seen ? kOrderOne : MaxAffine();
-    note(t, name,
-         seen ? "Adam: entries Θ(1) where the gradient has been non-zero"
-              : "Adam: the gradient has been exactly zero so far, so are its moments",
-         "Adam (paper 003, Assumption 1)", result);
-    return result;
+    throw std::logic_error("an optimizer without an engine rule");
   }
 
   MaxAffine contracted(int t, const std::string& quantity, const std::string& equation, const WidthVector& u,

@@ -10,17 +10,9 @@
 #include <vector>
 
 #include "gamma/max_affine.hpp"
+#include "gamma/vocabulary.hpp"
 
 namespace gammalab::gamma {
-
-// (1) the single LoRA module of paper 003 §3.1: input Z̲ and gradient dZ̄ of order one;
-// (2) the teacher-student network of eq. (4), f = w_outᵀ φ(Y_in + (W_h + (α/r)BA) φ(Y_in)).
-enum class Setting { Module, Network };
-// The readout's entries in the network: n^-1/2 (standard, as in the paper's toy) or n^-1 (μP).
-enum class Readout { Standard, MuP };
-// Adam: processed gradient entries Θ(1) wherever the raw gradient is non-zero (paper 003,
-// Assumption 1); SGD: the raw gradient itself, whose size depends on alignment.
-enum class Optimizer { Adam, Sgd };
 
 struct LoraModel {
   Setting setting = Setting::Module;

@@ -2,15 +2,17 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 #include "gamma/input_error.hpp"
 
 namespace gammalab::gamma {
 
-const std::vector<Scheme>& builtin_schemes() {
+namespace {
+std::vector<Scheme>& registry() {
   const Exponent zero = Exponent::zero_quantity();
   const Exponent half = Exponent(Rational(-1, 2));
-  static const std::vector<Scheme> schemes = {
+  static std::vector<Scheme> schemes = {
       {"A", "Init[A]", half, zero, false,
        "A₀ ~ N(0, 1/n) (Kaiming: fan-in n), B₀ = 0 — paper 003 §2.1, the PEFT default"},
       {"B", "Init[B]", zero, Exponent(0), false,
@@ -34,7 +36,6 @@ const std::vector<Scheme>& builtin_schemes() {
   return schemes;
 }
 
-namespace {
 std::string lowercase(std::string_view text) {
   std::string lower(text);
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -42,14 +43,25 @@ std::string lowercase(std::string_view text) {
 }
 }  // namespace
 
+const std::vector<Scheme>& all_schemes() { return registry(); }
+
+bool is_custom_scheme(std::string_view name) { return lowercase(name) == kCustomScheme; }
+
+void register_scheme(Scheme scheme) {
+  for (const auto& known : registry())
+    if (lowercase(known.name) == lowercase(scheme.name) || is_custom_scheme(scheme.name))
+      throw std::invalid_argument("a scheme named '" + scheme.name + "' exists already");
+  registry().push_back(std::move(scheme));
+}
+
 std::string scheme_names() {
   std::string names;
-  for (const auto& scheme : builtin_schemes()) names += scheme.name + ", ";
-  return names + "custom";
+  for (const auto& scheme : all_schemes()) names += scheme.name + ", ";
+  return names + std::string(kCustomScheme);
 }
 
 const Scheme& find_scheme(std::string_view name) {
-  for (const auto& scheme : builtin_schemes())
+  for (const auto& scheme : all_schemes())
     if (lowercase(scheme.name) == lowercase(name)) return scheme;
   throw InputError("unknown scheme '" + std::string(name) + "'; accepted: " + scheme_names());
 }

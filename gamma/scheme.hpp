@@ -2,7 +2,9 @@
 // The LoRA initialisation schemes, named as in the papers, each expanding to the
 // exponents γ[σ_A], γ[σ_B] of its initial entries (A₀ ~ σ_A, B₀ ~ σ_B; −∞ = zero) and
 // whether the initial product B₀A₀ is subtracted from the frozen weight (so training
-// starts at the pretrained model). The simulator uses the same names.
+// starts at the pretrained model). This registry is the one list of scheme names: the
+// simulator registers an initialiser under each of them (sim/lora_init.cpp), and a test
+// checks that the two lists agree. "custom" is not a row: its σ exponents are given.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,7 +21,15 @@ struct Scheme {
   std::string why;  // where the exponents come from
 };
 
-const std::vector<Scheme>& builtin_schemes();
+// Every scheme: the papers' ones, then any registered.
+const std::vector<Scheme>& all_schemes();
+// Adds a scheme (a test's made-up one, or a plug-in's) before any lookup runs; throws
+// std::invalid_argument for a name already taken.
+void register_scheme(Scheme scheme);
+
+// The scheme whose σ exponents the user gives (--sigma-A/--sigma-B, or a spec's [init]).
+inline constexpr std::string_view kCustomScheme = "custom";
+bool is_custom_scheme(std::string_view name);  // ignoring case
 
 // By name, ignoring case; throws InputError listing the accepted names.
 const Scheme& find_scheme(std::string_view name);

@@ -2,6 +2,18 @@
 
 namespace gammalab::gamma {
 
+const std::vector<VerdictKind>& verdict_kinds() {
+  static const std::vector<VerdictKind> kinds = {
+      {"stable", "stable", "stable", &Verdicts::stable, false},
+      {"lora_output_bounded", "Z_B bounded", "Z_B bounded", &Verdicts::lora_output_bounded, true},
+      {"network_output_bounded", "f bounded", "f bounded", &Verdicts::network_output_bounded, true},
+      {"feature_learning", "feature learning", "FL", &Verdicts::feature_learning, false},
+      {"efficient", "efficient learning", "efficient", &Verdicts::efficient, false},
+      {"internal_instability", "internal instability", "internal instability", &Verdicts::internal_instability, false},
+  };
+  return kinds;
+}
+
 Verdicts verdicts_over(const Trajectory& trajectory, const LoraModel& model, int first_step) {
   const Quantity lora_output = model.subtract_initial_product ? Quantity::AdapterOutput : Quantity::Z_B;
   Region lora_bounded = Region::everything(), network_bounded = Region::everything();
@@ -24,6 +36,13 @@ Verdicts verdicts_over(const Trajectory& trajectory, const LoraModel& model, int
   verdicts.efficient = verdicts.stable & both_deltas;
   verdicts.internal_instability = verdicts.stable & z_a_grows;
   return verdicts;
+}
+
+EngineAnswer answer(const LoraModel& model, int at_least_steps, std::vector<DerivationLine>* derivation) {
+  EngineAnswer result{run_dynamics(model, at_least_steps, derivation), {}, std::nullopt};
+  result.every_step = verdicts_over(result.trajectory, model, 0);
+  if (result.trajectory.settled_from) result.from_settled = verdicts_over(result.trajectory, model, *result.trajectory.settled_from);
+  return result;
 }
 
 std::string binding_constraint(const Verdicts& verdicts) {

@@ -28,8 +28,27 @@ struct Verdicts {
   Region internal_instability = Region::nothing();
 };
 
+// Every verdict, and the two bounds whose intersection is stability, once: the key that
+// JSON and result files use, the label of tables, a short label for one-line summaries,
+// in the order tables show them. A new verdict is a member above and a row here.
+struct VerdictKind {
+  std::string key, label, short_label;
+  Region Verdicts::*member;
+  bool is_bound;  // a part of stability, reported in the network setting only
+};
+const std::vector<VerdictKind>& verdict_kinds();
+
 // Over steps first_step … the trajectory's horizon (updates from max(first_step, 1)).
 Verdicts verdicts_over(const Trajectory& trajectory, const LoraModel& model, int first_step);
+
+// A model run through the engine: its trajectory (at least `at_least_steps` steps) and
+// its verdicts in both windows.
+struct EngineAnswer {
+  Trajectory trajectory;
+  Verdicts every_step;
+  std::optional<Verdicts> from_settled;  // absent when the exponents never settled
+};
+EngineAnswer answer(const LoraModel& model, int at_least_steps = 0, std::vector<DerivationLine>* derivation = nullptr);
 
 // Which part of stability is the tighter one in the network setting.
 std::string binding_constraint(const Verdicts& verdicts);  // "f", "Z_B", "both (the same region)", "neither alone"

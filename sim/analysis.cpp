@@ -126,10 +126,12 @@ nlohmann::json analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& sp
 
   auto statistic = [&](const RunRow& r) -> double {
     if (r.diverged) return INFINITY;
-    double loss = spec.analysis.loss == AnalysisSpec::LossStatistic::FinalTest    ? r.final_test_loss
-                  : spec.analysis.loss == AnalysisSpec::LossStatistic::LastKTrain ? r.mean_last_train_loss
-                                                                                 : r.final_train_loss;
-    return std::log(loss);
+    switch (spec.analysis.loss) {
+      case LossStatistic::FinalTrain: return std::log(r.final_train_loss);
+      case LossStatistic::FinalTest: return std::log(r.final_test_loss);
+      case LossStatistic::LastKTrain: return std::log(r.mean_last_train_loss);
+    }
+    throw std::logic_error("a loss statistic without a case");
   };
 
   // cells[arm][width], an arm being a scheme and its initial scale (0: the scheme's own)
@@ -182,9 +184,7 @@ nlohmann::json analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& sp
     }
   }
 
-  const char* loss_name = spec.analysis.loss == AnalysisSpec::LossStatistic::FinalTest    ? "final_test"
-                          : spec.analysis.loss == AnalysisSpec::LossStatistic::LastKTrain ? "last_k_train"
-                                                                                         : "final_train";
+  const std::string& loss_name = loss_statistics().name(spec.analysis.loss);
   nlohmann::json summary = {{"loss_statistic", loss_name},
                             {"stable_factor", spec.analysis.stable_factor},
                             {"bootstrap_resamples", resamples.size()},

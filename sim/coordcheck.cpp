@@ -175,7 +175,7 @@ nlohmann::json fit_coordinates(const CoordCheckSpec& spec, const CoordMeasuremen
     }
   return {{"scheme", spec.scheme},     {"eta_exponent", spec.eta_exponent}, {"eta_constant", spec.eta_constant},
           {"widths", spec.widths},     {"seeds", spec.seeds.size()},       {"steps", spec.steps},
-          {"readout", spec.readout == Readout::MuP ? "mup" : "sp"},         {"rows", rows}};
+          {"readout", gamma::readouts().name(spec.readout)},         {"rows", rows}};
 }
 
 std::string describe_coordcheck(const nlohmann::json& fitted) {

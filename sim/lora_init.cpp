@@ -1,26 +1,17 @@
 #include "sim/lora_init.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include "sim/random.hpp"
+#include "gamma/input_error.hpp"
+#include "gamma/scheme.hpp"
 
 namespace gammalab::sim {
 
 double EntryScale::at_width(int width) const {
   if (std::isinf(exponent) && exponent < 0) return 0.0;
   return constant * std::pow(static_cast<double>(width), exponent);
-}
-
-const std::vector<std::string>& simulator_schemes() {
-  static const std::vector<std::string> names = {"A",           "B",     "AB",    "custom", "inilora", "inilora-alpha",
-                                                 "inilora-beta", "inilora-beta-uniform", "pissa", "milora"};
-  return names;
-}
-
-bool subtracts_by_default(const std::string& scheme) {
-  return scheme == "inilora" || scheme == "inilora-alpha" || scheme == "inilora-beta" ||
-         scheme == "inilora-beta-uniform" || scheme == "pissa" || scheme == "milora";
 }
 
 namespace {
@@ -41,53 +32,109 @@ double fit_to_frozen_weight(const Eigen::MatrixXd& W_h, double scale, int steps,
   return (W_h - scale * (B * A)).norm() / W_h.norm();
 }
 
+// √s·v for r singular directions of W_h, starting at `first` (singular values come
+// sorted from the largest): B = U√S/√s, A = √S Vᵀ/√s.
+void singular_directions(const InitContext& c, Eigen::Index first, LoraFactors& factors) {
+  const int n = c.student.width;
+  if (c.rank > n) throw std::invalid_argument("rank exceeds width: no " + c.spec.scheme + " factors");
+  const auto& svd = c.student.svd_of_W_h();
+  Eigen::VectorXd root = svd.singularValues().segment(first, c.rank).cwiseSqrt() / std::sqrt(c.scale);
+  factors.B = svd.matrixU().middleCols(first, c.rank) * root.asDiagonal();
+  factors.A = root.asDiagonal() * svd.matrixV().middleCols(first, c.rank).transpose();
+}
+
+double width_of(const InitContext& c) { return c.student.width; }
+
+std::vector<SchemeInitialiser>& registry() {
+  static std::vector<SchemeInitialiser> initialisers = {
+      {"A", [](const InitContext& c, LoraFactors& f) { f.A = c.rng.normal_matrix(c.rank, c.student.width, 1 / std::sqrt(width_of(c))); },
+       false, false},
+      {"B", [](const InitContext& c, LoraFactors& f) { f.B = c.rng.normal_matrix(c.student.width, c.rank, 1 / std::sqrt(double(c.rank))); },
+       false, false},
+      {"AB",
+       [](const InitContext& c, LoraFactors& f) {
+         const double sigma = c.spec.sigma.value_or(1 / std::sqrt(width_of(c)));
+         f.A = c.rng.normal_matrix(c.rank, c.student.width, sigma);
+         f.B = c.rng.normal_matrix(c.student.width, c.rank, sigma);
+       },
+       false, true},
+      {"inilora",
+       [](const InitContext& c, LoraFactors& f) {
+         const auto& W_h = c.student.W_h;
+         double spread = std::sqrt((W_h.array() - W_h.mean()).square().mean());
+         f.A = c.rng.normal_matrix(c.rank, c.student.width, spread);
+         f.B = c.rng.normal_matrix(c.student.width, c.rank, spread);
+         f.fit_residual = fit_to_frozen_weight(W_h, c.scale, c.spec.inilora_steps, f.A, f.B);
+       },
+       true, false},
+      {"inilora-alpha",
+       [](const InitContext& c, LoraFactors& f) {
+         f.A = c.rng.normal_matrix(c.rank, c.student.width, c.spec.sigma.value_or(0.5));
+         f.B = c.rng.normal_matrix(c.student.width, c.rank, c.spec.sigma.value_or(0.5));
+       },
+       false, true},
+      {"inilora-beta",  // Kaiming normal, std √(2/fan-in): A's fan-in is n, B's is r
+       [](const InitContext& c, LoraFactors& f) {
+         f.A = c.rng.normal_matrix(c.rank, c.student.width, std::sqrt(2 / width_of(c)));
+         f.B = c.rng.normal_matrix(c.student.width, c.rank, std::sqrt(2.0 / c.rank));
+       },
+       false, false},
+      {"inilora-beta-uniform",  // Kaiming uniform, U(±√(6/fan-in))
+       [](const InitContext& c, LoraFactors& f) {
+         f.A = c.rng.uniform_matrix(c.rank, c.student.width, std::sqrt(6 / width_of(c)));
+         f.B = c.rng.uniform_matrix(c.student.width, c.rank, std::sqrt(6.0 / c.rank));
+       },
+       false, false},
+      {"pissa", [](const InitContext& c, LoraFactors& f) { singular_directions(c, 0, f); }, true, false},
+      {"milora", [](const InitContext& c, LoraFactors& f) { singular_directions(c, c.student.width - c.rank, f); }, true, false},
+      {std::string(gamma::kCustomScheme),
+       [](const InitContext& c, LoraFactors& f) {
+         f.A = c.rng.normal_matrix(c.rank, c.student.width, c.spec.sigma_A.at_width(c.student.width));
+         f.B = c.rng.normal_matrix(c.student.width, c.rank, c.spec.sigma_B.at_width(c.student.width));
+       },
+       false, false},
+  };
+  return initialisers;
+}
+
 }  // namespace
+
+const std::vector<SchemeInitialiser>& scheme_initialisers() { return registry(); }
+
+void register_initialiser(SchemeInitialiser initialiser) {
+  gamma::find_scheme(initialiser.name);  // the engine must know it
+  for (const auto& known : registry())
+    if (known.name == initialiser.name) throw std::invalid_argument("an initialiser for '" + initialiser.name + "' exists already");
+  registry().push_back(std::move(initialiser));
+}
+
+std::vector<std::string> simulator_schemes() {
+  std::vector<std::string> names;
+  for (const auto& initialiser : registry()) names.push_back(initialiser.name);
+  return names;
+}
+
+const SchemeInitialiser& find_initialiser(const std::string& scheme) {
+  for (const auto& initialiser : registry())
+    if (initialiser.name == scheme) return initialiser;
+  std::string accepted;
+  for (const auto& name : simulator_schemes()) accepted += (accepted.empty() ? "" : ", ") + name;
+  throw InputError("unknown scheme '" + scheme + "'; accepted: " + accepted);
+}
+
+bool subtracts_by_default(const std::string& scheme) {
+  return !gamma::is_custom_scheme(scheme) && gamma::find_scheme(scheme).subtracts_initial_product;
+}
 
 LoraFactors initialise_lora(const InitSpec& spec, const FrozenStudent& student, int rank, double scale,
                             std::uint64_t seed) {
-  const int n = student.width;
-  const double width = n, r = rank;
-  Rng rng(seed, "lora-init/" + spec.scheme + "/" + std::to_string(n));
+  const SchemeInitialiser& initialiser = find_initialiser(spec.scheme);
+  Rng rng(seed, "lora-init/" + spec.scheme + "/" + std::to_string(student.width));
   LoraFactors factors;
-  factors.A = Eigen::MatrixXd::Zero(rank, n);
-  factors.B = Eigen::MatrixXd::Zero(n, rank);
-  const std::string& s = spec.scheme;
-  if (s == "A") {
-    factors.A = rng.normal_matrix(rank, n, 1 / std::sqrt(width));
-  } else if (s == "B") {
-    factors.B = rng.normal_matrix(n, rank, 1 / std::sqrt(r));
-  } else if (s == "AB") {
-    factors.A = rng.normal_matrix(rank, n, spec.sigma.value_or(1 / std::sqrt(width)));
-    factors.B = rng.normal_matrix(n, rank, spec.sigma.value_or(1 / std::sqrt(width)));
-  } else if (s == "custom") {
-    factors.A = rng.normal_matrix(rank, n, spec.sigma_A.at_width(n));
-    factors.B = rng.normal_matrix(n, rank, spec.sigma_B.at_width(n));
-  } else if (s == "inilora") {
-    double spread = std::sqrt((student.W_h.array() - student.W_h.mean()).square().mean());
-    factors.A = rng.normal_matrix(rank, n, spread);
-    factors.B = rng.normal_matrix(n, rank, spread);
-    factors.fit_residual = fit_to_frozen_weight(student.W_h, scale, spec.inilora_steps, factors.A, factors.B);
-  } else if (s == "inilora-alpha") {
-    factors.A = rng.normal_matrix(rank, n, spec.sigma.value_or(0.5));
-    factors.B = rng.normal_matrix(n, rank, spec.sigma.value_or(0.5));
-  } else if (s == "inilora-beta") {
-    factors.A = rng.normal_matrix(rank, n, std::sqrt(2 / width));
-    factors.B = rng.normal_matrix(n, rank, std::sqrt(2 / r));
-  } else if (s == "inilora-beta-uniform") {
-    factors.A = rng.uniform_matrix(rank, n, std::sqrt(6 / width));
-    factors.B = rng.uniform_matrix(n, rank, std::sqrt(6 / r));
-  } else if (s == "pissa" || s == "milora") {
-    if (rank > n) throw std::invalid_argument("rank exceeds width: no " + s + " factors");
-    const auto& svd = student.svd_of_W_h();
-    // Singular values come sorted from largest: PiSSA takes the first r, MiLoRA the last r.
-    Eigen::Index first = s == "pissa" ? 0 : n - rank;
-    Eigen::VectorXd root = svd.singularValues().segment(first, rank).cwiseSqrt() / std::sqrt(scale);
-    factors.B = svd.matrixU().middleCols(first, rank) * root.asDiagonal();
-    factors.A = root.asDiagonal() * svd.matrixV().middleCols(first, rank).transpose();
-  } else {
-    throw std::invalid_argument("unknown scheme " + s);
-  }
-  factors.subtract_initial_product = spec.subtract_initial_product.value_or(subtracts_by_default(s));
+  factors.A = Eigen::MatrixXd::Zero(rank, student.width);
+  factors.B = Eigen::MatrixXd::Zero(student.width, rank);
+  initialiser.draw({spec, student, rank, scale, rng}, factors);
+  factors.subtract_initial_product = spec.subtract_initial_product.value_or(subtracts_by_default(spec.scheme));
   return factors;
 }
 

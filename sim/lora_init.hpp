@@ -1,23 +1,16 @@
 #pragma once
-// The initialisation schemes, named as in the γ engine (`gammalab gamma table`):
-//   A              A ~ N(0, 1/n), B = 0                               (paper 003)
-//   B              A = 0, B ~ N(0, 1/r)                               (paper 003)
-//   AB             A, B ~ N(0, 1/n)                                   (paper 000)
-//   custom         entries of standard deviation c·n^γ for A and B, each given
-//   inilora        A, B fitted to W_h by gradient descent on ‖W_h − s B A‖²  (paper 002)
-//   inilora-alpha  A, B ~ N(0, 0.5²)                                  (paper 002)
-//   inilora-beta   Kaiming normal on both: std √(2/fan-in); A's fan-in n, B's r
-//   inilora-beta-uniform   Kaiming uniform on both: U(±√(6/fan-in))
-//   pissa          top-r singular directions of W_h: B = U√S/√s, A = √S Vᵀ/√s
-//   milora         the r smallest singular directions, likewise
+// The simulator's side of the initialisation schemes: for each scheme of the γ engine
+// (gamma/scheme.cpp), how A₀ and B₀ are drawn (the table in lora_init.cpp).
 // "Subtract the initial product" freezes W_h − s B₀A₀ so training starts at the
-// pretrained model; each scheme's default follows its authors' code (DESIGN.md).
+// pretrained model; each scheme's default follows its authors' code (docs/design.md,
+// "Init schemes: what the authors' code does").
 #include <Eigen/Dense>
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "sim/random.hpp"
 #include "sim/student.hpp"
 
 namespace gammalab::sim {
@@ -38,15 +31,43 @@ struct InitSpec {
   int inilora_steps = 500;                        // gradient-descent steps of the IniLoRA fit
 };
 
-const std::vector<std::string>& simulator_schemes();
-bool subtracts_by_default(const std::string& scheme);
-
 struct LoraFactors {
   Eigen::MatrixXd A;  // r × n
   Eigen::MatrixXd B;  // n × r
   bool subtract_initial_product = false;
   double fit_residual = 0;  // IniLoRA: ‖W_h − s B A‖_F / ‖W_h‖_F after the fit; else 0
 };
+
+// What a scheme's initialiser draws from.
+struct InitContext {
+  const InitSpec& spec;
+  const FrozenStudent& student;
+  int rank;
+  double scale;  // the adapter multiplier α/r
+  Rng& rng;
+};
+
+// How the simulator draws one scheme's factors. There is one row per scheme of the γ
+// engine (gamma/scheme.cpp, the same name) and one for "custom"; a test checks that the
+// two registries agree. Whether B₀A₀ is subtracted by default is the engine's row's.
+struct SchemeInitialiser {
+  std::string name;
+  void (*draw)(const InitContext& context, LoraFactors& factors);  // A and B start at zero
+  bool reads_frozen_weight;  // fits or decomposes W_h: the GPU backend builds W_h on the host
+  bool takes_init_sigma;     // A's and B's entries N(0, σ²): the [init_sigma] axis of a sweep applies
+};
+
+// Every scheme the simulator can draw, in the engine's order, "custom" after them.
+const std::vector<SchemeInitialiser>& scheme_initialisers();
+// Adds a scheme's initialiser (a test's made-up scheme); its name must be a scheme the
+// engine knows, registered with gamma::register_scheme (else InputError); throws
+// std::invalid_argument when the name is taken.
+void register_initialiser(SchemeInitialiser initialiser);
+// By exact name; InputError listing the accepted names.
+const SchemeInitialiser& find_initialiser(const std::string& scheme);
+std::vector<std::string> simulator_schemes();
+// The engine's default for a scheme (custom: off).
+bool subtracts_by_default(const std::string& scheme);
 
 LoraFactors initialise_lora(const InitSpec& spec, const FrozenStudent& student, int rank, double scale,
                             std::uint64_t seed);

@@ -3,15 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <stdexcept>
 
 namespace gammalab::sim {
 
-void apply_update(const OptimizerSpec& spec, int step, double lr, const Eigen::MatrixXd& gradient,
-                  Eigen::MatrixXd& parameter, AdamMoments& moments) {
-  if (spec.kind == OptimizerSpec::Kind::Sgd) {
-    parameter -= lr * gradient;
-    return;
-  }
+namespace {
+
+void adamw_update(const OptimizerSpec& spec, int step, double lr, const Eigen::MatrixXd& gradient, Eigen::MatrixXd& parameter,
+                  AdamMoments& moments) {
   if (moments.first.size() == 0) {
     moments.first = Eigen::MatrixXd::Zero(gradient.rows(), gradient.cols());
     moments.second = Eigen::MatrixXd::Zero(gradient.rows(), gradient.cols());
@@ -23,6 +22,18 @@ void apply_update(const OptimizerSpec& spec, int step, double lr, const Eigen::M
   if (spec.weight_decay != 0) parameter *= 1 - lr * spec.weight_decay;
   parameter.array() -= lr * (moments.first.array() / first_correction) /
                        ((moments.second.array() / second_correction).sqrt() + spec.epsilon);
+}
+
+}  // namespace
+
+// A switch without default: the compiler names this place when an optimiser is added.
+void apply_update(const OptimizerSpec& spec, int step, double lr, const Eigen::MatrixXd& gradient,
+                  Eigen::MatrixXd& parameter, AdamMoments& moments) {
+  switch (spec.kind) {
+    case Optimizer::Adam: adamw_update(spec, step, lr, gradient, parameter, moments); return;
+    case Optimizer::Sgd: parameter -= lr * gradient; return;
+  }
+  throw std::logic_error("an optimizer without an update rule");
 }
 
 double ScheduleSpec::factor(int step, int total) const {

@@ -4,10 +4,14 @@
 // learning-rate schedules.
 #include <Eigen/Dense>
 
+#include "gamma/vocabulary.hpp"
+
 namespace gammalab::sim {
 
+using Optimizer = gamma::Optimizer;  // the one definition, with its names, is the vocabulary's
+
 struct OptimizerSpec {
-  enum class Kind { AdamW, Sgd } kind = Kind::AdamW;
+  Optimizer kind = Optimizer::Adam;
   double beta1 = 0.9, beta2 = 0.99;  // paper 003, appendix B.1.1
   double epsilon = 1e-8;
   double weight_decay = 0;

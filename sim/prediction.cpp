@@ -9,7 +9,7 @@ namespace gammalab::sim {
 gamma::LoraModel engine_model_of(const std::string& scheme, const TrainSpec& training, Readout readout,
                                  const std::string& custom_sigma_A, const std::string& custom_sigma_B) {
   gamma::LoraModel model;
-  if (scheme == "custom") {
+  if (gamma::is_custom_scheme(scheme)) {
     model.sigma_A = gamma::parse_exponent(custom_sigma_A);
     model.sigma_B = gamma::parse_exponent(custom_sigma_B);
   } else {
@@ -18,16 +18,15 @@ gamma::LoraModel engine_model_of(const std::string& scheme, const TrainSpec& tra
     model.sigma_B = preset.sigma_B;
   }
   model.subtract_initial_product = training.init.subtract_initial_product.value_or(subtracts_by_default(scheme));
-  model.optimizer = training.optimizer.kind == OptimizerSpec::Kind::Sgd ? gamma::Optimizer::Sgd : gamma::Optimizer::Adam;
+  model.optimizer = training.optimizer.kind;
   model.eta_A = model.eta_B = gamma::MaxAffine::parameter("eta");
   model.setting = gamma::Setting::Network;
-  model.readout = readout == Readout::MuP ? gamma::Readout::MuP : gamma::Readout::Standard;
+  model.readout = readout;
   return model;
 }
 
 std::optional<gamma::Rational> max_stable_exponent(const gamma::LoraModel& model) {
-  gamma::Trajectory trajectory = gamma::run_dynamics(model);
-  auto top = gamma::supremum(gamma::verdicts_over(trajectory, model, 0).stable, "eta");
+  auto top = gamma::supremum(gamma::answer(model).every_step.stable, "eta");
   if (!top) return std::nullopt;
   return top->value;
 }

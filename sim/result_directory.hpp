@@ -1,5 +1,5 @@
 #pragma once
-// The directory a sweep writes (DESIGN.md, "Results on disk"):
+// The directory a sweep writes (docs/design.md, "Results on disk"):
 //   manifest.json  the spec as run, program version, git revision, device, wall time, status
 //   runs.csv       one row per trained configuration
 //   curves.csv     per-step records, where the spec asks for them

@@ -12,11 +12,12 @@
 #include <memory>
 #include <mutex>
 
+#include "gamma/vocabulary.hpp"
 #include "sim/teacher.hpp"
 
 namespace gammalab::sim {
 
-enum class Readout { Standard, MuP };
+using Readout = gamma::Readout;  // the one definition, with its names, is the vocabulary's
 
 struct FrozenSplit {
   Eigen::MatrixXd Z;  // N × n

@@ -53,8 +53,8 @@ nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std
   manifest["seeds"] = spec.seeds;
   manifest["schemes"] = spec.schemes;
   manifest["learning_rates"] = spec.learning_rates;
-  manifest["readout"] = spec.readout == Readout::Standard ? "sp" : "mup";
-  manifest["optimizer"] = spec.training.optimizer.kind == OptimizerSpec::Kind::AdamW ? "adamw" : "sgd";
+  manifest["readout"] = gamma::readouts().name(spec.readout);
+  manifest["optimizer"] = gamma::optimizers().name(spec.training.optimizer.kind);
   manifest["steps"] = spec.training.steps;
   nlohmann::json subtract;
   for (const auto& scheme : spec.schemes)

@@ -58,6 +58,18 @@ class TableReader {
     return *value;
   }
 
+  // A term of a vocabulary, by one of its spellings.
+  template <class Value>
+  Value term(const std::string& key, Value fallback, const gamma::Vocabulary<Value>& vocabulary) {
+    const toml::node* node = find(key);
+    if (!node) return fallback;
+    try {
+      if (node->is_string()) return vocabulary.parse(*node->value<std::string>());
+    } catch (const InputError&) {
+    }
+    fail(key, "got " + text_of(*node) + "; accepted: " + vocabulary.accepted());
+  }
+
   std::string exponent(const std::string& key, const std::string& fallback) {
     const toml::node* node = find(key);
     if (!node) return fallback;
@@ -144,6 +156,14 @@ std::vector<double> read_log_grid(TableReader& table, double default_min, double
 
 }  // namespace
 
+const gamma::Vocabulary<LossStatistic>& loss_statistics() {
+  static const gamma::Vocabulary<LossStatistic> vocabulary(
+      "loss statistic", {{LossStatistic::FinalTrain, "final_train", "final train loss", {}},
+                         {LossStatistic::FinalTest, "final_test", "final test loss", {}},
+                         {LossStatistic::LastKTrain, "last_k_train", "mean of the last K train losses", {}}});
+  return vocabulary;
+}
+
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
   toml::table root;
   try {
@@ -197,9 +217,10 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
     const toml::array* schemes = sweep.array("schemes");
     if (!schemes || schemes->empty()) sweep.fail("schemes", "missing; accepted: a list of " + TableReader::join(simulator_schemes()));
     for (const auto& s : *schemes) {
+      const std::vector<std::string> known = simulator_schemes();
       auto name = s.value<std::string>();
-      if (!s.is_string() || std::find(simulator_schemes().begin(), simulator_schemes().end(), *name) == simulator_schemes().end())
-        sweep.fail("schemes", "got " + TableReader::text_of(s) + "; accepted: " + TableReader::join(simulator_schemes()));
+      if (!s.is_string() || std::find(known.begin(), known.end(), *name) == known.end())
+        sweep.fail("schemes", "got " + TableReader::text_of(s) + "; accepted: " + TableReader::join(known));
       spec.schemes.push_back(*name);
     }
     t.steps = sweep.integer("steps", 1000, 0, 10'000'000);
@@ -223,7 +244,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
   TableReader model = table("model");
   t.rank = model.integer("rank", 4, 1, 1 << 20);
   t.alpha = model.number("alpha", t.rank, 1e-300, 1e300, "a positive number (α/r scales the adapter)");
-  spec.readout = model.choice("readout", "sp", {"sp", "mup"}) == "mup" ? Readout::MuP : Readout::Standard;
+  spec.readout = model.term("readout", Readout::Standard, gamma::readouts());
   model.finish();
   for (int width : spec.widths)
     if (t.rank > width) model.fail("rank", "is " + std::to_string(t.rank) + ", larger than the width " + std::to_string(width));
@@ -246,15 +267,17 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
     TableReader sigma = table("init_sigma");
     spec.init_sigmas = read_log_grid(sigma, 1e-4, 1, 2);
     sigma.finish();
+    std::string drawn_with_sigma;
+    for (const auto& initialiser : scheme_initialisers())
+      if (initialiser.takes_init_sigma) drawn_with_sigma += (drawn_with_sigma.empty() ? "" : " and ") + initialiser.name;
     for (const auto& scheme : spec.schemes)
-      if (scheme != "AB" && scheme != "inilora-alpha")
-        sigma.fail("values", "sets σ of A's and B's entries, which only schemes AB and inilora-alpha draw from N(0, σ²); [sweep] "
-                             "schemes includes " + scheme);
+      if (!find_initialiser(scheme).takes_init_sigma)
+        sigma.fail("values", "sets σ of A's and B's entries, which only schemes " + drawn_with_sigma +
+                             " draw from N(0, σ²); [sweep] schemes includes " + scheme);
   }
 
   TableReader optimizer = table("optimizer");
-  t.optimizer.kind = optimizer.choice("kind", "adamw", {"adamw", "sgd"}) == "sgd" ? OptimizerSpec::Kind::Sgd
-                                                                                  : OptimizerSpec::Kind::AdamW;
+  t.optimizer.kind = optimizer.term("kind", Optimizer::Adam, gamma::optimizers());
   t.optimizer.beta1 = optimizer.number("beta1", 0.9, 0, 0.999999, "a number in [0, 1)");
   t.optimizer.beta2 = optimizer.number("beta2", 0.99, 0, 0.999999, "a number in [0, 1)");
   t.optimizer.epsilon = optimizer.number("epsilon", 1e-8, 0, 1, "a number in [0, 1]");
@@ -282,10 +305,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
   record.finish();
 
   TableReader analysis = table("analysis");
-  std::string loss = analysis.choice("loss", "final_train", {"final_train", "final_test", "last_k_train"});
-  spec.analysis.loss = loss == "final_test"     ? AnalysisSpec::LossStatistic::FinalTest
-                       : loss == "last_k_train" ? AnalysisSpec::LossStatistic::LastKTrain
-                                                : AnalysisSpec::LossStatistic::FinalTrain;
+  spec.analysis.loss = analysis.term("loss", LossStatistic::FinalTrain, loss_statistics());
   t.last_k = analysis.integer("last_k", 50, 1, 10'000'000);
   spec.analysis.bootstrap = analysis.integer("bootstrap", 1000, 0, 1'000'000);
   spec.analysis.stable_factor = analysis.number("stable_factor", 1.0, 1e-300, 1e300, "a positive number");

@@ -8,13 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "gamma/vocabulary.hpp"
 #include "sim/student.hpp"
 #include "sim/trainer.hpp"
 
 namespace gammalab::sim {
 
+// Which loss of a run the analysis compares across learning rates.
+enum class LossStatistic { FinalTrain, FinalTest, LastKTrain };
+const gamma::Vocabulary<LossStatistic>& loss_statistics();
+
 struct AnalysisSpec {
-  enum class LossStatistic { FinalTest, FinalTrain, LastKTrain } loss = LossStatistic::FinalTrain;
+  LossStatistic loss = LossStatistic::FinalTrain;
   int bootstrap = 1000;        // resamples over seeds
   double stable_factor = 1.0;  // stable: not diverged and final train loss ≤ factor × initial
   int slope_min_width = 0, slope_max_width = 0;  // 0: every width

@@ -32,7 +32,7 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
   const int steps = 200;
   std::vector<sim::TrainSpec> specs;
   for (const auto& scheme : sim::simulator_schemes())
-    for (auto kind : {sim::OptimizerSpec::Kind::AdamW, sim::OptimizerSpec::Kind::Sgd})
+    for (auto kind : {sim::Optimizer::Adam, sim::Optimizer::Sgd})
       for (double lr : {1e-3, 1e-2}) {
         sim::TrainSpec spec;
         spec.init.scheme = scheme;
@@ -43,7 +43,7 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
         spec.optimizer.weight_decay = 0.01;
         spec.schedule = {sim::ScheduleSpec::Decay::Cosine, 10, 0.1};
         spec.lr_A = lr;
-        spec.lr_B = kind == sim::OptimizerSpec::Kind::Sgd ? lr : 4 * lr;  // LoRA+ for Adam
+        spec.lr_B = kind == sim::Optimizer::Sgd ? lr : 4 * lr;  // LoRA+ for Adam
         spec.steps = steps;
         spec.seed = 3;
         spec.record_every = 50;
@@ -55,7 +55,7 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
         }
       }
   // One group per optimiser, as a sweep would form them.
-  for (auto kind : {sim::OptimizerSpec::Kind::AdamW, sim::OptimizerSpec::Kind::Sgd}) {
+  for (auto kind : {sim::Optimizer::Adam, sim::Optimizer::Sgd}) {
     std::vector<sim::TrainSpec> group;
     for (const auto& s : specs)
       if (s.optimizer.kind == kind) group.push_back(s);
@@ -68,7 +68,7 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
     for (std::size_t i = 0; i < group.size(); ++i) {
       CAPTURE(group[i].init.scheme);
       CAPTURE(group[i].lr_A);
-      CAPTURE(kind == sim::OptimizerSpec::Kind::Sgd);
+      CAPTURE(kind == sim::Optimizer::Sgd);
       const auto &e = expected[i], &a = actual[i];
       REQUIRE(e.diverged == a.diverged);
       if (e.diverged) {
@@ -91,7 +91,7 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
       CHECK(factor_error < kFactorTolerance);
       CHECK(a.curve.back().norm_Z_B == doctest::Approx(e.curve.back().norm_Z_B).epsilon(kFactorTolerance));
     }
-    const std::string optimizer = kind == sim::OptimizerSpec::Kind::Sgd ? "SGD" : "AdamW";
+    const std::string optimizer = kind == sim::Optimizer::Sgd ? "SGD" : "AdamW";
     MESSAGE(optimizer << ": worst relative error of losses " << worst_loss << ", of final factors " << worst_factor);
   }
 }

@@ -29,7 +29,7 @@ TEST_CASE("AdamW's first two steps, computed by hand") {
 
 TEST_CASE("SGD moves by lr times the gradient") {
   OptimizerSpec spec;
-  spec.kind = OptimizerSpec::Kind::Sgd;
+  spec.kind = Optimizer::Sgd;
   Eigen::MatrixXd p = Eigen::MatrixXd::Constant(2, 2, 1.0), g = Eigen::MatrixXd::Constant(2, 2, 3.0);
   AdamMoments unused;
   apply_update(spec, 1, 0.1, g, p, unused);

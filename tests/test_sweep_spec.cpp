@@ -59,10 +59,10 @@ TEST_CASE("every table is read: values land where they belong") {
   CHECK(spec.training.init.sigma_B.exponent == -1);
   CHECK(spec.training.init.sigma_B.constant == 3);
   CHECK(spec.training.init.subtract_initial_product == true);
-  CHECK(spec.training.optimizer.kind == OptimizerSpec::Kind::Sgd);
+  CHECK(spec.training.optimizer.kind == Optimizer::Sgd);
   CHECK(spec.training.schedule.decay == ScheduleSpec::Decay::Cosine);
   CHECK(spec.training.record_every == 5);
-  CHECK(spec.analysis.loss == AnalysisSpec::LossStatistic::FinalTest);
+  CHECK(spec.analysis.loss == LossStatistic::FinalTest);
   CHECK(spec.analysis.slope_min_width == 256);
 }
 
@@ -73,7 +73,7 @@ TEST_CASE("typos and bad values are errors naming the table, the key, the value 
   expect_error("[sweep]\nwidths = [64]\nseeds = 1\nschemes = [\"Z\"]\n", "[sweep] schemes: got 'Z'; accepted: A, B, AB");
   expect_error("[sweep]\nwidths = [64]\nschemes = [\"A\"]\n", "[sweep] seeds: missing");
   expect_error(kMinimal + "[learning_rate]\nmin = -3\n", "[learning_rate] min: got -3");
-  expect_error(kMinimal + "[optimizer]\nkind = \"adam\"\n", "[optimizer] kind: got 'adam'; accepted: adamw, sgd");
+  expect_error(kMinimal + "[optimizer]\nkind = \"rmsprop\"\n", "[optimizer] kind: got 'rmsprop'; accepted: adam (or adamw), sgd");
   expect_error(kMinimal + "[optimizer]\nbeta1 = 1.5\n", "[optimizer] beta1: got 1.5; accepted: a number in [0, 1)");
   expect_error(kMinimal + "[init]\nsigma_A_exponent = \"-1//2\"\n", "[init] sigma_A_exponent: '-1//2' is not an exponent");
   expect_error(kMinimal + "[model]\nrank = 100\n", "[model] rank: is 100, larger than the width 64");

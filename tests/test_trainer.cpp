@@ -32,7 +32,7 @@ TEST_CASE("training lowers the loss, and the same spec gives bit-identical resul
 TEST_CASE("a learning rate far too large ends the run as diverged, with its step, and no NaN") {
   auto student = small_student();
   TrainSpec spec;
-  spec.optimizer.kind = OptimizerSpec::Kind::Sgd;
+  spec.optimizer.kind = Optimizer::Sgd;
   spec.init.scheme = "B";
   spec.steps = 200;
   spec.lr_A = spec.lr_B = 50.0;

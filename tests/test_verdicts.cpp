@@ -100,7 +100,7 @@ TEST_CASE("property: solve's regions agree with predict at random rational point
   std::uniform_int_distribution<int> numerator(-48, 12), denominator(1, 8);
   const std::vector<std::pair<Setting, Readout>> settings = {
       {Setting::Module, Readout::Standard}, {Setting::Network, Readout::Standard}, {Setting::Network, Readout::MuP}};
-  for (const auto& scheme : builtin_schemes())
+  for (const auto& scheme : all_schemes())
     for (const auto& [setting, readout] : settings)
       for (Optimizer optimizer : {Optimizer::Adam, Optimizer::Sgd}) {
         Solved symbolic = solve(model_of(scheme, MaxAffine::parameter("eta"), setting, readout, optimizer));

@@ -6,17 +6,14 @@
 #include <string>
 #include <vector>
 
-#include "app/model_options.hpp"
+#include "experiments/model_choice.hpp"
 #include "gamma/verdicts.hpp"
 
-namespace gammalab::app {
+namespace gammalab::experiments {
 
-// A model run through the engine: its trajectory and its verdicts in both windows.
-struct Analysis {
+// A model as the user described it, with the engine's answer.
+struct Analysis : gamma::EngineAnswer {
   ModelChoice choice;
-  gamma::Trajectory trajectory;
-  gamma::Verdicts every_step;
-  std::optional<gamma::Verdicts> from_settled;  // absent when the exponents never settled
 };
 Analysis analyse(const ModelChoice& choice, int at_least_steps = 0,
                  std::vector<gamma::DerivationLine>* derivation = nullptr);
@@ -36,4 +33,10 @@ std::string exponent_table(const Analysis& analysis, int last_step);
 nlohmann::json steps_json(const Analysis& analysis, int last_step);
 std::string settle_sentence(const Analysis& analysis);
 
-}  // namespace gammalab::app
+// The (x, y) phase diagram of a model with those two parameters free, clipped to
+// [low, high]², every verdict's regions as polygons with exact vertices: what
+// `gamma phase --json` prints, plus "description" and "settle_sentence" for people.
+nlohmann::json phase_document(const ModelOptions& options, const std::string& x, const std::string& y,
+                              const std::string& low_text, const std::string& high_text);
+
+}  // namespace gammalab::experiments

@@ -1,17 +1,18 @@
-#include "app/gamma_report.hpp"
+#include "experiments/engine_report.hpp"
 
 #include <algorithm>
 #include <sstream>
 
-namespace gammalab::app {
+#include "gamma/input_error.hpp"
+
+namespace gammalab::experiments {
 
 using gamma::Notation;
 
 Analysis analyse(const ModelChoice& choice, int at_least_steps, std::vector<gamma::DerivationLine>* derivation) {
-  Analysis analysis{choice, gamma::run_dynamics(choice.model, at_least_steps, derivation), {}, std::nullopt};
-  analysis.every_step = gamma::verdicts_over(analysis.trajectory, choice.model, 0);
-  if (analysis.trajectory.settled_from)
-    analysis.from_settled = gamma::verdicts_over(analysis.trajectory, choice.model, *analysis.trajectory.settled_from);
+  Analysis analysis;
+  static_cast<gamma::EngineAnswer&>(analysis) = gamma::answer(choice.model, at_least_steps, derivation);
+  analysis.choice = choice;
   return analysis;
 }
 
@@ -37,20 +38,11 @@ std::string padded(const std::string& text, std::size_t width) {
   return text + std::string(width > characters ? width - characters : 1, ' ');
 }
 
-struct NamedRegion {
-  std::string key, label;
-  const gamma::Region gamma::Verdicts::*member;
-};
-
-std::vector<NamedRegion> verdict_rows(const gamma::LoraModel& model) {
-  std::vector<NamedRegion> rows = {{"stable", "stable", &gamma::Verdicts::stable}};
-  if (model.setting == gamma::Setting::Network) {
-    rows.push_back({"lora_output_bounded", "  of which Z_B bounded", &gamma::Verdicts::lora_output_bounded});
-    rows.push_back({"network_output_bounded", "  of which f bounded", &gamma::Verdicts::network_output_bounded});
-  }
-  rows.push_back({"feature_learning", "feature learning", &gamma::Verdicts::feature_learning});
-  rows.push_back({"efficient", "efficient learning", &gamma::Verdicts::efficient});
-  rows.push_back({"internal_instability", "internal instability", &gamma::Verdicts::internal_instability});
+// The verdicts a model's tables show: the parts of stability only where there are two.
+std::vector<gamma::VerdictKind> verdict_rows(const gamma::LoraModel& model) {
+  std::vector<gamma::VerdictKind> rows;
+  for (const auto& kind : gamma::verdict_kinds())
+    if (!kind.is_bound || model.setting == gamma::Setting::Network) rows.push_back(kind);
   return rows;
 }
 
@@ -109,7 +101,7 @@ std::string verdict_table(const Analysis& analysis) {
                                             : "(not settled)";
   std::vector<std::array<std::string, 3>> rows = {{"verdict", "at every step", later}};
   for (const auto& row : verdict_rows(analysis.choice.model))
-    rows.push_back({row.label, region_text(analysis.every_step.*row.member, free),
+    rows.push_back({(row.is_bound ? "  of which " : "") + row.label, region_text(analysis.every_step.*row.member, free),
                     analysis.from_settled ? region_text(*analysis.from_settled.*row.member, free) : "—"});
   std::size_t first = 0, second = 0;
   for (const auto& row : rows) {
@@ -178,4 +170,44 @@ nlohmann::json steps_json(const Analysis& analysis, int last_step) {
   return steps;
 }
 
-}  // namespace gammalab::app
+nlohmann::json phase_document(const ModelOptions& options, const std::string& x, const std::string& y,
+                              const std::string& low_text, const std::string& high_text) {
+  for (const auto& [option, name] : {std::pair{"--x", x}, std::pair{"--y", y}})
+    if (std::find(kParameterNames.begin(), kParameterNames.end(), name) == kParameterNames.end())
+      reject(option, "unknown parameter '" + name + "'; accepted: " + parameter_names());
+  if (x == y) reject("--y", "must differ from --x (both are '" + x + "')");
+  auto low = gamma::parse_rational(low_text), high = gamma::parse_rational(high_text);
+  if (!low) reject("--low", "'" + low_text + "' is not a rational number");
+  if (!high) reject("--high", "'" + high_text + "' is not a rational number");
+  if (!(*low < *high)) reject("--high", "must exceed --low");
+  ModelChoice choice = choose_model(options, {x, y});
+  if (choice.free_parameters.size() != 2)
+    reject("--" + x, "the diagram needs exactly the two axes free; other options must be numbers");
+  // The axes in the order given, whatever order the options were read in.
+  choice.free_parameters = {x, y};
+  Analysis analysis = analyse(choice);
+
+  auto window_json = [&](const gamma::Verdicts& verdicts) {
+    nlohmann::json object;
+    for (const auto& kind : gamma::verdict_kinds()) {
+      if (kind.is_bound) continue;  // the diagram draws stability whole
+      nlohmann::json polygons = nlohmann::json::array();
+      for (const auto& polygon : gamma::polygons(verdicts.*kind.member, x, y, *low, *high)) {
+        nlohmann::json vertices = nlohmann::json::array(), conditions = nlohmann::json::array();
+        for (const auto& [vx, vy] : polygon.vertices) vertices.push_back({gamma::to_string(vx), gamma::to_string(vy)});
+        for (const auto& condition : polygon.conditions) conditions.push_back(condition.to_string(Notation::Ascii));
+        polygons.push_back({{"vertices", vertices}, {"conditions", conditions}});
+      }
+      object[kind.key] = polygons;
+    }
+    return object;
+  };
+  return {{"command", "phase"}, {"model", choice.to_json()}, {"description", choice.describe()},
+          {"settle_sentence", settle_sentence(analysis)}, {"x", x}, {"y", y},
+          {"box", {gamma::to_string(*low), gamma::to_string(*high)}},
+          {"settled_from", analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr},
+          {"every_step", window_json(analysis.every_step)},
+          {"from_settled", analysis.from_settled ? window_json(*analysis.from_settled) : nlohmann::json(nullptr)}};
+}
+
+}  // namespace gammalab::experiments

@@ -1,0 +1,251 @@
+#include "experiments/registry.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "cuda/device_probe.hpp"
+#include "experiments/engine_report.hpp"
+#include "experiments/figures.hpp"
+#include "gamma/input_error.hpp"
+#include "sim/coordcheck.hpp"
+#include "sim/prediction.hpp"
+#include "sim/result_directory.hpp"
+
+namespace gammalab::experiments {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---- what the engine adds beside a measurement --------------------------------------
+
+// The engine's exponents of δ¹ (learning through A) and δ² (through B) at steps 1 … 4
+// for each scheme, symbolic in γ[η] (single module, Adam), as engine.json.
+void write_delta_exponents(const sim::SweepSpec& spec, const fs::path& output) {
+  nlohmann::json document;
+  for (const auto& scheme : spec.schemes) {
+    ModelOptions options;
+    options.scheme = scheme;
+    Analysis analysis = analyse(choose_model(options), 4);
+    for (int t = 1; t <= 4; ++t)
+      document[scheme][std::to_string(t)] = {
+          {"delta1", analysis.trajectory.at(t, gamma::Quantity::delta1).to_string(gamma::Notation::Ascii)},
+          {"delta2", analysis.trajectory.at(t, gamma::Quantity::delta2).to_string(gamma::Notation::Ascii)}};
+  }
+  sim::write_atomically(output / "engine.json", document.dump(2) + "\n");
+}
+
+// The engine's verdicts on the initial scale σ of A and B, as engine.json: Init[AB]
+// with σ_A = σ_B = n^e for the exponents e a width-relative σ can have (σ fixed is
+// e = 0; Kaiming's σ² = 1/n is e = -1/2), in the sweep's network setting.
+void write_sigma_verdicts(const sim::SweepSpec& spec, const fs::path& output) {
+  nlohmann::json document = {{"scheme", "AB"}, {"setting", gamma::settings().name(gamma::Setting::Network)},
+                             {"readout", gamma::readouts().name(spec.readout)}, {"exponents", nlohmann::json::array()}};
+  for (const char* exponent : {"0", "-1/4", "-1/2", "-3/4"}) {
+    ModelOptions options;
+    options.scheme = "AB";
+    options.setting = gamma::Setting::Network;
+    options.readout = spec.readout;
+    options.sigma_A = options.sigma_B = exponent;
+    const Analysis analysis = analyse(choose_model(options));
+    document["exponents"].push_back({{"sigma_exponent", exponent},
+                                     {"stable", region_text(analysis.every_step.stable, analysis.choice.free_parameters)},
+                                     {"max_stable", max_stable_text(analysis)}});
+  }
+  sim::write_atomically(output / "engine.json", document.dump(2) + "\n");
+}
+
+// ---- verdict lines -------------------------------------------------------------------
+
+std::string format_slope(const nlohmann::json& slope) {
+  if (slope["slope"].is_null()) return "no slope (fewer than two widths inside the grid)";
+  char text[160];
+  if (slope["interval"].is_null())
+    std::snprintf(text, sizeof text, "n^%.2f (no interval)", slope["slope"].get<double>());
+  else
+    std::snprintf(text, sizeof text, "n^%.2f [%.2f, %.2f]", slope["slope"].get<double>(), slope["interval"][0].get<double>(),
+                  slope["interval"][1].get<double>());
+  return text;
+}
+
+// A width sweep's learning-rate slopes against the engine's exponent, per scheme.
+std::vector<std::string> slope_verdicts(const nlohmann::json& summary) {
+  std::vector<std::string> lines;
+  for (const auto& scheme : summary["schemes"]) {
+    const auto& engine = scheme["engine_max_stable_exponent"];
+    const std::string predicted = engine["network"].is_null() ? "none" : engine["network"]["exact"].get<std::string>();
+    for (const char* which : {"optimal", "max_stable"}) {
+      const auto& slope = scheme["slopes"][which];
+      lines.push_back("verdict: " + scheme["scheme"].get<std::string>() + " " + which + " η ∝ " + format_slope(slope) +
+                      " against the engine's n^" + predicted + " (network): " + slope["verdict_network"].get<std::string>());
+    }
+  }
+  return lines;
+}
+
+// ---- the three kinds of experiment ---------------------------------------------------
+
+// The engine's diagrams for Init[A] and Init[B], written as phase-A.json and phase-B.json.
+std::vector<std::string> run_phase_diagrams(const fs::path& output) {
+  fs::create_directories(output);
+  for (const char* scheme : {"A", "B"}) {
+    ModelOptions options;
+    options.scheme = scheme;
+    sim::write_atomically(output / ("phase-" + std::string(scheme) + ".json"),
+                          phase_document(options, "eta_A", "eta_B", "-2", "1").dump(2) + "\n");
+  }
+  sim::write_atomically(output / "manifest.json",
+                        nlohmann::json{{"experiment", "phase"}, {"program", "gammalab " GAMMALAB_VERSION},
+                                       {"git_revision", GAMMALAB_GIT_REVISION}, {"schemes", {"A", "B"}},
+                                       {"setting", gamma::settings().name(gamma::Setting::Module)},
+                                       {"optimizer", gamma::optimizers().name(gamma::Optimizer::Adam)}}
+                                .dump(2) + "\n");
+  return {};
+}
+
+// The coordinate check of every scheme of a spec, at the engine's maximal stable γ[η]
+// for each, with η = C·n^γ[η] and C the spec's one learning rate: coordcheck-SCHEME.json
+// and .csv, and a manifest; one verdict line per scheme. Each scheme's (width, seed)
+// runs share `threads` CPU threads.
+std::vector<std::string> run_coordinate_checks(const fs::path& spec_path, const fs::path& output, int threads) {
+  const std::string text = sim::read_spec_file(spec_path.string());
+  const sim::SweepSpec spec = sim::parse_sweep_spec(text, spec_path.string());
+  if (spec.learning_rates.size() != 1)
+    throw InputError(spec_path.string() + ": [learning_rate] values: a coordinate check takes one value, the constant C in "
+                     "η = C·n^γ[η] (γ[η] is the engine's maximal stable exponent of each scheme)");
+  fs::create_directories(output);
+  std::vector<std::string> verdicts;
+  for (const auto& scheme : spec.schemes) {
+    sim::CoordCheckSpec check;
+    check.scheme = scheme;
+    check.eta_constant = spec.learning_rates.front();
+    check.widths = spec.widths;
+    check.steps = spec.training.steps;
+    check.seeds = spec.seeds;
+    check.readout = spec.readout;
+    check.training = spec.training;
+    check.data = spec.data;
+    check.bootstrap = spec.analysis.bootstrap;
+    auto top = sim::max_stable_exponent(sim::engine_model_of(scheme, spec.training, spec.readout));
+    if (!top) throw InputError(spec_path.string() + ": [sweep] schemes: the engine finds no maximal stable γ[η] for " + scheme);
+    check.eta_exponent = gamma::to_string(*top);
+    const auto measurements = sim::measure_coordinates(check, threads);
+    const nlohmann::json fitted = sim::fit_coordinates(check, measurements);
+    sim::write_atomically(output / ("coordcheck-" + scheme + ".csv"), sim::coordcheck_csv(check, measurements));
+    sim::write_atomically(output / ("coordcheck-" + scheme + ".json"), fitted.dump(2) + "\n");
+    std::size_t agree = 0;
+    for (const auto& row : fitted["rows"]) agree += row["verdict"] == "agrees";
+    verdicts.push_back("verdict: " + scheme + " at γ[η] = " + check.eta_exponent + ": " + std::to_string(agree) + " of " +
+                       std::to_string(fitted["rows"].size()) + " (step, quantity) exponents agree with the engine");
+  }
+  sim::write_atomically(output / "manifest.json",
+                        nlohmann::json{{"experiment", "coordcheck"}, {"spec_name", spec.name}, {"scale", spec.scale},
+                                       {"spec", text}, {"schemes", spec.schemes}, {"program", "gammalab " GAMMALAB_VERSION},
+                                       {"git_revision", GAMMALAB_GIT_REVISION},
+                                       {"device", "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)")}}
+                                .dump(2) + "\n");
+  return verdicts;
+}
+
+// ---- the registry ----------------------------------------------------------------------
+
+enum class Kind { Sweep, CoordCheck, Engine };
+
+struct Experiment {
+  std::string name, what;
+  std::string plot, figure;  // the script in plots/ and the file it draws into figures/
+  Kind kind = Kind::Sweep;
+  // What the engine adds beside a sweep's measurement (engine.json), if anything.
+  void (*engine_notes)(const sim::SweepSpec& spec, const fs::path& output) = nullptr;
+  // A sweep's verdict lines, if it prints any.
+  std::vector<std::string> (*verdicts)(const nlohmann::json& summary) = nullptr;
+};
+
+const std::vector<Experiment>& experiments() {
+  static const std::vector<Experiment> all = {
+      {"fig2", "paper 003, figure 2: optimal and maximal stable learning rate against width, Init[A] and Init[B]",
+       "plots/lr_vs_width.py", "lr_vs_width.png", Kind::Sweep, nullptr, slope_verdicts},
+      {"fig3", "paper 003, figure 3: norms of Z_A and Z_B over training, Init[A] and Init[B], two widths, two seeds",
+       "plots/norms_over_training.py", "norms_over_training.png", Kind::Sweep},
+      {"initab", "paper 000: Init[AB] against Init[A] across learning rates, the gap growing as the rate shrinks",
+       "plots/loss_vs_lr.py", "loss_vs_lr.png", Kind::Sweep, write_delta_exponents},
+      {"variance", "papers 000 and 002: loss against the initial scale σ of A and B, Init[AB] and IniLoRA-α, per width",
+       "plots/loss_vs_sigma.py", "loss_vs_sigma.png", Kind::Sweep, write_sigma_verdicts},
+      {"schemes", "every initialisation scheme at its own tuned learning rate: best loss and optimal rate against width",
+       "plots/schemes_vs_width.py", "schemes_vs_width.png", Kind::Sweep},
+      {"coordcheck", "each quantity's measured exponent in n, step by step, against the engine's exact one, per scheme",
+       "plots/coordcheck.py", "coordcheck.png", Kind::CoordCheck},
+      {"phase", "the engine's exact (γ[η_A], γ[η_B]) regions for Init[A] and Init[B], with the LoRA+ and equal-rate lines",
+       "plots/phase_diagram.py", "phase.png", Kind::Engine},
+  };
+  return all;
+}
+
+// Where experiments/ and plots/ are: --home, $GAMMALAB_HOME, the working directory, or
+// the source tree this program was built from.
+fs::path find_home(const std::optional<std::string>& given) {
+  if (given) {
+    if (!fs::exists(fs::path(*given) / "experiments")) reject("--home", *given + " has no experiments/ folder");
+    return *given;
+  }
+  if (const char* env = std::getenv("GAMMALAB_HOME"); env && fs::exists(fs::path(env) / "experiments")) return env;
+  if (fs::exists("experiments") && fs::exists("plots")) return fs::current_path();
+  return GAMMALAB_SOURCE_DIR;
+}
+
+// quick or paper: auto takes the paper scale for a sweep when a GPU will train it.
+std::string chosen_scale(const ReproduceRequest& request, const Experiment& experiment) {
+  if (request.scale != "auto") return request.scale;
+  const bool gpu = request.device != DeviceChoice::Cpu && cuda::probe_devices().device_count > 0;
+  return experiment.kind == Kind::Sweep && gpu ? "paper" : "quick";
+}
+
+}  // namespace
+
+std::string experiment_names() {
+  std::string names;
+  for (const auto& e : experiments()) names += (names.empty() ? "" : ", ") + e.name;
+  return names;
+}
+
+Reproduction reproduce(const ReproduceRequest& request, const std::function<void(const std::string&)>& announce,
+                       const std::function<void(const sim::SweepProgress&)>& progress) {
+  auto found = std::find_if(experiments().begin(), experiments().end(), [&](const Experiment& e) { return e.name == request.name; });
+  if (found == experiments().end()) reject("NAME", "unknown experiment '" + request.name + "'; accepted: " + experiment_names());
+  if (request.scale != "quick" && request.scale != "paper" && request.scale != "auto")
+    reject("--scale", "unknown scale '" + request.scale + "'; accepted: quick, paper, auto");
+  check_threads(request.threads);
+  const Experiment& experiment = *found;
+  const fs::path home = find_home(request.home);
+
+  Reproduction result;
+  if (experiment.kind == Kind::Engine) {
+    result.output = request.output.value_or("results/" + request.name);
+    announce("reproducing " + experiment.what + "\n  (the γ engine, exact: no training) → " + result.output.string());
+    result.verdicts = run_phase_diagrams(result.output);
+  } else {
+    const std::string scale = chosen_scale(request, experiment);
+    const fs::path spec = home / "experiments" / (request.name + "-" + scale + ".toml");
+    if (!fs::exists(spec)) reject("--scale", "there is no " + spec.string());
+    result.output = request.output.value_or("results/" + request.name + "-" + scale);
+    announce("reproducing " + experiment.what + "\n  spec " + spec.string() + " (" + scale + " scale) → " + result.output.string());
+    if (experiment.kind == Kind::CoordCheck) {
+      result.verdicts = run_coordinate_checks(spec, result.output, request.threads);
+    } else {
+      SweepRequest sweep;
+      sweep.spec_path = spec.string();
+      sweep.output = result.output.string();
+      sweep.resume = true;
+      sweep.threads = request.threads;
+      sweep.device = request.device;
+      const nlohmann::json summary = sweep_and_analyse(sweep, progress);
+      if (experiment.engine_notes) experiment.engine_notes(sim::load_sweep_spec(spec.string()), result.output);
+      if (experiment.verdicts) result.verdicts = experiment.verdicts(summary);
+    }
+  }
+  result.figure_error = draw_figure(home / experiment.plot, result.output);
+  result.figure = result.output / "figures" / experiment.figure;
+  return result;
+}
+
+}  // namespace gammalab::experiments

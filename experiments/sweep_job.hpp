@@ -1,0 +1,71 @@
+#pragma once
+// A sweep as a job: the request (spec file, result directory, device, threads, shard,
+// MPI), the choice of trainers, the training, and the analysis of a result directory.
+// `gammalab sweep`, `analyze` and `reproduce` are thin layers over these.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gamma/vocabulary.hpp"
+#include "sim/sweep.hpp"
+#include "sim/sweep_spec.hpp"
+
+namespace gammalab::experiments {
+
+// Where a sweep trains: the GPU when one is usable (auto), or the one named.
+enum class DeviceChoice { Auto, Cpu, Gpu };
+inline const gamma::Vocabulary<DeviceChoice>& device_choices() {
+  static const gamma::Vocabulary<DeviceChoice> vocabulary(
+      "device", {{DeviceChoice::Auto, "auto", "the GPU when one is usable, else the CPU", {}},
+                 {DeviceChoice::Cpu, "cpu", "the CPU", {}},
+                 {DeviceChoice::Gpu, "gpu", "the GPU", {}}});
+  return vocabulary;
+}
+
+// A CPU thread count given as --threads: from 1 to 1024.
+void check_threads(int threads);
+// The default thread count: every core of this machine.
+int default_threads();
+
+// What `sweep` does, for `reproduce` too.
+struct SweepRequest {
+  std::string spec_path, output;
+  bool resume = false;
+  int threads = 1;
+  DeviceChoice device = DeviceChoice::Auto;
+  bool quiet = false;
+  int gpus = 0;               // at most this many GPUs of this host; 0: every visible one
+  std::string shard = "1/1";  // --shard i/k
+  bool mpi = false;           // --mpi: this process is one rank of an MPI job
+};
+
+enum class SweepOutcome {
+  Whole,        // this process wrote a whole sweep's directory (analyse it)
+  Shard,        // this process wrote one shard's directory (merge it with the others)
+  OtherRank,    // an MPI rank other than 0: its part went to rank 0
+  Stopped,      // an MPI rank other than 0, told by rank 0 that the run was refused
+};
+
+// Trains what is unfinished and leaves a complete directory (or shard, or — on MPI
+// ranks other than 0 — nothing). Every check of the request and the spec comes before
+// anything is written.
+// `progress` is called as configurations finish (on rank 0 only, under MPI).
+SweepOutcome run_sweep_request(const SweepRequest& request, const std::function<void(const sim::SweepProgress&)>& progress);
+
+// Reads the spec kept in a result directory's manifest, writes summary.json and
+// returns it (with `loss` and `bootstrap` overriding the spec's analysis).
+nlohmann::json analyse_result_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss = {},
+                                        std::optional<int> bootstrap = {});
+
+// Joins the shards of a sweep into `output`, analysed. Built beside its destination and
+// renamed into place when complete: a refused or failed merge leaves nothing behind.
+nlohmann::json merge_and_analyse(const std::vector<std::filesystem::path>& parts, const std::filesystem::path& output);
+
+// A whole sweep, trained and analysed: what `reproduce` runs.
+nlohmann::json sweep_and_analyse(const SweepRequest& request, const std::function<void(const sim::SweepProgress&)>& progress);
+
+}  // namespace gammalab::experiments
