@@ -9,7 +9,7 @@
 // the first (3 − q)·N rows of Zs are the terms p ≤ 2 − q. The small factor is split each
 // step, and for each of its terms q one GEMM does every product that q takes part in:
 //   Z·Aᵀ:    Zs[first (3 − q)N rows] · A_qᵀ writes the products (q, p) for p ≤ 2 − q, one
-//            N × C·R block each, and sum_blocks adds the six blocks;
+//            N × C·R block each, and SumOfBlocks adds the six blocks;
 //   dZAᵀ·Z:  [D_q; …; D_q]ᵀ · Zs[first (3 − q)N rows] sums over those rows, so D_q is
 //            stacked 3 − q times, and the three GEMMs accumulate into the result.
 // Both number the six blocks q-major: (q, p) = (0,0) (0,1) (0,2) (1,0) (1,1) (2,0).
@@ -28,13 +28,15 @@ __host__ __device__ constexpr int blocks_of(int q) { return kTerms - q; }
 static_assert(first_block(1) == first_block(0) + blocks_of(0) && first_block(2) == first_block(1) + blocks_of(1) &&
               first_block(2) + blocks_of(2) == kBlocks);
 
-// Splits `count` values into their three BF16 terms: term q into block q of out
-// (STACKED false) or into each of the blocks first_block(q) … first_block(q) + 2 − q
-// (STACKED true); each block is `count` long.
+// Splits values into their three BF16 terms, one index per value (`count` of them):
+// term q into block q of out (STACKED false) or into each of the blocks
+// first_block(q) … first_block(q) + 2 − q (STACKED true); each block is `count` long.
 template <bool STACKED>
-__global__ void split_into_terms(const float* __restrict__ in, std::int64_t count, __nv_bfloat16* __restrict__ out) {
-  for (std::int64_t e = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; e < count;
-       e += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+struct SplitIntoTerms {
+  const float* in;
+  std::int64_t count;
+  __nv_bfloat16* out;
+  __device__ void operator()(std::int64_t e) const {
     __nv_bfloat16 terms[kTerms];
     mma::bf16_terms(in[e], terms);
 #pragma unroll
@@ -47,16 +49,18 @@ __global__ void split_into_terms(const float* __restrict__ in, std::int64_t coun
       }
     }
   }
-}
+};
 
 // out[e] = the sum of the six blocks of `in` at e (each block `count` long), the
-// smallest products first: p + q = 2, then 1, then 0.
-__global__ void sum_blocks(const float* __restrict__ in, std::int64_t count, float* __restrict__ out) {
-  for (std::int64_t e = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; e < count;
-       e += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+// smallest products first: p + q = 2, then 1, then 0. One index per entry.
+struct SumOfBlocks {
+  const float* in;
+  std::int64_t count;
+  float* out;
+  __device__ void operator()(std::int64_t e) const {
     auto block = [&](int q, int p) { return in[(first_block(q) + p) * count + e]; };
     out[e] = (((block(0, 2) + block(1, 1)) + block(2, 0)) + (block(0, 1) + block(1, 0))) + block(0, 0);
   }
-}
+};
 
 }  // namespace gammalab::cuda::split

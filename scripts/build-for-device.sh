@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release -DGAMMALAB_WITH_MPI=OFF \
   -DCMAKE_EXE_LINKER_FLAGS="-static-libstdc++ -static-libgcc" >/dev/null
-cmake --build build-device -j"$(nproc)" --target gammalab test_gpu_parity sweep_benchmark
+cmake --build build-device -j"$(nproc)" --target gammalab test_gpu_parity test_gpu_kernels sweep_benchmark
 mkdir -p .carry/bin
-cp build-device/gammalab build-device/tests/test_gpu_parity build-device/bench/sweep_benchmark .carry/bin/
+cp build-device/gammalab build-device/tests/test_gpu_parity build-device/tests/test_gpu_kernels build-device/bench/sweep_benchmark .carry/bin/
 echo "carried programs:"; ls -la .carry/bin
 echo "their dynamic libraries:"; ldd .carry/bin/gammalab | awk '{print "  " $1}'

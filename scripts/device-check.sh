@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (after scripts/build-for-device.sh here, with .carry carried):
-# the parity test, compute-sanitizer on it, the sweep benchmark (paper-scale fig2), the
+# the kernel tests and compute-sanitizer on them, the parity test, compute-sanitizer on it, the sweep benchmark (paper-scale fig2), the
 # CPU-against-GPU comparison on one spec, and the paper-scale figure 2 with its analysis.
 # Everything it prints also goes to $OUT/device-check.log; results to $OUT/fig2-paper/.
 set -uo pipefail
@@ -15,6 +15,12 @@ step "machine"
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv
 nproc
 $bin/gammalab device
+
+step "each kernel alone against its CPU reference"
+$bin/test_gpu_kernels
+compute-sanitizer --tool memcheck --leak-check full --error-exitcode 9 $bin/test_gpu_kernels >"$out/sanitizer-kernels.log" 2>&1
+echo "compute-sanitizer exit status: $?"
+tail -2 "$out/sanitizer-kernels.log"
 
 step "parity: GPU against the CPU reference"
 $bin/test_gpu_parity

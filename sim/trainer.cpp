@@ -5,6 +5,7 @@
 
 #include "sim/lora_network.hpp"
 #include "sim/random.hpp"
+#include "sim/training_rules.hpp"
 
 namespace gammalab::sim {
 
@@ -63,7 +64,7 @@ TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
       Eigen::VectorXd y = student.train.y(rows_of_batch);
       gradients = lora_loss_and_gradients({Z, H0, y}, A, B, student.w_out, scale);
     }
-    if (!std::isfinite(gradients.loss) || gradients.loss > spec.divergence_bound) {
+    if (loss_diverged(gradients.loss, spec.divergence_bound)) {
       result.diverged = true;
       result.diverged_step = step;
       break;
@@ -77,7 +78,7 @@ TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
     }
 
     const double factor = spec.schedule.factor(step, spec.steps);
-    if (spec.record_every > 0 && (step == 1 || step % spec.record_every == 0 || step == spec.steps)) {
+    if (is_recorded_step(step, spec.steps, spec.record_every)) {
       Eigen::MatrixXd Z_A = student.train.Z * A.transpose();
       result.curve.push_back({step, gradients.loss, lora_loss(test, A, B, student.w_out, scale), factor,
                               mean_row_norm(Z_A), scale * mean_row_norm(Z_A * B.transpose())});
@@ -98,9 +99,9 @@ TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
   result.final_train_loss = lora_loss(full_train, A, B, student.w_out, scale);
   result.final_test_loss = lora_loss(test, A, B, student.w_out, scale);
   result.mean_last_train = recent.empty() ? result.initial_train_loss : recent_sum / static_cast<double>(recent.size());
-  if (!std::isfinite(result.final_train_loss) || result.final_train_loss > spec.divergence_bound) {
+  if (loss_diverged(result.final_train_loss, spec.divergence_bound)) {
     result.diverged = true;  // the very last update blew up
-    result.diverged_step = spec.steps + 1;
+    result.diverged_step = diverged_after_last_step(spec.steps);
     result.final_train_loss = result.final_test_loss = result.mean_last_train = INFINITY;
   }
   return result;

@@ -1,0 +1,250 @@
+#pragma once
+// What a group of C configurations of rank R at width n holds on the GPU, allocated and
+// filled once before its first step (a captured step may not allocate):
+//   - the frozen student: w, and per split (train, test) Z, H and y; Z's BF16 terms;
+//   - the adapters: A, B (and B₀, P = Z·A₀ᵀ where B₀A₀ is subtracted), each
+//     configuration's learning rates and the step at which it diverged (0: not yet);
+//   - the optimiser's gradients and moments;
+//   - one step's intermediates: Z·Aᵀ, ∂L/∂Z_A, the forward kernel's partial sums, f and
+//     ∂L/∂f, the ReLU mask, the fragments of the tensor-core operands, the BF16 terms
+//     and blocks of the split GEMMs, ∂L/∂B's partial sums, the loss and norm sums.
+// Layouts are those of cuda/kernels/forward.cuh.
+#include <Eigen/Dense>
+#include <cuda_bf16.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cuda/device_buffer.hpp"
+#include "cuda/kernels/forward.cuh"
+#include "cuda/kernels/gradient.cuh"
+#include "cuda/kernels/reductions.cuh"
+#include "cuda/kernels/setup.cuh"
+#include "cuda/launch.cuh"
+#include "cuda/split_gemm.cuh"
+#include "cuda/stream_blas.hpp"
+#include "sim/counter_normal.hpp"
+#include "sim/backend.hpp"
+#include "sim/student.hpp"
+
+namespace gammalab::cuda {
+
+using Floats = DeviceBuffer<float>;
+using BF16s = DeviceBuffer<__nv_bfloat16>;
+
+inline std::vector<float> to_floats(const Eigen::MatrixXd& m) {  // row-major
+  std::vector<float> out(static_cast<std::size_t>(m.size()));
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index j = 0; j < m.cols(); ++j) out[static_cast<std::size_t>(i * m.cols() + j)] = static_cast<float>(m(i, j));
+  return out;
+}
+
+inline void fill_normal(float* out, std::uint64_t key, std::int64_t first, std::int64_t count, double stddev,
+                        cudaStream_t stream) {
+  for_each_index(count, kernels::NormalEntries{out, key, first, stddev}, stream);
+}
+
+// The adapters' initial values, computed on the host by sim/lora_init (gpu_backend.cu):
+// A and A₀ (C·R) × n, B and B₀ (C·n) × R, A₀ and B₀ zero where nothing is subtracted.
+struct HostAdapters {
+  std::vector<float> A, B, A0, B0, lr_A, lr_B;
+  std::vector<double> fit_residual;
+  bool subtract = false;  // some configuration subtracts B₀A₀
+};
+
+// The frozen split on the device: Z = φ(X W_inᵀ), H = X W_inᵀ + Z W_hᵀ, y. H is padded
+// with zeros to whole blocks of the forward kernel's rows and to whole mask words of
+// columns (row stride H_stride), which spares that kernel every bounds check on H.
+struct DeviceSplit {
+  int rows = 0, H_stride = 0;
+  Floats Z, H, y;
+};
+
+inline DeviceSplit freeze(Cublas& blas, cudaStream_t stream, const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                          const Floats& W_in, int n, std::uint64_t hidden_key) {
+  DeviceSplit split;
+  split.rows = static_cast<int>(X.rows());
+  const int N = split.rows, d = static_cast<int>(X.cols());
+  Floats X_device(to_floats(X));
+  split.y = Floats(to_floats(y));
+  split.Z = Floats(static_cast<std::size_t>(N) * n);
+  split.H_stride = round_up(n, mma::kWordColumns);
+  split.H = Floats(static_cast<std::size_t>(round_up(N, kernels::kForwardRows)) * split.H_stride);
+  split.H.fill_zero();
+  const int ldh = split.H_stride;
+  blas.gemm_nt(N, n, d, X_device.get(), d, W_in.get(), d, split.H.get(), ldh);  // H = X W_inᵀ
+  for_each_index(static_cast<std::int64_t>(N) * n, kernels::ReluCopy{split.H.get(), ldh, n, split.Z.get()}, stream);
+  // H += Z W_hᵀ, generating W_h a block of rows at a time so that no n × n matrix need
+  // fit: at n = 2^16 it would take 16 GiB.
+  const int block_rows = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n, (1LL << 28) / n)));
+  Floats W_block(static_cast<std::size_t>(block_rows) * n);
+  for (int first = 0; first < n; first += block_rows) {
+    const int rows = std::min(block_rows, n - first);
+    fill_normal(W_block.get(), hidden_key, static_cast<std::int64_t>(first) * n, static_cast<std::int64_t>(rows) * n,
+                1 / std::sqrt(static_cast<double>(n)), stream);
+    blas.gemm_nt(N, rows, n, split.Z.get(), n, W_block.get(), n, split.H.get() + first, ldh, 1.0f);
+  }
+  CUDA_CHECK(cudaStreamSynchronize(stream));  // X_device and W_block are freed on return
+  return split;
+}
+
+// How a reduction dimension is split across thread blocks so that a launch has about
+// eight blocks per multiprocessor: `splits` pieces of `length` (a multiple of the tile).
+struct Split {
+  int splits = 1, length = 0;
+};
+inline Split plan_split(std::int64_t blocks_without_split, int extent, int tile, int multiprocessors) {
+  const std::int64_t wanted = 8LL * multiprocessors;
+  int splits = static_cast<int>(std::clamp<std::int64_t>((wanted + blocks_without_split - 1) / blocks_without_split, 1,
+                                                          (extent + tile - 1) / tile));
+  int length = (extent + splits - 1) / splits;
+  length = (length + tile - 1) / tile * tile;
+  return {(extent + length - 1) / length, length};
+}
+
+// The bytes a group takes: H and Z (and Z's BF16 terms); A, B, their moments and
+// gradients (and A's terms); the fragments of w∘B and of h's product (at most 2R factor
+// columns); the N × C·R matrices (and dZA's terms and the blocks of Z·Aᵀ); the mask (a
+// bit per training row, column and configuration); W_h's blocks.
+inline double group_memory_bytes(const sim::Dataset& data, int n, int C, int R) {
+  const double rows = static_cast<double>(data.X_train.rows() + data.X_test.rows());
+  const double CR = static_cast<double>(C) * R, configs_by_width = static_cast<double>(C) * n;
+  const double floats = 3.5 * rows * n + 11.5 * CR * n +
+                        configs_by_width * (4 * mma::operand_tiles(R) + 8 * mma::product_chunks(2 * R)) + 17 * rows * CR +
+                        static_cast<double>(data.X_train.rows()) * configs_by_width / 32 +
+                        std::min<double>(static_cast<double>(n) * n, 1 << 28);
+  return floats * sizeof(float);
+}
+
+inline void check_memory(const sim::Dataset& data, int n, int C, int R) {
+  std::size_t free_bytes = 0, total_bytes = 0;
+  CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  const double needed = group_memory_bytes(data, n, C, R);
+  if (needed > 0.95 * static_cast<double>(free_bytes))
+    throw std::runtime_error("a group of width " + std::to_string(n) + " with " + std::to_string(C) + " configurations needs " +
+                             std::to_string(needed / (1 << 30)) + " GiB of GPU memory; " +
+                             std::to_string(static_cast<double>(free_bytes) / (1 << 30)) +
+                             " GiB are free: fewer learning rates or schemes per sweep, or a smaller width");
+}
+
+// The forward kernel's split of the columns (in whole mask words), with buffers for its
+// partial sums of f (and of u where gradients are needed), f, ∂L/∂f and the loss sums.
+struct ForwardPlan {
+  Split split;
+  Floats f_part, u_part, f, d_output;
+  kernels::SegmentedSums loss_sums;
+};
+
+template <int R>
+struct GroupMemory {
+  const int n, C;
+  const std::int64_t CR;
+  const bool subtract;
+  Floats w;
+  DeviceSplit train, test;
+  BF16s Z_terms;
+  Floats A, B, B0, P_train, P_test, lr_A, lr_B;
+  DeviceBuffer<int> diverged;
+  Floats gA, gB, mA, vA, mB, vB;
+  Floats ZA, dZA, test_ZA, ZA_blocks, grad_parts;
+  BF16s A_terms, dZA_terms;                         // the large products' factors (split_gemm.cuh)
+  DeviceBuffer<std::uint32_t> mask_words;           // the training step's ReLU mask, for ∂L/∂B
+  DeviceBuffer<uint2> wB_fragments, D_fragments;    // the masked sums' operands (masked_mma.cuh)
+  DeviceBuffer<uint2> product_fragments;            // h's product's B operand (split_product.cuh)
+  ForwardPlan train_forward, test_forward;
+  Split grad_split;
+  kernels::SegmentedSums gram_sums, norm_sums;      // for the curves' feature norms
+
+  GroupMemory(const sim::Dataset& data, const sim::StudentKey& key, const HostAdapters& adapters, int multiprocessors,
+              Cublas& blas, cudaStream_t stream)
+      : n(key.width), C(static_cast<int>(adapters.lr_A.size())), CR(static_cast<std::int64_t>(C) * R),
+        subtract(adapters.subtract) {
+    check_memory(data, n, C, R);
+    train_forward = plan_forward(static_cast<int>(data.X_train.rows()), true, multiprocessors);
+    test_forward = plan_forward(static_cast<int>(data.X_test.rows()), false, multiprocessors);
+    gram_sums = kernels::SegmentedSums(CR * R, n);
+    norm_sums = kernels::SegmentedSums(2LL * C, data.X_train.rows());
+    freeze_student(data, key, blas, stream);
+    upload_adapters(adapters, blas, stream);
+    allocate_step(multiprocessors);
+  }
+
+  int product_factors() const { return subtract ? 2 * R : R; }
+  int product_tiles() const { return mma::words_per_row(n) * mma::kWordColumns / mma::kProductColumns; }
+  std::size_t fragment_count(int tiles) const { return static_cast<std::size_t>(C) * tiles * mma::operand_tiles(R) * mma::kWarp; }
+
+ private:
+  void freeze_student(const sim::Dataset& data, const sim::StudentKey& key, Cublas& blas, cudaStream_t stream) {
+    Floats W_in(static_cast<std::size_t>(n) * data.X_train.cols());
+    fill_normal(W_in.get(), sim::student_key(key.seed, n, sim::kInputWeight), 0, static_cast<std::int64_t>(W_in.size()),
+                1 / std::sqrt(static_cast<double>(data.X_train.cols())), stream);
+    w = Floats(static_cast<std::size_t>(round_up(n, mma::kWordColumns)));  // zeros past n, as H
+    w.fill_zero();
+    fill_normal(w.get(), sim::student_key(key.seed, n, sim::kReadout), 0, n, sim::readout_scale(key.readout, n), stream);
+    const std::uint64_t hidden = sim::student_key(key.seed, n, sim::kHiddenWeight);
+    train = freeze(blas, stream, data.X_train, data.y_train, W_in, n, hidden);
+    test = freeze(blas, stream, data.X_test, data.y_test, W_in, n, hidden);
+    const std::int64_t N = train.rows;
+    Z_terms = BF16s(static_cast<std::size_t>(split::kTerms * N * n));
+    for_each_index(N * n, split::SplitIntoTerms<false>{train.Z.get(), N * n, Z_terms.get()}, stream);
+    CUDA_CHECK(cudaStreamSynchronize(stream));
+  }
+
+  void upload_adapters(const HostAdapters& adapters, Cublas& blas, cudaStream_t stream) {
+    A = Floats(adapters.A);
+    B = Floats(adapters.B);
+    lr_A = Floats(adapters.lr_A);
+    lr_B = Floats(adapters.lr_B);
+    diverged = DeviceBuffer<int>(static_cast<std::size_t>(C));
+    diverged.fill_zero();
+    if (!subtract) return;
+    B0 = Floats(adapters.B0);
+    Floats A0(adapters.A0);
+    for (auto [split, P] : {std::pair{&train, &P_train}, std::pair{&test, &P_test}}) {
+      *P = Floats(static_cast<std::size_t>(split->rows) * CR);
+      blas.gemm_nt(split->rows, static_cast<int>(CR), n, split->Z.get(), n, A0.get(), n, P->get(), static_cast<int>(CR));
+    }
+    CUDA_CHECK(cudaStreamSynchronize(stream));  // A0 is freed on return
+  }
+
+  void allocate_step(int multiprocessors) {
+    const std::size_t N = static_cast<std::size_t>(train.rows), by_rows = N * static_cast<std::size_t>(CR);
+    for (Floats* buffer : {&gA, &gB, &mA, &vA, &mB, &vB}) *buffer = Floats(A.size());
+    for (Floats* moment : {&mA, &vA, &mB, &vB}) moment->fill_zero();
+    ZA = Floats(by_rows);
+    dZA = Floats(by_rows);
+    test_ZA = Floats(static_cast<std::size_t>(test.rows) * CR);
+    A_terms = BF16s(static_cast<std::size_t>(split::kTerms) * CR * n);
+    dZA_terms = BF16s(split::kBlocks * by_rows);
+    ZA_blocks = Floats(split::kBlocks * by_rows);
+    const std::int64_t grad_blocks = static_cast<std::int64_t>(blocks_over(n, kernels::grad_columns<R>())) *
+                                     blocks_over(C, kernels::grad_configs_per_warp<R>());
+    grad_split = plan_split(grad_blocks, train.rows, mma::kTile, multiprocessors);
+    if (grad_split.splits > 1) grad_parts = Floats(static_cast<std::size_t>(grad_split.splits) * CR * n);
+    mask_words = DeviceBuffer<std::uint32_t>(static_cast<std::size_t>(C) * mma::row_tiles(train.rows) *
+                                             mma::words_per_row(n) * mma::kWarp);
+    wB_fragments = DeviceBuffer<uint2>(fragment_count(mma::words_per_row(n) * mma::kTilesPerWord));
+    product_fragments = DeviceBuffer<uint2>(static_cast<std::size_t>(C) * product_tiles() *
+                                            mma::product_chunks(product_factors()) * mma::kWarp);
+    D_fragments = DeviceBuffer<uint2>(fragment_count(mma::row_tiles(train.rows)));
+  }
+
+  ForwardPlan plan_forward(int rows, bool with_gradient, int multiprocessors) const {
+    const std::int64_t blocks = static_cast<std::int64_t>(blocks_over(rows, kernels::kForwardRows)) *
+                                blocks_over(C, kernels::forward_configs<R>());
+    const Split split = plan_split(blocks, n, mma::kWordColumns, multiprocessors);
+    ForwardPlan plan{split, Floats(static_cast<std::size_t>(split.splits) * C * rows), Floats(),
+                     Floats(static_cast<std::size_t>(C) * rows), Floats(), kernels::SegmentedSums(C, rows)};
+    if (with_gradient) {
+      plan.u_part = Floats(static_cast<std::size_t>(split.splits) * rows * CR);
+      plan.d_output = Floats(static_cast<std::size_t>(C) * rows);
+    }
+    return plan;
+  }
+};
+
+}  // namespace gammalab::cuda

@@ -1,0 +1,29 @@
+#pragma once
+// A GPU group's results in the CPU trainer's terms (sim/trainer.cpp): from what the
+// device recorded, each configuration's TrainResult, with the divergence and recording
+// rules of sim/training_rules.hpp.
+#include <vector>
+
+#include "sim/trainer.hpp"
+
+namespace gammalab::cuda {
+
+// What a group's run brought back from the device, all per configuration c of C:
+// history[(t − 1)·C + c] the training loss at step t (before its update); diverged[c]
+// the step at which c diverged (0: never); the losses after the last update; at the
+// recorded steps record_steps[i], record_*[i·C + c]; the final factors (with
+// keep_factors), A (C·R) × n and B (C·n) × R.
+struct GroupRecord {
+  int rank = 0, width = 0;
+  std::vector<float> history;
+  std::vector<int> diverged;
+  std::vector<float> final_train, final_test;
+  std::vector<int> record_steps;
+  std::vector<float> record_test, norm_A, norm_B;
+  std::vector<float> A, B;
+  std::vector<double> fit_residual;
+};
+
+std::vector<sim::TrainResult> assemble_results(const sim::TrainSpec& spec, const GroupRecord& record);
+
+}  // namespace gammalab::cuda

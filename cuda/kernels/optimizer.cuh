@@ -1,0 +1,72 @@
+#pragma once
+// The optimiser's update of A and B, every configuration at once: the rule (AdamW or
+// SGD, as sim/optimizer.cpp applies them on the CPU) is a type, and one element-wise
+// pass (through CUB) applies it where the configuration has not diverged. Each
+// configuration has its own learning rate; the step's scalars (schedule factor, Adam's
+// bias corrections) are read from device memory at the step counter, so that one
+// captured graph of a step can be replayed for every step.
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+namespace gammalab::cuda::kernels {
+
+// The scalars of training step t, precomputed on the host.
+struct StepScalars {
+  float lr_factor, first_correction, second_correction;
+};
+
+// Advances the step counter (one index): the last launch of a step.
+struct AdvanceStep {
+  int* step;
+  __device__ void operator()(std::int64_t) const { ++*step; }
+};
+
+// AdamW with decoupled weight decay, as PyTorch's:
+//   m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,  p ← p(1 − lr·λ) − lr · (m/c₁) / (√(v/c₂) + ε).
+struct AdamWRule {
+  float beta1, beta2, epsilon, weight_decay;
+  __device__ void operator()(float& parameter, float gradient, float& first, float& second, float lr,
+                             const StepScalars& now) const {
+    const float m = beta1 * first + (1.0f - beta1) * gradient;
+    const float v = beta2 * second + (1.0f - beta2) * gradient * gradient;
+    first = m;
+    second = v;
+    float p = parameter;
+    if (weight_decay != 0.0f) p *= 1.0f - lr * weight_decay;
+    parameter = p - lr * (m / now.first_correction) / (sqrtf(v / now.second_correction) + epsilon);
+  }
+};
+
+// Plain SGD: p ← p − lr·g. It keeps no moments.
+struct SgdRule {
+  __device__ void operator()(float& parameter, float gradient, float&, float&, float lr, const StepScalars&) const {
+    parameter -= lr * gradient;
+  }
+};
+
+// One update of a (C·R) × n (or C·n × R) parameter block, `per_config` entries per
+// configuration, one index per entry. first and second may be null for SgdRule.
+template <class Rule>
+struct UpdateParameters {
+  Rule rule;
+  std::int64_t per_config;
+  float* parameter;
+  const float* gradient;
+  float* first;
+  float* second;
+  const float* learning_rate;
+  const int* diverged_step;
+  const StepScalars* scalars;
+  const int* step;
+  __device__ void operator()(std::int64_t e) const {
+    const std::int64_t c = e / per_config;
+    if (diverged_step[c] != 0) return;
+    const StepScalars now = scalars[*step];
+    float unused = 0.0f;
+    rule(parameter[e], gradient[e], first ? first[e] : unused, second ? second[e] : unused, learning_rate[c] * now.lr_factor,
+         now);
+  }
+};
+
+}  // namespace gammalab::cuda::kernels

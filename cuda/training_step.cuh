@@ -1,0 +1,239 @@
+#pragma once
+// One training step of a group, every configuration at once, as a sequence of launches
+// on the group's stream (captured once into a CUDA graph and replayed, StepGraph):
+//   Z·Aᵀ (split GEMM) → fragments of h's product and of w∘B → forward_kernel (f, u, the
+//   mask) → the residual: f, ∂L/∂f, the loss and the divergence test → ∂L/∂Z_A →
+//   fragments of D → grad_B_kernel (∂L/∂B) → ∂L/∂A = dZAᵀ·Z (split GEMM) → the update
+//   of A and B → the step counter.
+// Also the evaluations outside the step: the test loss and the curves' feature norms.
+#include <stdexcept>
+
+#include "cuda/group_memory.cuh"
+#include "cuda/kernels/optimizer.cuh"
+#include "sim/trainer.hpp"
+
+namespace gammalab::cuda {
+
+template <int R>
+class TrainingStep {
+ public:
+  TrainingStep(GroupMemory<R>& memory, Cublas& blas, cudaStream_t stream, const sim::TrainSpec& spec)
+      : m_(memory), blas_(blas), stream_(stream), spec_(spec), scale_(static_cast<float>(spec.alpha / spec.rank)) {
+    allow_forward_shared_memory<true, true>();
+    allow_forward_shared_memory<true, false>();
+    allow_forward_shared_memory<false, true>();
+    allow_forward_shared_memory<false, false>();
+  }
+
+  // One step, reading its number from `step` (1, 2, …) and the step's scalars from
+  // scalars[step]; the training loss of config c goes to history[(step − 1)·C + c].
+  void enqueue(const kernels::StepScalars* scalars, int* step, float* history) {
+    forward(m_.train, m_.train_forward, m_.P_train, m_.ZA, true);
+    residual(m_.train, m_.train_forward, &m_.dZA, history, step);
+    gradient_of_B();
+    gradient_of_A();
+    const auto& o = spec_.optimizer;
+    switch (o.kind) {  // no default: unsupported_on_gpu refuses an optimiser without a rule
+      case sim::Optimizer::Sgd: update(kernels::SgdRule{}, scalars, step); break;
+      case sim::Optimizer::Adam:
+        update(kernels::AdamWRule{static_cast<float>(o.beta1), static_cast<float>(o.beta2), static_cast<float>(o.epsilon),
+                                  static_cast<float>(o.weight_decay)},
+               scalars, step);
+        break;
+    }
+    for_each_index(1, kernels::AdvanceStep{step}, stream_);
+  }
+
+  // The training loss with the current parameters, per configuration (no gradients).
+  void train_loss(float* loss_out) {
+    forward(m_.train, m_.train_forward, m_.P_train, m_.ZA, false);
+    residual(m_.train, m_.train_forward, nullptr, loss_out, nullptr);
+  }
+  void test_loss(float* loss_out) {
+    forward(m_.test, m_.test_forward, m_.P_test, m_.test_ZA, false);
+    residual(m_.test, m_.test_forward, nullptr, loss_out, nullptr);
+  }
+
+  // For the curves: per configuration, mean_i ‖Z_A(x_i)‖ and mean_i ‖Z_B(x_i)‖ on the
+  // training split, the latter as s·√(z_iᵀ (BᵀB) z_i).
+  void feature_norms(float* norm_Z_A, float* norm_Z_B) {
+    product_ZA(m_.train, m_.ZA);
+    kernels::feature_norms<R>(m_.gram_sums, m_.norm_sums, m_.ZA.get(), m_.B.get(), m_.train.rows, m_.n, m_.C, scale_, norm_Z_A,
+                              norm_Z_B, stream_);
+  }
+
+ private:
+  // Z·Aᵀ: for the training split on the tensor cores (split_gemm.cuh), where each step
+  // needs it; for the test split, wanted only at recorded steps, by cuBLAS in FP32.
+  void product_ZA(const DeviceSplit& split, Floats& ZA) {
+    const std::int64_t N = split.rows, CR = m_.CR, count = N * CR;
+    const int n = m_.n;
+    if (&split != &m_.train) {
+      blas_.gemm_nt(split.rows, static_cast<int>(CR), n, split.Z.get(), n, m_.A.get(), n, ZA.get(), static_cast<int>(CR));
+      return;
+    }
+    for_each_index(CR * n, split::SplitIntoTerms<false>{m_.A.get(), CR * n, m_.A_terms.get()}, stream_);
+    for (int q = 0; q < split::kTerms; ++q)
+      blas_.gemm_nt(split::blocks_of(q) * split.rows, static_cast<int>(CR), n, m_.Z_terms.get(), n,
+                    m_.A_terms.get() + q * CR * n, n, m_.ZA_blocks.get() + split::first_block(q) * count, static_cast<int>(CR));
+    for_each_index(count, split::SumOfBlocks{m_.ZA_blocks.get(), count, ZA.get()}, stream_);
+  }
+
+  // ∂L/∂A = dZAᵀ·Z on the tensor cores (split_gemm.cuh), the smallest terms first.
+  void gradient_of_A() {
+    const std::int64_t N = m_.train.rows, count = N * m_.CR;
+    for_each_index(count, split::SplitIntoTerms<true>{m_.dZA.get(), count, m_.dZA_terms.get()}, stream_);
+    for (int q = split::kTerms - 1; q >= 0; --q)
+      blas_.gemm_tn(static_cast<int>(m_.CR), m_.n, split::blocks_of(q) * m_.train.rows,
+                    m_.dZA_terms.get() + split::first_block(q) * count, m_.Z_terms.get(), m_.gA.get(),
+                    q == split::kTerms - 1 ? 0.0f : 1.0f);
+  }
+
+  // One row of blocks per configuration, over a buffer of `count` fragments in all.
+  dim3 per_config_grid(std::size_t count) const {
+    return dim3(static_cast<unsigned>(blocks_over(static_cast<int>(count / m_.C), kBlockThreads)), static_cast<unsigned>(m_.C));
+  }
+  template <class Value>
+  void fill_fragments(int tiles, int extent, Value value, DeviceBuffer<uint2>& out) {
+    mma::b_fragments<mma::operand_tiles(R)><<<per_config_grid(out.size()), kBlockThreads, 0, stream_>>>(
+        tiles, mma::MaskedSumOperand<R, Value>{value, extent}, out.get());
+    CUDA_CHECK_LAUNCH();
+  }
+  // The B fragments of h's product, [B, B₀] where B₀A₀ is subtracted.
+  template <int F>
+  void fill_product_fragments() {
+    const mma::ProductOperand<F, kernels::ProductColumns<R>> entry{{m_.B.get(), m_.B0.get(), m_.n}, m_.n};
+    mma::b_fragments<mma::product_chunks(F)><<<per_config_grid(m_.product_fragments.size()), kBlockThreads, 0, stream_>>>(
+        m_.product_tiles(), entry, m_.product_fragments.get());
+    CUDA_CHECK_LAUNCH();
+  }
+
+  // f (and, with gradients, u and the mask) of every configuration on one split of the data.
+  void forward(const DeviceSplit& split, ForwardPlan& plan, const Floats& P, Floats& ZA, bool with_gradient) {
+    product_ZA(split, ZA);
+    const int column_tiles = mma::words_per_row(m_.n) * mma::kTilesPerWord;
+    if (m_.subtract) fill_product_fragments<2 * R>();
+    else fill_product_fragments<R>();
+    if (with_gradient)
+      fill_fragments(column_tiles, m_.n, kernels::WeightedB<R>{m_.B.get(), m_.w.get(), m_.n}, m_.wB_fragments);
+    if (m_.subtract && with_gradient) launch_forward<true, true>(split, plan, P, ZA);
+    else if (m_.subtract) launch_forward<true, false>(split, plan, P, ZA);
+    else if (with_gradient) launch_forward<false, true>(split, plan, P, ZA);
+    else launch_forward<false, false>(split, plan, P, ZA);
+  }
+
+  // The forward kernel's two stages pass the default 48 KB of shared memory: allowed
+  // once, before any launch (and so outside the captured step).
+  template <bool SUBTRACT>
+  static constexpr std::size_t forward_shared_bytes() { return 2 * sizeof(kernels::ForwardStage<R, SUBTRACT>); }
+  template <bool SUBTRACT, bool GRADIENT>
+  static void allow_forward_shared_memory() {
+    CUDA_CHECK(cudaFuncSetAttribute(kernels::forward_kernel<R, SUBTRACT, GRADIENT>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    static_cast<int>(forward_shared_bytes<SUBTRACT>())));
+  }
+
+  template <bool SUBTRACT, bool GRADIENT>
+  void launch_forward(const DeviceSplit& split, ForwardPlan& plan, const Floats& P, const Floats& ZA) {
+    const int N = split.rows;
+    const dim3 blocks(blocks_over(N, kernels::kForwardRows), blocks_over(m_.C, kernels::forward_configs<R>()), plan.split.splits);
+    const kernels::ForwardOperands operands{split.H.get(), split.H_stride, ZA.get(), P.get(), m_.w.get(),
+                                            m_.product_fragments.get(), m_.wB_fragments.get(), plan.f_part.get(),
+                                            GRADIENT ? plan.u_part.get() : nullptr, GRADIENT ? m_.mask_words.get() : nullptr};
+    kernels::forward_kernel<R, SUBTRACT, GRADIENT><<<blocks, kernels::kForwardThreads, forward_shared_bytes<SUBTRACT>(), stream_>>>(
+        N, m_.n, m_.C, plan.split.length / mma::kWordColumns, scale_, operands);
+    CUDA_CHECK_LAUNCH();
+  }
+
+  // f from its partial sums and the loss (into loss_out[c], or at a training step into
+  // loss_out[(step − 1)·C + c], with the divergence test) and, with dZA, ∂L/∂f,
+  // ∂L/∂Z_A and the fragments of D.
+  void residual(const DeviceSplit& split, ForwardPlan& plan, Floats* dZA, float* loss_out, const int* step) {
+    const int N = split.rows, C = m_.C;
+    kernels::residual_and_loss(plan.loss_sums, plan.f_part.get(), plan.split.splits, N, C, split.y.get(), plan.f.get(),
+                               dZA ? plan.d_output.get() : nullptr, loss_out, m_.diverged.get(), step,
+                               static_cast<float>(spec_.divergence_bound), stream_);
+    if (dZA == nullptr) return;
+    for_each_index(N * m_.CR,
+                   kernels::BackpropFactors<R>{N, C, plan.split.splits, scale_, plan.d_output.get(), plan.u_part.get(), dZA->get()},
+                   stream_);
+    fill_fragments(mma::row_tiles(N), N, kernels::OutputGradientTimesZA<R>{plan.d_output.get(), m_.ZA.get(), N, C}, m_.D_fragments);
+  }
+
+  void gradient_of_B() {
+    const int N = m_.train.rows;
+    const Split& split = m_.grad_split;
+    const dim3 threads(kernels::kGradWarps * mma::kWarp);
+    const dim3 blocks(blocks_over(m_.n, kernels::grad_columns<R>()), blocks_over(m_.C, kernels::grad_configs_per_warp<R>()),
+                      split.splits);
+    float* out = split.splits > 1 ? m_.grad_parts.get() : m_.gB.get();
+    kernels::grad_B_kernel<R><<<blocks, threads, 0, stream_>>>(N, m_.n, m_.C, split.length / mma::kTile, scale_,
+                                                               m_.mask_words.get(), m_.D_fragments.get(), m_.w.get(), out);
+    CUDA_CHECK_LAUNCH();
+    const std::int64_t count = static_cast<std::int64_t>(m_.gB.size());
+    if (split.splits > 1) for_each_index(count, kernels::SumOfSplits{m_.grad_parts.get(), split.splits, count, m_.gB.get()}, stream_);
+  }
+
+  template <class Rule>
+  void update(Rule rule, const kernels::StepScalars* scalars, const int* step) {
+    const std::int64_t count = static_cast<std::int64_t>(m_.A.size());
+    for_each_index(count, kernels::UpdateParameters<Rule>{rule, static_cast<std::int64_t>(R) * m_.n, m_.A.get(), m_.gA.get(),
+                                                          m_.mA.get(), m_.vA.get(), m_.lr_A.get(), m_.diverged.get(), scalars, step},
+                   stream_);
+    for_each_index(count, kernels::UpdateParameters<Rule>{rule, static_cast<std::int64_t>(R) * m_.n, m_.B.get(), m_.gB.get(),
+                                                          m_.mB.get(), m_.vB.get(), m_.lr_B.get(), m_.diverged.get(), scalars, step},
+                   stream_);
+  }
+
+  GroupMemory<R>& m_;
+  Cublas& blas_;
+  cudaStream_t stream_;
+  const sim::TrainSpec& spec_;
+  const float scale_;
+};
+
+// A step captured once as a CUDA graph and replayed (launch gaps dominate at small
+// widths). Where the driver refuses the capture, the step is launched eagerly instead.
+class StepGraph {
+ public:
+  template <class Enqueue>
+  StepGraph(cudaStream_t stream, Enqueue enqueue) : stream_(stream) {
+    cudaGraph_t graph = nullptr;
+    if (cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
+      cudaGetLastError();
+      return;
+    }
+    try {
+      enqueue();
+    } catch (const std::exception&) {
+      cudaStreamEndCapture(stream_, &graph);
+      if (graph) cudaGraphDestroy(graph);
+      cudaGetLastError();
+      return;
+    }
+    if (cudaStreamEndCapture(stream_, &graph) != cudaSuccess || cudaGraphInstantiate(&executable_, graph, 0) != cudaSuccess) {
+      cudaGetLastError();
+      if (graph) cudaGraphDestroy(graph);
+      executable_ = nullptr;
+      return;
+    }
+    CUDA_CHECK(cudaGraphDestroy(graph));
+  }
+  ~StepGraph() {
+    if (executable_) cudaGraphExecDestroy(executable_);
+  }
+  StepGraph(const StepGraph&) = delete;
+  StepGraph& operator=(const StepGraph&) = delete;
+
+  // Replays the step, or launches it eagerly where there is no graph.
+  template <class Enqueue>
+  void launch(Enqueue enqueue) {
+    if (executable_) CUDA_CHECK(cudaGraphLaunch(executable_, stream_));
+    else enqueue();
+  }
+
+ private:
+  cudaStream_t stream_;
+  cudaGraphExec_t executable_ = nullptr;
+};
+
+}  // namespace gammalab::cuda
