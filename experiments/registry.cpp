@@ -4,10 +4,10 @@
 #include <cstdlib>
 
 #include "cuda/device_probe.hpp"
+#include "experiments/coordinate_check.hpp"
 #include "experiments/engine_report.hpp"
 #include "experiments/figures.hpp"
 #include "gamma/input_error.hpp"
-#include "sim/coordcheck.hpp"
 #include "sim/prediction.hpp"
 #include "sim/result_directory.hpp"
 
@@ -126,13 +126,8 @@ std::vector<std::string> run_coordinate_checks(const fs::path& spec_path, const 
     check.training = spec.training;
     check.data = spec.data;
     check.bootstrap = spec.analysis.bootstrap;
-    auto top = sim::max_stable_exponent(sim::engine_model_of(scheme, spec.training, spec.readout));
-    if (!top) throw InputError(spec_path.string() + ": [sweep] schemes: the engine finds no maximal stable γ[η] for " + scheme);
-    check.eta_exponent = gamma::to_string(*top);
-    const auto measurements = sim::measure_coordinates(check, threads);
-    const nlohmann::json fitted = sim::fit_coordinates(check, measurements);
-    sim::write_atomically(output / ("coordcheck-" + scheme + ".csv"), sim::coordcheck_csv(check, measurements));
-    sim::write_atomically(output / ("coordcheck-" + scheme + ".json"), fitted.dump(2) + "\n");
+    check.eta_exponent = engine_eta_exponent(scheme, spec.training, spec.readout, spec_path.string() + ": [sweep] schemes");
+    const nlohmann::json fitted = run_coordinate_check(check, threads, output, "coordcheck-" + scheme);
     std::size_t agree = 0;
     for (const auto& row : fitted["rows"]) agree += row["verdict"] == "agrees";
     verdicts.push_back("verdict: " + scheme + " at γ[η] = " + check.eta_exponent + ": " + std::to_string(agree) + " of " +

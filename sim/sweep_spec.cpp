@@ -156,6 +156,13 @@ std::vector<double> read_log_grid(TableReader& table, double default_min, double
 
 }  // namespace
 
+const gamma::Vocabulary<ScheduleSpec::Decay>& schedule_decays() {
+  using Decay = ScheduleSpec::Decay;
+  static const gamma::Vocabulary<Decay> vocabulary(
+      "decay", {{Decay::Constant, "constant", "constant", {}}, {Decay::Linear, "linear", "linear", {}}, {Decay::Cosine, "cosine", "cosine", {}}});
+  return vocabulary;
+}
+
 const gamma::Vocabulary<LossStatistic>& loss_statistics() {
   static const gamma::Vocabulary<LossStatistic> vocabulary(
       "loss statistic", {{LossStatistic::FinalTrain, "final_train", "final train loss", {}},
@@ -163,6 +170,166 @@ const gamma::Vocabulary<LossStatistic>& loss_statistics() {
                          {LossStatistic::LastKTrain, "last_k_train", "mean of the last K train losses", {}}});
   return vocabulary;
 }
+
+namespace {
+
+// Each table of the spec is read by one function below, in the order of the file's
+// reference (docs/simulator.md, "The spec file").
+
+std::vector<int> read_widths(TableReader& sweep) {
+  std::vector<int> widths;
+  if (const toml::array* listed = sweep.array("widths")) {
+    for (const auto& w : *listed) {
+      auto v = w.value<std::int64_t>();
+      if (!w.is_integer() || *v < 1 || *v > (1 << 20))
+        sweep.fail("widths", "got " + TableReader::text_of(w) + "; accepted: whole numbers from 1 to 1048576");
+      widths.push_back(static_cast<int>(*v));
+    }
+  }
+  if (const toml::array* range = sweep.array("widths_log2")) {
+    if (!widths.empty()) sweep.fail("widths_log2", "give either widths or widths_log2, not both");
+    if (range->size() != 2 || !(*range)[0].is_integer() || !(*range)[1].is_integer())
+      sweep.fail("widths_log2", "accepted: [first, last], whole numbers, e.g. [7, 13] for 128 … 8192");
+    auto low = *(*range)[0].value<std::int64_t>(), high = *(*range)[1].value<std::int64_t>();
+    if (low < 0 || high > 20 || low > high) sweep.fail("widths_log2", "accepted: 0 ≤ first ≤ last ≤ 20");
+    for (auto k = low; k <= high; ++k) widths.push_back(1 << k);
+  }
+  if (widths.empty()) sweep.fail("widths", "missing; give widths = [128, 256] or widths_log2 = [7, 13]");
+  return widths;
+}
+
+std::vector<std::uint64_t> read_seeds(TableReader& sweep) {
+  const toml::node* seeds = sweep.find("seeds");
+  if (!seeds) sweep.fail("seeds", "missing; give a count (seeds = 4 means 0 … 3) or a list");
+  std::vector<std::uint64_t> list;
+  if (seeds->is_integer() && *seeds->value<std::int64_t>() >= 1 && *seeds->value<std::int64_t>() <= 10000) {
+    for (std::int64_t s = 0; s < *seeds->value<std::int64_t>(); ++s) list.push_back(static_cast<std::uint64_t>(s));
+  } else if (seeds->is_array() && !seeds->as_array()->empty()) {
+    for (const auto& s : *seeds->as_array()) {
+      if (!s.is_integer() || *s.value<std::int64_t>() < 0)
+        sweep.fail("seeds", "got " + TableReader::text_of(s) + "; accepted: whole numbers ≥ 0");
+      list.push_back(static_cast<std::uint64_t>(*s.value<std::int64_t>()));
+    }
+  } else {
+    sweep.fail("seeds", "got " + TableReader::text_of(*seeds) + "; accepted: a count from 1 to 10000, or a list of seeds");
+  }
+  return list;
+}
+
+std::vector<std::string> read_schemes(TableReader& sweep) {
+  const std::vector<std::string> known = simulator_schemes();
+  const toml::array* schemes = sweep.array("schemes");
+  if (!schemes || schemes->empty()) sweep.fail("schemes", "missing; accepted: a list of " + TableReader::join(known));
+  std::vector<std::string> list;
+  for (const auto& s : *schemes) {
+    auto name = s.value<std::string>();
+    if (!s.is_string() || std::find(known.begin(), known.end(), *name) == known.end())
+      sweep.fail("schemes", "got " + TableReader::text_of(s) + "; accepted: " + TableReader::join(known));
+    list.push_back(*name);
+  }
+  return list;
+}
+
+void read_sweep_table(TableReader sweep, SweepSpec& spec) {
+  const toml::node* name = sweep.find("name");
+  spec.name = name && name->is_string() ? *name->value<std::string>() : "sweep";
+  spec.scale = sweep.choice("scale", "custom", {"quick", "paper", "custom"});
+  spec.widths = read_widths(sweep);
+  spec.seeds = read_seeds(sweep);
+  spec.schemes = read_schemes(sweep);
+  spec.training.steps = sweep.integer("steps", 1000, 0, 10'000'000);
+  sweep.finish();
+}
+
+void read_data_table(TableReader data, TeacherSpec& teacher) {
+  teacher.input_dim = data.integer("input_dim", 5, 1, 100000);
+  teacher.width = data.integer("teacher_width", 1000, 1, 1 << 20);
+  teacher.rank = data.integer("teacher_rank", 20, 1, 1 << 20);
+  teacher.train_size = data.integer("train_size", 1000, 1, 10'000'000);
+  teacher.test_size = data.integer("test_size", 100, 1, 10'000'000);
+  teacher.seed = static_cast<std::uint64_t>(data.integer("seed", 0, 0, INT32_MAX));
+  data.finish();
+}
+
+void read_model_table(TableReader model, SweepSpec& spec) {
+  TrainSpec& t = spec.training;
+  t.rank = model.integer("rank", 4, 1, 1 << 20);
+  t.alpha = model.number("alpha", t.rank, 1e-300, 1e300, "a positive number (α/r scales the adapter)");
+  spec.readout = model.term("readout", Readout::Standard, gamma::readouts());
+  model.finish();
+  for (int width : spec.widths)
+    if (t.rank > width) model.fail("rank", "is " + std::to_string(t.rank) + ", larger than the width " + std::to_string(width));
+}
+
+void read_init_table(TableReader init, SweepSpec& spec) {
+  InitSpec& i = spec.training.init;
+  std::string subtract = init.choice("subtract_initial", "auto", {"auto", "on", "off"});
+  if (subtract != "auto") i.subtract_initial_product = subtract == "on";
+  i.sigma_A.constant = init.number("sigma_A_scale", 1.0, 0, 1e300, "a number ≥ 0");
+  spec.custom_sigma_A_exponent = init.exponent("sigma_A_exponent", "-1/2");
+  i.sigma_B.constant = init.number("sigma_B_scale", 1.0, 0, 1e300, "a number ≥ 0");
+  spec.custom_sigma_B_exponent = init.exponent("sigma_B_exponent", "-inf");
+  i.sigma_A.exponent = exponent_value(spec.custom_sigma_A_exponent);
+  i.sigma_B.exponent = exponent_value(spec.custom_sigma_B_exponent);
+  i.inilora_steps = init.integer("inilora_steps", 500, 0, 1'000'000);
+  init.finish();
+}
+
+// The initial-scale axis (papers 000 and 002): σ of A's and B's entries, for the
+// schemes whose A and B are both N(0, σ²).
+void read_init_sigma_table(TableReader sigma, SweepSpec& spec) {
+  spec.init_sigmas = read_log_grid(sigma, 1e-4, 1, 2);
+  sigma.finish();
+  std::string drawn_with_sigma;
+  for (const auto& initialiser : scheme_initialisers())
+    if (initialiser.takes_init_sigma) drawn_with_sigma += (drawn_with_sigma.empty() ? "" : " and ") + initialiser.name;
+  for (const auto& scheme : spec.schemes)
+    if (!find_initialiser(scheme).takes_init_sigma)
+      sigma.fail("values", "sets σ of A's and B's entries, which only schemes " + drawn_with_sigma +
+                           " draw from N(0, σ²); [sweep] schemes includes " + scheme);
+}
+
+void read_optimizer_table(TableReader optimizer, OptimizerSpec& o) {
+  o.kind = optimizer.term("kind", Optimizer::Adam, gamma::optimizers());
+  o.beta1 = optimizer.number("beta1", 0.9, 0, 0.999999, "a number in [0, 1)");
+  o.beta2 = optimizer.number("beta2", 0.99, 0, 0.999999, "a number in [0, 1)");
+  o.epsilon = optimizer.number("epsilon", 1e-8, 0, 1, "a number in [0, 1]");
+  o.weight_decay = optimizer.number("weight_decay", 0, 0, 1e6, "a number ≥ 0");
+  optimizer.finish();
+}
+
+void read_schedule_table(TableReader schedule, ScheduleSpec& s) {
+  s.decay = schedule.term("decay", ScheduleSpec::Decay::Constant, schedule_decays());
+  s.warmup_steps = schedule.integer("warmup_steps", 0, 0, 10'000'000);
+  s.final_fraction = schedule.number("final_fraction", 0, 0, 1, "a number in [0, 1]");
+  schedule.finish();
+}
+
+void read_training_tables(TableReader training, TableReader record, TrainSpec& t) {
+  t.batch_size = training.integer("batch_size", 0, 0, 10'000'000);
+  t.divergence_bound = training.number("divergence_bound", 1e6, 1e-300, 1e300, "a positive loss");
+  training.finish();
+  bool curves = record.boolean("curves", false);
+  int every = record.integer("every", 10, 1, 10'000'000);
+  t.record_every = curves ? every : 0;
+  record.finish();
+}
+
+void read_analysis_table(TableReader analysis, SweepSpec& spec) {
+  spec.analysis.loss = analysis.term("loss", LossStatistic::FinalTrain, loss_statistics());
+  spec.training.last_k = analysis.integer("last_k", 50, 1, 10'000'000);
+  spec.analysis.bootstrap = analysis.integer("bootstrap", 1000, 0, 1'000'000);
+  spec.analysis.stable_factor = analysis.number("stable_factor", 1.0, 1e-300, 1e300, "a positive number");
+  if (const toml::array* range = analysis.array("slope_widths")) {
+    if (range->size() != 2 || !(*range)[0].is_integer() || !(*range)[1].is_integer())
+      analysis.fail("slope_widths", "accepted: [smallest, largest] widths, e.g. [512, 8192]");
+    spec.analysis.slope_min_width = static_cast<int>(*(*range)[0].value<std::int64_t>());
+    spec.analysis.slope_max_width = static_cast<int>(*(*range)[1].value<std::int64_t>());
+  }
+  analysis.finish();
+}
+
+}  // namespace
 
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
   toml::table root;
@@ -177,145 +344,19 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
   auto table = [&](const std::string& name) { return TableReader(root[name].as_table(), origin, name); };
 
   SweepSpec spec;
-  TrainSpec& t = spec.training;
-
-  TableReader sweep = table("sweep");
-  {
-    const toml::node* name = sweep.find("name");
-    spec.name = name && name->is_string() ? *name->value<std::string>() : "sweep";
-    spec.scale = sweep.choice("scale", "custom", {"quick", "paper", "custom"});
-    if (const toml::array* widths = sweep.array("widths")) {
-      for (const auto& w : *widths) {
-        auto v = w.value<std::int64_t>();
-        if (!w.is_integer() || *v < 1 || *v > (1 << 20))
-          sweep.fail("widths", "got " + TableReader::text_of(w) + "; accepted: whole numbers from 1 to 1048576");
-        spec.widths.push_back(static_cast<int>(*v));
-      }
-    }
-    if (const toml::array* range = sweep.array("widths_log2")) {
-      if (!spec.widths.empty()) sweep.fail("widths_log2", "give either widths or widths_log2, not both");
-      if (range->size() != 2 || !(*range)[0].is_integer() || !(*range)[1].is_integer())
-        sweep.fail("widths_log2", "accepted: [first, last], whole numbers, e.g. [7, 13] for 128 … 8192");
-      auto low = *(*range)[0].value<std::int64_t>(), high = *(*range)[1].value<std::int64_t>();
-      if (low < 0 || high > 20 || low > high) sweep.fail("widths_log2", "accepted: 0 ≤ first ≤ last ≤ 20");
-      for (auto k = low; k <= high; ++k) spec.widths.push_back(1 << k);
-    }
-    if (spec.widths.empty()) sweep.fail("widths", "missing; give widths = [128, 256] or widths_log2 = [7, 13]");
-    const toml::node* seeds = sweep.find("seeds");
-    if (!seeds) sweep.fail("seeds", "missing; give a count (seeds = 4 means 0 … 3) or a list");
-    if (seeds->is_integer() && *seeds->value<std::int64_t>() >= 1 && *seeds->value<std::int64_t>() <= 10000) {
-      for (std::int64_t s = 0; s < *seeds->value<std::int64_t>(); ++s) spec.seeds.push_back(static_cast<std::uint64_t>(s));
-    } else if (seeds->is_array() && !seeds->as_array()->empty()) {
-      for (const auto& s : *seeds->as_array()) {
-        if (!s.is_integer() || *s.value<std::int64_t>() < 0)
-          sweep.fail("seeds", "got " + TableReader::text_of(s) + "; accepted: whole numbers ≥ 0");
-        spec.seeds.push_back(static_cast<std::uint64_t>(*s.value<std::int64_t>()));
-      }
-    } else {
-      sweep.fail("seeds", "got " + TableReader::text_of(*seeds) + "; accepted: a count from 1 to 10000, or a list of seeds");
-    }
-    const toml::array* schemes = sweep.array("schemes");
-    if (!schemes || schemes->empty()) sweep.fail("schemes", "missing; accepted: a list of " + TableReader::join(simulator_schemes()));
-    for (const auto& s : *schemes) {
-      const std::vector<std::string> known = simulator_schemes();
-      auto name = s.value<std::string>();
-      if (!s.is_string() || std::find(known.begin(), known.end(), *name) == known.end())
-        sweep.fail("schemes", "got " + TableReader::text_of(s) + "; accepted: " + TableReader::join(known));
-      spec.schemes.push_back(*name);
-    }
-    t.steps = sweep.integer("steps", 1000, 0, 10'000'000);
-    sweep.finish();
-  }
-
+  read_sweep_table(table("sweep"), spec);
   TableReader lr = table("learning_rate");
   spec.learning_rates = read_log_grid(lr, 1e-5, 1e-1, 8);
   spec.lr_ratio = lr.number("ratio", 1.0, 1e-300, 1e300, "a positive number (η_B = ratio × η_A)");
   lr.finish();
-
-  TableReader data = table("data");
-  spec.data.input_dim = data.integer("input_dim", 5, 1, 100000);
-  spec.data.width = data.integer("teacher_width", 1000, 1, 1 << 20);
-  spec.data.rank = data.integer("teacher_rank", 20, 1, 1 << 20);
-  spec.data.train_size = data.integer("train_size", 1000, 1, 10'000'000);
-  spec.data.test_size = data.integer("test_size", 100, 1, 10'000'000);
-  spec.data.seed = static_cast<std::uint64_t>(data.integer("seed", 0, 0, INT32_MAX));
-  data.finish();
-
-  TableReader model = table("model");
-  t.rank = model.integer("rank", 4, 1, 1 << 20);
-  t.alpha = model.number("alpha", t.rank, 1e-300, 1e300, "a positive number (α/r scales the adapter)");
-  spec.readout = model.term("readout", Readout::Standard, gamma::readouts());
-  model.finish();
-  for (int width : spec.widths)
-    if (t.rank > width) model.fail("rank", "is " + std::to_string(t.rank) + ", larger than the width " + std::to_string(width));
-
-  TableReader init = table("init");
-  std::string subtract = init.choice("subtract_initial", "auto", {"auto", "on", "off"});
-  if (subtract != "auto") t.init.subtract_initial_product = subtract == "on";
-  t.init.sigma_A.constant = init.number("sigma_A_scale", 1.0, 0, 1e300, "a number ≥ 0");
-  spec.custom_sigma_A_exponent = init.exponent("sigma_A_exponent", "-1/2");
-  t.init.sigma_B.constant = init.number("sigma_B_scale", 1.0, 0, 1e300, "a number ≥ 0");
-  spec.custom_sigma_B_exponent = init.exponent("sigma_B_exponent", "-inf");
-  t.init.sigma_A.exponent = exponent_value(spec.custom_sigma_A_exponent);
-  t.init.sigma_B.exponent = exponent_value(spec.custom_sigma_B_exponent);
-  t.init.inilora_steps = init.integer("inilora_steps", 500, 0, 1'000'000);
-  init.finish();
-
-  // The initial-scale axis (papers 000 and 002): σ of A's and B's entries, for the
-  // schemes whose A and B are both N(0, σ²).
-  if (root.contains("init_sigma")) {
-    TableReader sigma = table("init_sigma");
-    spec.init_sigmas = read_log_grid(sigma, 1e-4, 1, 2);
-    sigma.finish();
-    std::string drawn_with_sigma;
-    for (const auto& initialiser : scheme_initialisers())
-      if (initialiser.takes_init_sigma) drawn_with_sigma += (drawn_with_sigma.empty() ? "" : " and ") + initialiser.name;
-    for (const auto& scheme : spec.schemes)
-      if (!find_initialiser(scheme).takes_init_sigma)
-        sigma.fail("values", "sets σ of A's and B's entries, which only schemes " + drawn_with_sigma +
-                             " draw from N(0, σ²); [sweep] schemes includes " + scheme);
-  }
-
-  TableReader optimizer = table("optimizer");
-  t.optimizer.kind = optimizer.term("kind", Optimizer::Adam, gamma::optimizers());
-  t.optimizer.beta1 = optimizer.number("beta1", 0.9, 0, 0.999999, "a number in [0, 1)");
-  t.optimizer.beta2 = optimizer.number("beta2", 0.99, 0, 0.999999, "a number in [0, 1)");
-  t.optimizer.epsilon = optimizer.number("epsilon", 1e-8, 0, 1, "a number in [0, 1]");
-  t.optimizer.weight_decay = optimizer.number("weight_decay", 0, 0, 1e6, "a number ≥ 0");
-  optimizer.finish();
-
-  TableReader schedule = table("schedule");
-  std::string decay = schedule.choice("decay", "constant", {"constant", "linear", "cosine"});
-  t.schedule.decay = decay == "linear"   ? ScheduleSpec::Decay::Linear
-                     : decay == "cosine" ? ScheduleSpec::Decay::Cosine
-                                         : ScheduleSpec::Decay::Constant;
-  t.schedule.warmup_steps = schedule.integer("warmup_steps", 0, 0, 10'000'000);
-  t.schedule.final_fraction = schedule.number("final_fraction", 0, 0, 1, "a number in [0, 1]");
-  schedule.finish();
-
-  TableReader training = table("training");
-  t.batch_size = training.integer("batch_size", 0, 0, 10'000'000);
-  t.divergence_bound = training.number("divergence_bound", 1e6, 1e-300, 1e300, "a positive loss");
-  training.finish();
-
-  TableReader record = table("record");
-  bool curves = record.boolean("curves", false);
-  int every = record.integer("every", 10, 1, 10'000'000);
-  t.record_every = curves ? every : 0;
-  record.finish();
-
-  TableReader analysis = table("analysis");
-  spec.analysis.loss = analysis.term("loss", LossStatistic::FinalTrain, loss_statistics());
-  t.last_k = analysis.integer("last_k", 50, 1, 10'000'000);
-  spec.analysis.bootstrap = analysis.integer("bootstrap", 1000, 0, 1'000'000);
-  spec.analysis.stable_factor = analysis.number("stable_factor", 1.0, 1e-300, 1e300, "a positive number");
-  if (const toml::array* range = analysis.array("slope_widths")) {
-    if (range->size() != 2 || !(*range)[0].is_integer() || !(*range)[1].is_integer())
-      analysis.fail("slope_widths", "accepted: [smallest, largest] widths, e.g. [512, 8192]");
-    spec.analysis.slope_min_width = static_cast<int>(*(*range)[0].value<std::int64_t>());
-    spec.analysis.slope_max_width = static_cast<int>(*(*range)[1].value<std::int64_t>());
-  }
-  analysis.finish();
+  read_data_table(table("data"), spec.data);
+  read_model_table(table("model"), spec);
+  read_init_table(table("init"), spec);
+  if (root.contains("init_sigma")) read_init_sigma_table(table("init_sigma"), spec);
+  read_optimizer_table(table("optimizer"), spec.training.optimizer);
+  read_schedule_table(table("schedule"), spec.training.schedule);
+  read_training_tables(table("training"), table("record"), spec.training);
+  read_analysis_table(table("analysis"), spec);
   return spec;
 }
 

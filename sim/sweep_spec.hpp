@@ -17,6 +17,8 @@ namespace gammalab::sim {
 // Which loss of a run the analysis compares across learning rates.
 enum class LossStatistic { FinalTrain, FinalTest, LastKTrain };
 const gamma::Vocabulary<LossStatistic>& loss_statistics();
+// The learning-rate schedule's decay after warm-up.
+const gamma::Vocabulary<ScheduleSpec::Decay>& schedule_decays();
 
 struct AnalysisSpec {
   LossStatistic loss = LossStatistic::FinalTrain;

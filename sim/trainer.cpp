@@ -22,6 +22,32 @@ Eigen::MatrixXd frozen_preactivation(const FrozenSplit& split, const LoraFactors
 
 double mean_row_norm(const Eigen::MatrixXd& m) { return m.rowwise().norm().mean(); }
 
+// The rows of each minibatch: epochs of a Fisher–Yates shuffle drawn from the seeded
+// stream, each epoch's leftover rows (fewer than a batch) skipped.
+class BatchOrder {
+ public:
+  BatchOrder(Eigen::Index rows, int batch_size, std::uint64_t seed)
+      : order_(static_cast<std::size_t>(rows)), batch_size_(batch_size), rng_(seed, "batch-order"), cursor_(rows) {
+    std::iota(order_.begin(), order_.end(), 0);
+  }
+  std::vector<Eigen::Index> next() {
+    const auto rows = static_cast<Eigen::Index>(order_.size());
+    if (cursor_ + batch_size_ > rows) {
+      for (Eigen::Index i = rows - 1; i > 0; --i) std::swap(order_[i], order_[rng_.below(static_cast<std::uint64_t>(i) + 1)]);
+      cursor_ = 0;
+    }
+    std::vector<Eigen::Index> batch(order_.begin() + cursor_, order_.begin() + cursor_ + batch_size_);
+    cursor_ += batch_size_;
+    return batch;
+  }
+
+ private:
+  std::vector<Eigen::Index> order_;
+  int batch_size_;
+  Rng rng_;
+  Eigen::Index cursor_;  // starts past the end: the first batch shuffles
+};
+
 }  // namespace
 
 TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
@@ -39,10 +65,7 @@ TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
 
   const Eigen::Index rows = student.train.Z.rows();
   const bool full_batch = spec.batch_size <= 0 || spec.batch_size >= rows;
-  std::vector<Eigen::Index> order(static_cast<std::size_t>(rows));
-  std::iota(order.begin(), order.end(), 0);
-  Rng batch_rng(spec.seed, "batch-order");
-  Eigen::Index cursor = rows;  // start with a fresh shuffle
+  BatchOrder batches(rows, spec.batch_size, spec.seed);
 
   AdamMoments moments_A, moments_B;
   std::vector<double> recent;  // the last K per-step losses
@@ -52,13 +75,7 @@ TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
     if (full_batch) {
       gradients = lora_loss_and_gradients(full_train, A, B, student.w_out, scale);
     } else {
-      if (cursor + spec.batch_size > rows) {  // a new epoch: Fisher–Yates with the seeded stream
-        for (Eigen::Index i = rows - 1; i > 0; --i)
-          std::swap(order[i], order[batch_rng.below(static_cast<std::uint64_t>(i) + 1)]);
-        cursor = 0;
-      }
-      std::vector<Eigen::Index> rows_of_batch(order.begin() + cursor, order.begin() + cursor + spec.batch_size);
-      cursor += spec.batch_size;
+      const std::vector<Eigen::Index> rows_of_batch = batches.next();
       Eigen::MatrixXd Z = student.train.Z(rows_of_batch, Eigen::all);
       Eigen::MatrixXd H0 = H0_train(rows_of_batch, Eigen::all);
       Eigen::VectorXd y = student.train.y(rows_of_batch);
