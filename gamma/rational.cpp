@@ -23,6 +23,7 @@ boost::multiprecision::cpp_int integer_of(std::string_view digits) {
 }  // namespace
 
 std::optional<Rational> parse_rational(std::string_view text) {
+  if (text.size() > kMaxNumberCharacters) return std::nullopt;
   bool negative = false;
   if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
     negative = text.front() == '-';

@@ -121,6 +121,19 @@ class TableReader {
   std::set<std::string> known_;
 };
 
+// An axis lists each value once: a repeated width, seed, scheme or rate would train the
+// same configuration twice and weigh it twice in every mean and slope.
+template <class Value>
+void refuse_repeats(const TableReader& table, const std::string& key, const std::vector<Value>& values) {
+  for (std::size_t i = 0; i < values.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (values[i] == values[j]) {
+        std::ostringstream text;
+        text << values[i];
+        table.fail(key, "lists " + text.str() + " twice; accepted: each value once");
+      }
+}
+
 const std::vector<std::string> kTables = {"sweep", "learning_rate", "init_sigma", "data", "model", "init",
                                           "optimizer", "schedule", "training", "record", "analysis"};
 
@@ -134,6 +147,7 @@ double exponent_value(const std::string& text) {
 std::vector<double> read_log_grid(TableReader& table, double default_min, double default_max, int default_per_decade) {
   std::vector<double> grid;
   if (const toml::array* values = table.array("values")) {
+    if (values->empty()) table.fail("values", "is empty; accepted: a list of positive numbers, or min/max/per_decade");
     for (const auto& v : *values) {
       auto x = v.is_integer() ? std::optional<double>(static_cast<double>(*v.value<std::int64_t>())) : v.value<double>();
       if (!x || !(*x > 0) || !std::isfinite(*x)) table.fail("values", "got " + TableReader::text_of(v) + "; accepted: positive numbers");
@@ -142,6 +156,7 @@ std::vector<double> read_log_grid(TableReader& table, double default_min, double
   }
   const bool has_range = table.find("min") || table.find("max") || table.find("per_decade");
   if (has_range && !grid.empty()) table.fail("values", "give either values or min/max/per_decade, not both");
+  refuse_repeats(table, "values", grid);
   if (!grid.empty()) return grid;
   const double low = table.number("min", default_min, 1e-300, 1e300, "a positive number");
   const double high = table.number("max", default_max, 1e-300, 1e300, "a positive number");
@@ -195,6 +210,7 @@ std::vector<int> read_widths(TableReader& sweep) {
     for (auto k = low; k <= high; ++k) widths.push_back(1 << k);
   }
   if (widths.empty()) sweep.fail("widths", "missing; give widths = [128, 256] or widths_log2 = [7, 13]");
+  refuse_repeats(sweep, "widths", widths);
   return widths;
 }
 
@@ -213,6 +229,7 @@ std::vector<std::uint64_t> read_seeds(TableReader& sweep) {
   } else {
     sweep.fail("seeds", "got " + TableReader::text_of(*seeds) + "; accepted: a count from 1 to 10000, or a list of seeds");
   }
+  refuse_repeats(sweep, "seeds", list);
   return list;
 }
 
@@ -227,6 +244,7 @@ std::vector<std::string> read_schemes(TableReader& sweep) {
       sweep.fail("schemes", "got " + TableReader::text_of(s) + "; accepted: " + TableReader::join(known));
     list.push_back(*name);
   }
+  refuse_repeats(sweep, "schemes", list);
   return list;
 }
 
@@ -237,7 +255,7 @@ void read_sweep_table(TableReader sweep, SweepSpec& spec) {
   spec.widths = read_widths(sweep);
   spec.seeds = read_seeds(sweep);
   spec.schemes = read_schemes(sweep);
-  spec.training.steps = sweep.integer("steps", 1000, 0, 10'000'000);
+  spec.training.steps = sweep.integer("steps", 1000, 1, 10'000'000);
   sweep.finish();
 }
 
@@ -325,6 +343,11 @@ void read_analysis_table(TableReader analysis, SweepSpec& spec) {
       analysis.fail("slope_widths", "accepted: [smallest, largest] widths, e.g. [512, 8192]");
     spec.analysis.slope_min_width = static_cast<int>(*(*range)[0].value<std::int64_t>());
     spec.analysis.slope_max_width = static_cast<int>(*(*range)[1].value<std::int64_t>());
+    for (int end : {spec.analysis.slope_min_width, spec.analysis.slope_max_width})
+      if (std::find(spec.widths.begin(), spec.widths.end(), end) == spec.widths.end())
+        analysis.fail("slope_widths", "names the width " + std::to_string(end) + ", which [sweep] widths does not train");
+    if (spec.analysis.slope_min_width >= spec.analysis.slope_max_width)
+      analysis.fail("slope_widths", "accepted: [smallest, largest] with smallest < largest, two widths of the sweep");
   }
   analysis.finish();
 }

@@ -47,3 +47,17 @@ TEST_CASE("parse_exponent reads -inf and zero, and names malformed text") {
   CHECK_THROWS_AS(parse_exponent("1/0"), InputError);
   CHECK_THROWS_AS(parse_exponent("inf"), InputError);
 }
+
+TEST_CASE("an exponent longer than 64 characters is refused at once, with the bound named") {
+  const std::string longest = "-0." + std::string(61, '5');  // 64 characters, read exactly
+  CHECK(parse_exponent(longest) < Exponent(0));
+  try {
+    parse_exponent(std::string(100000, '7'));
+    FAIL("a 100,000-digit exponent was read");
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    CHECK(message.find("100000 characters") != std::string::npos);
+    CHECK(message.find("at most 64 characters") != std::string::npos);
+    CHECK(message.size() < 300);
+  }
+}

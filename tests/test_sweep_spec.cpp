@@ -80,3 +80,16 @@ TEST_CASE("typos and bad values are errors naming the table, the key, the value 
   expect_error(kMinimal + "[record]\ncurves = \"yes\"\n", "[record] curves: got 'yes'; accepted: true or false");
   expect_error("[sweep\n", "spec.toml:1: not valid TOML");
 }
+
+TEST_CASE("specs that make no sense are refused with the key named: repeats, empty lists, zero steps, foreign widths") {
+  const std::string axes = "[sweep]\nwidths = [32, 64]\nseeds = 2\nschemes = [\"A\"]\n";
+  expect_error("[sweep]\nwidths = [32, 32]\nseeds = 1\nschemes = [\"A\"]\n", "[sweep] widths: lists 32 twice");
+  expect_error("[sweep]\nwidths = [32]\nseeds = [0, 0]\nschemes = [\"A\"]\n", "[sweep] seeds: lists 0 twice");
+  expect_error("[sweep]\nwidths = [32]\nseeds = 1\nschemes = [\"A\", \"B\", \"A\"]\n", "[sweep] schemes: lists A twice");
+  expect_error(axes + "[learning_rate]\nvalues = [0.01, 0.1, 0.01]\n", "[learning_rate] values: lists 0.01 twice");
+  expect_error(axes + "[learning_rate]\nvalues = []\n", "[learning_rate] values: is empty");
+  expect_error("[sweep]\nwidths = [32]\nseeds = 1\nschemes = [\"A\"]\nsteps = 0\n", "[sweep] steps: got 0");
+  expect_error(axes + "[analysis]\nslope_widths = [32, 128]\n", "[analysis] slope_widths: names the width 128");
+  expect_error(axes + "[analysis]\nslope_widths = [64, 32]\n", "[analysis] slope_widths: accepted: [smallest, largest]");
+  CHECK(parse_sweep_spec(axes + "[analysis]\nslope_widths = [32, 64]\n", "spec.toml").analysis.slope_max_width == 64);
+}
