@@ -15,6 +15,7 @@
 #include "sim/coordcheck.hpp"
 #include "sim/prediction.hpp"
 #include "sim/result_directory.hpp"
+#include "sim/result_schema.hpp"
 #include "sim/sweep_spec.hpp"
 
 namespace gammalab::app {
@@ -157,7 +158,7 @@ void run_coordinate_checks(const fs::path& spec_path, const fs::path& output, in
   }
   sim::write_atomically(output / "manifest.json",
                         nlohmann::json{{"experiment", "coordcheck"}, {"spec_name", spec.name}, {"scale", spec.scale},
-                                       {"spec", text}, {"schemes", spec.schemes}, {"program", "gammalab " GAMMALAB_VERSION},
+                                       {"spec", sim::spec_to_json(spec)}, {"schemes", spec.schemes}, {"program", "gammalab " GAMMALAB_VERSION},
                                        {"git_revision", GAMMALAB_GIT_REVISION},
                                        {"device", "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)")}}
                                 .dump(2) + "\n");
@@ -180,14 +181,13 @@ bool draw(const std::string& command, const std::string& output) {
   return false;
 }
 
-std::string format_slope(const nlohmann::json& slope) {
-  if (slope["slope"].is_null()) return "no slope (fewer than two widths inside the grid)";
+std::string format_slope(const sim::SlopeSummary& slope) {
+  if (!slope.slope) return "no slope (fewer than two widths inside the grid)";
   char text[160];
-  if (slope["interval"].is_null())
-    std::snprintf(text, sizeof text, "n^%.2f (no interval)", slope["slope"].get<double>());
+  if (!slope.interval)
+    std::snprintf(text, sizeof text, "n^%.2f (no interval)", *slope.slope);
   else
-    std::snprintf(text, sizeof text, "n^%.2f [%.2f, %.2f]", slope["slope"].get<double>(), slope["interval"][0].get<double>(),
-                  slope["interval"][1].get<double>());
+    std::snprintf(text, sizeof text, "n^%.2f [%.2f, %.2f]", *slope.slope, slope.interval->low, slope.interval->high);
   return text;
 }
 
@@ -239,25 +239,21 @@ std::function<int()> add_reproduce_command(CLI::App& app) {
       std::cout << "figure: " << (fs::path(output) / "figures" / found->figure).string() << "\n";
       return 0;
     }
-    nlohmann::json summary = sweep_and_analyse({spec.string(), output, /*resume=*/true, o->threads, o->device, false});
+    const auto summary = sweep_and_analyse({spec.string(), output, /*resume=*/true, o->threads, o->device, false}).get<sim::SweepSummary>();
     if (found->notes == Experiment::EngineNotes::DeltaExponents) {
       std::vector<std::string> schemes;
-      for (const auto& scheme : summary["schemes"]) schemes.push_back(scheme["scheme"]);
+      for (const auto& arm : summary.arms) schemes.push_back(arm.scheme);
       write_delta_exponents(schemes, output);
     }
     if (found->notes == Experiment::EngineNotes::SigmaVerdicts)
       write_sigma_verdicts(sim::load_sweep_spec(spec.string()), output);
     if (!draw(draw_with + "'" + output + "'", output)) return 1;
     std::cout << "figure: " << (fs::path(output) / "figures" / found->figure).string() << "\n";
-    for (const auto& scheme : found->slope_verdicts ? summary["schemes"] : nlohmann::json::array()) {
-      const auto& engine = scheme["engine_max_stable_exponent"];
-      const std::string predicted = engine["network"].is_null() ? "none" : engine["network"]["exact"].get<std::string>();
-      for (const char* which : {"optimal", "max_stable"}) {
-        const auto& slope = scheme["slopes"][which];
-        std::cout << "verdict: " << scheme["scheme"].get<std::string>() << " " << which << " η ∝ " << format_slope(slope)
-                  << " against the engine's n^" << predicted << " (network): " << slope["verdict_network"].get<std::string>()
-                  << "\n";
-      }
+    for (const auto& arm : found->slope_verdicts ? summary.arms : std::vector<sim::ArmSummary>{}) {
+      const std::string predicted = arm.engine_network ? arm.engine_network->exact : "none";
+      for (sim::Estimator e : sim::kEstimators)
+        std::cout << "verdict: " << arm.scheme << " " << sim::name_of(e) << " η ∝ " << format_slope(arm.slope(e))
+                  << " against the engine's n^" << predicted << " (network): " << arm.slope(e).verdict_network << "\n";
     }
     return 0;
   };

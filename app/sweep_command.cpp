@@ -46,8 +46,8 @@ Trainers choose_trainers(const SweepRequest& r, const sim::SweepSpec& spec, std:
   return trainers;
 }
 
-sim::SweepRun sweep_run_of(const SweepRequest& r, const std::string& text, const sim::Shard& shard) {
-  return {r.output, r.resume, text,
+sim::SweepRun sweep_run_of(const SweepRequest& r, const sim::Shard& shard) {
+  return {r.output, r.resume,
           {{"program", "gammalab " GAMMALAB_VERSION}, {"git_revision", GAMMALAB_GIT_REVISION}, {"spec_file", r.spec_path}},
           shard};
 }
@@ -72,13 +72,13 @@ SweepOutcome run_sweep_request(const SweepRequest& r) {
     if (!r.quiet && root) progress.update(p.done, p.total, p.done_this_run, p.seconds);
   };
   if (world) {
-    switch (mpi::run_sweep_on_ranks(*world, spec, sweep_run_of(r, text, shard), *trainers.owned.front(), report)) {
+    switch (mpi::run_sweep_on_ranks(*world, spec, sweep_run_of(r, shard), *trainers.owned.front(), report)) {
       case mpi::RankOutcome::Contributed: return SweepOutcome::OtherRank;
       case mpi::RankOutcome::Stopped: return SweepOutcome::Stopped;
       case mpi::RankOutcome::Wrote: break;
     }
   } else {
-    sim::run_sweep(spec, sweep_run_of(r, text, shard), trainers.all(), report);
+    sim::run_sweep(spec, sweep_run_of(r, shard), trainers.all(), report);
   }
   if (!r.quiet) progress.finish();
   return shard.whole() ? SweepOutcome::Whole : SweepOutcome::Shard;
@@ -94,7 +94,7 @@ nlohmann::json analyse_result_directory(const std::filesystem::path& directory, 
   if (manifest.contains("shard"))
     reject("DIR", directory.string() + " holds shard " + manifest["shard"].get<std::string>() +
                       " of a sweep, not all of it: join the shards with gammalab merge DIR... -o OUT, then analyse OUT");
-  sim::SweepSpec spec = sim::parse_sweep_spec(manifest["spec"].get<std::string>(), (directory / "manifest.json").string() + " (spec)");
+  sim::SweepSpec spec = sim::spec_of_manifest(manifest, (directory / "manifest.json").string());
   if (loss)
     spec.analysis.loss = *loss == "final_test"     ? sim::AnalysisSpec::LossStatistic::FinalTest
                          : *loss == "last_k_train" ? sim::AnalysisSpec::LossStatistic::LastKTrain
