@@ -10,6 +10,7 @@
 
 #include "app/cli_support.hpp"
 #include "sim/result_directory.hpp"
+#include "sim/result_schema.hpp"
 
 namespace gammalab::app {
 
@@ -80,32 +81,36 @@ std::string verdict_cell(const std::string& verdict) {
   return "<td class=\"" + std::string(style) + "\">" + escape(verdict) + "</td>";
 }
 
+std::string number(const std::optional<double>& value) { return value ? number(nlohmann::json(*value)) : "—"; }
+
+std::string interval(const std::optional<sim::Interval>& value) {
+  return value ? "[" + number(nlohmann::json(value->low)) + ", " + number(nlohmann::json(value->high)) + "]" : "(none)";
+}
+
+std::string exact(const std::optional<sim::ExactExponent>& exponent) { return exponent ? escape(exponent->exact) : "—"; }
+
 // A sweep's slopes beside the engine's exponents, and its per-width estimates.
-std::string sweep_section(const nlohmann::json& summary) {
+std::string sweep_section(const sim::SweepSummary& summary) {
   std::ostringstream html;
   html << "<table><tr><th>scheme</th><th>σ</th><th>learning rate</th><th>measured slope</th><th>95% interval</th>"
           "<th>widths used</th><th>engine (network)</th><th>verdict</th><th>engine (module)</th><th>verdict</th></tr>\n";
-  for (const auto& arm : summary["schemes"]) {
-    const auto& engine = arm["engine_max_stable_exponent"];
-    for (const char* which : {"optimal", "max_stable"}) {
-      const auto& s = arm["slopes"][which];
-      html << "<tr><td>" << escape(arm["scheme"].get<std::string>()) << "</td><td>" << number(arm.value("init_sigma", nlohmann::json()))
-           << "</td><td>" << which << "</td><td>" << number(s["slope"]) << "</td><td>" << interval(s["interval"]) << "</td><td>"
-           << s["widths_used"].dump() << "</td><td>" << (engine["network"].is_null() ? "—" : number(engine["network"]["exact"]))
-           << "</td>" << verdict_cell(s["verdict_network"]) << "<td>"
-           << (engine["module"].is_null() ? "—" : number(engine["module"]["exact"])) << "</td>" << verdict_cell(s["verdict_module"])
+  for (const auto& arm : summary.arms)
+    for (sim::Estimator e : sim::kEstimators) {
+      const sim::SlopeSummary& s = arm.slope(e);
+      html << "<tr><td>" << escape(arm.scheme) << "</td><td>" << number(arm.init_sigma) << "</td><td>" << sim::name_of(e)
+           << "</td><td>" << number(s.slope) << "</td><td>" << interval(s.interval) << "</td><td>"
+           << nlohmann::json(s.widths_used).dump() << "</td><td>" << exact(arm.engine_network) << "</td>"
+           << verdict_cell(s.verdict_network) << "<td>" << exact(arm.engine_module) << "</td>" << verdict_cell(s.verdict_module)
            << "</tr>\n";
     }
-  }
   html << "</table>\n<details><summary>per width: optimal and maximal stable η, best loss</summary>\n<table><tr><th>scheme</th>"
           "<th>σ</th><th>width</th><th>optimal η</th><th>interval</th><th>max stable η</th><th>interval</th><th>best mean log loss</th></tr>\n";
-  for (const auto& arm : summary["schemes"])
-    for (const auto& w : arm["widths"])
-      html << "<tr><td>" << escape(arm["scheme"].get<std::string>()) << "</td><td>" << number(arm.value("init_sigma", nlohmann::json()))
-           << "</td><td>" << w["width"] << "</td><td>" << number(w["optimal_lr"]) << (w["optimal_at_grid_edge"].get<bool>() ? "*" : "")
-           << "</td><td>" << interval(w["optimal_lr_interval"]) << "</td><td>" << number(w["max_stable_lr"])
-           << (w["max_stable_at_grid_edge"].get<bool>() ? "*" : "") << "</td><td>" << interval(w["max_stable_lr_interval"])
-           << "</td><td>" << number(w.value("best_mean_log_loss", nlohmann::json())) << "</td></tr>\n";
+  for (const auto& arm : summary.arms)
+    for (const auto& w : arm.widths)
+      html << "<tr><td>" << escape(arm.scheme) << "</td><td>" << number(arm.init_sigma) << "</td><td>" << w.width << "</td><td>"
+           << number(w.optimal.lr) << (w.optimal.at_grid_edge ? "*" : "") << "</td><td>" << interval(w.optimal.interval)
+           << "</td><td>" << number(w.max_stable.lr) << (w.max_stable.at_grid_edge ? "*" : "") << "</td><td>"
+           << interval(w.max_stable.interval) << "</td><td>" << number(w.best_mean_log_loss) << "</td></tr>\n";
   html << "</table><p>* at the edge of the learning-rate grid: left out of the slope.</p></details>\n";
   return html.str();
 }
@@ -140,7 +145,7 @@ std::string directory_section(const fs::path& directory) {
       if (entry.path().extension() == ".png")
         html << "<figure><img alt=\"" << escape(entry.path().filename().string()) << "\" src=\"data:image/png;base64,"
              << base64(read_file(entry.path())) << "\"></figure>\n";
-  if (auto summary = read_json(directory / "summary.json")) html << sweep_section(*summary);
+  if (auto summary = sim::read_summary(directory / "summary.json")) html << sweep_section(*summary);
   for (const auto& scheme : manifest->value("schemes", nlohmann::json::array()))
     if (auto check = read_json(directory / ("coordcheck-" + scheme.get<std::string>() + ".json"))) html << coordcheck_section(*check);
   if (auto engine = read_json(directory / "engine.json"))

@@ -10,6 +10,7 @@
 #include "gamma/input_error.hpp"
 #include "sim/prediction.hpp"
 #include "sim/result_directory.hpp"
+#include "sim/result_schema.hpp"
 
 namespace gammalab::experiments {
 
@@ -57,28 +58,24 @@ void write_sigma_verdicts(const sim::SweepSpec& spec, const fs::path& output) {
 
 // ---- verdict lines -------------------------------------------------------------------
 
-std::string format_slope(const nlohmann::json& slope) {
-  if (slope["slope"].is_null()) return "no slope (fewer than two widths inside the grid)";
+std::string format_slope(const sim::SlopeSummary& slope) {
+  if (!slope.slope) return "no slope (fewer than two widths inside the grid)";
   char text[160];
-  if (slope["interval"].is_null())
-    std::snprintf(text, sizeof text, "n^%.2f (no interval)", slope["slope"].get<double>());
+  if (!slope.interval)
+    std::snprintf(text, sizeof text, "n^%.2f (no interval)", *slope.slope);
   else
-    std::snprintf(text, sizeof text, "n^%.2f [%.2f, %.2f]", slope["slope"].get<double>(), slope["interval"][0].get<double>(),
-                  slope["interval"][1].get<double>());
+    std::snprintf(text, sizeof text, "n^%.2f [%.2f, %.2f]", *slope.slope, slope.interval->low, slope.interval->high);
   return text;
 }
 
 // A width sweep's learning-rate slopes against the engine's exponent, per scheme.
-std::vector<std::string> slope_verdicts(const nlohmann::json& summary) {
+std::vector<std::string> slope_verdicts(const sim::SweepSummary& summary) {
   std::vector<std::string> lines;
-  for (const auto& scheme : summary["schemes"]) {
-    const auto& engine = scheme["engine_max_stable_exponent"];
-    const std::string predicted = engine["network"].is_null() ? "none" : engine["network"]["exact"].get<std::string>();
-    for (const char* which : {"optimal", "max_stable"}) {
-      const auto& slope = scheme["slopes"][which];
-      lines.push_back("verdict: " + scheme["scheme"].get<std::string>() + " " + which + " η ∝ " + format_slope(slope) +
-                      " against the engine's n^" + predicted + " (network): " + slope["verdict_network"].get<std::string>());
-    }
+  for (const auto& arm : summary.arms) {
+    const std::string predicted = arm.engine_network ? arm.engine_network->exact : "none";
+    for (sim::Estimator e : sim::kEstimators)
+      lines.push_back("verdict: " + arm.scheme + " " + sim::name_of(e) + " η ∝ " + format_slope(arm.slope(e)) +
+                      " against the engine's n^" + predicted + " (network): " + arm.slope(e).verdict_network);
   }
   return lines;
 }
@@ -108,8 +105,7 @@ std::vector<std::string> run_phase_diagrams(const fs::path& output) {
 // and .csv, and a manifest; one verdict line per scheme. Each scheme's (width, seed)
 // runs share `threads` CPU threads.
 std::vector<std::string> run_coordinate_checks(const fs::path& spec_path, const fs::path& output, int threads) {
-  const std::string text = sim::read_spec_file(spec_path.string());
-  const sim::SweepSpec spec = sim::parse_sweep_spec(text, spec_path.string());
+  const sim::SweepSpec spec = sim::load_sweep_spec(spec_path.string());
   if (spec.learning_rates.size() != 1)
     throw InputError(spec_path.string() + ": [learning_rate] values: a coordinate check takes one value, the constant C in "
                      "η = C·n^γ[η] (γ[η] is the engine's maximal stable exponent of each scheme)");
@@ -135,7 +131,7 @@ std::vector<std::string> run_coordinate_checks(const fs::path& spec_path, const 
   }
   sim::write_atomically(output / "manifest.json",
                         nlohmann::json{{"experiment", "coordcheck"}, {"spec_name", spec.name}, {"scale", spec.scale},
-                                       {"spec", text}, {"schemes", spec.schemes}, {"program", "gammalab " GAMMALAB_VERSION},
+                                       {"spec", sim::spec_to_json(spec)}, {"schemes", spec.schemes}, {"program", "gammalab " GAMMALAB_VERSION},
                                        {"git_revision", GAMMALAB_GIT_REVISION},
                                        {"device", "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)")}}
                                 .dump(2) + "\n");
@@ -153,7 +149,7 @@ struct Experiment {
   // What the engine adds beside a sweep's measurement (engine.json), if anything.
   void (*engine_notes)(const sim::SweepSpec& spec, const fs::path& output) = nullptr;
   // A sweep's verdict lines, if it prints any.
-  std::vector<std::string> (*verdicts)(const nlohmann::json& summary) = nullptr;
+  std::vector<std::string> (*verdicts)(const sim::SweepSummary& summary) = nullptr;
 };
 
 const std::vector<Experiment>& experiments() {
@@ -235,7 +231,7 @@ Reproduction reproduce(const ReproduceRequest& request, const std::function<void
       sweep.device = request.device;
       const nlohmann::json summary = sweep_and_analyse(sweep, progress);
       if (experiment.engine_notes) experiment.engine_notes(sim::load_sweep_spec(spec.string()), result.output);
-      if (experiment.verdicts) result.verdicts = experiment.verdicts(summary);
+      if (experiment.verdicts) result.verdicts = experiment.verdicts(summary.get<sim::SweepSummary>());
     }
   }
   result.figure_error = draw_figure(home / experiment.plot, result.output);

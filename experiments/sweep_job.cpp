@@ -9,6 +9,7 @@
 #include "gamma/input_error.hpp"
 #include "mpi/distributed_sweep.hpp"
 #include "sim/analysis.hpp"
+#include "sim/result_schema.hpp"
 #include "sim/shard_merge.hpp"
 
 namespace gammalab::experiments {
@@ -43,8 +44,8 @@ Trainers choose_trainers(const SweepRequest& r, const sim::SweepSpec& spec, std:
   return trainers;
 }
 
-sim::SweepRun sweep_run_of(const SweepRequest& r, const std::string& text, const sim::Shard& shard) {
-  return {r.output, r.resume, text,
+sim::SweepRun sweep_run_of(const SweepRequest& r, const sim::Shard& shard) {
+  return {r.output, r.resume,
           {{"program", "gammalab " GAMMALAB_VERSION}, {"git_revision", GAMMALAB_GIT_REVISION}, {"spec_file", r.spec_path}},
           shard};
 }
@@ -61,8 +62,7 @@ SweepOutcome run_sweep_request(const SweepRequest& r, const std::function<void(c
   check_threads(r.threads);
   if (r.gpus < 0) reject("--gpus", "must be 1 or more (0, the default, uses every visible GPU), not " + std::to_string(r.gpus));
   const sim::Shard shard = sim::parse_shard(r.shard);
-  const std::string text = sim::read_spec_file(r.spec_path);
-  const sim::SweepSpec spec = sim::parse_sweep_spec(text, r.spec_path);
+  const sim::SweepSpec spec = sim::load_sweep_spec(r.spec_path);
   const int launched = mpi::launched_processes();
   std::optional<mpi::World> world;
   if (r.mpi || launched > 1)
@@ -74,13 +74,13 @@ SweepOutcome run_sweep_request(const SweepRequest& r, const std::function<void(c
     if (root) progress(p);
   };
   if (world) {
-    switch (mpi::run_sweep_on_ranks(*world, spec, sweep_run_of(r, text, shard), *trainers.owned.front(), report)) {
+    switch (mpi::run_sweep_on_ranks(*world, spec, sweep_run_of(r, shard), *trainers.owned.front(), report)) {
       case mpi::RankOutcome::Contributed: return SweepOutcome::OtherRank;
       case mpi::RankOutcome::Stopped: return SweepOutcome::Stopped;
       case mpi::RankOutcome::Wrote: break;
     }
   } else {
-    sim::run_sweep(spec, sweep_run_of(r, text, shard), trainers.all(), report);
+    sim::run_sweep(spec, sweep_run_of(r, shard), trainers.all(), report);
   }
   return shard.whole() ? SweepOutcome::Whole : SweepOutcome::Shard;
 }
@@ -95,7 +95,7 @@ nlohmann::json analyse_result_directory(const std::filesystem::path& directory, 
   if (manifest.contains("shard"))
     reject("DIR", directory.string() + " holds shard " + manifest["shard"].get<std::string>() +
                       " of a sweep, not all of it: join the shards with gammalab merge DIR... -o OUT, then analyse OUT");
-  sim::SweepSpec spec = sim::parse_sweep_spec(manifest["spec"].get<std::string>(), (directory / "manifest.json").string() + " (spec)");
+  sim::SweepSpec spec = sim::spec_of_manifest(manifest, (directory / "manifest.json").string());
   if (loss) spec.analysis.loss = *loss;
   if (bootstrap) spec.analysis.bootstrap = *bootstrap;
   nlohmann::json summary = sim::analyse_runs(sim::read_runs(directory / "runs.csv"), spec);

@@ -10,10 +10,10 @@ point agrees with the engine, a hollow one departs.
 
 Usage: coordcheck.py RESULT_DIR
 """
-import json
 import pathlib
 
 import figure_files
+import result_files
 import matplotlib
 
 matplotlib.use("Agg")
@@ -34,8 +34,8 @@ def exponent(text):
 
 def main(directory):
     directory = pathlib.Path(directory)
-    manifest = json.loads((directory / "manifest.json").read_text())
-    checks = [json.loads((directory / f"coordcheck-{scheme}.json").read_text()) for scheme in manifest["schemes"]]
+    manifest = result_files.manifest(directory)
+    checks = result_files.coordchecks(directory)
     figure, axes = plt.subplots(2, 4, figsize=(17, 8))
     count = len(checks)
     for axis, quantity in zip(axes.flat, QUANTITIES):

@@ -10,13 +10,12 @@ each scheme at steps 1 and 3 (settled).
 
 Usage: loss_vs_lr.py RESULT_DIR
 """
-import csv
-import json
 import math
 import pathlib
 from collections import defaultdict
 
 import figure_files
+import result_files
 import matplotlib
 
 matplotlib.use("Agg")
@@ -25,14 +24,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def main(directory):
     directory = pathlib.Path(directory)
-    summary = json.loads((directory / "summary.json").read_text())
-    engine_file = directory / "engine.json"
-    engine = json.loads(engine_file.read_text()) if engine_file.exists() else {}
+    summary = result_files.summary(directory)
+    engine = result_files.document(directory, "engine.json", required=False) or {}
     losses = defaultdict(list)  # (scheme, width, lr) → final train losses of the seeds
-    for run in csv.DictReader((directory / "runs.csv").open()):
-        loss = float(run["final_train_loss"])
-        if run["diverged"] == "0" and math.isfinite(loss):
-            losses[(run["scheme"], int(run["width"]), float(run["lr_A"]))].append(loss)
+    for run in result_files.runs(directory):
+        loss = run["final_train_loss"]
+        if not run["diverged"] and math.isfinite(loss):
+            losses[(run["scheme"], run["width"], run["lr_A"])].append(loss)
     schemes = [s["scheme"] for s in summary["schemes"]]
     widths = [w["width"] for w in summary["schemes"][0]["widths"]]
     figure, axes = plt.subplots(1, len(widths), figsize=(4.6 * len(widths), 4.4), sharey=True, squeeze=False)

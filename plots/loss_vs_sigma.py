@@ -10,11 +10,11 @@ around Kaiming's σ² = 1/n.
 
 Usage: loss_vs_sigma.py RESULT_DIR
 """
-import json
 import math
 import pathlib
 
 import figure_files
+import result_files
 import matplotlib
 
 matplotlib.use("Agg")
@@ -25,9 +25,9 @@ NAMES = {"AB": "Init[AB]", "inilora-alpha": "IniLoRA-α"}
 
 def main(directory):
     directory = pathlib.Path(directory)
-    summary = json.loads((directory / "summary.json").read_text())
-    manifest = json.loads((directory / "manifest.json").read_text())
-    engine = json.loads((directory / "engine.json").read_text())
+    summary = result_files.summary(directory)
+    manifest = result_files.manifest(directory)
+    engine = result_files.document(directory, "engine.json")
     schemes = list(dict.fromkeys(arm["scheme"] for arm in summary["schemes"]))
     widths = manifest["widths"]
     figure, axes = plt.subplots(1, len(schemes), figsize=(6.2 * len(schemes), 5.2), squeeze=False)

@@ -9,11 +9,11 @@ mean of the measured points, since the theory fixes slopes, not constants.
 
 Usage: lr_vs_width.py RESULT_DIR
 """
-import json
 import math
 import pathlib
 
 import figure_files
+import result_files
 import matplotlib
 
 matplotlib.use("Agg")
@@ -41,8 +41,8 @@ def verdict_text(scheme, name, slope):
 
 def main(directory):
     directory = pathlib.Path(directory)
-    summary = json.loads((directory / "summary.json").read_text())
-    manifest = json.loads((directory / "manifest.json").read_text())
+    summary = result_files.summary(directory)
+    manifest = result_files.manifest(directory)
     figure, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=True)
     lines = []
     for axis, (key, label) in zip(axes, [("optimal", "optimal η"), ("max_stable", "maximal stable η")]):

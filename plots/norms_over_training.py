@@ -9,28 +9,26 @@ gives that learning rate and the seeds' final train losses.
 
 Usage: norms_over_training.py RESULT_DIR
 """
-import csv
 import math
 import pathlib
 import sys
 from collections import defaultdict
 
 import figure_files
+import result_files
 import matplotlib
 
 matplotlib.use("Agg")
-import json  # noqa: E402
-
 import matplotlib.pyplot as plt  # noqa: E402
 
 
 def main(directory):
     directory = pathlib.Path(directory)
-    summary = json.loads((directory / "summary.json").read_text())
-    runs = list(csv.DictReader((directory / "runs.csv").open()))
+    summary = result_files.summary(directory)
+    runs = result_files.runs(directory)
     curves = defaultdict(list)
-    for row in csv.DictReader((directory / "curves.csv").open()):
-        curves[row["id"]].append((int(row["step"]), float(row["norm_Z_A"]), float(row["norm_Z_B"])))
+    for row in result_files.curves(directory):
+        curves[row["id"]].append((row["step"], row["norm_Z_A"], row["norm_Z_B"]))
     if not curves:
         sys.exit(f"{directory}: curves.csv is empty; the spec must set [record] curves = true")
     schemes = [s["scheme"] for s in summary["schemes"]]
@@ -40,14 +38,14 @@ def main(directory):
         for row, entry in enumerate(scheme["widths"]):
             axis = axes[row][column]
             optimum = entry["optimal_lr"]
-            candidates = [r for r in runs if r["scheme"] == scheme["scheme"] and int(r["width"]) == entry["width"]]
+            candidates = [r for r in runs if r["scheme"] == scheme["scheme"] and r["width"] == entry["width"]]
             if optimum is None or not candidates:
                 axis.set_title(f"Init[{scheme['scheme']}], n = {entry['width']}: no optimum", fontsize=9)
                 continue
-            nearest = min({float(r["lr_A"]) for r in candidates}, key=lambda lr: abs(math.log(lr / optimum)))
-            chosen = [r for r in candidates if float(r["lr_A"]) == nearest]
+            nearest = min({r["lr_A"] for r in candidates}, key=lambda lr: abs(math.log(lr / optimum)))
+            chosen = [r for r in candidates if r["lr_A"] == nearest]
             losses = []
-            for seed_index, run in enumerate(sorted(chosen, key=lambda r: int(r["seed"]))):
+            for seed_index, run in enumerate(sorted(chosen, key=lambda r: r["seed"])):
                 points = sorted(curves.get(run["id"], []))
                 if not points:
                     continue
@@ -55,7 +53,7 @@ def main(directory):
                 colour = f"C{seed_index}"
                 axis.plot(steps, norm_a, "-", color=colour, label=f"‖Z_A‖ seed {run['seed']}")
                 axis.plot(steps, norm_b, "--", color=colour, label=f"‖Z_B‖ seed {run['seed']}")
-                losses.append(float(run["final_train_loss"]))
+                losses.append(run["final_train_loss"])
             axis.set_yscale("log")
             axis.set_xlabel("step")
             axis.set_ylabel("mean norm over train points")

@@ -9,12 +9,11 @@ the equal-rate line γ[η_A] = γ[η_B] and the LoRA+ point (−1, 0) are marked
 
 Usage: phase_diagram.py RESULT_DIR
 """
-import json
 import pathlib
-import sys
 from fractions import Fraction
 
 import figure_files
+import result_files
 import matplotlib
 
 matplotlib.use("Agg")
@@ -71,9 +70,7 @@ def draw(axis, document):
 
 def main(directory):
     directory = pathlib.Path(directory)
-    documents = [json.loads(p.read_text()) for p in sorted(directory.glob("phase-*.json"))]
-    if not documents:
-        sys.exit(f"{directory}: no phase-*.json files")
+    documents = result_files.phase_documents(directory)
     figure, axes = plt.subplots(1, len(documents), figsize=(5.5 * len(documents), 5.2))
     for axis, document in zip(axes if len(documents) > 1 else [axes], documents):
         draw(axis, document)

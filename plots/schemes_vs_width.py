@@ -9,11 +9,11 @@ at the grid's edge).
 
 Usage: schemes_vs_width.py RESULT_DIR
 """
-import json
 import math
 import pathlib
 
 import figure_files
+import result_files
 import matplotlib
 
 matplotlib.use("Agg")
@@ -22,8 +22,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def main(directory):
     directory = pathlib.Path(directory)
-    summary = json.loads((directory / "summary.json").read_text())
-    manifest = json.loads((directory / "manifest.json").read_text())
+    summary = result_files.summary(directory)
+    manifest = result_files.manifest(directory)
     figure, (loss_axis, rate_axis) = plt.subplots(1, 2, figsize=(12, 4.8))
     markers = "osD^v<>px*"
     for index, scheme in enumerate(summary["schemes"]):

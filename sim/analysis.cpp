@@ -2,50 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <set>
+#include <numeric>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 
 #include "gamma/input_error.hpp"
 #include "sim/prediction.hpp"
-#include "sim/random.hpp"
+#include "sim/sweep.hpp"
 
 namespace gammalab::sim {
-
-std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv) {
-  std::ifstream file(runs_csv);
-  if (!file) throw InputError(runs_csv.string() + ": cannot read (is this a sweep's result directory?)");
-  std::string line;
-  std::getline(file, line);
-  std::vector<RunRow> rows;
-  for (int number = 2; std::getline(file, line); ++number) {
-    if (line.empty()) continue;
-    std::vector<std::string> f;
-    std::stringstream cells(line);
-    for (std::string cell; std::getline(cells, cell, ',');) f.push_back(cell);
-    try {
-      if (f.size() != 16) throw std::invalid_argument("columns");
-      rows.push_back({std::stoull(f[0]), f[1], std::stoi(f[2]), std::stoull(f[3]), std::stod(f[4]), std::stod(f[5]),
-                      std::stod(f[6]), std::stod(f[7]), std::stod(f[8]), std::stod(f[9]), std::stod(f[10]), f[11] == "1",
-                      std::stod(f[15])});
-    } catch (const std::exception&) {
-      throw InputError(runs_csv.string() + ":" + std::to_string(number) + ": malformed row (expected the 16 columns of " +
-                       "runs.csv)");
-    }
-  }
-  return rows;
-}
-
-double least_squares_slope(const std::vector<double>& x, const std::vector<double>& y) {
-  double mx = 0, my = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) mx += x[i], my += y[i];
-  mx /= static_cast<double>(x.size());
-  my /= static_cast<double>(y.size());
-  double sxy = 0, sxx = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) sxy += (x[i] - mx) * (y[i] - my), sxx += (x[i] - mx) * (x[i] - mx);
-  return sxy / sxx;
-}
 
 double parabola_vertex(double x0, double y0, double x1, double y1, double x2, double y2) {
   double numerator = (x1 - x0) * (x1 - x0) * (y1 - y2) - (x1 - x2) * (x1 - x2) * (y1 - y0);
@@ -56,7 +23,7 @@ double parabola_vertex(double x0, double y0, double x1, double y1, double x2, do
 
 namespace {
 
-// One scheme at one width: the loss statistic and stability on the grid lr × seed.
+// One arm at one width: the loss statistic and stability on the grid lr × seed.
 struct Cell {
   std::vector<double> log_lr;                 // sorted
   std::vector<std::vector<double>> log_loss;  // [lr][seed]; +inf where diverged or missing
@@ -69,9 +36,7 @@ struct Estimate {
   double best_log_loss = 0;
 };
 
-using Sample = std::vector<std::size_t>;  // seed indices at one width, drawn with replacement
-
-std::optional<Estimate> optimum(const Cell& cell, const Sample& sample) {
+std::optional<Estimate> optimum(const Cell& cell, const SeedSample& sample) {
   std::vector<double> mean(cell.log_lr.size());
   for (std::size_t i = 0; i < mean.size(); ++i) {
     double sum = 0;
@@ -87,7 +52,7 @@ std::optional<Estimate> optimum(const Cell& cell, const Sample& sample) {
   return e;
 }
 
-std::optional<Estimate> max_stable(const Cell& cell, const Sample& sample) {
+std::optional<Estimate> max_stable(const Cell& cell, const SeedSample& sample) {
   double sum = 0;
   bool at_edge = false;
   for (auto s : sample) {
@@ -101,229 +66,256 @@ std::optional<Estimate> max_stable(const Cell& cell, const Sample& sample) {
   return Estimate{sum / static_cast<double>(sample.size()), at_edge, 0};
 }
 
-double percentile(std::vector<double> values, double q) {
-  std::sort(values.begin(), values.end());
-  double position = q * static_cast<double>(values.size() - 1);
-  auto below = static_cast<std::size_t>(std::floor(position));
-  auto above = std::min(below + 1, values.size() - 1);
-  return values[below] + (position - static_cast<double>(below)) * (values[above] - values[below]);
+std::optional<Estimate> estimate(Estimator e, const Cell& cell, const SeedSample& sample) {
+  return e == Estimator::Optimal ? optimum(cell, sample) : max_stable(cell, sample);
 }
 
-nlohmann::json interval_json(const std::vector<double>& replicates, double (*transform)(double)) {
-  if (replicates.size() < 2) return nullptr;
-  return {transform(percentile(replicates, 0.025)), transform(percentile(replicates, 0.975))};
-}
-
-double identity(double x) { return x; }
-double exponential(double x) { return std::exp(x); }
-
-}  // namespace
-
-nlohmann::json analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& spec) {
-  std::vector<std::uint64_t> seeds = spec.seeds;
-  std::map<std::uint64_t, std::size_t> seed_index;
-  for (std::size_t i = 0; i < seeds.size(); ++i) seed_index[seeds[i]] = i;
-
-  auto statistic = [&](const RunRow& r) -> double {
-    if (r.diverged) return INFINITY;
-    switch (spec.analysis.loss) {
-      case LossStatistic::FinalTrain: return std::log(r.final_train_loss);
-      case LossStatistic::FinalTest: return std::log(r.final_test_loss);
-      case LossStatistic::LastKTrain: return std::log(r.mean_last_train_loss);
-    }
-    throw std::logic_error("a loss statistic without a case");
-  };
-
-  // cells[arm][width], an arm being a scheme and its initial scale (0: the scheme's own)
-  using Arm = std::pair<std::string, double>;
-  std::vector<Arm> arms;
-  for (const auto& scheme : spec.schemes)
-    for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas) arms.emplace_back(scheme, sigma);
-  std::map<Arm, std::map<int, Cell>> cells;
-  for (const auto& arm : arms)
-    for (int width : spec.widths) {
-      Cell& cell = cells[arm][width];
-      for (double lr : spec.learning_rates) cell.log_lr.push_back(std::log(lr));
-      std::sort(cell.log_lr.begin(), cell.log_lr.end());
-      cell.log_loss.assign(cell.log_lr.size(), std::vector<double>(seeds.size(), INFINITY));
-      cell.stable.assign(cell.log_lr.size(), std::vector<bool>(seeds.size(), false));
-    }
-  std::size_t used = 0;
-  for (const auto& r : rows) {
-    auto arm = cells.find({r.scheme, r.init_sigma});
-    if (arm == cells.end() || !arm->second.count(r.width) || !seed_index.count(r.seed)) continue;
-    Cell& cell = arm->second[r.width];
-    auto at = std::lower_bound(cell.log_lr.begin(), cell.log_lr.end(), std::log(r.lr_A) - 1e-12);
-    if (at == cell.log_lr.end()) continue;
-    std::size_t i = static_cast<std::size_t>(at - cell.log_lr.begin()), s = seed_index[r.seed];
-    cell.log_loss[i][s] = statistic(r);
-    cell.stable[i][s] = !r.diverged && r.final_train_loss <= spec.analysis.stable_factor * r.initial_train_loss;
-    ++used;
+// The log of the loss statistic the spec asks for; +inf for a diverged run.
+double log_loss_of(const RunRow& r, LossStatistic loss) {
+  if (r.diverged) return INFINITY;
+  switch (loss) {
+    case LossStatistic::FinalTrain: return std::log(r.final_train_loss);
+    case LossStatistic::FinalTest: return std::log(r.final_test_loss);
+    case LossStatistic::LastKTrain: return std::log(r.mean_last_train_loss);
   }
+  throw std::logic_error("a loss statistic without a case");
+}
 
-  std::vector<int> slope_widths;
+// An arm: a scheme and its initial scale (0: the scheme's own).
+struct Arm {
+  std::string scheme;
+  double sigma;
+};
+
+// Every run's place on the grid: cells[arm][width index], and how many rows were placed.
+struct Grid {
+  std::vector<Arm> arms;
+  std::vector<std::vector<Cell>> cells;
+  std::size_t used = 0;
+};
+
+// The cells of the spec, empty (every run missing).
+Grid empty_grid(const SweepSpec& spec) {
+  Grid grid;
+  for (const auto& scheme : spec.schemes)
+    for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas) grid.arms.push_back({scheme, sigma});
+  Cell empty;
+  for (double lr : spec.learning_rates) empty.log_lr.push_back(std::log(lr));
+  std::sort(empty.log_lr.begin(), empty.log_lr.end());
+  empty.log_loss.assign(empty.log_lr.size(), std::vector<double>(spec.seeds.size(), INFINITY));
+  empty.stable.assign(empty.log_lr.size(), std::vector<bool>(spec.seeds.size(), false));
+  grid.cells.assign(grid.arms.size(), std::vector<Cell>(spec.widths.size(), empty));
+  return grid;
+}
+
+// Where configuration id sits in the grid: arm, width, seed, and learning rate (its
+// place in the sorted grid), each the index of the spec's own value.
+struct Place {
+  std::size_t arm, width, seed, lr;
+};
+
+std::vector<Place> places_of(const SweepSpec& spec, const std::vector<Configuration>& configurations) {
+  auto index_of = [](const auto& values) {
+    std::map<std::decay_t<decltype(values[0])>, std::size_t> index;
+    for (std::size_t i = 0; i < values.size(); ++i) index.emplace(values[i], i);
+    return index;
+  };
+  const auto width = index_of(spec.widths);
+  const auto seed = index_of(spec.seeds);
+  std::vector<double> sorted = spec.learning_rates;
+  std::sort(sorted.begin(), sorted.end());
+  const auto lr = index_of(sorted);
+  std::map<std::pair<std::string, double>, std::size_t> arm;
+  const Grid grid = empty_grid(spec);
+  for (std::size_t a = 0; a < grid.arms.size(); ++a) arm.emplace(std::pair{grid.arms[a].scheme, grid.arms[a].sigma}, a);
+  std::vector<Place> places;
+  for (const auto& c : configurations)
+    places.push_back({arm.at({c.scheme, c.init_sigma}), width.at(c.width), seed.at(c.seed), lr.at(c.lr_A)});
+  return places;
+}
+
+// The rows placed on the grid by configuration id; a row that is not its
+// configuration is refused.
+Grid grid_of(const std::vector<RunRow>& rows, const SweepSpec& spec) {
+  Grid grid = empty_grid(spec);
+  const std::vector<Configuration> configurations = enumerate_configurations(spec);
+  const std::vector<Place> places = places_of(spec, configurations);
+  for (const auto& r : rows) {
+    const Configuration* c = r.id < configurations.size() ? &configurations[r.id] : nullptr;
+    if (!c || c->scheme != r.scheme || c->width != r.width || c->seed != r.seed || c->lr_A != r.lr_A || c->init_sigma != r.init_sigma)
+      throw InputError("runs.csv: the row of configuration " + std::to_string(r.id) + " (" + r.scheme + ", width " +
+                       std::to_string(r.width) + ", seed " + std::to_string(r.seed) +
+                       ") is not that configuration of the manifest's spec: the runs are of another sweep");
+    const Place& p = places[r.id];
+    Cell& cell = grid.cells[p.arm][p.width];
+    cell.log_loss[p.lr][p.seed] = log_loss_of(r, spec.analysis.loss);
+    cell.stable[p.lr][p.seed] = !r.diverged && r.final_train_loss <= spec.analysis.stable_factor * r.initial_train_loss;
+    ++grid.used;
+  }
+  return grid;
+}
+
+std::vector<int> slope_widths_of(const SweepSpec& spec) {
+  std::vector<int> widths;
   for (int width : spec.widths)
     if ((spec.analysis.slope_min_width == 0 || width >= spec.analysis.slope_min_width) &&
         (spec.analysis.slope_max_width == 0 || width <= spec.analysis.slope_max_width))
-      slope_widths.push_back(width);
+      widths.push_back(width);
+  return widths;
+}
 
-  // Each (width, seed) trains its own student, so the bootstrap draws seeds
-  // independently at each width: resamples[b][w] is the sample used at width w.
-  using WidthSamples = std::vector<Sample>;
-  Sample all_seeds(seeds.size());
-  for (std::size_t i = 0; i < seeds.size(); ++i) all_seeds[i] = i;
-  const WidthSamples everyone(spec.widths.size(), all_seeds);
-  std::vector<WidthSamples> resamples;
-  if (seeds.size() >= 2) {
-    Rng rng(20261123, "bootstrap");
-    for (int b = 0; b < spec.analysis.bootstrap; ++b) {
-      WidthSamples sample(spec.widths.size(), Sample(seeds.size()));
-      for (auto& at_width : sample)
-        for (auto& s : at_width) s = rng.below(seeds.size());
-      resamples.push_back(sample);
+// One arm's estimates at one width (index wi), with their bootstrap intervals.
+WidthSummary summarise_width(int width, std::size_t wi, const Cell& cell, const SeedBootstrap& bootstrap) {
+  WidthSummary w;
+  w.width = width;
+  for (Estimator e : kEstimators) {
+    const auto point = estimate(e, cell, bootstrap.everyone[wi]);
+    std::vector<double> replicates, best_losses;
+    for (const auto& sample : bootstrap.resamples)
+      if (auto r = estimate(e, cell, sample[wi])) {
+        replicates.push_back(r->log_lr);
+        best_losses.push_back(r->best_log_loss);
+      }
+    LrEstimate& out = w.estimate(e);
+    if (point) out.lr = std::exp(point->log_lr);
+    if (auto i = percentile_interval(replicates)) out.interval = Interval{std::exp(i->low), std::exp(i->high)};
+    out.at_grid_edge = point && point->at_edge;
+    if (e == Estimator::Optimal && point) {
+      w.best_mean_log_loss = point->best_log_loss;
+      w.best_mean_log_loss_interval = percentile_interval(best_losses);
     }
   }
+  return w;
+}
 
-  const std::string& loss_name = loss_statistics().name(spec.analysis.loss);
-  nlohmann::json summary = {{"loss_statistic", loss_name},
-                            {"stable_factor", spec.analysis.stable_factor},
-                            {"bootstrap_resamples", resamples.size()},
-                            {"seeds", seeds.size()},
-                            {"runs_used", used},
-                            {"slope_widths", slope_widths},
-                            {"schemes", nlohmann::json::array()}};
+std::string verdict_text(const std::optional<gamma::Rational>& predicted, const std::optional<Interval>& interval) {
+  if (!predicted || !interval) return "undetermined";
+  return to_string(verdict_of(static_cast<double>(*predicted), *interval));
+}
 
-  using Estimator = std::optional<Estimate> (*)(const Cell&, const Sample&);
-  for (const auto& arm : arms) {
-    const auto& [scheme, sigma] = arm;
-    // With its own σ a scheme is no longer the engine's preset (the reproduce command's
-    // variance experiment sets σ's exponents beside the measurement instead).
-    const EnginePrediction prediction = sigma > 0 ? EnginePrediction{} : predict_max_stable_exponent(spec, scheme);
-    auto exact = [](const std::optional<gamma::Rational>& q) {
-      return q ? nlohmann::json{{"exact", gamma::to_string(*q)}, {"value", static_cast<double>(*q)}} : nlohmann::json(nullptr);
-    };
-    nlohmann::json entry = {{"scheme", scheme},
-                            {"init_sigma", sigma > 0 ? nlohmann::json(sigma) : nlohmann::json(nullptr)},
-                            {"engine_max_stable_exponent", {{"network", exact(prediction.network)}, {"module", exact(prediction.module)}}},
-                            {"widths", nlohmann::json::array()}};
-    const std::pair<const char*, Estimator> estimators[] = {{"optimal", &optimum}, {"max_stable", &max_stable}};
-    for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
-      const int width = spec.widths[wi];
-      const Cell& cell = cells[arm][width];
-      nlohmann::json w = {{"width", width}};
-      for (const auto& [name, estimate] : estimators) {
-        auto point = estimate(cell, all_seeds);
-        std::vector<double> replicates, best_losses;
-        for (const auto& sample : resamples)
-          if (auto e = estimate(cell, sample[wi])) {
-            replicates.push_back(e->log_lr);
-            best_losses.push_back(e->best_log_loss);
-          }
-        w[std::string(name) + "_lr"] = point ? nlohmann::json(std::exp(point->log_lr)) : nlohmann::json(nullptr);
-        w[std::string(name) + "_lr_interval"] = interval_json(replicates, &exponential);
-        w[std::string(name) + "_at_grid_edge"] = point && point->at_edge;
-        if (std::string(name) == "optimal" && point) {
-          w["best_mean_log_loss"] = point->best_log_loss;
-          w["best_mean_log_loss_interval"] = interval_json(best_losses, &identity);
-        }
-      }
-      entry["widths"].push_back(w);
+// The slope of one estimator's log η against log n over `slope_widths`. A width whose
+// estimate sits at the edge of the grid only bounds the true value, so it is left out
+// (and the summary says which widths were used).
+SlopeSummary fit_slope(Estimator e, const std::vector<Cell>& cells, const SweepSpec& spec, const std::vector<int>& slope_widths,
+                       const SeedBootstrap& bootstrap, const EnginePrediction& prediction) {
+  SlopeSummary s;
+  std::vector<std::size_t> fitted;  // width indices
+  for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
+    auto point = estimate(e, cells[wi], bootstrap.everyone[wi]);
+    if (point && !point->at_edge && std::find(slope_widths.begin(), slope_widths.end(), spec.widths[wi]) != slope_widths.end()) {
+      fitted.push_back(wi);
+      s.widths_used.push_back(spec.widths[wi]);
     }
-    nlohmann::json slopes;
-    for (const auto& [name, estimate] : estimators) {
-      // A width whose estimate sits at the edge of the grid only bounds the true value,
-      // so it is left out of the slope (and the summary says which widths were used).
-      std::vector<int> fitted;
-      for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
-        const int width = spec.widths[wi];
-        auto e = estimate(cells[arm][width], all_seeds);
-        if (e && !e->at_edge && std::find(slope_widths.begin(), slope_widths.end(), width) != slope_widths.end())
-          fitted.push_back(width);
-      }
-      auto slope_of = [&, estimate = estimate](const WidthSamples& sample) -> std::optional<double> {
-        std::vector<double> x, y;
-        for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
-          const int width = spec.widths[wi];
-          if (std::find(fitted.begin(), fitted.end(), width) == fitted.end()) continue;
-          auto e = estimate(cells[arm][width], sample[wi]);
-          if (!e) return std::nullopt;
-          x.push_back(std::log(static_cast<double>(width)));
-          y.push_back(e->log_lr);
-        }
-        if (x.size() < 2) return std::nullopt;
-        return least_squares_slope(x, y);
-      };
-      auto point = slope_of(everyone);
-      std::vector<double> replicates;
-      for (const auto& sample : resamples)
-        if (auto s = slope_of(sample)) replicates.push_back(*s);
-      nlohmann::json s = {{"slope", point ? nlohmann::json(*point) : nlohmann::json(nullptr)},
-                          {"interval", interval_json(replicates, &identity)},
-                          {"widths_used", fitted},
-                          {"resamples_used", replicates.size()}};
-      for (const auto& [setting, predicted] : {std::pair{"network", prediction.network}, std::pair{"module", prediction.module}}) {
-        if (!predicted || s["interval"].is_null()) {
-          s["verdict_" + std::string(setting)] = "undetermined";
-          continue;
-        }
-        double p = static_cast<double>(*predicted);
-        bool inside = s["interval"][0].get<double>() <= p && p <= s["interval"][1].get<double>();
-        s["verdict_" + std::string(setting)] = inside ? "agrees" : "departs";
-      }
-      slopes[name] = s;
-    }
-    entry["slopes"] = slopes;
-    summary["schemes"].push_back(entry);
   }
+  auto slope_of = [&](const WidthSamples& sample) -> std::optional<double> {
+    std::vector<double> x, y;
+    for (std::size_t wi : fitted) {
+      auto r = estimate(e, cells[wi], sample[wi]);
+      if (!r) return std::nullopt;
+      x.push_back(std::log(static_cast<double>(spec.widths[wi])));
+      y.push_back(r->log_lr);
+    }
+    if (x.size() < 2) return std::nullopt;
+    return least_squares_slope(x, y);
+  };
+  s.slope = slope_of(bootstrap.everyone);
+  std::vector<double> replicates;
+  for (const auto& sample : bootstrap.resamples)
+    if (auto r = slope_of(sample)) replicates.push_back(*r);
+  s.interval = percentile_interval(replicates);
+  s.resamples_used = replicates.size();
+  s.verdict_network = verdict_text(prediction.network, s.interval);
+  s.verdict_module = verdict_text(prediction.module, s.interval);
+  return s;
+}
+
+std::optional<ExactExponent> exact(const std::optional<gamma::Rational>& q) {
+  if (!q) return std::nullopt;
+  return ExactExponent{gamma::to_string(*q), static_cast<double>(*q)};
+}
+
+ArmSummary summarise_arm(const Arm& arm, const std::vector<Cell>& cells, const SweepSpec& spec,
+                         const std::vector<int>& slope_widths, const SeedBootstrap& bootstrap) {
+  // With its own σ a scheme is no longer the engine's preset (the reproduce command's
+  // variance experiment sets σ's exponents beside the measurement instead).
+  const EnginePrediction prediction = arm.sigma > 0 ? EnginePrediction{} : predict_max_stable_exponent(spec, arm.scheme);
+  ArmSummary summary;
+  summary.scheme = arm.scheme;
+  if (arm.sigma > 0) summary.init_sigma = arm.sigma;
+  summary.engine_network = exact(prediction.network);
+  summary.engine_module = exact(prediction.module);
+  for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) summary.widths.push_back(summarise_width(spec.widths[wi], wi, cells[wi], bootstrap));
+  for (Estimator e : kEstimators) summary.slope(e) = fit_slope(e, cells, spec, slope_widths, bootstrap, prediction);
   return summary;
 }
 
-std::string describe_analysis(const nlohmann::json& summary) {
-  std::ostringstream out;
+}  // namespace
+
+SweepSummary analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& spec) {
+  const Grid grid = grid_of(rows, spec);
+  const SeedBootstrap bootstrap = bootstrap_over_seeds(spec.widths.size(), spec.seeds.size(), spec.analysis.bootstrap, "bootstrap");
+  SweepSummary summary;
+  summary.loss_statistic = loss_statistics().name(spec.analysis.loss);
+  summary.stable_factor = spec.analysis.stable_factor;
+  summary.bootstrap_resamples = bootstrap.resamples.size();
+  summary.seeds = spec.seeds.size();
+  summary.runs_used = grid.used;
+  summary.slope_widths = slope_widths_of(spec);
+  for (std::size_t a = 0; a < grid.arms.size(); ++a)
+    summary.arms.push_back(summarise_arm(grid.arms[a], grid.cells[a], spec, summary.slope_widths, bootstrap));
+  return summary;
+}
+
+namespace {
+
+std::string interval_text(const std::optional<Interval>& i) {
+  if (!i) return "(no interval)";
+  char t[96];
+  std::snprintf(t, sizeof t, "[%.3g, %.3g]", i->low, i->high);
+  return t;
+}
+
+std::string exact_text(const std::optional<ExactExponent>& e) { return e ? e->exact : "none"; }
+
+void describe_arm(std::ostream& out, const ArmSummary& arm) {
   char line[512];
-  auto fmt_interval = [](const nlohmann::json& i) -> std::string {
-    if (i.is_null()) return "(no interval)";
-    char t[96];
-    std::snprintf(t, sizeof t, "[%.3g, %.3g]", i[0].get<double>(), i[1].get<double>());
-    return t;
-  };
-  out << "loss: " << summary["loss_statistic"].get<std::string>() << " (seed-averaged log), "
-      << summary["seeds"].get<std::size_t>() << " seeds, " << summary["bootstrap_resamples"].get<std::size_t>()
-      << " bootstrap resamples; stable: final train loss ≤ " << summary["stable_factor"].get<double>() << " × initial\n";
-  for (const auto& scheme : summary["schemes"]) {
-    const auto& engine = scheme["engine_max_stable_exponent"];
-    out << "\n" << scheme["scheme"].get<std::string>();
-    if (!scheme["init_sigma"].is_null()) out << " with σ = " << scheme["init_sigma"].get<double>();
-    out << ": engine's maximal stable γ[η] — network "
-        << (engine["network"].is_null() ? "none" : engine["network"]["exact"].get<std::string>()) << ", module "
-        << (engine["module"].is_null() ? "none" : engine["module"]["exact"].get<std::string>()) << "\n";
-    out << "  width   optimal η   interval               max stable η   interval\n";
-    for (const auto& w : scheme["widths"]) {
-      std::snprintf(line, sizeof line, "  %-6d  %-10.4g%s %-22s %-12.4g%s %s\n", w["width"].get<int>(),
-                    w["optimal_lr"].is_null() ? NAN : w["optimal_lr"].get<double>(), w["optimal_at_grid_edge"].get<bool>() ? "*" : " ",
-                    fmt_interval(w["optimal_lr_interval"]).c_str(),
-                    w["max_stable_lr"].is_null() ? NAN : w["max_stable_lr"].get<double>(),
-                    w["max_stable_at_grid_edge"].get<bool>() ? "*" : " ", fmt_interval(w["max_stable_lr_interval"]).c_str());
-      out << line;
-    }
-    for (const char* name : {"optimal", "max_stable"}) {
-      const auto& s = scheme["slopes"][name];
-      if (s["slope"].is_null()) {
-        out << "  slope of " << name << " η: fewer than two widths with an estimate inside the grid\n";
-        continue;
-      }
-      std::snprintf(line, sizeof line, "  slope of log %s η vs log n: %.3f %s — engine network %s: %s; module %s: %s\n", name,
-                    s["slope"].get<double>(), fmt_interval(s["interval"]).c_str(),
-                    engine["network"].is_null() ? "none" : engine["network"]["exact"].get<std::string>().c_str(),
-                    s["verdict_network"].get<std::string>().c_str(),
-                    engine["module"].is_null() ? "none" : engine["module"]["exact"].get<std::string>().c_str(),
-                    s["verdict_module"].get<std::string>().c_str());
-      out << line;
-    }
+  out << "\n" << arm.scheme;
+  if (arm.init_sigma) out << " with σ = " << *arm.init_sigma;
+  out << ": engine's maximal stable γ[η] — network " << exact_text(arm.engine_network) << ", module "
+      << exact_text(arm.engine_module) << "\n";
+  out << "  width   optimal η   interval               max stable η   interval\n";
+  for (const auto& w : arm.widths) {
+    std::snprintf(line, sizeof line, "  %-6d  %-10.4g%s %-22s %-12.4g%s %s\n", w.width, w.optimal.lr.value_or(NAN),
+                  w.optimal.at_grid_edge ? "*" : " ", interval_text(w.optimal.interval).c_str(), w.max_stable.lr.value_or(NAN),
+                  w.max_stable.at_grid_edge ? "*" : " ", interval_text(w.max_stable.interval).c_str());
+    out << line;
   }
+  for (Estimator e : kEstimators) {
+    const SlopeSummary& s = arm.slope(e);
+    if (!s.slope) {
+      out << "  slope of " << name_of(e) << " η: fewer than two widths with an estimate inside the grid\n";
+      continue;
+    }
+    std::snprintf(line, sizeof line, "  slope of log %s η vs log n: %.3f %s — engine network %s: %s; module %s: %s\n", name_of(e),
+                  *s.slope, interval_text(s.interval).c_str(), exact_text(arm.engine_network).c_str(), s.verdict_network.c_str(),
+                  exact_text(arm.engine_module).c_str(), s.verdict_module.c_str());
+    out << line;
+  }
+}
+
+}  // namespace
+
+std::string describe_analysis(const SweepSummary& summary) {
+  std::ostringstream out;
+  out << "loss: " << summary.loss_statistic << " (seed-averaged log), " << summary.seeds << " seeds, "
+      << summary.bootstrap_resamples << " bootstrap resamples; stable: final train loss ≤ " << summary.stable_factor
+      << " × initial\n";
+  for (const auto& arm : summary.arms) describe_arm(out, arm);
   out << "\n(* at the edge of the learning-rate grid: the true value may lie beyond it, so that width is left\n"
          "   out of the slope)\n";
   return out.str();
 }
+
+std::string describe_analysis(const nlohmann::json& summary) { return describe_analysis(summary.get<SweepSummary>()); }
 
 }  // namespace gammalab::sim

@@ -4,19 +4,15 @@
 #include <sstream>
 
 #include "gamma/lora_dynamics.hpp"
-#include "sim/analysis.hpp"
 #include "sim/lora_network.hpp"
 #include "sim/parallel_tasks.hpp"
 #include "sim/prediction.hpp"
-#include "sim/random.hpp"
+#include "sim/result_schema.hpp"
+#include "sim/statistics.hpp"
 
 namespace gammalab::sim {
 
 namespace {
-
-// A fitted exponent within this of the interval's ends still agrees: numerical effects
-// too small to matter, such as Adam's ε shrinking a step of exactly η by a part in 10⁸.
-constexpr double kExponentTolerance = 1e-3;
 
 double rms(const Eigen::MatrixXd& m) { return std::sqrt(m.squaredNorm() / static_cast<double>(m.size())); }
 
@@ -95,83 +91,77 @@ CoordMeasurements measure_coordinates(const CoordCheckSpec& spec, int threads) {
   return out;
 }
 
-nlohmann::json fit_coordinates(const CoordCheckSpec& spec, const CoordMeasurements& m) {
-  auto engine = engine_exponents(spec);
+namespace {
+
+// The exponent of one quantity at one step: the slope of the seed-averaged log RMS
+// against log n, its bootstrap interval, and the verdict against the engine's.
+nlohmann::json fit_row(const CoordCheckSpec& spec, const CoordMeasurements& m, int step, std::size_t q,
+                       const gamma::MaxAffine& exact, const SeedBootstrap& bootstrap) {
   std::vector<double> log_width;
   for (int w : spec.widths) log_width.push_back(std::log(static_cast<double>(w)));
-  const std::size_t seeds = spec.seeds.size();
-  // Each (width, seed) is an independent student, so seeds are resampled independently
-  // at each width: resample[b][w] is the sample of seed indices used at width w.
-  using Sample = std::vector<std::vector<std::size_t>>;
-  std::vector<Sample> resamples;
-  if (seeds >= 2) {
-    Rng rng(20261123, "coordcheck-bootstrap");
-    for (int b = 0; b < spec.bootstrap; ++b) {
-      Sample sample(spec.widths.size(), std::vector<std::size_t>(seeds));
-      for (auto& at_width : sample)
-        for (auto& s : at_width) s = rng.below(seeds);
-      resamples.push_back(sample);
+  // The mean of log RMS over a sample of seeds, per width; nothing if any is zero.
+  auto slope_for = [&](const WidthSamples& sample) -> std::optional<double> {
+    std::vector<double> y;
+    for (std::size_t w = 0; w < spec.widths.size(); ++w) {
+      double sum = 0;
+      for (auto s : sample[w]) {
+        double value = m.rms[w][s][step][q];
+        if (!(value > 0)) return std::nullopt;
+        sum += std::log(value);
+      }
+      y.push_back(sum / static_cast<double>(sample[w].size()));
     }
+    return least_squares_slope(log_width, y);
+  };
+  bool all_zero = true;
+  for (const auto& width : m.rms)
+    for (const auto& seed : width) all_zero = all_zero && seed[step][q] == 0;
+  nlohmann::json row = {{"step", step}, {"quantity", kCoordQuantities[q]}, {"engine", exact.to_string(gamma::Notation::Ascii)},
+                        {"interval", nullptr}};
+  if (all_zero) {
+    row["slope"] = "exactly zero";
+    row["verdict"] = exact.is_zero_quantity() ? "agrees" : "departs";
+    return row;
   }
+  const auto slope = slope_for(bootstrap.everyone);
+  if (!slope) {
+    row["slope"] = nullptr;
+    row["verdict"] = "undetermined (zero at some widths only)";
+    return row;
+  }
+  row["slope"] = *slope;
+  std::vector<double> replicates;
+  for (const auto& sample : bootstrap.resamples)
+    if (auto r = slope_for(sample)) replicates.push_back(*r);
+  const auto interval = percentile_interval(replicates);
+  if (!interval) {
+    row["verdict"] = "undetermined (one seed)";
+    return row;
+  }
+  row["interval"] = *interval;
+  if (exact.is_zero_quantity()) {
+    row["verdict"] = "departs";  // the engine says exactly zero, the measurement is not
+    return row;
+  }
+  const double predicted = static_cast<double>(exact.forms().front().constant_term());
+  row["verdict"] = to_string(verdict_of(predicted, *interval));
+  row["gap"] = *slope - predicted;
+  return row;
+}
+
+}  // namespace
+
+nlohmann::json fit_coordinates(const CoordCheckSpec& spec, const CoordMeasurements& m) {
+  const auto engine = engine_exponents(spec);
+  // Each (width, seed) is an independent student: the statistics module resamples seeds
+  // independently at each width.
+  const SeedBootstrap bootstrap = bootstrap_over_seeds(spec.widths.size(), spec.seeds.size(), spec.bootstrap, "coordcheck-bootstrap");
   nlohmann::json rows = nlohmann::json::array();
   for (int step = 0; step <= spec.steps; ++step)
     for (std::size_t q = 0; q < kCoordQuantities.size(); ++q) {
       const std::string& name = kCoordQuantities[q];
       if (!engine[step].count(name)) continue;  // an update at step 0
-      const gamma::MaxAffine& exact = engine[step].at(name);
-      // The mean of log RMS over a sample of seeds, per width; nothing if any is zero.
-      bool all_zero = true;
-      auto slope_for = [&](const Sample& sample) -> std::optional<double> {
-        std::vector<double> y;
-        for (std::size_t w = 0; w < spec.widths.size(); ++w) {
-          double sum = 0;
-          for (auto s : sample[w]) {
-            double value = m.rms[w][s][step][q];
-            if (!(value > 0)) return std::nullopt;
-            sum += std::log(value);
-          }
-          y.push_back(sum / static_cast<double>(sample[w].size()));
-        }
-        return least_squares_slope(log_width, y);
-      };
-      for (const auto& width : m.rms)
-        for (const auto& seed : width) all_zero = all_zero && seed[step][q] == 0;
-      Sample everyone(spec.widths.size(), std::vector<std::size_t>(seeds));
-      for (auto& at_width : everyone)
-        for (std::size_t s = 0; s < seeds; ++s) at_width[s] = s;
-      nlohmann::json row = {{"step", step}, {"quantity", name}, {"engine", exact.to_string(gamma::Notation::Ascii)}};
-      if (all_zero) {
-        row["slope"] = "exactly zero";
-        row["interval"] = nullptr;
-        row["verdict"] = exact.is_zero_quantity() ? "agrees" : "departs";
-      } else if (auto slope = slope_for(everyone)) {
-        std::vector<double> replicates;
-        for (const auto& sample : resamples)
-          if (auto r = slope_for(sample)) replicates.push_back(*r);
-        std::sort(replicates.begin(), replicates.end());
-        row["slope"] = *slope;
-        if (replicates.size() >= 2) {
-          auto at = [&](double p) { return replicates[static_cast<std::size_t>(p * static_cast<double>(replicates.size() - 1))]; };
-          row["interval"] = {at(0.025), at(0.975)};
-          if (exact.is_zero_quantity()) {
-            row["verdict"] = "departs";  // the engine says exactly zero, the measurement is not
-          } else {
-            double predicted = static_cast<double>(exact.forms().front().constant_term());
-            row["verdict"] = at(0.025) - kExponentTolerance <= predicted && predicted <= at(0.975) + kExponentTolerance
-                                 ? "agrees"
-                                 : "departs";
-            row["gap"] = *slope - predicted;
-          }
-        } else {
-          row["interval"] = nullptr;
-          row["verdict"] = "undetermined (one seed)";
-        }
-      } else {
-        row["slope"] = nullptr;
-        row["interval"] = nullptr;
-        row["verdict"] = "undetermined (zero at some widths only)";
-      }
-      rows.push_back(row);
+      rows.push_back(fit_row(spec, m, step, q, engine[step].at(name), bootstrap));
     }
   return {{"scheme", spec.scheme},     {"eta_exponent", spec.eta_exponent}, {"eta_constant", spec.eta_constant},
           {"widths", spec.widths},     {"seeds", spec.seeds.size()},       {"steps", spec.steps},

@@ -3,8 +3,9 @@
 // measure the root-mean-square coordinate size of each quantity at each step; fit its
 // exponent in n (least squares of log RMS against log n, interval by a bootstrap over
 // seeds) and set it beside the γ engine's exact exponent for the same scheme, network
-// setting, readout and optimiser, step by step, with a verdict per quantity: "agrees"
-// when the exact exponent lies in the interval (widened by 0.001 for numerical noise).
+// setting, readout and optimiser, step by step, with a verdict per quantity. The
+// bootstrap, the 95% interval, the slope and the verdict ("agrees" within the one
+// tolerance) are sim/statistics.hpp's, as in the sweep analysis.
 #include <nlohmann/json.hpp>
 
 #include <string>

@@ -5,19 +5,14 @@
 #include <sstream>
 
 #include "gamma/input_error.hpp"
+#include "sim/result_schema.hpp"
 
 namespace gammalab::sim {
 
 namespace {
 
-std::string number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", value);  // round-trips exactly
-  return text;
-}
-
 // Rewrites a CSV keeping the rows `keep` accepts, sorted by id.
-void rewrite_sorted(const std::filesystem::path& path, const char* header, const std::function<bool(std::size_t)>& keep) {
+void rewrite_sorted(const std::filesystem::path& path, const std::string& header, const std::function<bool(std::size_t)>& keep) {
   std::vector<std::string> rows = read_csv_rows(path);
   std::erase_if(rows, [&](const std::string& row) { return !keep(id_of_row(row)); });
   write_atomically(path, sorted_csv(header, std::move(rows)));
@@ -41,9 +36,9 @@ std::vector<std::string> read_csv_rows(const std::filesystem::path& path) {
   return rows;
 }
 
-std::string sorted_csv(const char* header, std::vector<std::string> rows) {
+std::string sorted_csv(const std::string& header, std::vector<std::string> rows) {
   std::stable_sort(rows.begin(), rows.end(), [](const std::string& a, const std::string& b) { return id_of_row(a) < id_of_row(b); });
-  std::string text = std::string(header) + "\n";
+  std::string text = header + "\n";
   for (const auto& row : rows) text += row + "\n";
   return text;
 }
@@ -60,15 +55,25 @@ void write_atomically(const std::filesystem::path& path, const std::string& text
 }
 
 ResultRows rows_of(const Configuration& c, const TrainResult& r) {
-  std::ostringstream runs, curves;
-  for (const auto& p : r.curve)
-    curves << c.id << ',' << p.step << ',' << number(p.train_loss) << ',' << number(p.test_loss) << ','
-           << number(p.lr_factor) << ',' << number(p.norm_Z_A) << ',' << number(p.norm_Z_B) << '\n';
-  runs << c.id << ',' << c.scheme << ',' << c.width << ',' << c.seed << ',' << number(c.lr_A) << ',' << number(c.lr_B)
-       << ',' << number(r.initial_train_loss) << ',' << number(r.final_train_loss) << ',' << number(r.final_test_loss)
-       << ',' << number(r.mean_last_train) << ',' << number(r.max_train_loss) << ',' << (r.diverged ? 1 : 0) << ','
-       << r.diverged_step << ',' << r.steps_done << ',' << number(r.fit_residual) << ',' << number(c.init_sigma) << '\n';
-  return {runs.str(), curves.str()};
+  std::string curves;
+  for (const auto& p : r.curve) curves += curves_line(c.id, p);
+  const RunRow row{c.id,
+                   c.scheme,
+                   c.width,
+                   c.seed,
+                   c.lr_A,
+                   c.lr_B,
+                   r.initial_train_loss,
+                   r.final_train_loss,
+                   r.final_test_loss,
+                   r.mean_last_train,
+                   r.max_train_loss,
+                   r.diverged,
+                   r.diverged_step,
+                   r.steps_done,
+                   r.fit_residual,
+                   c.init_sigma};
+  return {runs_line(row), curves};
 }
 
 ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const nlohmann::json& manifest)
@@ -79,7 +84,7 @@ ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const 
       throw InputError("-o: " + path_.string() + " already exists; pass --resume to continue that sweep, or choose another directory");
     std::ifstream old(path_ / "manifest.json");
     nlohmann::json previous = old ? nlohmann::json::parse(old, nullptr, false) : nlohmann::json();
-    if (!previous.is_object() || previous.value("spec_hash", "") != manifest_["spec_hash"])
+    if (!previous.is_object() || spec_hash_of_manifest(previous, (path_ / "manifest.json").string()) != manifest_["spec_hash"])
       throw InputError("--resume: " + path_.string() + " holds another sweep (its manifest's spec_hash differs); choose another directory");
     if (previous.value("shard", "1/1") != manifest_.value("shard", "1/1"))
       throw InputError("--resume: " + path_.string() + " holds shard " + previous.value("shard", "1/1") + " of this sweep, not " +
@@ -87,13 +92,13 @@ ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const 
     // Only rows that were completely written count as finished; the curves of a
     // configuration are written before its row, so curves without a row are dropped.
     for (const auto& row : read_csv_rows(runs)) finished_.insert(id_of_row(row));
-    rewrite_sorted(runs, kRunsHeader, [&](std::size_t id) { return finished_.count(id) > 0; });
+    rewrite_sorted(runs, runs_header(), [&](std::size_t id) { return finished_.count(id) > 0; });
     if (std::filesystem::exists(curves))
-      rewrite_sorted(curves, kCurvesHeader, [&](std::size_t id) { return finished_.count(id) > 0; });
+      rewrite_sorted(curves, curves_header(), [&](std::size_t id) { return finished_.count(id) > 0; });
   } else {
     std::filesystem::create_directories(path_);
-    write_atomically(runs, std::string(kRunsHeader) + "\n");
-    write_atomically(curves, std::string(kCurvesHeader) + "\n");
+    write_atomically(runs, runs_header() + "\n");
+    write_atomically(curves, curves_header() + "\n");
   }
   manifest_["status"] = "running";
   write_manifest();
@@ -113,8 +118,8 @@ void ResultDirectory::record(const ResultRows& rows) {
 void ResultDirectory::complete(double wall_seconds) {
   runs_.close();
   curves_.close();
-  rewrite_sorted(path_ / "runs.csv", kRunsHeader, [](std::size_t) { return true; });
-  rewrite_sorted(path_ / "curves.csv", kCurvesHeader, [](std::size_t) { return true; });
+  rewrite_sorted(path_ / "runs.csv", runs_header(), [](std::size_t) { return true; });
+  rewrite_sorted(path_ / "curves.csv", curves_header(), [](std::size_t) { return true; });
   manifest_["status"] = "complete";
   manifest_["wall_seconds"] = wall_seconds;
   write_manifest();

@@ -1,6 +1,8 @@
 #pragma once
-// The directory a sweep writes (docs/design.md, "Results on disk"):
-//   manifest.json  the spec as run, program version, git revision, device, wall time, status
+// The directory a sweep writes (docs/design.md, "Results on disk"; the files' columns
+// and keys: sim/result_schema.hpp):
+//   manifest.json  the spec as parsed data and its hash, runs_schema, program version,
+//                  git revision, device, wall time, status
 //   runs.csv       one row per trained configuration
 //   curves.csv     per-step records, where the spec asks for them
 //   summary.json   derived numbers, written by the analysis
@@ -57,11 +59,6 @@ class ResultDirectory {
   std::ofstream runs_, curves_;
 };
 
-inline const char* kRunsHeader =
-    "id,scheme,width,seed,lr_A,lr_B,initial_train_loss,final_train_loss,final_test_loss,mean_last_train_loss,"
-    "max_train_loss,diverged,diverged_step,steps_done,fit_residual,init_sigma";
-inline const char* kCurvesHeader = "id,step,train_loss,test_loss,lr_factor,norm_Z_A,norm_Z_B";
-
 // Writes `text` to `path` through a temporary file and a rename: never half a file.
 void write_atomically(const std::filesystem::path& path, const std::string& text);
 
@@ -69,7 +66,7 @@ void write_atomically(const std::filesystem::path& path, const std::string& text
 std::vector<std::string> read_csv_rows(const std::filesystem::path& path);
 // A result CSV's text: the header, then the rows sorted by configuration id (stable, so
 // a configuration's curve keeps its step order).
-std::string sorted_csv(const char* header, std::vector<std::string> rows);
+std::string sorted_csv(const std::string& header, std::vector<std::string> rows);
 // The configuration id a row starts with.
 std::size_t id_of_row(const std::string& row);
 

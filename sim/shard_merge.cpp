@@ -7,6 +7,7 @@
 
 #include "gamma/input_error.hpp"
 #include "sim/result_directory.hpp"
+#include "sim/result_schema.hpp"
 #include "sim/sweep.hpp"
 #include "sim/work_plan.hpp"
 
@@ -72,7 +73,7 @@ void merge_shards(const std::vector<std::filesystem::path>& directories, const s
 
   // Each part must hold exactly the configurations of its shard.
   const nlohmann::json& manifest = parts.front().manifest;
-  const SweepSpec spec = parse_sweep_spec(manifest["spec"].get<std::string>(), parts.front().directory.string() + " (spec)");
+  const SweepSpec spec = spec_of_manifest(manifest, (parts.front().directory / "manifest.json").string());
   std::vector<std::string> runs, curves;
   nlohmann::json shards = nlohmann::json::array();
   double wall_seconds = 0;
@@ -103,8 +104,8 @@ void merge_shards(const std::vector<std::filesystem::path>& directories, const s
   merged["shards"] = shards;
   merged["status"] = "complete";
   std::filesystem::create_directories(output);
-  write_atomically(output / "runs.csv", sorted_csv(kRunsHeader, std::move(runs)));
-  write_atomically(output / "curves.csv", sorted_csv(kCurvesHeader, std::move(curves)));
+  write_atomically(output / "runs.csv", sorted_csv(runs_header(), std::move(runs)));
+  write_atomically(output / "curves.csv", sorted_csv(curves_header(), std::move(curves)));
   write_atomically(output / "manifest.json", merged.dump(2) + "\n");
 }
 

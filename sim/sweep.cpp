@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "sim/parallel_tasks.hpp"
+#include "sim/result_schema.hpp"
 
 namespace gammalab::sim {
 
@@ -29,24 +30,13 @@ TrainSpec train_spec_of(const SweepSpec& spec, const Configuration& c) {
   return t;
 }
 
-namespace {
-
-std::string fingerprint(const std::string& text) {  // FNV-1a, hex
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ULL;
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
-}
-
-}  // namespace
-
 nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std::string& device) {
   nlohmann::json manifest = run.provenance;
   manifest["spec_name"] = spec.name;
   manifest["scale"] = spec.scale;
-  manifest["spec"] = run.spec_text;
-  manifest["spec_hash"] = fingerprint(run.spec_text);
+  manifest["spec"] = spec_to_json(spec);  // as parsed data: read back by spec_of_manifest
+  manifest["spec_hash"] = spec_hash(spec);
+  manifest["runs_schema"] = kRunsSchema;
   manifest["device"] = device;
   manifest["configurations"] = spec.configuration_count();
   manifest["widths"] = spec.widths;

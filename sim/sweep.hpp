@@ -30,7 +30,6 @@ struct SweepProgress {
 struct SweepRun {
   std::filesystem::path directory;
   bool resume = false;
-  std::string spec_text;  // the file as written, kept in the manifest
   nlohmann::json provenance;  // program version, git revision, command line
   Shard shard;            // the whole sweep unless --shard
 };

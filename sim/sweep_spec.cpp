@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <variant>
 
 #include "gamma/exponent.hpp"
 #include "gamma/input_error.hpp"
@@ -352,6 +353,8 @@ void read_analysis_table(TableReader analysis, SweepSpec& spec) {
   analysis.finish();
 }
 
+// Defined below parse_sweep_spec, which it serves with spec_from_json.
+SweepSpec spec_of_tables(const toml::table& root, const std::string& origin);
 }  // namespace
 
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
@@ -361,6 +364,14 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
   } catch (const toml::parse_error& e) {
     throw InputError(origin + ":" + std::to_string(e.source().begin.line) + ": not valid TOML: " + std::string(e.description()));
   }
+  return spec_of_tables(root, origin);
+}
+
+namespace {
+
+// The spec's tables, whether from a file or from a manifest (spec_from_json): every
+// key checked the same way.
+SweepSpec spec_of_tables(const toml::table& root, const std::string& origin) {
   for (const auto& [key, node] : root)
     if (std::find(kTables.begin(), kTables.end(), std::string(key.str())) == kTables.end() || !node.is_table())
       throw InputError(origin + ": unknown table [" + std::string(key.str()) + "]; accepted: " + TableReader::join(kTables));
@@ -383,6 +394,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
   return spec;
 }
 
+}  // namespace
+
 std::string read_spec_file(const std::string& path) {
   std::ifstream file(path);
   if (!file) throw InputError(path + ": cannot read the spec file");
@@ -392,5 +405,78 @@ std::string read_spec_file(const std::string& path) {
 }
 
 SweepSpec load_sweep_spec(const std::string& path) { return parse_sweep_spec(read_spec_file(path), path); }
+
+// The spec as data, in the tables and keys of its file, every value explicit: a grid's
+// points, the seeds, the defaults the file left out. spec_from_json reads it back with
+// the checks of a file, so both directions share one vocabulary.
+nlohmann::json spec_to_json(const SweepSpec& spec) {
+  const TrainSpec& t = spec.training;
+  nlohmann::json json;
+  json["sweep"] = {{"name", spec.name},       {"scale", spec.scale},     {"widths", spec.widths},
+                   {"seeds", spec.seeds},     {"schemes", spec.schemes}, {"steps", t.steps}};
+  json["learning_rate"] = {{"values", spec.learning_rates}, {"ratio", spec.lr_ratio}};
+  if (!spec.init_sigmas.empty()) json["init_sigma"] = {{"values", spec.init_sigmas}};
+  json["data"] = {{"input_dim", spec.data.input_dim},   {"teacher_width", spec.data.width}, {"teacher_rank", spec.data.rank},
+                  {"train_size", spec.data.train_size}, {"test_size", spec.data.test_size}, {"seed", spec.data.seed}};
+  json["model"] = {{"rank", t.rank}, {"alpha", t.alpha}, {"readout", gamma::readouts().name(spec.readout)}};
+  const auto& subtract = t.init.subtract_initial_product;
+  json["init"] = {{"subtract_initial", !subtract ? "auto" : *subtract ? "on" : "off"},
+                  {"sigma_A_scale", t.init.sigma_A.constant},
+                  {"sigma_A_exponent", spec.custom_sigma_A_exponent},
+                  {"sigma_B_scale", t.init.sigma_B.constant},
+                  {"sigma_B_exponent", spec.custom_sigma_B_exponent},
+                  {"inilora_steps", t.init.inilora_steps}};
+  json["optimizer"] = {{"kind", gamma::optimizers().name(t.optimizer.kind)},
+                       {"beta1", t.optimizer.beta1},
+                       {"beta2", t.optimizer.beta2},
+                       {"epsilon", t.optimizer.epsilon},
+                       {"weight_decay", t.optimizer.weight_decay}};
+  json["schedule"] = {{"decay", schedule_decays().name(t.schedule.decay)},
+                      {"warmup_steps", t.schedule.warmup_steps},
+                      {"final_fraction", t.schedule.final_fraction}};
+  json["training"] = {{"batch_size", t.batch_size}, {"divergence_bound", t.divergence_bound}};
+  json["record"] = {{"curves", t.record_every > 0}, {"every", t.record_every > 0 ? t.record_every : 10}};
+  json["analysis"] = {{"loss", loss_statistics().name(spec.analysis.loss)},
+                      {"last_k", t.last_k},
+                      {"bootstrap", spec.analysis.bootstrap},
+                      {"stable_factor", spec.analysis.stable_factor}};
+  if (spec.analysis.slope_min_width != 0 || spec.analysis.slope_max_width != 0)
+    json["analysis"]["slope_widths"] = {spec.analysis.slope_min_width, spec.analysis.slope_max_width};
+  return json;
+}
+
+namespace {
+
+using TomlValue = std::variant<toml::table, toml::array, std::string, bool, std::int64_t, double>;
+
+// A JSON value as the TOML value it stands for.
+TomlValue toml_of(const nlohmann::json& value, const std::string& origin) {
+  using Type = nlohmann::json::value_t;
+  switch (value.type()) {
+    case Type::object: {
+      toml::table table;
+      for (const auto& [key, item] : value.items()) std::visit([&](auto&& v) { table.insert(key, std::move(v)); }, toml_of(item, origin));
+      return table;
+    }
+    case Type::array: {
+      toml::array array;
+      for (const auto& item : value) std::visit([&](auto&& v) { array.push_back(std::move(v)); }, toml_of(item, origin));
+      return array;
+    }
+    case Type::string: return value.get<std::string>();
+    case Type::boolean: return value.get<bool>();
+    case Type::number_integer:
+    case Type::number_unsigned: return value.get<std::int64_t>();
+    case Type::number_float: return value.get<double>();
+    default: throw InputError(origin + ": " + value.dump() + " has no place in a spec");
+  }
+}
+
+}  // namespace
+
+SweepSpec spec_from_json(const nlohmann::json& json, const std::string& origin) {
+  if (!json.is_object()) throw InputError(origin + ": a spec is an object of tables, not " + json.dump());
+  return spec_of_tables(std::get<toml::table>(toml_of(json, origin)), origin);
+}
 
 }  // namespace gammalab::sim

@@ -3,6 +3,8 @@
 // schemes to train, how, and how to analyse the result. Every key is checked: an
 // unknown key or a bad value is an InputError naming the file, the table, the key, the
 // value and what is accepted. The reference of every key is in the README.
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -51,5 +53,11 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin);
 // The text of a spec file; InputError naming the path when it cannot be read.
 std::string read_spec_file(const std::string& path);
 SweepSpec load_sweep_spec(const std::string& path);
+
+// The spec as data (a manifest keeps it so): its tables and keys as in a file, with
+// every value explicit. spec_from_json reads it back with a file's checks; `origin`
+// names it in errors. spec_from_json(spec_to_json(s)) trains and analyses as s does.
+nlohmann::json spec_to_json(const SweepSpec& spec);
+SweepSpec spec_from_json(const nlohmann::json& json, const std::string& origin);
 
 }  // namespace gammalab::sim

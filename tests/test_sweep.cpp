@@ -29,7 +29,7 @@ void sweep(const fs::path& dir, int threads, bool resume = false, Shard shard = 
   std::vector<std::unique_ptr<CpuBackend>> owned;
   std::vector<TrainerBackend*> all;
   for (int t = 0; t < trainers; ++t) all.push_back(owned.emplace_back(std::make_unique<CpuBackend>(threads)).get());
-  run_sweep(parse_sweep_spec(kSpec, "spec.toml"), {dir, resume, kSpec, {}, shard}, all, [](const SweepProgress&) {});
+  run_sweep(parse_sweep_spec(kSpec, "spec.toml"), {dir, resume, {}, shard}, all, [](const SweepProgress&) {});
 }
 
 // A CPU trainer that says it can train two groups at once and records how many of its
@@ -92,7 +92,7 @@ TEST_CASE("resuming into a directory of another spec is refused") {
   sweep(dir, 2);
   CpuBackend backend(1);
   std::string other = kSpec + "[model]\nrank = 2\n";
-  CHECK_THROWS_AS(run_sweep(parse_sweep_spec(other, "o.toml"), {dir, true, other, {}, {}}, {&backend}, [](const SweepProgress&) {}),
+  CHECK_THROWS_AS(run_sweep(parse_sweep_spec(other, "o.toml"), {dir, true, {}, {}}, {&backend}, [](const SweepProgress&) {}),
                   InputError);
   fs::remove_all(dir);
 }
@@ -138,7 +138,7 @@ TEST_CASE("a trainer that trains two groups at once gets two at once, and the ro
   fs::path single = scratch("one-at-a-time"), doubled = scratch("two-at-once");
   sweep(single, 1);
   TwoAtOnce trainer;
-  run_sweep(parse_sweep_spec(kSpec, "spec.toml"), {doubled, false, kSpec, {}, {}}, {&trainer}, [](const SweepProgress&) {});
+  run_sweep(parse_sweep_spec(kSpec, "spec.toml"), {doubled, false, {}, {}}, {&trainer}, [](const SweepProgress&) {});
   CHECK(trainer.most_in_flight() == 2);
   CHECK(read_text(doubled / "runs.csv") == read_text(single / "runs.csv"));
   CHECK(read_text(doubled / "curves.csv") == read_text(single / "curves.csv"));
@@ -217,7 +217,7 @@ TEST_CASE("a sweep split over two trainers, or into two shards merged, writes th
   fs::path other = scratch("other-shard");
   std::string other_spec = kSpec + "[model]\nrank = 2\n";
   CpuBackend backend(1);
-  run_sweep(parse_sweep_spec(other_spec, "o.toml"), {other, false, other_spec, {}, {1, 2}}, {&backend}, [](const SweepProgress&) {});
+  run_sweep(parse_sweep_spec(other_spec, "o.toml"), {other, false, {}, {1, 2}}, {&backend}, [](const SweepProgress&) {});
   CHECK_THROWS_WITH_AS(merge_shards({other, two}, scratch("refused")), doctest::Contains("spec_hash"), InputError);
   for (const auto& dir : {single, shared, one, two, merged, other}) fs::remove_all(dir);
 }

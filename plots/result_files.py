@@ -1,0 +1,118 @@
+"""The files of a result directory, read one way by every figure script.
+
+The C++ side owns the schema (sim/result_schema.hpp); this is its reader for Python:
+runs.csv and curves.csv by header name with typed cells, summary.json and the JSON
+documents beside it, and manifest.json with its runs_schema checked. A file that is
+missing or not what its schema says stops the script with a message naming the file
+and, for a CSV, the column.
+"""
+import csv
+import json
+import pathlib
+import sys
+
+RUNS_SCHEMA = 1  # the runs.csv columns below; a manifest says which schema its directory has
+
+
+def _flag(text):
+    if text not in ("0", "1"):
+        raise ValueError(f"'{text}' is not 0 or 1")
+    return text == "1"
+
+
+RUNS_COLUMNS = {
+    "id": int, "scheme": str, "width": int, "seed": int, "lr_A": float, "lr_B": float,
+    "initial_train_loss": float, "final_train_loss": float, "final_test_loss": float,
+    "mean_last_train_loss": float, "max_train_loss": float, "diverged": _flag, "diverged_step": int,
+    "steps_done": int, "fit_residual": float, "init_sigma": float,
+}
+CURVES_COLUMNS = {
+    "id": int, "step": int, "train_loss": float, "test_loss": float, "lr_factor": float,
+    "norm_Z_A": float, "norm_Z_B": float,
+}
+
+
+def _fail(message):
+    sys.exit(f"result_files: {message}")
+
+
+def _json(path):
+    try:
+        return json.loads(pathlib.Path(path).read_text())
+    except FileNotFoundError:
+        _fail(f"{path}: missing")
+    except json.JSONDecodeError as error:
+        _fail(f"{path}: not valid JSON ({error})")
+
+
+def _csv(path, columns):
+    """The rows of a result CSV as dicts of typed cells, every column of `columns` required."""
+    path = pathlib.Path(path)
+    if not path.exists():
+        _fail(f"{path}: missing")
+    with path.open(newline="") as file:
+        reader = csv.DictReader(file)
+        header = reader.fieldnames or []
+        for name in header:
+            if name not in columns:
+                _fail(f"{path}: column '{name}' is not one of {', '.join(columns)}")
+        for name in columns:
+            if name not in header:
+                _fail(f"{path}: column '{name}' is missing from the header")
+        rows = []
+        for line, row in enumerate(reader, start=2):
+            try:
+                rows.append({name: convert(row[name]) for name, convert in columns.items()})
+            except (TypeError, ValueError) as error:
+                _fail(f"{path}:{line}: malformed row ({error})")
+        return rows
+
+
+def manifest(directory):
+    """manifest.json; stops when its runs_schema is newer than this reader's."""
+    document = _json(pathlib.Path(directory) / "manifest.json")
+    if document.get("runs_schema", 1) > RUNS_SCHEMA:
+        _fail(f"{directory}/manifest.json: runs_schema {document['runs_schema']} is newer than this reader's ({RUNS_SCHEMA})")
+    return document
+
+
+def summary(directory):
+    """summary.json, written by `gammalab analyze`: one entry per arm under "schemes"."""
+    document = _json(pathlib.Path(directory) / "summary.json")
+    for key in ("loss_statistic", "seeds", "schemes"):
+        if key not in document:
+            _fail(f"{directory}/summary.json: no '{key}'; not a gammalab summary")
+    return document
+
+
+def runs(directory):
+    """runs.csv: one dict per configuration, cells typed (diverged a bool)."""
+    manifest(directory)
+    return _csv(pathlib.Path(directory) / "runs.csv", RUNS_COLUMNS)
+
+
+def curves(directory):
+    """curves.csv: one dict per recorded step."""
+    return _csv(pathlib.Path(directory) / "curves.csv", CURVES_COLUMNS)
+
+
+def document(directory, name, required=True):
+    """Another JSON document of the directory (engine.json, coordcheck-A.json); None when
+    absent and not required."""
+    path = pathlib.Path(directory) / name
+    if not required and not path.exists():
+        return None
+    return _json(path)
+
+
+def coordchecks(directory):
+    """The coordinate checks of a `reproduce coordcheck` directory, one per scheme of its manifest."""
+    return [document(directory, f"coordcheck-{scheme}.json") for scheme in manifest(directory)["schemes"]]
+
+
+def phase_documents(directory):
+    """The engine's phase diagrams of a `reproduce phase` directory (phase-*.json)."""
+    paths = sorted(pathlib.Path(directory).glob("phase-*.json"))
+    if not paths:
+        _fail(f"{directory}: no phase-*.json files")
+    return [_json(path) for path in paths]

@@ -1,0 +1,334 @@
+#include "sim/result_schema.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "gamma/input_error.hpp"
+#include "sim/result_directory.hpp"
+
+namespace gammalab::sim {
+
+namespace {
+
+// ---- cells: one way to write each type, and its exact inverse ---------------------
+
+std::string cell(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);  // round-trips exactly
+  return text;
+}
+std::string cell(const std::string& value) { return value; }
+std::string cell(bool value) { return value ? "1" : "0"; }
+template <typename Integer>
+  requires std::is_integral_v<Integer>
+std::string cell(Integer value) {
+  return std::to_string(value);
+}
+
+void parse(const std::string& text, double& value) {
+  char* end = nullptr;
+  errno = 0;
+  value = std::strtod(text.c_str(), &end);  // also inf and nan; an underflow to a subnormal is kept
+  if (text.empty() || end != text.c_str() + text.size()) throw std::invalid_argument("not a number");
+}
+void parse(const std::string& text, std::string& value) { value = text; }
+void parse(const std::string& text, bool& value) {
+  if (text != "0" && text != "1") throw std::invalid_argument("not 0 or 1");
+  value = text == "1";
+}
+template <typename Integer>
+  requires std::is_integral_v<Integer>
+void parse(const std::string& text, Integer& value) {
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) throw std::invalid_argument("not a whole number");
+}
+
+// ---- runs.csv: the columns of schema 1, in the order they are written -------------
+
+struct RunsColumn {
+  const char* name;
+  std::string (*write)(const RunRow&);
+  void (*read)(const std::string&, RunRow&);
+};
+
+template <auto Member>
+constexpr RunsColumn column(const char* name) {
+  return {name, [](const RunRow& row) { return cell(row.*Member); },
+          [](const std::string& text, RunRow& row) { parse(text, row.*Member); }};
+}
+
+const std::array<RunsColumn, 16> kRunsColumns = {
+    column<&RunRow::id>("id"),
+    column<&RunRow::scheme>("scheme"),
+    column<&RunRow::width>("width"),
+    column<&RunRow::seed>("seed"),
+    column<&RunRow::lr_A>("lr_A"),
+    column<&RunRow::lr_B>("lr_B"),
+    column<&RunRow::initial_train_loss>("initial_train_loss"),
+    column<&RunRow::final_train_loss>("final_train_loss"),
+    column<&RunRow::final_test_loss>("final_test_loss"),
+    column<&RunRow::mean_last_train_loss>("mean_last_train_loss"),
+    column<&RunRow::max_train_loss>("max_train_loss"),
+    column<&RunRow::diverged>("diverged"),
+    column<&RunRow::diverged_step>("diverged_step"),
+    column<&RunRow::steps_done>("steps_done"),
+    column<&RunRow::fit_residual>("fit_residual"),
+    column<&RunRow::init_sigma>("init_sigma"),
+};
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream in(line);
+  for (std::string c; std::getline(in, c, ',');) cells.push_back(c);
+  if (!line.empty() && line.back() == ',') cells.emplace_back();
+  return cells;
+}
+
+std::string column_names() {
+  std::string names;
+  for (const auto& c : kRunsColumns) names += (names.empty() ? "" : ", ") + std::string(c.name);
+  return names;
+}
+
+// The column each header cell holds; InputError for an unknown, repeated or missing one.
+std::vector<const RunsColumn*> columns_of_header(const std::string& header, const std::string& file) {
+  std::vector<const RunsColumn*> order;
+  std::map<std::string, bool> seen;
+  for (const auto& name : split(header)) {
+    auto found = std::find_if(kRunsColumns.begin(), kRunsColumns.end(), [&](const RunsColumn& c) { return name == c.name; });
+    if (found == kRunsColumns.end())
+      throw InputError(file + ": column '" + name + "' is not a runs.csv column (schema " + std::to_string(kRunsSchema) +
+                       ": " + column_names() + ")");
+    if (seen[name]) throw InputError(file + ": column '" + name + "' appears twice in the header");
+    seen[name] = true;
+    order.push_back(&*found);
+  }
+  for (const auto& c : kRunsColumns)
+    if (!seen[c.name]) throw InputError(file + ": column '" + std::string(c.name) + "' is missing from the header");
+  return order;
+}
+
+}  // namespace
+
+const std::string& runs_header() {
+  static const std::string header = [] {
+    std::string text;
+    for (const auto& c : kRunsColumns) text += (text.empty() ? "" : ",") + std::string(c.name);
+    return text;
+  }();
+  return header;
+}
+
+std::string runs_line(const RunRow& row) {
+  std::string line;
+  for (const auto& c : kRunsColumns) line += (line.empty() ? "" : ",") + c.write(row);
+  return line + "\n";
+}
+
+std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv) {
+  const std::string file = runs_csv.string();
+  std::ifstream in(runs_csv);
+  if (!in) throw InputError(file + ": cannot read (is this a sweep's result directory?)");
+  std::string line;
+  if (!std::getline(in, line)) throw InputError(file + ": empty; expected the header " + runs_header());
+  const std::vector<const RunsColumn*> columns = columns_of_header(line, file);
+  std::vector<RunRow> rows;
+  for (int number = 2; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    const std::vector<std::string> cells = split(line);
+    const std::string where = file + ":" + std::to_string(number) + ": ";
+    if (cells.size() != columns.size())
+      throw InputError(where + "malformed row: " + std::to_string(cells.size()) + " cells, but the header has " +
+                       std::to_string(columns.size()) + " columns");
+    RunRow row{};
+    for (std::size_t i = 0; i < cells.size(); ++i) try {
+        columns[i]->read(cells[i], row);
+      } catch (const std::exception& e) {
+        throw InputError(where + "column '" + columns[i]->name + "': '" + cells[i] + "' is " + e.what());
+      }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+const std::string& curves_header() {
+  static const std::string header = "id,step,train_loss,test_loss,lr_factor,norm_Z_A,norm_Z_B";
+  return header;
+}
+
+std::string curves_line(std::size_t id, const CurvePoint& p) {
+  return cell(id) + ',' + cell(p.step) + ',' + cell(p.train_loss) + ',' + cell(p.test_loss) + ',' + cell(p.lr_factor) + ',' +
+         cell(p.norm_Z_A) + ',' + cell(p.norm_Z_B) + '\n';
+}
+
+// ---- manifest.json ---------------------------------------------------------------
+
+SweepSpec spec_of_manifest(const nlohmann::json& manifest, const std::string& origin) {
+  const int schema = manifest.value("runs_schema", 1);
+  if (schema > kRunsSchema)
+    throw InputError(origin + ": runs_schema " + std::to_string(schema) + " is newer than this gammalab's (" +
+                     std::to_string(kRunsSchema) + "); analyse it with the gammalab that wrote it");
+  if (!manifest.contains("spec")) throw InputError(origin + ": no spec; not a sweep's manifest");
+  const nlohmann::json& spec = manifest["spec"];
+  if (spec.is_string()) return parse_sweep_spec(spec.get<std::string>(), origin + " (spec)");  // written before runs_schema
+  return spec_from_json(spec, origin + " (spec)");
+}
+
+namespace {
+std::string fingerprint(const std::string& text) {  // FNV-1a, hex
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ULL;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+}  // namespace
+
+std::string spec_hash(const SweepSpec& spec) { return fingerprint(spec_to_json(spec).dump()); }
+
+std::string spec_hash_of_manifest(const nlohmann::json& manifest, const std::string& origin) {
+  if (manifest.contains("spec") && manifest["spec"].is_object()) return manifest.value("spec_hash", "");
+  return spec_hash(spec_of_manifest(manifest, origin));
+}
+
+// ---- summary.json ----------------------------------------------------------------
+
+const char* name_of(Estimator estimator) { return estimator == Estimator::Optimal ? "optimal" : "max_stable"; }
+
+namespace {
+
+template <typename T>
+nlohmann::json or_null(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+template <typename T>
+std::optional<T> optional_of(const nlohmann::json& value) {
+  return value.is_null() ? std::nullopt : std::optional<T>(value.get<T>());
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& json, const Interval& interval) { json = {interval.low, interval.high}; }
+void from_json(const nlohmann::json& json, Interval& interval) {
+  if (!json.is_array() || json.size() != 2) throw std::invalid_argument("an interval is [low, high], not " + json.dump());
+  interval = {json[0].get<double>(), json[1].get<double>()};
+}
+void to_json(nlohmann::json& json, const ExactExponent& e) { json = {{"exact", e.exact}, {"value", e.value}}; }
+void from_json(const nlohmann::json& json, ExactExponent& e) {
+  e = {json.at("exact").get<std::string>(), json.at("value").get<double>()};
+}
+
+namespace {
+
+nlohmann::json width_json(const WidthSummary& w) {
+  nlohmann::json json = {{"width", w.width}};
+  for (Estimator e : kEstimators) {
+    const std::string name = name_of(e);
+    json[name + "_lr"] = or_null(w.estimate(e).lr);
+    json[name + "_lr_interval"] = or_null(w.estimate(e).interval);
+    json[name + "_at_grid_edge"] = w.estimate(e).at_grid_edge;
+  }
+  if (w.best_mean_log_loss) {
+    json["best_mean_log_loss"] = *w.best_mean_log_loss;
+    json["best_mean_log_loss_interval"] = or_null(w.best_mean_log_loss_interval);
+  }
+  return json;
+}
+
+WidthSummary width_of(const nlohmann::json& json) {
+  WidthSummary w;
+  w.width = json.at("width").get<int>();
+  for (Estimator e : kEstimators) {
+    const std::string name = name_of(e);
+    w.estimate(e) = {optional_of<double>(json.at(name + "_lr")), optional_of<Interval>(json.at(name + "_lr_interval")),
+                     json.at(name + "_at_grid_edge").get<bool>()};
+  }
+  if (json.contains("best_mean_log_loss")) {
+    w.best_mean_log_loss = json["best_mean_log_loss"].get<double>();
+    w.best_mean_log_loss_interval = optional_of<Interval>(json.at("best_mean_log_loss_interval"));
+  }
+  return w;
+}
+
+nlohmann::json slope_json(const SlopeSummary& s) {
+  return {{"slope", or_null(s.slope)},           {"interval", or_null(s.interval)},
+          {"widths_used", s.widths_used},        {"resamples_used", s.resamples_used},
+          {"verdict_network", s.verdict_network}, {"verdict_module", s.verdict_module}};
+}
+
+SlopeSummary slope_of(const nlohmann::json& json) {
+  return {optional_of<double>(json.at("slope")),      optional_of<Interval>(json.at("interval")),
+          json.at("widths_used").get<std::vector<int>>(), json.at("resamples_used").get<std::size_t>(),
+          json.at("verdict_network").get<std::string>(),  json.at("verdict_module").get<std::string>()};
+}
+
+nlohmann::json arm_json(const ArmSummary& arm) {
+  nlohmann::json json = {{"scheme", arm.scheme},
+                         {"init_sigma", or_null(arm.init_sigma)},
+                         {"engine_max_stable_exponent", {{"network", or_null(arm.engine_network)}, {"module", or_null(arm.engine_module)}}},
+                         {"widths", nlohmann::json::array()}};
+  for (const auto& w : arm.widths) json["widths"].push_back(width_json(w));
+  for (Estimator e : kEstimators) json["slopes"][name_of(e)] = slope_json(arm.slope(e));
+  return json;
+}
+
+ArmSummary arm_of(const nlohmann::json& json) {
+  ArmSummary arm;
+  arm.scheme = json.at("scheme").get<std::string>();
+  arm.init_sigma = optional_of<double>(json.value("init_sigma", nlohmann::json()));
+  const auto& engine = json.at("engine_max_stable_exponent");
+  arm.engine_network = optional_of<ExactExponent>(engine.at("network"));
+  arm.engine_module = optional_of<ExactExponent>(engine.at("module"));
+  for (const auto& w : json.at("widths")) arm.widths.push_back(width_of(w));
+  for (Estimator e : kEstimators) arm.slope(e) = slope_of(json.at("slopes").at(name_of(e)));
+  return arm;
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& json, const SweepSummary& s) {
+  json = {{"loss_statistic", s.loss_statistic}, {"stable_factor", s.stable_factor}, {"bootstrap_resamples", s.bootstrap_resamples},
+          {"seeds", s.seeds},                   {"runs_used", s.runs_used},         {"slope_widths", s.slope_widths},
+          {"schemes", nlohmann::json::array()}};
+  for (const auto& arm : s.arms) json["schemes"].push_back(arm_json(arm));
+  if (s.status_of_runs) json["status_of_runs"] = *s.status_of_runs;
+}
+
+void from_json(const nlohmann::json& json, SweepSummary& s) {
+  try {
+    s.loss_statistic = json.at("loss_statistic").get<std::string>();
+    s.stable_factor = json.at("stable_factor").get<double>();
+    s.bootstrap_resamples = json.at("bootstrap_resamples").get<std::size_t>();
+    s.seeds = json.at("seeds").get<std::size_t>();
+    s.runs_used = json.at("runs_used").get<std::size_t>();
+    s.slope_widths = json.at("slope_widths").get<std::vector<int>>();
+    s.arms.clear();
+    for (const auto& arm : json.at("schemes")) s.arms.push_back(arm_of(arm));
+    s.status_of_runs = json.contains("status_of_runs") ? std::optional(json["status_of_runs"].get<std::string>()) : std::nullopt;
+  } catch (const std::exception& e) {  // a missing key, a mistyped value
+    throw InputError(std::string("not a gammalab summary: ") + e.what());
+  }
+}
+
+std::optional<SweepSummary> read_summary(const std::filesystem::path& summary_json) {
+  if (!std::filesystem::exists(summary_json)) return std::nullopt;
+  std::ifstream in(summary_json);
+  const nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
+  if (json.is_discarded()) throw InputError(summary_json.string() + " is not valid JSON");
+  try {
+    return json.get<SweepSummary>();
+  } catch (const InputError& e) {
+    throw InputError(summary_json.string() + ": " + e.what());
+  }
+}
+
+void write_summary(const std::filesystem::path& summary_json, const SweepSummary& summary) {
+  write_atomically(summary_json, nlohmann::json(summary).dump(2) + "\n");
+}
+
+}  // namespace gammalab::sim

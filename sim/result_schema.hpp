@@ -1,0 +1,144 @@
+#pragma once
+// The files of a sweep's result directory as typed records: the one place that names
+// their columns and keys. Every C++ reader and writer goes through these; the plot
+// scripts read the same files through plots/result_files.py.
+//
+//   runs.csv      one RunRow per trained configuration, columns read by header name;
+//                 kRunsSchema, recorded in the manifest as runs_schema, says which
+//                 columns a file has (a directory written before the version was
+//                 recorded has schema 1's columns)
+//   curves.csv    one CurvePoint per recorded step of a configuration
+//   summary.json  a SweepSummary, written by the analysis
+//   manifest.json the spec as parsed data (sim/sweep_spec.hpp: spec_to_json), its hash,
+//                 runs_schema, and how the sweep ran (sim/sweep.cpp: manifest_of)
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/statistics.hpp"
+#include "sim/sweep_spec.hpp"
+#include "sim/trainer.hpp"
+
+namespace gammalab::sim {
+
+// ---- runs.csv --------------------------------------------------------------------
+
+inline constexpr int kRunsSchema = 1;
+
+struct RunRow {
+  std::size_t id;  // the configuration's index in enumerate_configurations(spec)
+  std::string scheme;
+  int width;
+  std::uint64_t seed;
+  double lr_A, lr_B;
+  double initial_train_loss, final_train_loss, final_test_loss, mean_last_train_loss, max_train_loss;
+  bool diverged;
+  int diverged_step = 0;
+  int steps_done = 0;
+  double fit_residual = 0;
+  double init_sigma = 0;  // 0: the scheme's own initial scale
+};
+
+// The header line (no newline) and one row's line (with its newline); numbers are
+// written so that they read back exactly.
+const std::string& runs_header();
+std::string runs_line(const RunRow& row);
+
+// Reads runs.csv by header name. Throws InputError naming the file and the column when
+// a column is unknown, missing or given twice, and the file, line and column of a
+// malformed cell.
+std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv);
+
+// ---- curves.csv ------------------------------------------------------------------
+
+const std::string& curves_header();
+std::string curves_line(std::size_t id, const CurvePoint& point);
+
+// ---- manifest.json ---------------------------------------------------------------
+
+// The spec a manifest holds: parsed data, or — in a directory written before the spec
+// was kept as data — its TOML text. `origin` names the manifest in errors. Throws
+// InputError when the manifest's runs_schema is newer than this program's.
+SweepSpec spec_of_manifest(const nlohmann::json& manifest, const std::string& origin);
+// The fingerprint of a spec as data: equal specs, however their files were written,
+// have equal hashes.
+std::string spec_hash(const SweepSpec& spec);
+// The spec_hash a manifest's sweep has (recomputed from the spec of an older manifest,
+// whose hash was of its text).
+std::string spec_hash_of_manifest(const nlohmann::json& manifest, const std::string& origin);
+
+// ---- summary.json ----------------------------------------------------------------
+
+struct ExactExponent {
+  std::string exact;  // "-3/4"
+  double value;
+};
+
+// The two learning rates the analysis estimates per (arm, width).
+enum class Estimator { Optimal, MaxStable };
+inline constexpr std::array<Estimator, 2> kEstimators = {Estimator::Optimal, Estimator::MaxStable};
+// "optimal", "max_stable": the prefix of their keys in summary.json.
+const char* name_of(Estimator estimator);
+
+struct LrEstimate {
+  std::optional<double> lr;
+  std::optional<Interval> interval;
+  bool at_grid_edge = false;
+};
+
+struct WidthSummary {
+  int width = 0;
+  LrEstimate optimal, max_stable;
+  // With an optimal estimate: the best seed-averaged log loss and its interval.
+  std::optional<double> best_mean_log_loss;
+  std::optional<Interval> best_mean_log_loss_interval;
+  LrEstimate& estimate(Estimator e) { return e == Estimator::Optimal ? optimal : max_stable; }
+  const LrEstimate& estimate(Estimator e) const { return e == Estimator::Optimal ? optimal : max_stable; }
+};
+
+struct SlopeSummary {
+  std::optional<double> slope;
+  std::optional<Interval> interval;
+  std::vector<int> widths_used;
+  std::size_t resamples_used = 0;
+  std::string verdict_network = "undetermined", verdict_module = "undetermined";  // or to_string(Verdict)
+};
+
+struct ArmSummary {
+  std::string scheme;
+  std::optional<double> init_sigma;  // none: the scheme's own initial scale
+  std::optional<ExactExponent> engine_network, engine_module;  // the engine's maximal stable γ[η]
+  std::vector<WidthSummary> widths;
+  SlopeSummary optimal_slope, max_stable_slope;
+  SlopeSummary& slope(Estimator e) { return e == Estimator::Optimal ? optimal_slope : max_stable_slope; }
+  const SlopeSummary& slope(Estimator e) const { return e == Estimator::Optimal ? optimal_slope : max_stable_slope; }
+};
+
+struct SweepSummary {
+  std::string loss_statistic;
+  double stable_factor = 1;
+  std::size_t bootstrap_resamples = 0, seeds = 0, runs_used = 0;
+  std::vector<int> slope_widths;
+  std::vector<ArmSummary> arms;  // "schemes" in the file
+  std::optional<std::string> status_of_runs;  // the manifest's status when analysed
+};
+
+void to_json(nlohmann::json& json, const Interval& interval);  // [low, high]
+void from_json(const nlohmann::json& json, Interval& interval);
+void to_json(nlohmann::json& json, const ExactExponent& exponent);
+void from_json(const nlohmann::json& json, ExactExponent& exponent);
+void to_json(nlohmann::json& json, const SweepSummary& summary);
+// Throws InputError naming the missing or mistyped key.
+void from_json(const nlohmann::json& json, SweepSummary& summary);
+
+// summary.json in a directory; none when the directory has none. InputError naming the
+// file when it is not a summary.
+std::optional<SweepSummary> read_summary(const std::filesystem::path& summary_json);
+void write_summary(const std::filesystem::path& summary_json, const SweepSummary& summary);
+
+}  // namespace gammalab::sim

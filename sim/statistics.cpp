@@ -1,0 +1,56 @@
+#include "sim/statistics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "sim/random.hpp"
+
+namespace gammalab::sim {
+
+SeedBootstrap bootstrap_over_seeds(std::size_t widths, std::size_t seeds, int resamples, std::string_view stream) {
+  SeedSample all(seeds);
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  SeedBootstrap b{WidthSamples(widths, all), {}};
+  if (seeds < 2) return b;
+  Rng rng(kBootstrapSeed, stream);
+  for (int r = 0; r < resamples; ++r) {
+    WidthSamples sample(widths, SeedSample(seeds));
+    for (auto& at_width : sample)
+      for (auto& s : at_width) s = rng.below(seeds);
+    b.resamples.push_back(std::move(sample));
+  }
+  return b;
+}
+
+double quantile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  const double position = q * static_cast<double>(values.size() - 1);
+  const auto below = static_cast<std::size_t>(std::floor(position));
+  const auto above = std::min(below + 1, values.size() - 1);
+  return values[below] + (position - static_cast<double>(below)) * (values[above] - values[below]);
+}
+
+std::optional<Interval> percentile_interval(const std::vector<double>& replicates) {
+  if (replicates.size() < 2) return std::nullopt;
+  return Interval{quantile(replicates, 0.025), quantile(replicates, 0.975)};
+}
+
+double least_squares_slope(const std::vector<double>& x, const std::vector<double>& y) {
+  double mx = 0, my = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) mx += x[i], my += y[i];
+  mx /= static_cast<double>(x.size());
+  my /= static_cast<double>(y.size());
+  double sxy = 0, sxx = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) sxy += (x[i] - mx) * (y[i] - my), sxx += (x[i] - mx) * (x[i] - mx);
+  return sxy / sxx;
+}
+
+Verdict verdict_of(double exact, const Interval& interval) {
+  return interval.low - kVerdictTolerance <= exact && exact <= interval.high + kVerdictTolerance ? Verdict::Agrees
+                                                                                                 : Verdict::Departs;
+}
+
+std::string to_string(Verdict verdict) { return verdict == Verdict::Agrees ? "agrees" : "departs"; }
+
+}  // namespace gammalab::sim

@@ -1,0 +1,65 @@
+#pragma once
+// The statistics of gammalab's measurements, one definition each, used by the sweep
+// analysis (sim/analysis) and the coordinate check (sim/coordcheck):
+//
+//   bootstrap over seeds  every (width, seed) trains its own student, so a resample
+//                         draws seeds with replacement independently at each width;
+//                         drawn from Rng(kBootstrapSeed, stream), in the order
+//                         resample, width, seed, so that a stream gives the same
+//                         resamples in every run;
+//   95% interval          the 2.5th and 97.5th percentiles of the replicates, each the
+//                         linear interpolation between the two nearest order statistics
+//                         at position q·(m − 1) of the m sorted replicates ("type 7", as
+//                         numpy.percentile and R's quantile by default); none from fewer
+//                         than two replicates;
+//   slope                 the least-squares slope of y against x;
+//   verdict               "agrees" when the exact (engine's) value lies in the interval
+//                         widened by kVerdictTolerance at each end, "departs" otherwise.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gammalab::sim {
+
+// A sample of seed indices at one width, drawn with replacement.
+using SeedSample = std::vector<std::size_t>;
+// One sample per width: [width index] → the seed indices used there.
+using WidthSamples = std::vector<SeedSample>;
+
+inline constexpr std::uint64_t kBootstrapSeed = 20261123;
+
+struct SeedBootstrap {
+  WidthSamples everyone;                  // every seed once, at every width: the point estimate
+  std::vector<WidthSamples> resamples;    // empty with fewer than two seeds
+};
+// `resamples` draws of `seeds` seed indices at each of `widths` widths, from the
+// random stream named `stream` (the analysis and the coordinate check have their own).
+SeedBootstrap bootstrap_over_seeds(std::size_t widths, std::size_t seeds, int resamples, std::string_view stream);
+
+struct Interval {
+  double low, high;
+  bool operator==(const Interval&) const = default;
+};
+
+// The q-quantile (0 ≤ q ≤ 1) of a non-empty sample, interpolated as described above.
+double quantile(std::vector<double> values, double q);
+// The 95% interval of bootstrap replicates; none from fewer than two.
+std::optional<Interval> percentile_interval(const std::vector<double>& replicates);
+
+// Least-squares slope of y against x (x not all equal).
+double least_squares_slope(const std::vector<double>& x, const std::vector<double>& y);
+
+// A measured value within this of an interval's ends still agrees: numerical effects
+// too small to matter, such as Adam's ε shrinking a step of exactly η by a part in 10⁸
+// (the coordinate check), far below the resolution of a learning-rate grid (a sweep's
+// slopes, whose intervals are wider than 0.01).
+inline constexpr double kVerdictTolerance = 1e-3;
+
+enum class Verdict { Agrees, Departs };
+Verdict verdict_of(double exact, const Interval& interval);
+// "agrees" or "departs", as the result files write it.
+std::string to_string(Verdict verdict);
+
+}  // namespace gammalab::sim

@@ -1,0 +1,208 @@
+// The typed result files: runs.csv read by header name, summary.json to and from its
+// structs, the spec kept as data in the manifest, and runs matched to the grid by id.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "gamma/input_error.hpp"
+#include "result_files.hpp"
+#include "sim/analysis.hpp"
+#include "sim/result_schema.hpp"
+#include "sim/sweep.hpp"
+
+using namespace gammalab;
+using namespace gammalab::sim;
+namespace fs = std::filesystem;
+
+namespace {
+
+RunRow row(std::size_t id, double loss) {
+  return {id, "inilora-alpha", 64, 3, 0.1, 0.2, 1.5, loss, 1.0 / 3, 0.25, 7e300, false, 0, 20, 1e-17, 0.001};
+}
+
+fs::path write_csv(const std::string& name, const std::string& text) {
+  fs::path path = scratch(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+void check_same(const RunRow& a, const RunRow& b) {
+  CHECK(runs_line(a) == runs_line(b));
+  CHECK(a.id == b.id);
+  CHECK(a.scheme == b.scheme);
+  CHECK(a.final_test_loss == b.final_test_loss);
+  CHECK(a.init_sigma == b.init_sigma);
+}
+
+const std::string kSpec =
+    "[sweep]\nwidths = [16, 32]\nseeds = 2\nschemes = [\"A\", \"B\"]\nsteps = 30\n"
+    "[learning_rate]\nvalues = [0.1, 0.001, 0.01]\n[data]\ntrain_size = 64\ntest_size = 16\nteacher_width = 64\n";
+
+}  // namespace
+
+TEST_CASE("runs.csv: the header of schema 1, and rows that read back exactly") {
+  CHECK(runs_header() ==
+        "id,scheme,width,seed,lr_A,lr_B,initial_train_loss,final_train_loss,final_test_loss,mean_last_train_loss,"
+        "max_train_loss,diverged,diverged_step,steps_done,fit_residual,init_sigma");
+  RunRow diverged = row(1, INFINITY);
+  diverged.diverged = true;
+  diverged.diverged_step = 12;
+  const fs::path path = write_csv("runs.csv", runs_header() + "\n" + runs_line(row(0, 0.1)) + runs_line(diverged));
+  auto rows = read_runs(path);
+  REQUIRE(rows.size() == 2);
+  check_same(rows[0], row(0, 0.1));
+  check_same(rows[1], diverged);
+  CHECK(std::isinf(rows[1].final_train_loss));
+  CHECK(rows[1].diverged);
+  CHECK(rows[1].diverged_step == 12);
+  fs::remove(path);
+}
+
+TEST_CASE("runs.csv is read by header name, and a wrong header names the file and the column") {
+  // The same two rows with the columns in another order.
+  const std::string line = runs_line(row(5, 0.1));
+  std::vector<std::string> names, cells;
+  for (std::stringstream in(runs_header()); in.good();) names.emplace_back(), std::getline(in, names.back(), ',');
+  for (std::stringstream in(line.substr(0, line.size() - 1)); in.good();) cells.emplace_back(), std::getline(in, cells.back(), ',');
+  std::string header, reversed;
+  for (std::size_t i = names.size(); i-- > 0;) {
+    header += names[i] + (i ? "," : "\n");
+    reversed += cells[i] + (i ? "," : "\n");
+  }
+  const fs::path shuffled = write_csv("shuffled.csv", header + reversed);
+  auto rows = read_runs(shuffled);
+  REQUIRE(rows.size() == 1);
+  check_same(rows[0], row(5, 0.1));
+
+  std::string no_sigma = runs_header().substr(0, runs_header().rfind(','));
+  const fs::path missing = write_csv("missing.csv", no_sigma + "\n");
+  CHECK_THROWS_WITH_AS(read_runs(missing), doctest::Contains((missing.string() + ": column 'init_sigma' is missing").c_str()), InputError);
+  const fs::path unknown = write_csv("unknown.csv", runs_header() + ",colour\n");
+  CHECK_THROWS_WITH_AS(read_runs(unknown), doctest::Contains((unknown.string() + ": column 'colour' is not a runs.csv column").c_str()), InputError);
+  const fs::path twice = write_csv("twice.csv", runs_header() + ",width\n");
+  CHECK_THROWS_WITH_AS(read_runs(twice), doctest::Contains("column 'width' appears twice"), InputError);
+  std::string bad = runs_line(row(0, 0.1));
+  bad.replace(bad.find(",64,"), 4, ",6x4,");
+  const fs::path malformed = write_csv("malformed.csv", runs_header() + "\n" + runs_line(row(0, 0.1)) + bad);
+  CHECK_THROWS_WITH_AS(read_runs(malformed), doctest::Contains((malformed.string() + ":3: column 'width': '6x4'").c_str()), InputError);
+  const fs::path short_row = write_csv("short.csv", runs_header() + "\n0,A,16\n");
+  CHECK_THROWS_WITH_AS(read_runs(short_row), doctest::Contains(":2: malformed row: 3 cells, but the header has 16 columns"), InputError);
+  for (const auto& path : {shuffled, missing, unknown, twice, malformed, short_row}) fs::remove(path);
+}
+
+TEST_CASE("summary.json: the structs write what they read") {
+  SweepSummary summary;
+  summary.loss_statistic = "final_train";
+  summary.stable_factor = 1.5;
+  summary.bootstrap_resamples = 400;
+  summary.seeds = 4;
+  summary.runs_used = 96;
+  summary.slope_widths = {64, 128};
+  ArmSummary arm;
+  arm.scheme = "AB";
+  arm.init_sigma = 0.01;
+  arm.engine_network = ExactExponent{"-3/4", -0.75};
+  WidthSummary w;
+  w.width = 64;
+  w.optimal = {0.01, Interval{0.005, 0.02}, false};
+  w.max_stable = {std::nullopt, std::nullopt, true};
+  w.best_mean_log_loss = -3.25;
+  arm.widths = {w, WidthSummary{128}};
+  arm.optimal_slope = {-0.7, Interval{-0.8, -0.6}, {64, 128}, 399, "agrees", "departs"};
+  summary.arms = {arm};
+  const nlohmann::json json = summary;
+  CHECK(json["schemes"][0]["widths"][0]["optimal_lr_interval"] == nlohmann::json{0.005, 0.02});
+  CHECK(json["schemes"][0]["widths"][0]["best_mean_log_loss_interval"].is_null());
+  CHECK_FALSE(json["schemes"][0]["widths"][1].contains("best_mean_log_loss"));
+  CHECK(json["schemes"][0]["engine_max_stable_exponent"]["module"].is_null());
+  CHECK(json["schemes"][0]["slopes"]["max_stable"]["verdict_network"] == "undetermined");
+  CHECK(nlohmann::json(json.get<SweepSummary>()) == json);
+  nlohmann::json broken = json;
+  broken["schemes"][0]["slopes"].erase("optimal");
+  CHECK_THROWS_WITH_AS(broken.get<SweepSummary>(), doctest::Contains("optimal"), InputError);
+}
+
+TEST_CASE("the manifest keeps the spec as data: it reads back to the same spec, and hashes by content") {
+  for (const auto& entry : fs::directory_iterator(fs::path(GAMMALAB_SOURCE_DIR) / "experiments")) {
+    if (entry.path().extension() != ".toml") continue;  // experiments/ holds their code too
+    CAPTURE(entry.path());
+    const SweepSpec spec = load_sweep_spec(entry.path().string());
+    const nlohmann::json json = spec_to_json(spec);
+    const SweepSpec back = spec_from_json(nlohmann::json::parse(json.dump()), "manifest.json (spec)");
+    CHECK(spec_to_json(back) == json);
+    CHECK(spec_hash(back) == spec_hash(spec));
+    CHECK(back.configuration_count() == spec.configuration_count());
+  }
+  // Every key away from its default.
+  const std::string every =
+      "[sweep]\nname = \"all\"\nscale = \"paper\"\nwidths_log2 = [4, 6]\nseeds = [3, 5]\nschemes = [\"AB\", \"inilora-alpha\"]\n"
+      "steps = 7\n[learning_rate]\nmin = 1e-3\nmax = 1e-1\nper_decade = 3\nratio = 4\n[init_sigma]\nvalues = [0.01, 1]\n"
+      "[data]\ninput_dim = 3\nteacher_width = 40\nteacher_rank = 5\ntrain_size = 50\ntest_size = 9\nseed = 11\n"
+      "[model]\nrank = 2\nalpha = 3.5\nreadout = \"mup\"\n"
+      "[init]\nsubtract_initial = \"off\"\nsigma_A_scale = 2\nsigma_A_exponent = \"-1/4\"\nsigma_B_scale = 0.5\n"
+      "sigma_B_exponent = \"-1\"\ninilora_steps = 30\n[optimizer]\nkind = \"sgd\"\nbeta1 = 0.8\nbeta2 = 0.9\nepsilon = 1e-6\n"
+      "weight_decay = 0.01\n[schedule]\ndecay = \"cosine\"\nwarmup_steps = 2\nfinal_fraction = 0.1\n"
+      "[training]\nbatch_size = 16\ndivergence_bound = 1e4\n[record]\ncurves = true\nevery = 3\n"
+      "[analysis]\nloss = \"last_k_train\"\nlast_k = 4\nbootstrap = 77\nstable_factor = 2\nslope_widths = [32, 64]\n";
+  const SweepSpec spec = parse_sweep_spec(every, "every.toml");
+  const SweepSpec back = spec_from_json(nlohmann::json::parse(spec_to_json(spec).dump()), "manifest.json (spec)");
+  CHECK(spec_to_json(back) == spec_to_json(spec));
+  CHECK(back.widths == std::vector<int>{16, 32, 64});
+  CHECK(back.learning_rates == spec.learning_rates);
+  CHECK(back.init_sigmas == std::vector<double>{0.01, 1});
+  CHECK(back.readout == Readout::MuP);
+  CHECK(back.training.optimizer.kind == Optimizer::Sgd);
+  CHECK(back.training.schedule.decay == ScheduleSpec::Decay::Cosine);
+  CHECK(back.training.init.subtract_initial_product == false);
+  CHECK(back.training.init.sigma_B.exponent == -1);
+  CHECK(back.training.record_every == 3);
+  CHECK(back.analysis.slope_max_width == 64);
+  CHECK(back.analysis.loss == LossStatistic::LastKTrain);
+  CHECK(back.data.seed == 11);
+  // Hashed by content: a comment does not change it, a key does.
+  CHECK(spec_hash(parse_sweep_spec("# a note\n" + kSpec, "a.toml")) == spec_hash(parse_sweep_spec(kSpec, "b.toml")));
+  CHECK(spec_hash(parse_sweep_spec(kSpec + "[model]\nrank = 2\n", "c.toml")) != spec_hash(parse_sweep_spec(kSpec, "b.toml")));
+  // A spec made wrong in the manifest is refused like a file's.
+  nlohmann::json wrong = spec_to_json(spec);
+  wrong["model"]["readout"] = "maybe";
+  CHECK_THROWS_WITH_AS(spec_from_json(wrong, "m.json (spec)"), doctest::Contains("m.json (spec): [model] readout: got 'maybe'; accepted: sp, mup"),
+                       InputError);
+}
+
+TEST_CASE("a manifest written before runs_schema (the spec as text) still reads; a newer schema is refused") {
+  const nlohmann::json legacy = {{"spec", kSpec}, {"spec_hash", "0123456789abcdef"}};
+  const SweepSpec spec = spec_of_manifest(legacy, "old/manifest.json");
+  CHECK(spec.widths == std::vector<int>{16, 32});
+  CHECK(spec_hash_of_manifest(legacy, "old/manifest.json") == spec_hash(spec));
+  const nlohmann::json current = {{"spec", spec_to_json(spec)}, {"spec_hash", spec_hash(spec)}, {"runs_schema", kRunsSchema}};
+  CHECK(spec_to_json(spec_of_manifest(current, "new/manifest.json")) == spec_to_json(spec));
+  CHECK(spec_hash_of_manifest(current, "new/manifest.json") == spec_hash(spec));
+  nlohmann::json newer = current;
+  newer["runs_schema"] = kRunsSchema + 1;
+  CHECK_THROWS_WITH_AS(spec_of_manifest(newer, "new/manifest.json"), doctest::Contains("runs_schema 2 is newer"), InputError);
+}
+
+TEST_CASE("runs are matched to the grid by configuration id, in any order; a row of another spec is refused") {
+  const SweepSpec spec = parse_sweep_spec(kSpec, "spec.toml");
+  std::vector<RunRow> rows;
+  for (const auto& c : enumerate_configurations(spec)) {
+    // A bowl in log η around 0.01, deeper for wider students.
+    const double loss = std::exp(std::pow(std::log(c.lr_A / 0.01), 2)) / c.width * (1 + 0.01 * static_cast<double>(c.seed));
+    rows.push_back({c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1.0, loss, loss, loss, loss, false});
+  }
+  const nlohmann::json in_order = analyse_runs(rows, spec);
+  std::reverse(rows.begin(), rows.end());
+  CHECK(nlohmann::json(analyse_runs(rows, spec)) == in_order);
+  CHECK(in_order["runs_used"] == rows.size());
+  CHECK(in_order["schemes"][0]["widths"][0]["optimal_lr"].get<double>() == doctest::Approx(0.01));
+  RunRow stranger = rows.front();
+  stranger.lr_A *= 1 + 1e-15;  // not the grid's learning rate, however close
+  rows.push_back(stranger);
+  CHECK_THROWS_WITH_AS(analyse_runs(rows, spec), doctest::Contains("is not that configuration of the manifest's spec"), InputError);
+  rows.back() = rows.front();
+  rows.back().id = spec.configuration_count();
+  CHECK_THROWS_AS(analyse_runs(rows, spec), InputError);
+}
