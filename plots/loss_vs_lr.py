@@ -41,11 +41,11 @@ def main(directory):
             low = [min(losses[(scheme, width, lr)]) for lr in rates]
             high = [max(losses[(scheme, width, lr)]) for lr in rates]
             colour = f"C{index}"
-            axis.plot(rates, mean, "o-", color=colour, markersize=3, label=f"Init[{scheme}]")
+            axis.plot(rates, mean, "o-", color=colour, markersize=3, label=result_files.scheme_title(directory, scheme))
             axis.fill_between(rates, low, high, color=colour, alpha=0.2)
         axis.set_xscale("log")
         axis.set_yscale("log")
-        axis.set_xlabel("learning rate η (AdamW)")
+        axis.set_xlabel(f"learning rate η ({result_files.manifest(directory).get('optimizer', 'adam')})")
         axis.set_title(f"width n = {width}", fontsize=10)
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=8)
@@ -53,7 +53,7 @@ def main(directory):
     lines = []
     for scheme, steps in engine.items():
         parts = [f"t={t}: δ¹ {steps[t]['delta1']}, δ² {steps[t]['delta2']}" for t in ("1", "3") if t in steps]
-        lines.append(f"engine, Init[{scheme}] (module, Adam): " + "; ".join(parts))
+        lines.append(f"engine, {result_files.scheme_title(directory, scheme)} (module, Adam): " + "; ".join(parts))
     figure.text(0.01, 0.01, "\n".join(lines), fontsize=7, family="monospace", va="bottom")
     figure.suptitle("Init[AB] against Init[A] across learning rates (paper 000)", fontsize=10)
     figure.tight_layout(rect=(0, 0.08 if lines else 0, 1, 0.95))

@@ -20,7 +20,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-NAMES = {"AB": "Init[AB]", "inilora-alpha": "IniLoRA-α"}
 
 
 def main(directory):
@@ -58,7 +57,7 @@ def main(directory):
         axis.set_yscale("log")
         axis.set_xlabel("σ, the standard deviation of A's and B's initial entries")
         axis.set_ylabel(f"best {summary['loss_statistic']} loss over the η grid (seed-averaged)")
-        axis.set_title(f"{NAMES.get(scheme, scheme)}; bars: σ² ∈ [1/(10n), 10/n]", fontsize=10)
+        axis.set_title(f"{result_files.scheme_title(directory, scheme)}; bars: σ² ∈ [1/(10n), 10/n]", fontsize=10)
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=8)
     verdicts = "\n".join("; ".join(f"σ ∝ n^{e['sigma_exponent']}: max stable γ[η] {e['max_stable']}" for e in pair)

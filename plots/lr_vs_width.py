@@ -56,7 +56,7 @@ def main(directory):
             low = [v - (w[f"{key}_lr_interval"] or [v, v])[0] for v, w in zip(values, points)]
             high = [(w[f"{key}_lr_interval"] or [v, v])[1] - v for v, w in zip(values, points)]
             axis.errorbar(widths, values, yerr=[low, high], fmt="o-", color=colour, capsize=3,
-                          label=f"Init[{name}] measured" if len(name) <= 2 else f"{name} measured")
+                          label=f"{result_files.scheme_title(directory, name)} measured")
             edge = [(w["width"], w[f"{key}_lr"]) for w in points if w[f"{key}_at_grid_edge"]]
             if edge:  # hollow: at the grid's edge, a bound rather than an estimate; left out of the slope
                 axis.plot(*zip(*edge), "o", markerfacecolor="white", color=colour, markersize=7, zorder=4)
@@ -72,7 +72,7 @@ def main(directory):
         axis.set_title(label)
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=7)
-    axes[0].set_ylabel("learning rate η (AdamW)")
+    axes[0].set_ylabel(f"learning rate η ({manifest.get('optimizer', 'adam')})")
     figure.suptitle(f"{manifest.get('spec_name', 'sweep')} ({manifest.get('scale', '')} scale, {manifest.get('device', '')})\n"
                     f"loss {summary['loss_statistic']}, {summary['seeds']} seeds, 95% bootstrap intervals; "
                     f"hollow: at the grid's edge", fontsize=10)

@@ -40,7 +40,7 @@ def main(directory):
             optimum = entry["optimal_lr"]
             candidates = [r for r in runs if r["scheme"] == scheme["scheme"] and r["width"] == entry["width"]]
             if optimum is None or not candidates:
-                axis.set_title(f"Init[{scheme['scheme']}], n = {entry['width']}: no optimum", fontsize=9)
+                axis.set_title(f"{result_files.scheme_title(directory, scheme['scheme'])}, n = {entry['width']}: no optimum", fontsize=9)
                 continue
             nearest = min({r["lr_A"] for r in candidates}, key=lambda lr: abs(math.log(lr / optimum)))
             chosen = [r for r in candidates if r["lr_A"] == nearest]
@@ -58,7 +58,8 @@ def main(directory):
             axis.set_xlabel("step")
             axis.set_ylabel("mean norm over train points")
             loss_text = ", ".join(f"{loss:.3g}" for loss in losses)
-            axis.set_title(f"Init[{scheme['scheme']}], n = {entry['width']}: η = {nearest:.3g}, train loss {loss_text}", fontsize=9)
+            axis.set_title(f"{result_files.scheme_title(directory, scheme['scheme'])}, n = {entry['width']}: η = {nearest:.3g}, "
+                           f"train loss {loss_text}", fontsize=9)
             axis.grid(True, which="both", alpha=0.3)
             axis.legend(fontsize=7)
     figure.suptitle("Norms of Z_A (solid) and Z_B (dashed) over training, at each width's optimal grid learning rate", fontsize=10)

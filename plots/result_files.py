@@ -76,6 +76,12 @@ def manifest(directory):
     return document
 
 
+def scheme_title(directory, scheme):
+    """How the papers write a scheme ("Init[A]", "IniLoRA-α"), from the manifest; the
+    name itself for directories written before manifests kept the titles."""
+    return manifest(directory).get("scheme_titles", {}).get(scheme, scheme)
+
+
 def summary(directory):
     """summary.json, written by `gammalab analyze`: one entry per arm under "schemes"."""
     document = _json(pathlib.Path(directory) / "summary.json")

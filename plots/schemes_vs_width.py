@@ -30,7 +30,7 @@ def main(directory):
         entries = [w for w in scheme["widths"] if w["optimal_lr"] is not None]
         if not entries:
             continue
-        style = dict(marker=markers[index % len(markers)], color=f"C{index}", label=scheme["scheme"])
+        style = dict(marker=markers[index % len(markers)], color=f"C{index}", label=result_files.scheme_title(directory, scheme["scheme"]))
         widths = [w["width"] for w in entries]
         loss_axis.plot(widths, [math.exp(w["best_mean_log_loss"]) for w in entries], "-", **style)
         rates = [w["optimal_lr"] for w in entries]

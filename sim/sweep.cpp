@@ -5,6 +5,7 @@
 #include <mutex>
 #include <numeric>
 
+#include "gamma/scheme.hpp"
 #include "sim/parallel_tasks.hpp"
 #include "sim/result_schema.hpp"
 
@@ -42,6 +43,11 @@ nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std
   manifest["widths"] = spec.widths;
   manifest["seeds"] = spec.seeds;
   manifest["schemes"] = spec.schemes;
+  // How the papers write each scheme (the engine's registry), for the figures' labels.
+  nlohmann::json titles;
+  for (const auto& scheme : spec.schemes)
+    titles[scheme] = gamma::is_custom_scheme(scheme) ? scheme : gamma::find_scheme(scheme).title;
+  manifest["scheme_titles"] = titles;
   manifest["learning_rates"] = spec.learning_rates;
   manifest["readout"] = gamma::readouts().name(spec.readout);
   manifest["optimizer"] = gamma::optimizers().name(spec.training.optimizer.kind);
