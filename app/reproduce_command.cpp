@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "app/cli_support.hpp"
+#include "app/interrupt.hpp"
 #include "app/progress.hpp"
 #include "experiments/registry.hpp"
 
@@ -21,6 +22,8 @@ std::function<int()> add_reproduce_command(CLI::App& app) {
   command->add_option("--threads", o->threads, "CPU threads")->capture_default_str();
   command->add_option("--home", o->home, "Where experiments/ and plots/ are (default: $GAMMALAB_HOME, ., or the source tree)");
   return [o] {
+    const StopMessage stopped("\ngammalab: stopped; every configuration written so far is kept. Run the same command again "
+                              "(gammalab reproduce " + o->name + " …): it resumes where this one stopped.\n");
     ProgressReporter progress("configurations");
     const experiments::Reproduction result = experiments::reproduce(
         *o, [](const std::string& line) { std::cout << line << std::endl; }, progress.for_sweep(false));

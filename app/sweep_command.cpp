@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "app/cli_support.hpp"
+#include "app/interrupt.hpp"
 #include "app/progress.hpp"
 #include "experiments/sweep_job.hpp"
 #include "sim/analysis.hpp"
@@ -27,6 +28,8 @@ std::function<int()> add_sweep_command(CLI::App& app) {
   command->add_flag("--mpi", o->mpi, "Run as one rank of an MPI job (implied under mpirun with more than one process)");
   command->add_flag("--quiet", o->quiet, "No progress and no analysis printout");
   return [o] {
+    const StopMessage stopped("\ngammalab: stopped; every configuration written so far is kept. Continue with:\n  gammalab sweep " +
+                              o->spec_path + " -o " + o->output + " --resume" + (o->shard == "1/1" ? "" : " --shard " + o->shard) + "\n");
     ProgressReporter progress("configurations");
     const SweepOutcome outcome = run_sweep_request(*o, progress.for_sweep(o->quiet));
     progress.finish();
@@ -61,6 +64,10 @@ std::function<int()> add_analyze_command(CLI::App& app) {
   command->add_flag("--json", o->json, "Print summary.json instead of the table");
   return [o] {
     nlohmann::json summary = analyse_result_directory(o->directory, o->loss, o->bootstrap);
+    if (summary.value("status_of_runs", "") != "complete")
+      std::cerr << "gammalab: warning: " << o->directory << " holds a sweep that is not complete (status "
+                << summary.value("status_of_runs", "unknown") << "): this analysis covers only the configurations finished so far, "
+                << "and summary.json says so in status_of_runs; finish it with gammalab sweep SPEC -o " << o->directory << " --resume\n";
     if (o->json) print_json(summary);
     else std::cout << sim::describe_analysis(summary);
     return 0;

@@ -206,6 +206,7 @@ Reproduction reproduce(const ReproduceRequest& request, const std::function<void
   if (request.scale != "quick" && request.scale != "paper" && request.scale != "auto")
     reject("--scale", "unknown scale '" + request.scale + "'; accepted: quick, paper, auto");
   check_threads(request.threads);
+  if (request.output && request.output->empty()) reject("-o", "the result directory's path is empty; leave -o out for results/NAME-SCALE");
   const Experiment& experiment = *found;
   const fs::path home = find_home(request.home);
 

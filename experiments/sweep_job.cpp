@@ -60,6 +60,7 @@ int default_threads() { return static_cast<int>(std::max(1u, std::thread::hardwa
 
 SweepOutcome run_sweep_request(const SweepRequest& r, const std::function<void(const sim::SweepProgress&)>& progress) {
   check_threads(r.threads);
+  if (r.output.empty()) reject("-o", "the result directory's path is empty; give one, e.g. -o results/my-sweep");
   if (r.gpus < 0) reject("--gpus", "must be 1 or more (0, the default, uses every visible GPU), not " + std::to_string(r.gpus));
   const sim::Shard shard = sim::parse_shard(r.shard);
   const sim::SweepSpec spec = sim::load_sweep_spec(r.spec_path);

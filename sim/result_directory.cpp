@@ -1,7 +1,13 @@
 #include "sim/result_directory.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "gamma/input_error.hpp"
@@ -18,9 +24,41 @@ void rewrite_sorted(const std::filesystem::path& path, const std::string& header
   write_atomically(path, sorted_csv(header, std::move(rows)));
 }
 
+// Takes the directory's lock or says who holds it; writes this process's id into the file.
+int take_lock(const std::filesystem::path& directory) {
+  const std::filesystem::path path = directory / ".lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {};
+    const ssize_t got = ::pread(fd, holder, sizeof holder - 1, 0);
+    ::close(fd);
+    const std::string pid = got > 0 ? std::string(holder, static_cast<std::size_t>(got)) : "unknown";
+    throw InputError("-o: " + directory.string() + " is being written by process " + pid +
+                     "; wait for it to finish (then --resume re-analyses it), or choose another directory");
+  }
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+    throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
+  return fd;
+}
+
+// Appends and flushes; a failed write (a full disk) stops the sweep here.
+void append_checked(std::ofstream& file, const std::string& text, const std::filesystem::path& path) {
+  file << text;
+  if (!file.flush())
+    throw std::runtime_error("cannot write " + path.string() + " (is the disk full?); the sweep stopped: once there is room, "
+                             "--resume trains what was not completely written");
+}
+
 }  // namespace
 
-std::size_t id_of_row(const std::string& row) { return std::stoull(row.substr(0, row.find(','))); }
+std::size_t id_of_row(const std::string& row) {
+  const std::string id = row.substr(0, row.find(','));
+  if (id.empty() || id.size() > 19 || !std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isdigit(c); }))
+    throw InputError("a result row starts with '" + id.substr(0, 32) + "', not a configuration id: " + row.substr(0, 80));
+  return std::stoull(id);
+}
 
 std::vector<std::string> read_csv_rows(const std::filesystem::path& path) {
   std::ifstream file(path);
@@ -49,7 +87,11 @@ void write_atomically(const std::filesystem::path& path, const std::string& text
   {
     std::ofstream out(temporary, std::ios::trunc);
     out << text;
-    if (!out.flush()) throw std::runtime_error("cannot write " + temporary.string());
+    if (!out.flush()) {
+      out.close();
+      std::filesystem::remove(temporary);
+      throw std::runtime_error("cannot write " + temporary.string() + " (is the disk full?)");
+    }
   }
   std::filesystem::rename(temporary, path);
 }
@@ -79,12 +121,21 @@ ResultRows rows_of(const Configuration& c, const TrainResult& r) {
 ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const nlohmann::json& manifest)
     : path_(std::move(path)), manifest_(manifest) {
   const auto runs = path_ / "runs.csv", curves = path_ / "curves.csv";
-  if (std::filesystem::exists(path_)) {
+  if (path_.empty()) throw InputError("-o: the result directory's path is empty; give one, e.g. -o results/my-sweep");
+  const bool fresh = !std::filesystem::exists(path_) || (std::filesystem::is_directory(path_) && std::filesystem::is_empty(path_));
+  if (!fresh) {
     if (!resume)
       throw InputError("-o: " + path_.string() + " already exists; pass --resume to continue that sweep, or choose another directory");
+    if (!std::filesystem::is_directory(path_)) throw InputError("-o: " + path_.string() + " is a file, not a result directory");
+    lock_ = take_lock(path_);
     std::ifstream old(path_ / "manifest.json");
-    nlohmann::json previous = old ? nlohmann::json::parse(old, nullptr, false) : nlohmann::json();
-    if (!previous.is_object() || spec_hash_of_manifest(previous, (path_ / "manifest.json").string()) != manifest_["spec_hash"])
+    if (!old)
+      throw InputError("--resume: " + path_.string() + " has no manifest.json, so it is not a sweep's result directory; "
+                       "choose a new directory with -o");
+    nlohmann::json previous = nlohmann::json::parse(old, nullptr, false);
+    if (!previous.is_object() || !previous.contains("spec"))
+      throw InputError("--resume: " + (path_ / "manifest.json").string() + " is not a gammalab manifest; choose a new directory with -o");
+    if (spec_hash_of_manifest(previous, (path_ / "manifest.json").string()) != manifest_["spec_hash"])
       throw InputError("--resume: " + path_.string() + " holds another sweep (its manifest's spec_hash differs); choose another directory");
     if (previous.value("shard", "1/1") != manifest_.value("shard", "1/1"))
       throw InputError("--resume: " + path_.string() + " holds shard " + previous.value("shard", "1/1") + " of this sweep, not " +
@@ -97,6 +148,7 @@ ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const 
       rewrite_sorted(curves, curves_header(), [&](std::size_t id) { return finished_.count(id) > 0; });
   } else {
     std::filesystem::create_directories(path_);
+    lock_ = take_lock(path_);
     write_atomically(runs, runs_header() + "\n");
     write_atomically(curves, curves_header() + "\n");
   }
@@ -106,11 +158,14 @@ ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const 
   curves_.open(curves, std::ios::app);
 }
 
+ResultDirectory::~ResultDirectory() {
+  if (lock_ >= 0) ::close(lock_);
+}
+
 void ResultDirectory::record(const ResultRows& rows) {
-  curves_ << rows.curves;
-  curves_.flush();
-  runs_ << rows.runs;
-  runs_.flush();
+  // The curves first: a row in runs.csv says its configuration is completely written.
+  append_checked(curves_, rows.curves, path_ / "curves.csv");
+  append_checked(runs_, rows.runs, path_ / "runs.csv");
   for (std::size_t start = 0, end; (end = rows.runs.find('\n', start)) != std::string::npos; start = end + 1)
     finished_.insert(id_of_row(rows.runs.substr(start, end - start)));
 }

@@ -39,13 +39,21 @@ ResultRows rows_of(const Configuration& configuration, const TrainResult& result
 
 class ResultDirectory {
  public:
-  // Creates `path`, or with `resume` reopens it: its manifest's spec_hash and shard
-  // must match. Throws InputError when the directory exists without `resume`, or holds
-  // another spec or another shard.
+  // Creates `path` (an empty existing folder counts as new), or with `resume` reopens
+  // it: its manifest's spec_hash and shard must match. Throws InputError when the
+  // directory exists without `resume`, holds no manifest or another spec or shard, or
+  // is being written by another process. The directory is owned by this object: an
+  // exclusive OS lock on its .lock file (flock), which the OS releases on any exit.
   ResultDirectory(std::filesystem::path path, bool resume, const nlohmann::json& manifest);
+  ~ResultDirectory();
+  ResultDirectory(const ResultDirectory&) = delete;
+  ResultDirectory& operator=(const ResultDirectory&) = delete;
 
   const std::set<std::size_t>& finished() const { return finished_; }
   void record(const ResultRows& rows);
+  // Every write is checked: the first that fails (a full disk) throws, and what was
+  // written in part is dropped by the next --resume, which trains that configuration
+  // again.
   // Sorts the files by id and marks the manifest complete with the wall time.
   void complete(double wall_seconds);
 
@@ -57,6 +65,7 @@ class ResultDirectory {
   nlohmann::json manifest_;
   std::set<std::size_t> finished_;
   std::ofstream runs_, curves_;
+  int lock_ = -1;  // the open .lock file that holds the flock
 };
 
 // Writes `text` to `path` through a temporary file and a rename: never half a file.

@@ -1,0 +1,146 @@
+// Faults a result directory must survive without an exit 0 on a wrong result (issue 14):
+// two writers at once, a write that fails midway (a full disk, here a file-size limit),
+// a stop by SIGINT, and paths that are no result directory. Each runs the real program.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "result_files.hpp"
+#include "run_program.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// 4 widths × 3 seeds × 2 schemes × 4 rates = 96 configurations with curves: about 20 kB
+// of curves.csv, and a second or two of training on one thread.
+const std::string kSpec =
+    "[sweep]\nwidths = [16, 32, 64, 128]\nseeds = 3\nschemes = [\"A\", \"B\"]\nsteps = 60\n"
+    "[learning_rate]\nvalues = [0.001, 0.01, 0.1, 1.0]\n[data]\ntrain_size = 64\ntest_size = 8\nteacher_width = 32\n"
+    "[record]\ncurves = true\nevery = 5\n";
+
+fs::path spec_file(const std::string& name) {
+  fs::path path = scratch(name + ".toml");
+  std::ofstream(path) << kSpec;
+  return path;
+}
+
+void wait_for(const fs::path& path) {
+  for (int i = 0; i < 600 && !fs::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(fs::exists(path));
+}
+
+// The reference: the same spec trained in one go.
+const fs::path& uninterrupted() {
+  static const fs::path directory = [] {
+    fs::path out = scratch("faults-reference");
+    Outcome outcome = run("sweep " + spec_file("faults-reference").string() + " -o " + out.string() + " --threads 1 --quiet");
+    REQUIRE(outcome.status == 0);
+    return out;
+  }();
+  return directory;
+}
+
+// A spec that trains long enough (2000 steps) to be stopped or joined while it runs.
+fs::path slow_spec_file(const std::string& name) {
+  fs::path path = scratch(name + ".toml");
+  std::string slow = kSpec;
+  slow.replace(slow.find("steps = 60"), 10, "steps = 2000");
+  std::ofstream(path) << slow;
+  return path;
+}
+
+// Complete, with every configuration's row exactly once.
+void check_whole(const fs::path& directory) {
+  const nlohmann::json manifest = nlohmann::json::parse(read_text(directory / "manifest.json"));
+  CHECK(manifest["status"] == "complete");
+  std::ifstream runs(directory / "runs.csv");
+  std::set<std::string> ids;
+  std::size_t rows = 0;
+  std::string line;
+  std::getline(runs, line);  // the header
+  for (; std::getline(runs, line); ++rows) ids.insert(line.substr(0, line.find(',')));
+  CHECK(rows == manifest["configurations"].get<std::size_t>());
+  CHECK(ids.size() == rows);
+}
+
+void check_same_results(const fs::path& directory) {
+  for (const char* file : {"runs.csv", "curves.csv", "summary.json"}) {
+    CAPTURE(file);
+    CHECK(read_text(directory / file) == read_text(uninterrupted() / file));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("two writers of one directory: the second is refused at once, naming the first; the result is whole") {
+  const fs::path spec = slow_spec_file("faults-two"), out = scratch("faults-two");
+  Outcome first;
+  std::thread writer([&] { first = run("sweep " + spec.string() + " -o " + out.string() + " --threads 1 --quiet"); });
+  wait_for(out / "manifest.json");
+  Outcome second = run("sweep " + spec.string() + " -o " + out.string() + " --resume --threads 1 --quiet");
+  writer.join();
+  CAPTURE(second.output);
+  CHECK(first.status == 0);
+  CHECK(second.status == 2);
+  CHECK(second.output.find("is being written by process") != std::string::npos);
+  check_whole(out);
+  // Once the first is done the lock is free: a resume finds nothing to train and re-analyses.
+  CHECK(run("sweep " + spec.string() + " -o " + out.string() + " --resume --threads 1 --quiet").status == 0);
+}
+
+TEST_CASE("a write that fails midway stops the sweep with an error; --resume then completes it, curves included") {
+  const fs::path spec = spec_file("faults-full"), out = scratch("faults-full");
+  // RLIMIT_FSIZE of 16 × 512 bytes: the manifest fits, curves.csv does not; SIGXFSZ is
+  // ignored so that the write fails (EFBIG) as on a full disk instead of killing the process.
+  Outcome stopped = run_launched("trap \"\" XFSZ; ulimit -f 16;", "sweep " + spec.string() + " -o " + out.string() + " --threads 1 --quiet");
+  CAPTURE(stopped.output);
+  CHECK(stopped.status == 1);
+  CHECK(stopped.output.find("cannot write") != std::string::npos);
+  CHECK(stopped.output.find("--resume") != std::string::npos);
+  CHECK(nlohmann::json::parse(read_text(out / "manifest.json"))["status"] == "running");
+  Outcome resumed = run("sweep " + spec.string() + " -o " + out.string() + " --resume --threads 1 --quiet");
+  CAPTURE(resumed.output);
+  CHECK(resumed.status == 0);
+  check_same_results(out);
+}
+
+TEST_CASE("SIGINT stops a sweep with the --resume command that continues it, and the resumed result is whole") {
+  const fs::path spec = slow_spec_file("faults-int"), out = scratch("faults-int");
+  Outcome stopped;
+  std::thread sweep([&] { stopped = run("sweep " + spec.string() + " -o " + out.string() + " --threads 1 --quiet"); });
+  wait_for(out / "manifest.json");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::string writer = read_text(out / ".lock");  // the pid of the process that holds the directory
+  REQUIRE_FALSE(writer.empty());
+  CHECK(std::system(("kill -INT " + writer).c_str()) == 0);
+  sweep.join();
+  CAPTURE(stopped.output);
+  CHECK(stopped.status == 130);
+  CHECK(stopped.output.find("--resume") != std::string::npos);
+  CHECK(stopped.output.find(out.string()) != std::string::npos);
+  CHECK(nlohmann::json::parse(read_text(out / "manifest.json"))["status"] == "running");
+  CHECK(run("sweep " + spec.string() + " -o " + out.string() + " --resume --threads 1 --quiet").status == 0);
+  check_whole(out);
+}
+
+TEST_CASE("paths that are no result directory get messages that say what to do") {
+  const fs::path spec = spec_file("faults-paths");
+  EXPECT_BAD_INPUT("sweep " + spec.string() + " -o '' --quiet", "-o: the result directory's path is empty");
+  const fs::path stray = scratch("faults-stray");
+  fs::create_directories(stray);
+  std::ofstream(stray / "notes.txt") << "not a sweep";
+  EXPECT_BAD_INPUT("sweep " + spec.string() + " -o " + stray.string() + " --resume --quiet", "has no manifest.json");
+  CHECK_FALSE(fs::exists(stray / "runs.csv"));
+  // An empty folder is as good as a new one, with or without --resume.
+  const fs::path empty = scratch("faults-empty");
+  fs::create_directories(empty);
+  CHECK(run("sweep " + spec.string() + " -o " + empty.string() + " --resume --threads 1 --quiet").status == 0);
+  check_same_results(empty);
+}
