@@ -15,81 +15,46 @@ namespace {
 using gamma::Notation;
 using namespace experiments;
 
-void check_steps(int steps) {
-  if (steps < 0 || steps > 64) reject("--steps", "must be a whole number from 0 to 64, not " + std::to_string(steps));
-}
-
 int predict(const ModelOptions& options, int steps, bool as_json) {
-  check_steps(steps);
-  ModelChoice choice = choose_model(options);
-  Analysis analysis = analyse(choice, steps);
-  int last = steps > 0 ? steps : analysis.trajectory.horizon();
-
-  // With one shared learning rate fixed, also say where its exponent may go at most.
-  std::optional<Analysis> over_eta;
-  if (choice.shared_learning_rate && choice.free_parameters.empty()) {
-    ModelOptions symbolic = options;
-    symbolic.eta = "free";
-    over_eta = analyse(choose_model(symbolic));
-  }
+  const PredictReport report = predict_report(options, steps);
   if (as_json) {
-    print_json({{"command", "predict"},
-                {"model", choice.to_json()},
-                {"steps", steps_json(analysis, last)},
-                {"horizon", analysis.trajectory.horizon()},
-                {"settled_from", analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr},
-                {"verdicts", verdicts_json(analysis)},
-                {"max_stable_eta", over_eta ? max_stable_json(*over_eta) : nullptr}});
+    print_json(report.json());
     return 0;
   }
-  std::cout << choice.describe() << "\n\nexponents γ[·] by step (-inf: exactly zero; updates start at t=1)\n"
-            << exponent_table(analysis, last) << "\n"
+  const Analysis& analysis = report.analysis;
+  std::cout << analysis.choice.describe() << "\n\nexponents γ[·] by step (-inf: exactly zero; updates start at t=1)\n"
+            << exponent_table(analysis, report.last_step) << "\n"
             << settle_sentence(analysis) << "\n\n"
             << verdict_table(analysis);
-  if (over_eta) std::cout << "maximal stable γ[η] for this model (every step): " << max_stable_text(*over_eta) << "\n";
+  if (report.over_eta)
+    std::cout << "maximal stable γ[η] for this model (every step): " << max_stable_text(*report.over_eta) << "\n";
   return 0;
 }
 
 int solve(const ModelOptions& options, bool as_json) {
-  ModelChoice choice = choose_model(options);
-  if (choice.free_parameters.size() != 1)
-    reject("--eta", "solve needs exactly one free parameter (now " + std::to_string(choice.free_parameters.size()) +
-                        "); leave --eta out or set one option to 'free', and use 'gamma phase' for two");
-  Analysis analysis = analyse(choice);
+  const SolveReport report = solve_report(options);
   if (as_json) {
-    print_json({{"command", "solve"},
-                {"model", choice.to_json()},
-                {"horizon", analysis.trajectory.horizon()},
-                {"settled_from", analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr},
-                {"verdicts", verdicts_json(analysis)},
-                {"max_stable", max_stable_json(analysis)}});
+    print_json(report.json());
     return 0;
   }
-  std::cout << choice.describe() << "\n" << settle_sentence(analysis) << "\n\n" << verdict_table(analysis);
+  const Analysis& analysis = report.analysis;
+  std::cout << analysis.choice.describe() << "\n" << settle_sentence(analysis) << "\n\n" << verdict_table(analysis);
   return 0;
 }
 
 int explain(const ModelOptions& options, int steps, bool as_json) {
-  check_steps(steps);
-  ModelChoice choice = choose_model(options);
-  std::vector<gamma::DerivationLine> lines;
-  Analysis analysis = analyse(choice, steps, &lines);
+  const ExplainReport report = explain_report(options, steps);
   if (as_json) {
-    nlohmann::json derivation = nlohmann::json::array();
-    for (const auto& line : lines)
-      derivation.push_back({{"t", line.step}, {"quantity", line.quantity}, {"equation", line.equation},
-                            {"rule", line.rule}, {"result", line.result.to_string(Notation::Ascii)}});
-    print_json({{"command", "explain"}, {"model", choice.to_json()}, {"derivation", derivation},
-                {"settled_from", analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr},
-                {"verdicts", verdicts_json(analysis)}});
+    print_json(report.json());
     return 0;
   }
-  std::cout << choice.describe() << "\n\n"
+  const Analysis& analysis = report.analysis;
+  std::cout << analysis.choice.describe() << "\n\n"
             << "Rules: product → sum of exponents; sum → max; an exactly zero factor gives −inf;\n"
             << "a sum over the width n adds +1 when its two vectors share a random direction (LLN)\n"
             << "and +1/2 when they are independent (CLT); a sum over the rank r adds nothing.\n";
   int step = -1;
-  for (const auto& line : lines) {
+  for (const auto& line : report.derivation) {
     if (line.step != step) {
       step = line.step;
       std::cout << "\n── step t = " << step << (step == 0 ? " (initialisation)" : "") << " ──\n";
@@ -101,14 +66,11 @@ int explain(const ModelOptions& options, int steps, bool as_json) {
   return 0;
 }
 
-
 int phase(const ModelOptions& options, const std::string& x, const std::string& y, const std::string& low_text,
           const std::string& high_text, bool as_json) {
   nlohmann::json document = phase_document(options, x, y, low_text, high_text);
   if (as_json) {
-    document.erase("description");
-    document.erase("settle_sentence");
-    print_json(document);
+    print_json(phase_json(document));
     return 0;
   }
   std::cout << document["description"].get<std::string>() << "\n" << document["settle_sentence"].get<std::string>() << "\n";
@@ -129,54 +91,16 @@ int phase(const ModelOptions& options, const std::string& x, const std::string& 
   return 0;
 }
 
-// Every built-in scheme at a glance: its exponents and where γ[η] may go, in the module
-// setting and in the network with each readout.
+// Every built-in scheme at a glance.
 int table(gamma::Optimizer optimizer, bool as_json) {
-  struct Column {
-    std::string label;
-    gamma::Setting setting;
-    std::optional<gamma::Readout> readout;
-  };
-  std::vector<Column> columns = {{"module", gamma::Setting::Module, std::nullopt}};
-  for (const auto& readout : gamma::readouts().terms())
-    columns.push_back({"network " + readout.name, gamma::Setting::Network, readout.value});
-  // What the settled regime says beyond the maximal stable rate: every verdict but
-  // stability and its parts.
-  std::vector<gamma::VerdictKind> regimes;
-  for (const auto& kind : gamma::verdict_kinds())
-    if (!kind.is_bound && kind.key != "stable") regimes.push_back(kind);
-
-  nlohmann::json rows = nlohmann::json::array();
-  if (!as_json)
-    std::cout << "Maximal stable γ[η] and, once the exponents settle, the γ[η] of feature learning / efficient "
-                 "learning / internal instability (" << gamma::optimizers().name(optimizer) << ").\n\n";
-  for (const auto& scheme : gamma::all_schemes()) {
-    nlohmann::json row = {{"scheme", scheme.name}, {"title", scheme.title},
-                          {"sigma_A", scheme.sigma_A.to_string()}, {"sigma_B", scheme.sigma_B.to_string()}};
-    std::string line = scheme.title + "  (γ[σ_A] = " + scheme.sigma_A.to_string() + ", γ[σ_B] = " +
-                       scheme.sigma_B.to_string() + (scheme.subtracts_initial_product ? ", B₀A₀ subtracted" : "") + ")\n";
-    for (const auto& column : columns) {
-      ModelOptions options;
-      options.scheme = scheme.name;
-      options.setting = column.setting;
-      options.readout = column.readout;
-      options.optimizer = optimizer;
-      Analysis analysis = analyse(choose_model(options));
-      const auto& settled = analysis.from_settled ? *analysis.from_settled : analysis.every_step;
-      nlohmann::json cell = {{"max_stable_eta", max_stable_json(analysis)}};
-      line += "    " + column.label + std::string(12 - std::min<std::size_t>(12, column.label.size()), ' ') +
-              "max stable " + max_stable_text(analysis);
-      for (const auto& kind : regimes) {
-        cell[kind.key] = region_json(settled.*kind.member, {"eta"});
-        line += "; " + kind.short_label + " " + region_text(settled.*kind.member, {"eta"});
-      }
-      row[column.label] = cell;
-      line += "\n";
-    }
-    rows.push_back(row);
-    if (!as_json) std::cout << line;
+  const TableReport report = table_report(optimizer);
+  if (as_json) {
+    print_json(report.json());
+    return 0;
   }
-  if (as_json) print_json({{"command", "table"}, {"optimizer", gamma::optimizers().name(optimizer)}, {"schemes", rows}});
+  std::cout << "Maximal stable γ[η] and, once the exponents settle, the γ[η] of feature learning / efficient "
+               "learning / internal instability (" << gamma::optimizers().name(optimizer) << ").\n\n";
+  for (const auto& line : report.lines) std::cout << line;
   return 0;
 }
 

@@ -170,6 +170,132 @@ nlohmann::json steps_json(const Analysis& analysis, int last_step) {
   return steps;
 }
 
+namespace {
+
+void check_steps(int steps) {
+  if (steps < 0 || steps > 64) reject("--steps", "must be a whole number from 0 to 64, not " + std::to_string(steps));
+}
+
+nlohmann::json settled_json(const Analysis& analysis) {
+  return analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr;
+}
+
+}  // namespace
+
+PredictReport predict_report(const ModelOptions& options, int steps) {
+  check_steps(steps);
+  PredictReport report;
+  ModelChoice choice = choose_model(options);
+  report.analysis = analyse(choice, steps);
+  report.last_step = steps > 0 ? steps : report.analysis.trajectory.horizon();
+  // With one shared learning rate fixed, also say where its exponent may go at most.
+  if (choice.shared_learning_rate && choice.free_parameters.empty()) {
+    ModelOptions symbolic = options;
+    symbolic.eta = "free";
+    report.over_eta = analyse(choose_model(symbolic));
+  }
+  return report;
+}
+
+nlohmann::json PredictReport::json() const {
+  return {{"command", "predict"},
+          {"model", analysis.choice.to_json()},
+          {"steps", steps_json(analysis, last_step)},
+          {"horizon", analysis.trajectory.horizon()},
+          {"settled_from", settled_json(analysis)},
+          {"verdicts", verdicts_json(analysis)},
+          {"max_stable_eta", over_eta ? max_stable_json(*over_eta) : nullptr}};
+}
+
+SolveReport solve_report(const ModelOptions& options) {
+  ModelChoice choice = choose_model(options);
+  if (choice.free_parameters.size() != 1)
+    reject("--eta", "solve needs exactly one free parameter (now " + std::to_string(choice.free_parameters.size()) +
+                        "); leave --eta out or set one option to 'free', and use 'gamma phase' for two");
+  return {analyse(choice)};
+}
+
+nlohmann::json SolveReport::json() const {
+  return {{"command", "solve"},
+          {"model", analysis.choice.to_json()},
+          {"horizon", analysis.trajectory.horizon()},
+          {"settled_from", settled_json(analysis)},
+          {"verdicts", verdicts_json(analysis)},
+          {"max_stable", max_stable_json(analysis)}};
+}
+
+ExplainReport explain_report(const ModelOptions& options, int steps) {
+  check_steps(steps);
+  ExplainReport report;
+  report.analysis = analyse(choose_model(options), steps, &report.derivation);
+  return report;
+}
+
+nlohmann::json ExplainReport::json() const {
+  nlohmann::json lines = nlohmann::json::array();
+  for (const auto& line : derivation)
+    lines.push_back({{"t", line.step}, {"quantity", line.quantity}, {"equation", line.equation},
+                     {"rule", line.rule}, {"result", line.result.to_string(Notation::Ascii)}});
+  return {{"command", "explain"}, {"model", analysis.choice.to_json()}, {"derivation", lines},
+          {"settled_from", settled_json(analysis)}, {"verdicts", verdicts_json(analysis)}};
+}
+
+TableReport table_report(gamma::Optimizer optimizer) {
+  struct Column {
+    std::string label;
+    gamma::Setting setting;
+    std::optional<gamma::Readout> readout;
+  };
+  std::vector<Column> columns = {{"module", gamma::Setting::Module, std::nullopt}};
+  for (const auto& readout : gamma::readouts().terms())
+    columns.push_back({"network " + readout.name, gamma::Setting::Network, readout.value});
+  // What the settled regime says beyond the maximal stable rate: every verdict but
+  // stability and its parts.
+  std::vector<gamma::VerdictKind> regimes;
+  for (const auto& kind : gamma::verdict_kinds())
+    if (!kind.is_bound && kind.key != "stable") regimes.push_back(kind);
+
+  TableReport report;
+  report.optimizer = optimizer;
+  for (const auto& scheme : gamma::all_schemes()) {
+    nlohmann::json row = {{"scheme", scheme.name}, {"title", scheme.title},
+                          {"sigma_A", scheme.sigma_A.to_string()}, {"sigma_B", scheme.sigma_B.to_string()}};
+    std::string line = scheme.title + "  (γ[σ_A] = " + scheme.sigma_A.to_string() + ", γ[σ_B] = " +
+                       scheme.sigma_B.to_string() + (scheme.subtracts_initial_product ? ", B₀A₀ subtracted" : "") + ")\n";
+    for (const auto& column : columns) {
+      ModelOptions options;
+      options.scheme = scheme.name;
+      options.setting = column.setting;
+      options.readout = column.readout;
+      options.optimizer = optimizer;
+      Analysis analysis = analyse(choose_model(options));
+      const auto& settled = analysis.from_settled ? *analysis.from_settled : analysis.every_step;
+      nlohmann::json cell = {{"max_stable_eta", max_stable_json(analysis)}};
+      line += "    " + column.label + std::string(12 - std::min<std::size_t>(12, column.label.size()), ' ') +
+              "max stable " + max_stable_text(analysis);
+      for (const auto& kind : regimes) {
+        cell[kind.key] = region_json(settled.*kind.member, {"eta"});
+        line += "; " + kind.short_label + " " + region_text(settled.*kind.member, {"eta"});
+      }
+      row[column.label] = cell;
+      line += "\n";
+    }
+    report.schemes.push_back(row);
+    report.lines.push_back(line);
+  }
+  return report;
+}
+
+nlohmann::json TableReport::json() const {
+  return {{"command", "table"}, {"optimizer", gamma::optimizers().name(optimizer)}, {"schemes", schemes}};
+}
+
+nlohmann::json phase_json(nlohmann::json document) {
+  document.erase("description");
+  document.erase("settle_sentence");
+  return document;
+}
+
 nlohmann::json phase_document(const ModelOptions& options, const std::string& x, const std::string& y,
                               const std::string& low_text, const std::string& high_text) {
   for (const auto& [option, name] : {std::pair{"--x", x}, std::pair{"--y", y}})
@@ -205,7 +331,7 @@ nlohmann::json phase_document(const ModelOptions& options, const std::string& x,
   return {{"command", "phase"}, {"model", choice.to_json()}, {"description", choice.describe()},
           {"settle_sentence", settle_sentence(analysis)}, {"x", x}, {"y", y},
           {"box", {gamma::to_string(*low), gamma::to_string(*high)}},
-          {"settled_from", analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr},
+          {"settled_from", settled_json(analysis)},
           {"every_step", window_json(analysis.every_step)},
           {"from_settled", analysis.from_settled ? window_json(*analysis.from_settled) : nlohmann::json(nullptr)}};
 }

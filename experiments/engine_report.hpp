@@ -33,10 +33,46 @@ std::string exponent_table(const Analysis& analysis, int last_step);
 nlohmann::json steps_json(const Analysis& analysis, int last_step);
 std::string settle_sentence(const Analysis& analysis);
 
+// The answers of `gamma predict`, `solve`, `explain` and `table`: what each computes,
+// and its JSON (what `--json` prints, and what the Python module returns). The command
+// line prints the text from the same answer. Bad input throws InputError naming the option.
+struct PredictReport {
+  Analysis analysis;
+  std::optional<Analysis> over_eta;  // one shared learning rate, fixed: where γ[η] may go at most
+  int last_step = 0;                 // the last step shown
+  nlohmann::json json() const;
+};
+PredictReport predict_report(const ModelOptions& options, int steps);
+
+struct SolveReport {
+  Analysis analysis;
+  nlohmann::json json() const;
+};
+SolveReport solve_report(const ModelOptions& options);
+
+struct ExplainReport {
+  Analysis analysis;
+  std::vector<gamma::DerivationLine> derivation;
+  nlohmann::json json() const;
+};
+ExplainReport explain_report(const ModelOptions& options, int steps);
+
+// Every built-in scheme at a glance: its exponents and where γ[η] may go, in the module
+// setting and in the network with each readout.
+struct TableReport {
+  gamma::Optimizer optimizer = gamma::Optimizer::Adam;
+  nlohmann::json schemes = nlohmann::json::array();
+  std::vector<std::string> lines;  // for people: a scheme's line, then one per setting
+  nlohmann::json json() const;
+};
+TableReport table_report(gamma::Optimizer optimizer);
+
 // The (x, y) phase diagram of a model with those two parameters free, clipped to
 // [low, high]², every verdict's regions as polygons with exact vertices: what
 // `gamma phase --json` prints, plus "description" and "settle_sentence" for people.
 nlohmann::json phase_document(const ModelOptions& options, const std::string& x, const std::string& y,
                               const std::string& low_text, const std::string& high_text);
+// The phase document without its fields for people: what `gamma phase --json` prints.
+nlohmann::json phase_json(nlohmann::json document);
 
 }  // namespace gammalab::experiments

@@ -56,6 +56,8 @@ ModelChoice choose_model(const ModelOptions& o, const std::vector<std::string>& 
   if (custom && (!o.sigma_A || !o.sigma_B) && !reader.is_forced("sigma_A") && !reader.is_forced("sigma_B"))
     reject(o.sigma_A ? "--sigma-B" : "--sigma-A", "the custom scheme needs both --sigma-A and --sigma-B");
 
+  if (o.subtract && *o.subtract != "on" && *o.subtract != "off")
+    reject("--subtract-initial", "'" + *o.subtract + "' is not accepted; accepted: on, off");
   model.setting = o.setting;
   if (o.readout && model.setting != gamma::Setting::Network)
     reject("--readout", "applies to --setting network only (the module setting has no readout)");
@@ -68,7 +70,8 @@ ModelChoice choose_model(const ModelOptions& o, const std::vector<std::string>& 
   if (both_rates_given && o.eta) reject("--eta", "is not used when both --eta-A and --eta-B are given");
   if (o.ratio && o.eta_B) reject("--ratio", "sets γ[η_B] from γ[η]; give either --ratio or --eta-B");
   gamma::MaxAffine eta;
-  if (!both_rates_given) eta = reader.read("--eta", "eta", o.eta.value_or("free"), unset);
+  // (An axis of the diagram is free already: only a value the user gave is refused.)
+  if (!both_rates_given) eta = reader.read("--eta", "eta", reader.is_forced("eta") ? o.eta : o.eta.value_or("free"), unset);
   model.eta_A = (o.eta_A || reader.is_forced("eta_A")) ? reader.read("--eta-A", "eta_A", o.eta_A, unset) : eta;
   if (o.eta_B || reader.is_forced("eta_B")) {
     model.eta_B = reader.read("--eta-B", "eta_B", o.eta_B, unset);

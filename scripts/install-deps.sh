@@ -16,6 +16,9 @@ packages=(
   libtomlplusplus-dev            # sweep spec files
   libopenmpi-dev openmpi-bin     # sweeps over MPI ranks (mpirun -np K gammalab sweep ...)
   python3 python3-matplotlib     # figures (plots/ reads result files only)
+  python3-dev pybind11-dev python3-pybind11   # the Python module (python/), for Debian's /usr/bin/python3
+  python3-pandas python3-pytest  # its result frames and its tests
+  jupyter-nbconvert python3-ipykernel python3-nbformat   # the tour notebook, executed by the tests
 )
 
 missing=()

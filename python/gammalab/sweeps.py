@@ -1,0 +1,226 @@
+"""Sweeps and their result directories.
+
+``sweep(spec, out=...)`` trains a spec (a file, or a dict with the file's tables and
+keys) exactly as ``gammalab sweep SPEC -o OUT`` does, shows progress, and returns the
+loaded result. ``load(dir)`` reads a result directory: ``runs`` and ``curves`` as pandas
+DataFrames with the dtypes of :data:`RUNS_DTYPES` and :data:`CURVES_DTYPES`, the summary
+as objects, the manifest as a dict.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import pathlib
+import sys
+import tempfile
+from fractions import Fraction
+from typing import Any, Dict, List, Optional, Union
+
+from . import _gammalab
+from .engine import InputError, Record
+
+# runs.csv and curves.csv, column by column (docs/simulator.md, "The result directory").
+RUNS_DTYPES = {
+    "id": "int64", "scheme": "object", "width": "int64", "seed": "int64", "lr_A": "float64", "lr_B": "float64",
+    "initial_train_loss": "float64", "final_train_loss": "float64", "final_test_loss": "float64",
+    "mean_last_train_loss": "float64", "max_train_loss": "float64", "diverged": "bool", "diverged_step": "int64",
+    "steps_done": "int64", "fit_residual": "float64", "init_sigma": "float64",
+}
+CURVES_DTYPES = {
+    "id": "int64", "step": "int64", "train_loss": "float64", "test_loss": "float64", "lr_factor": "float64",
+    "norm_Z_A": "float64", "norm_Z_B": "float64",
+}
+
+
+# ---------------------------------------------------------------- the spec as TOML text
+
+def _toml_value(value, where: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Fraction):
+        return json.dumps(str(value))  # exponents are strings in the spec ("-1/2")
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v, where) for v in value) + "]"
+    raise InputError(f"{where}: {value!r} is not a number, string, boolean or list")
+
+
+def spec_text(spec: Dict[str, Dict[str, Any]]) -> str:
+    """A spec given as a dict ({"sweep": {"widths": [64, 128], ...}, ...}) as the TOML
+    text of a spec file; the C++ reader checks it as it checks a file."""
+    lines: List[str] = []
+    for table, keys in spec.items():
+        if not isinstance(keys, dict):
+            raise InputError(f"[{table}]: a spec is a dict of tables, each a dict of keys")
+        lines.append(f"[{table}]")
+        lines += [f"{key} = {_toml_value(value, f'[{table}] {key}')}" for key, value in keys.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- progress
+
+class _Progress:
+    """A bar on standard error, redrawn in place (also in a notebook)."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.drew = False
+
+    def __call__(self, done, total, done_this_run, seconds):
+        rate = done_this_run / seconds if seconds > 0 else 0.0
+        left = f"{(total - done) / rate:.0f} s left" if rate > 0 else "starting"
+        filled = int(30 * done / total) if total else 30
+        self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} configurations · {rate:.2f}/s · {left}   ")
+        self.stream.flush()
+        self.drew = True
+
+    def finish(self):
+        if self.drew:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def sweep(spec: Union[str, os.PathLike, Dict[str, Any]], out: Union[str, os.PathLike], *, device: str = "auto",
+          threads: int = 0, resume: bool = False, progress: bool = True) -> "SweepResult":
+    """Trains every configuration of `spec` into the new directory `out` (``resume``:
+    complete an existing one), analyses it and returns :func:`load`'s result.
+
+    `spec` is a spec file's path or a dict of its tables; `device` is ``auto``, ``cpu``
+    or ``gpu``; `threads` 0 uses every core. Progress is shown on standard error.
+    """
+    reporter = _Progress() if progress else None
+    if isinstance(spec, dict):
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", prefix="gammalab-spec-", delete=False) as file:
+            file.write(spec_text(spec))
+            path = file.name
+    else:
+        path = os.fspath(spec)
+    try:
+        _gammalab.sweep(path, os.fspath(out), device, threads, resume, reporter)
+    except _gammalab.InputError as error:
+        raise InputError(str(error)) from None
+    finally:
+        if reporter:
+            reporter.finish()
+        if isinstance(spec, dict):
+            os.unlink(path)
+    return load(out)
+
+
+def analyze(directory: Union[str, os.PathLike]) -> "Summary":
+    """Re-analyses a result directory (``gammalab analyze DIR``), rewriting summary.json."""
+    try:
+        return Summary(json.loads(_gammalab.analyze(os.fspath(directory))))
+    except _gammalab.InputError as error:
+        raise InputError(str(error)) from None
+
+
+# ---------------------------------------------------------------- reading a result directory
+
+class Slope(Record):
+    """A fitted slope of log η against log n: slope, interval, widths_used,
+    resamples_used, verdict_network, verdict_module."""
+
+    def __init__(self, document):
+        super().__init__(document, document)
+
+
+class SchemeSummary(Record):
+    """One arm of the analysis: scheme, init_sigma, engine_max_stable_exponent
+    ({"network", "module"}: a Fraction, or None), widths (a record per width) and
+    slopes ({"optimal", "max_stable"}: Slope)."""
+
+    def __init__(self, document):
+        converted = dict(document)
+        converted["engine_max_stable_exponent"] = {
+            setting: None if value is None else Fraction(value["exact"])
+            for setting, value in document["engine_max_stable_exponent"].items()}
+        converted["widths"] = [Record(w, w) for w in document["widths"]]
+        converted["slopes"] = {name: Slope(s) for name, s in document["slopes"].items()}
+        super().__init__(document, converted)
+
+    def widths_frame(self):
+        """The per-width estimates as a DataFrame (a row per width; intervals split
+        into _low and _high columns)."""
+        import pandas
+
+        rows = []
+        for w in self.to_dict()["widths"]:
+            row = {}
+            for key, value in w.items():
+                if key.endswith("_interval"):
+                    row[key[: -len("_interval")] + "_low"] = value[0] if value else math.nan
+                    row[key[: -len("_interval")] + "_high"] = value[1] if value else math.nan
+                else:
+                    row[key] = math.nan if value is None else value
+            rows.append(row)
+        return pandas.DataFrame(rows)
+
+
+class Summary(Record):
+    """summary.json: loss_statistic, stable_factor, bootstrap_resamples, seeds,
+    runs_used, slope_widths, status_of_runs, and schemes (SchemeSummary each)."""
+
+    def __init__(self, document):
+        converted = dict(document)
+        converted["schemes"] = [SchemeSummary(s) for s in document["schemes"]]
+        super().__init__(document, converted)
+
+    def scheme(self, name: str) -> SchemeSummary:
+        for entry in self.schemes:
+            if entry.scheme == name:
+                return entry
+        raise KeyError(name)
+
+
+class SweepResult:
+    """A result directory, loaded: ``directory``, ``runs`` and ``curves`` (DataFrames;
+    curves empty where none were recorded), ``summary`` (Summary, None before the
+    analysis), ``manifest`` (dict) and ``spec`` (the spec's text as run)."""
+
+    def __init__(self, directory: pathlib.Path, runs, curves, summary: Optional[Summary], manifest: Dict[str, Any]):
+        self.directory = directory
+        self.runs = runs
+        self.curves = curves
+        self.summary = summary
+        self.manifest = manifest
+        self.spec = manifest.get("spec")
+
+    def __repr__(self) -> str:
+        return (f"SweepResult({str(self.directory)!r}: {len(self.runs)} runs, {len(self.curves)} curve points, "
+                f"schemes {sorted(self.runs['scheme'].unique())})")
+
+
+def _read_csv(path: pathlib.Path, dtypes: Dict[str, str]):
+    import pandas
+
+    if not path.exists():
+        return pandas.DataFrame({column: pandas.Series(dtype=dtype) for column, dtype in dtypes.items()})
+    frame = pandas.read_csv(path, dtype={c: ("int64" if d == "bool" else d) for c, d in dtypes.items()})
+    missing = [c for c in dtypes if c not in frame.columns]
+    if missing:
+        raise InputError(f"DIR: {path} lacks the columns {', '.join(missing)}")
+    return frame.astype(dtypes)
+
+
+def load(directory: Union[str, os.PathLike]) -> SweepResult:
+    """Reads a sweep's result directory (runs.csv, curves.csv, summary.json, manifest.json)."""
+    directory = pathlib.Path(directory)
+    if not (directory / "manifest.json").exists():
+        raise InputError(f"DIR: {directory} has no manifest.json: not a sweep's result directory")
+    manifest = json.loads((directory / "manifest.json").read_text())
+    summary_path = directory / "summary.json"
+    summary = Summary(json.loads(summary_path.read_text())) if summary_path.exists() else None
+    return SweepResult(directory, _read_csv(directory / "runs.csv", RUNS_DTYPES),
+                       _read_csv(directory / "curves.csv", CURVES_DTYPES), summary, manifest)

@@ -1,0 +1,104 @@
+"""Sweeps from Python write what the program writes; load gives the documented frames."""
+import json
+from fractions import Fraction
+import math
+import pathlib
+
+import pandas
+import pytest
+
+import gammalab
+from conftest import run_cli
+
+# A sweep small enough for a test: 2 widths × 2 seeds × 2 schemes × 3 rates, 30 steps, curves.
+SPEC = {
+    "sweep": {"name": "tiny", "widths": [16, 32], "seeds": 2, "schemes": ["A", "B"], "steps": 30},
+    "learning_rate": {"values": [1e-3, 1e-2, 0.1]},
+    "data": {"train_size": 32, "test_size": 16},
+    "record": {"curves": True, "every": 10},
+    "analysis": {"bootstrap": 50},
+}
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sweep")
+    python = gammalab.sweep(SPEC, out=folder / "python", device="cpu", threads=2, progress=False)
+    (folder / "tiny.toml").write_text(gammalab.spec_text(SPEC))
+    run_cli("sweep", str(folder / "tiny.toml"), "-o", str(folder / "cli"), "--device", "cpu", "--threads", "1", "--quiet")
+    return folder, python
+
+
+def test_dict_sweep_writes_the_clis_runs_csv(swept):
+    folder, _ = swept
+    python = (folder / "python" / "runs.csv").read_text()
+    assert python == (folder / "cli" / "runs.csv").read_text()
+    assert len(python.splitlines()) == 1 + 2 * 2 * 2 * 3
+    assert (folder / "python" / "curves.csv").read_text() == (folder / "cli" / "curves.csv").read_text()
+    summary = json.loads((folder / "python" / "summary.json").read_text())
+    assert summary == json.loads((folder / "cli" / "summary.json").read_text())
+
+
+def test_spec_text_is_the_dict():
+    text = gammalab.spec_text({"sweep": {"name": "x", "widths": [8, 16], "flag": True}, "learning_rate": {"min": 1e-05}})
+    assert text == '[sweep]\nname = "x"\nwidths = [8, 16]\nflag = true\n\n[learning_rate]\nmin = 1e-05\n'
+
+
+def test_load_gives_documented_columns_and_dtypes(swept):
+    _, result = swept
+    assert list(result.runs.columns) == list(gammalab.RUNS_DTYPES)
+    assert {c: str(t) for c, t in result.runs.dtypes.items()} == gammalab.RUNS_DTYPES
+    assert list(result.curves.columns) == list(gammalab.CURVES_DTYPES)
+    assert {c: str(t) for c, t in result.curves.dtypes.items()} == gammalab.CURVES_DTYPES
+    assert len(result.runs) == 24 and sorted(result.runs["scheme"].unique()) == ["A", "B"]
+    assert sorted(result.runs["width"].unique()) == [16, 32]
+    assert sorted(result.curves["step"].unique()) == [1, 10, 20, 30]  # the first step, then every 10
+    # the frame holds the file's numbers exactly
+    first = (result.directory / "runs.csv").read_text().splitlines()[1].split(",")
+    assert result.runs.iloc[0]["final_train_loss"] == float(first[7]) and result.runs.iloc[0]["lr_A"] == float(first[4])
+
+
+def test_load_summary_as_objects(swept):
+    _, result = swept
+    summary = result.summary
+    assert summary.seeds == 2 and summary.bootstrap_resamples == 50
+    a = summary.scheme("A")
+    assert a.engine_max_stable_exponent == {"network": Fraction(-3, 4), "module": Fraction(-1, 2)}
+    assert str(a.engine_max_stable_exponent["network"]) == "-3/4"
+    assert [w.width for w in a.widths] == [16, 32]
+    assert set(a.slopes) == {"optimal", "max_stable"}
+    assert a.slopes["optimal"].verdict_network in {"agrees", "departs", "undetermined"}
+    frame = a.widths_frame()
+    assert list(frame["width"]) == [16, 32] and "optimal_lr_low" in frame.columns
+    assert summary.to_dict() == json.loads((result.directory / "summary.json").read_text())
+
+
+def test_load_without_curves_and_bad_directory(tmp_path, swept):
+    folder, _ = swept
+    with pytest.raises(ValueError) as caught:
+        gammalab.load(tmp_path)
+    assert caught.value.argument == "DIR"
+
+
+def test_bad_spec_raises_naming_the_key(tmp_path):
+    bad = {"sweep": {"widths": [16], "seeds": 1, "schemes": ["A"], "stepz": 3}}
+    with pytest.raises(ValueError, match="stepz"):
+        gammalab.sweep(bad, out=tmp_path / "x", device="cpu", progress=False)
+    assert not (tmp_path / "x").exists()
+    with pytest.raises(ValueError) as caught:
+        gammalab.sweep(SPEC, out=tmp_path / "y", device="tpu", progress=False)
+    assert caught.value.argument == "device"
+
+
+def test_figures_return_the_scripts_figure(swept):
+    import matplotlib.figure
+
+    _, result = swept
+    figure = gammalab.figures.lr_vs_width(result)
+    assert isinstance(figure, matplotlib.figure.Figure) and len(figure.axes) >= 2
+    assert not (result.directory / "figures" / "lr_vs_width.png").exists()  # nothing written unless asked
+    gammalab.figures.norms_over_training(result, save=True)
+    assert (result.directory / "figures" / "norms_over_training.png").exists()
+    phase = gammalab.figures.phase_diagram(gammalab.phase(scheme="A", x="eta_A", y="eta_B"),
+                                           gammalab.phase(scheme="B", x="eta_A", y="eta_B"))
+    assert len([a for a in phase.axes if a.get_title()]) == 2
