@@ -20,6 +20,10 @@ void check_steps(int steps) {
 }
 
 int predict(const ModelOptions& options, int steps, bool as_json) {
+  if (as_json) {
+    print_json(predict_document(options, steps));
+    return 0;
+  }
   check_steps(steps);
   ModelChoice choice = choose_model(options);
   Analysis analysis = analyse(choice, steps);
@@ -32,16 +36,6 @@ int predict(const ModelOptions& options, int steps, bool as_json) {
     symbolic.eta = "free";
     over_eta = analyse(choose_model(symbolic));
   }
-  if (as_json) {
-    print_json({{"command", "predict"},
-                {"model", choice.to_json()},
-                {"steps", steps_json(analysis, last)},
-                {"horizon", analysis.trajectory.horizon()},
-                {"settled_from", analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr},
-                {"verdicts", verdicts_json(analysis)},
-                {"max_stable_eta", over_eta ? max_stable_json(*over_eta) : nullptr}});
-    return 0;
-  }
   std::cout << choice.describe() << "\n\nexponents γ[·] by step (-inf: exactly zero; updates start at t=1)\n"
             << exponent_table(analysis, last) << "\n"
             << settle_sentence(analysis) << "\n\n"
@@ -51,39 +45,28 @@ int predict(const ModelOptions& options, int steps, bool as_json) {
 }
 
 int solve(const ModelOptions& options, bool as_json) {
+  if (as_json) {
+    print_json(solve_document(options));
+    return 0;
+  }
   ModelChoice choice = choose_model(options);
   if (choice.free_parameters.size() != 1)
     reject("--eta", "solve needs exactly one free parameter (now " + std::to_string(choice.free_parameters.size()) +
                         "); leave --eta out or set one option to 'free', and use 'gamma phase' for two");
   Analysis analysis = analyse(choice);
-  if (as_json) {
-    print_json({{"command", "solve"},
-                {"model", choice.to_json()},
-                {"horizon", analysis.trajectory.horizon()},
-                {"settled_from", analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr},
-                {"verdicts", verdicts_json(analysis)},
-                {"max_stable", max_stable_json(analysis)}});
-    return 0;
-  }
   std::cout << choice.describe() << "\n" << settle_sentence(analysis) << "\n\n" << verdict_table(analysis);
   return 0;
 }
 
 int explain(const ModelOptions& options, int steps, bool as_json) {
+  if (as_json) {
+    print_json(explain_document(options, steps));
+    return 0;
+  }
   check_steps(steps);
   ModelChoice choice = choose_model(options);
   std::vector<gamma::DerivationLine> lines;
   Analysis analysis = analyse(choice, steps, &lines);
-  if (as_json) {
-    nlohmann::json derivation = nlohmann::json::array();
-    for (const auto& line : lines)
-      derivation.push_back({{"t", line.step}, {"quantity", line.quantity}, {"equation", line.equation},
-                            {"rule", line.rule}, {"result", line.result.to_string(Notation::Ascii)}});
-    print_json({{"command", "explain"}, {"model", choice.to_json()}, {"derivation", derivation},
-                {"settled_from", analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr},
-                {"verdicts", verdicts_json(analysis)}});
-    return 0;
-  }
   std::cout << choice.describe() << "\n\n"
             << "Rules: product → sum of exponents; sum → max; an exactly zero factor gives −inf;\n"
             << "a sum over the width n adds +1 when its two vectors share a random direction (LLN)\n"

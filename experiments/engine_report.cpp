@@ -210,4 +210,61 @@ nlohmann::json phase_document(const ModelOptions& options, const std::string& x,
           {"from_settled", analysis.from_settled ? window_json(*analysis.from_settled) : nlohmann::json(nullptr)}};
 }
 
+namespace {
+void check_steps(int steps) {
+  if (steps < 0 || steps > 64) reject("--steps", "must be a whole number from 0 to 64, not " + std::to_string(steps));
+}
+nlohmann::json settled_json(const Analysis& analysis) {
+  return analysis.trajectory.settled_from ? nlohmann::json(*analysis.trajectory.settled_from) : nullptr;
+}
+}  // namespace
+
+nlohmann::json predict_document(const ModelOptions& options, int steps) {
+  check_steps(steps);
+  ModelChoice choice = choose_model(options);
+  Analysis analysis = analyse(choice, steps);
+  int last = steps > 0 ? steps : analysis.trajectory.horizon();
+  // With one shared learning rate fixed, also say where its exponent may go at most.
+  nlohmann::json max_stable_eta = nullptr;
+  if (choice.shared_learning_rate && choice.free_parameters.empty()) {
+    ModelOptions symbolic = options;
+    symbolic.eta = "free";
+    max_stable_eta = max_stable_json(analyse(choose_model(symbolic)));
+  }
+  return {{"command", "predict"},
+          {"model", choice.to_json()},
+          {"steps", steps_json(analysis, last)},
+          {"horizon", analysis.trajectory.horizon()},
+          {"settled_from", settled_json(analysis)},
+          {"verdicts", verdicts_json(analysis)},
+          {"max_stable_eta", max_stable_eta}};
+}
+
+nlohmann::json solve_document(const ModelOptions& options) {
+  ModelChoice choice = choose_model(options);
+  if (choice.free_parameters.size() != 1)
+    reject("--eta", "solve needs exactly one free parameter (now " + std::to_string(choice.free_parameters.size()) +
+                        "); leave --eta out or set one option to 'free', and use 'gamma phase' for two");
+  Analysis analysis = analyse(choice);
+  return {{"command", "solve"},
+          {"model", choice.to_json()},
+          {"horizon", analysis.trajectory.horizon()},
+          {"settled_from", settled_json(analysis)},
+          {"verdicts", verdicts_json(analysis)},
+          {"max_stable", max_stable_json(analysis)}};
+}
+
+nlohmann::json explain_document(const ModelOptions& options, int steps) {
+  check_steps(steps);
+  ModelChoice choice = choose_model(options);
+  std::vector<gamma::DerivationLine> lines;
+  Analysis analysis = analyse(choice, steps, &lines);
+  nlohmann::json derivation = nlohmann::json::array();
+  for (const auto& line : lines)
+    derivation.push_back({{"t", line.step}, {"quantity", line.quantity}, {"equation", line.equation},
+                          {"rule", line.rule}, {"result", line.result.to_string(Notation::Ascii)}});
+  return {{"command", "explain"}, {"model", choice.to_json()}, {"derivation", derivation},
+          {"settled_from", settled_json(analysis)}, {"verdicts", verdicts_json(analysis)}};
+}
+
 }  // namespace gammalab::experiments

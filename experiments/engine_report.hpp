@@ -39,4 +39,11 @@ std::string settle_sentence(const Analysis& analysis);
 nlohmann::json phase_document(const ModelOptions& options, const std::string& x, const std::string& y,
                               const std::string& low_text, const std::string& high_text);
 
+// What `gamma predict/solve/explain --json` print, one object each (docs/engine.md,
+// "JSON fields"); `steps` from 0 to 64, 0: until the exponents settle. Bad input throws
+// InputError naming the option.
+nlohmann::json predict_document(const ModelOptions& options, int steps);
+nlohmann::json solve_document(const ModelOptions& options);
+nlohmann::json explain_document(const ModelOptions& options, int steps);
+
 }  // namespace gammalab::experiments
