@@ -1,0 +1,259 @@
+#include "experiments/explorer_api.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "experiments/engine_report.hpp"
+#include "gamma/input_error.hpp"
+#include "gamma/scheme.hpp"
+#include "gamma/verdicts.hpp"
+#include "sim/result_directory.hpp"
+
+namespace gammalab::experiments {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kEngineKeys = {"scheme", "setting", "readout", "optimizer", "eta",      "eta_A",
+                                              "eta_B",  "sigma_A", "sigma_B", "alpha",     "subtract", "steps"};
+
+ApiReply refusal(int status, const std::string& message, const std::string& field) {
+  return {status, {{"error", message}, {"field", field}}};
+}
+
+// The query key an engine message is about: "--eta-A: …" → "eta_A".
+std::string field_of(const std::string& message) {
+  if (message.rfind("--", 0) != 0) return "";
+  std::string option = message.substr(2, message.find(':') - 2);
+  if (option == "subtract-initial") return "subtract";
+  std::replace(option.begin(), option.end(), '-', '_');
+  return option;
+}
+
+std::optional<std::string> given(const ApiQuery& query, const std::string& key) {
+  auto found = query.find(key);
+  if (found == query.end() || found->second.empty()) return std::nullopt;
+  return found->second;
+}
+
+ModelOptions options_of(const ApiQuery& query) {
+  ModelOptions options;
+  options.scheme = given(query, "scheme").value_or("");
+  if (options.scheme.empty()) reject("--scheme", "choose a scheme: " + gamma::scheme_names());
+  auto term = [&](const std::string& key, const auto& vocabulary, auto& target) {
+    if (auto text = given(query, key)) {
+      try {
+        target = vocabulary.parse(*text);
+      } catch (const InputError& e) {
+        reject("--" + key, e.what());
+      }
+    }
+  };
+  term("setting", gamma::settings(), options.setting);
+  term("readout", gamma::readouts(), options.readout);
+  term("optimizer", gamma::optimizers(), options.optimizer);
+  options.eta = given(query, "eta");
+  options.eta_A = given(query, "eta_A");
+  options.eta_B = given(query, "eta_B");
+  options.sigma_A = given(query, "sigma_A");
+  options.sigma_B = given(query, "sigma_B");
+  options.alpha = given(query, "alpha");
+  options.subtract = given(query, "subtract");
+  if (options.subtract && *options.subtract != "on" && *options.subtract != "off")
+    reject("--subtract-initial", "'" + *options.subtract + "' is neither on nor off");
+  return options;
+}
+
+int steps_of(const ApiQuery& query) {
+  auto text = given(query, "steps");
+  if (!text) return 0;
+  if (text->size() > 3 || !std::all_of(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; }))
+    reject("--steps", "'" + *text + "' is not a whole number from 0 to 64");
+  return std::stoi(*text);
+}
+
+// A document the page shows beside the main answer: its error in place of it when
+// this model has none (the main answer's own errors are caught before).
+template <class Make>
+nlohmann::json or_error(Make make) {
+  try {
+    return make();
+  } catch (const InputError& e) {
+    return {{"error", e.what()}};
+  }
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// A JSON file of a result directory; null when absent, {"error"} when unreadable (a
+// running sweep rewrites files atomically, so this is a damaged file, not a race).
+nlohmann::json json_file(const fs::path& path) {
+  std::error_code error;
+  if (!fs::is_regular_file(path, error)) return nullptr;
+  nlohmann::json document = nlohmann::json::parse(read_text(path), nullptr, false);
+  if (document.is_discarded()) return {{"error", path.filename().string() + " is not valid JSON"}};
+  return document;
+}
+
+// The name of a directory directly under root: one path component, not . or ..
+bool is_plain_name(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
+         name.find('\\') == std::string::npos && name.find('\0') == std::string::npos;
+}
+
+// Whether `inside` is `root` or lies below it, both canonical.
+bool lies_under(const fs::path& inside, const fs::path& root) {
+  auto mismatch = std::mismatch(root.begin(), root.end(), inside.begin(), inside.end());
+  return mismatch.first == root.end();
+}
+
+nlohmann::json progress_of(const fs::path& directory, const nlohmann::json& manifest) {
+  std::size_t total = manifest.value("shard_configurations", manifest.value("configurations", std::size_t{0}));
+  std::size_t done = fs::exists(directory / "runs.csv") ? sim::read_csv_rows(directory / "runs.csv").size() : 0;
+  return {{"status", manifest.value("status", "complete")}, {"done", done}, {"total", total}};
+}
+
+nlohmann::json listing_entry(const fs::path& directory, const nlohmann::json& manifest) {
+  const std::string name = directory.filename().string();
+  return {{"name", name},
+          {"title", manifest.value("spec_name", manifest.value("experiment", name))},
+          {"scale", manifest.value("scale", "")},
+          {"progress", progress_of(directory, manifest)}};
+}
+
+}  // namespace
+
+ApiReply engine_reply(const ApiQuery& query) {
+  for (const auto& [key, value] : query)
+    if (std::find(kEngineKeys.begin(), kEngineKeys.end(), key) == kEngineKeys.end()) {
+      std::string accepted;
+      for (const auto& known : kEngineKeys) accepted += (accepted.empty() ? "" : ", ") + known;
+      return refusal(400, "unknown query key '" + key + "'; accepted: " + accepted, key);
+    }
+  try {
+    const ModelOptions options = options_of(query);
+    const int steps = steps_of(query);
+    nlohmann::json reply = {{"predict", predict_report(options, steps).json()}, {"explain", explain_report(options, steps).json()}};
+    // Where the learning rates may go: one shared γ[η], then γ[η_A] and γ[η_B] apart.
+    ModelOptions free_rates = options;
+    free_rates.eta = free_rates.eta_A = free_rates.eta_B = free_rates.ratio = std::nullopt;
+    reply["solve"] = or_error([&] { return solve_report(free_rates).json(); });
+    reply["phase"] = or_error([&] { return phase_document(free_rates, "eta_A", "eta_B", "-2", "1"); });
+    reply["description"] = choose_model(options).describe();
+    nlohmann::json quantities = nlohmann::json::array();
+    for (const auto& quantity : gamma::all_quantities())
+      quantities.push_back({{"key", quantity.key}, {"symbol", quantity.symbol}, {"meaning", quantity.meaning},
+                            {"is_update", quantity.is_update}});
+    reply["quantities"] = quantities;
+    return {200, reply};
+  } catch (const InputError& e) {
+    return refusal(400, e.what(), field_of(e.what()));
+  }
+}
+
+nlohmann::json vocabulary_document() {
+  nlohmann::json schemes = nlohmann::json::array();
+  for (const auto& scheme : gamma::all_schemes())
+    schemes.push_back({{"name", scheme.name}, {"title", scheme.title}, {"sigma_A", scheme.sigma_A.to_string()},
+                       {"sigma_B", scheme.sigma_B.to_string()}, {"subtracts_initial_product", scheme.subtracts_initial_product},
+                       {"why", scheme.why}});
+  schemes.push_back({{"name", std::string(gamma::kCustomScheme)}, {"title", "custom (give γ[σ_A] and γ[σ_B])"},
+                     {"sigma_A", nullptr}, {"sigma_B", nullptr}, {"subtracts_initial_product", false}, {"why", ""}});
+  auto terms = [](const auto& vocabulary) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& term : vocabulary.terms()) list.push_back({{"name", term.name}, {"title", term.title}});
+    return list;
+  };
+  nlohmann::json verdicts = nlohmann::json::array();
+  for (const auto& kind : gamma::verdict_kinds())
+    verdicts.push_back({{"key", kind.key}, {"label", kind.label}, {"is_bound", kind.is_bound}});
+  return {{"schemes", schemes},
+          {"verdicts", verdicts},
+          {"settings", terms(gamma::settings())},
+          {"readouts", terms(gamma::readouts())},
+          {"optimizers", terms(gamma::optimizers())},
+          {"engine_keys", kEngineKeys}};
+}
+
+ApiReply results_list_reply(const fs::path& root) {
+  nlohmann::json directories = nlohmann::json::array();
+  std::error_code error;
+  if (fs::is_directory(root, error)) {
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::directory_iterator(root, error))
+      if (entry.is_directory() && fs::is_regular_file(entry.path() / "manifest.json")) found.push_back(entry.path());
+    std::sort(found.begin(), found.end());
+    for (const auto& directory : found) {
+      nlohmann::json manifest = json_file(directory / "manifest.json");
+      if (manifest.is_object() && !manifest.contains("error")) directories.push_back(listing_entry(directory, manifest));
+    }
+  }
+  return {200, {{"root", root.string()}, {"directories", directories}}};
+}
+
+ApiReply result_reply(const fs::path& root, const std::string& name) {
+  if (!is_plain_name(name)) return refusal(404, "'" + name + "' is not a result directory under " + root.string(), "name");
+  const auto manifest_path = file_under(root, name + "/manifest.json");
+  if (!manifest_path) return refusal(404, "'" + name + "' is not a result directory under " + root.string(), "name");
+  const fs::path directory = manifest_path->parent_path();
+  nlohmann::json manifest = json_file(*manifest_path);
+  if (!manifest.is_object() || manifest.contains("error"))
+    return refusal(404, name + "/manifest.json is not valid JSON", "name");
+
+  nlohmann::json figures = nlohmann::json::array();
+  std::error_code error;
+  if (fs::is_directory(directory / "figures", error)) {
+    std::vector<std::string> files;
+    for (const auto& entry : fs::directory_iterator(directory / "figures", error))
+      if (entry.is_regular_file() && (entry.path().extension() == ".png" || entry.path().extension() == ".svg"))
+        files.push_back(name + "/figures/" + entry.path().filename().string());
+    std::sort(files.begin(), files.end());
+    figures = files;
+  }
+  nlohmann::json coordchecks = nlohmann::json::array();
+  for (const auto& scheme : manifest.value("schemes", nlohmann::json::array()))
+    if (scheme.is_string())
+      if (auto check = json_file(directory / ("coordcheck-" + scheme.get<std::string>() + ".json")); !check.is_null())
+        coordchecks.push_back(check);
+  nlohmann::json reply = listing_entry(directory, manifest);
+  reply["manifest"] = manifest;
+  reply["summary"] = json_file(directory / "summary.json");
+  reply["coordchecks"] = coordchecks;
+  reply["engine"] = json_file(directory / "engine.json");
+  reply["figures"] = figures;
+  return {200, reply};
+}
+
+std::optional<fs::path> file_under(const fs::path& root, const std::string& relative) {
+  const fs::path path(relative);
+  if (relative.empty() || path.is_absolute() || relative.find('\0') != std::string::npos) return std::nullopt;
+  for (const auto& part : path)
+    if (part == ".." || part == "." || part.empty()) return std::nullopt;
+  std::error_code error;
+  const fs::path base = fs::canonical(root, error);
+  if (error) return std::nullopt;
+  const fs::path target = fs::canonical(base / path, error);
+  if (error || !lies_under(target, base) || !fs::is_regular_file(target, error)) return std::nullopt;
+  return target;
+}
+
+std::string content_type_of(const fs::path& path) {
+  static const std::map<std::string, std::string> types = {
+      {".png", "image/png"},
+      {".svg", "image/svg+xml"},
+      {".json", "application/json"},
+      {".csv", "text/csv; charset=utf-8"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".toml", "text/plain; charset=utf-8"}};
+  auto found = types.find(path.extension().string());
+  return found == types.end() ? "application/octet-stream" : found->second;
+}
+
+}  // namespace gammalab::experiments

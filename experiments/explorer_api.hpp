@@ -1,0 +1,49 @@
+#pragma once
+// The JSON API of `gammalab serve`'s page, as functions from a request to a reply, with
+// no HTTP in them: the engine's answers for one model (the same documents the CLI
+// prints with --json), and the result directories under one folder, read only.
+// app/serve_command.cpp puts them behind URLs; tests call them directly.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace gammalab::experiments {
+
+// An HTTP status and its JSON document. Bad input is 400 (or 404 for something that is
+// not there) with {"error": the engine's message, "field": the query key it is about}.
+struct ApiReply {
+  int status = 200;
+  nlohmann::json body;
+};
+using ApiQuery = std::map<std::string, std::string>;
+
+// The query keys of /api/engine: the model options of `gamma predict` by their JSON
+// names (scheme, setting, readout, optimizer, eta, eta_A, eta_B, sigma_A, sigma_B,
+// alpha, subtract) and steps. An empty value is the same as leaving the key out.
+// The reply: {"predict", "explain"} as the CLI prints them; "solve", the regions of
+// γ[η] for this model with η_A = η_B = η free; "phase", the (eta_A, eta_B) diagram on
+// [-2, 1]²; "quantities", the keys and symbols of the rows. "solve" and "phase" hold
+// {"error"} instead when this model has no such answer (a σ left free, say).
+ApiReply engine_reply(const ApiQuery& query);
+
+// The choices the page offers: schemes (name, title, σ exponents), settings, readouts,
+// optimizers, the verdicts (key, label, is_bound) and the query keys above.
+nlohmann::json vocabulary_document();
+
+// The result directories directly under `root` (those holding a manifest.json), each
+// with its name, title, status and progress.
+ApiReply results_list_reply(const std::filesystem::path& root);
+// One result directory by name: its manifest, summary, coordinate checks, engine.json,
+// figures (paths under root) and progress {"status", "done", "total"}, read from the
+// files a running sweep writes. 404 for a name that is not a result directory under root.
+ApiReply result_reply(const std::filesystem::path& root, const std::string& name);
+// The regular file `relative` names under `root`, or nothing: a path with "..", an
+// absolute path, or one that leads outside root by a link, is refused.
+std::optional<std::filesystem::path> file_under(const std::filesystem::path& root, const std::string& relative);
+// "image/png", "application/json", ...; "application/octet-stream" for the rest.
+std::string content_type_of(const std::filesystem::path& path);
+
+}  // namespace gammalab::experiments

@@ -1,0 +1,129 @@
+// The JSON API of `gammalab serve`, called as functions: the engine's documents, bad
+// input as 400 with the field, and result directories read without leaving the folder.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "experiments/engine_report.hpp"
+#include "experiments/explorer_api.hpp"
+#include "result_files.hpp"
+
+namespace fs = std::filesystem;
+using namespace gammalab::experiments;
+
+TEST_CASE("engine: the predict document is the CLI's, with solve and the phase diagram beside it") {
+  ApiReply reply = engine_reply({{"scheme", "A"}, {"eta", "-1/2"}});
+  REQUIRE(reply.status == 200);
+  ModelOptions options;
+  options.scheme = "A";
+  options.eta = "-1/2";
+  CHECK(reply.body["predict"] == predict_report(options, 0).json());
+  CHECK(reply.body["explain"] == explain_report(options, 0).json());
+  CHECK(reply.body["predict"]["max_stable_eta"]["value"] == "-1/2");
+  CHECK(reply.body["predict"]["verdicts"]["from_settled"]["efficient"] == true);
+  // Theorem 1: Init[A] is stable up to γ[η] = -1/2 and learns efficiently there.
+  CHECK(reply.body["solve"]["verdicts"]["every_step"]["stable"] == "(-inf, -1/2]");
+  CHECK(reply.body["solve"]["verdicts"]["from_settled"]["efficient"] == "{-1/2}");
+  CHECK(reply.body["phase"]["x"] == "eta_A");
+  CHECK(reply.body["phase"]["from_settled"]["efficient"].size() == 1);
+
+  // Theorem 2: Init[B] only up to -1, feature learning at -1, never efficient.
+  ApiReply b = engine_reply({{"scheme", "B"}, {"eta", "-1/2"}});
+  REQUIRE(b.status == 200);
+  CHECK(b.body["predict"]["verdicts"]["every_step"]["stable"] == false);
+  CHECK(b.body["solve"]["verdicts"]["every_step"]["stable"] == "(-inf, -1]");
+  CHECK(b.body["solve"]["verdicts"]["from_settled"]["feature_learning"] == "{-1}");
+  CHECK(b.body["solve"]["verdicts"]["from_settled"]["efficient"] == "empty");
+}
+
+TEST_CASE("engine: separate learning rates, the network, and empty values left out") {
+  ApiReply reply = engine_reply({{"scheme", "A"}, {"eta_A", "-1"}, {"eta_B", "0"}, {"setting", "network"},
+                                 {"readout", "mup"}, {"sigma_A", ""}, {"steps", "4"}});
+  REQUIRE(reply.status == 200);
+  CHECK(reply.body["predict"]["model"]["eta_A"] == "-1");
+  CHECK(reply.body["predict"]["model"]["eta_B"] == "0");
+  CHECK(reply.body["predict"]["steps"].size() == 5);
+  CHECK(reply.body["predict"]["verdicts"]["every_step"].contains("binding"));
+}
+
+TEST_CASE("engine: bad input is 400 with the engine's message and the field it is about") {
+  auto refused = [](const ApiQuery& query, const std::string& field, const std::string& words) {
+    ApiReply reply = engine_reply(query);
+    CAPTURE(reply.body.dump());
+    CHECK(reply.status == 400);
+    CHECK(reply.body["field"] == field);
+    CHECK(reply.body["error"].get<std::string>().find(words) != std::string::npos);
+  };
+  refused({{"scheme", "A"}, {"eta_A", "-3/"}}, "eta_A", "'-3/' is not an exponent");
+  refused({{"scheme", "A"}, {"eta", "abc"}}, "eta", "is not an exponent");
+  refused({{"scheme", "nope"}}, "scheme", "nope");
+  refused({}, "scheme", "choose a scheme");
+  refused({{"scheme", "custom"}}, "sigma_A", "needs both");
+  refused({{"scheme", "A"}, {"setting", "deep"}}, "setting", "unknown setting 'deep'");
+  refused({{"scheme", "A"}, {"readout", "mup"}}, "readout", "network only");
+  refused({{"scheme", "A"}, {"steps", "x"}}, "steps", "whole number");
+  refused({{"scheme", "A"}, {"steps", "65"}}, "steps", "from 0 to 64");
+  refused({{"scheme", "A"}, {"subtract", "maybe"}}, "subtract", "neither on nor off");
+  refused({{"scheme", "A"}, {"colour", "red"}}, "colour", "unknown query key");
+  // A σ left free: predict answers symbolically; the phase diagram says why it cannot.
+  ApiReply reply = engine_reply({{"scheme", "A"}, {"sigma_A", "free"}, {"eta", "-1"}});
+  REQUIRE(reply.status == 200);
+  CHECK(reply.body["phase"].contains("error"));
+}
+
+TEST_CASE("vocabulary: every scheme, custom, the verdicts and the query keys") {
+  nlohmann::json vocabulary = vocabulary_document();
+  CHECK(vocabulary["schemes"].front()["name"] == "A");
+  CHECK(vocabulary["schemes"].back()["name"] == "custom");
+  CHECK(vocabulary["verdicts"].front()["key"] == "stable");
+  CHECK(vocabulary["optimizers"].size() == 2);
+}
+
+namespace {
+fs::path result_root() {
+  fs::path root = scratch("explorer-results");
+  fs::create_directories(root / "tiny" / "figures");
+  std::ofstream(root / "tiny" / "manifest.json") << R"({"spec_name": "tiny", "status": "running", "configurations": 8, "schemes": ["A"]})";
+  std::ofstream(root / "tiny" / "runs.csv") << "id,scheme\n0,A\n1,A\n2,A";  // the last row half written
+  std::ofstream(root / "tiny" / "figures" / "lr_vs_width.png") << "PNG";
+  std::ofstream(root / "tiny" / "summary.json") << R"({"schemes": []})";
+  fs::create_directories(root / "not-a-result");
+  std::ofstream(root / "secret.txt") << "beside the directories";
+  std::ofstream(fs::path(root).concat("-outside.txt")) << "outside the folder";
+  fs::create_symlink(fs::path(root).concat("-outside.txt"), root / "tiny" / "link.txt");
+  return root;
+}
+}  // namespace
+
+TEST_CASE("results: the listing, a directory with its progress, and nothing outside the folder") {
+  const fs::path root = result_root();
+  ApiReply list = results_list_reply(root);
+  REQUIRE(list.body["directories"].size() == 1);
+  CHECK(list.body["directories"][0]["name"] == "tiny");
+
+  ApiReply tiny = result_reply(root, "tiny");
+  REQUIRE(tiny.status == 200);
+  CHECK(tiny.body["progress"] == nlohmann::json{{"status", "running"}, {"done", 2}, {"total", 8}});
+  CHECK(tiny.body["figures"] == nlohmann::json{"tiny/figures/lr_vs_width.png"});
+  CHECK(tiny.body["summary"]["schemes"].is_array());
+
+  CHECK(result_reply(root, "not-a-result").status == 404);
+  CHECK(result_reply(root, "..").status == 404);
+  CHECK(result_reply(root, "../" + root.filename().string()).status == 404);
+  CHECK(result_reply(root, "missing").status == 404);
+
+  CHECK(file_under(root, "tiny/figures/lr_vs_width.png").has_value());
+  CHECK(file_under(root, "secret.txt").has_value());
+  CHECK_FALSE(file_under(root, "tiny/../secret.txt").has_value());
+  CHECK_FALSE(file_under(root, "../" + root.filename().string() + "-outside.txt").has_value());
+  CHECK_FALSE(file_under(root, "..").has_value());
+  CHECK_FALSE(file_under(root, "/etc/passwd").has_value());
+  CHECK_FALSE(file_under(root, "tiny/link.txt").has_value());  // a link leading outside
+  CHECK_FALSE(file_under(root, "tiny").has_value());           // a folder is not a file
+  CHECK_FALSE(file_under(root, "").has_value());
+  CHECK(content_type_of("a/b.png") == "image/png");
+  fs::remove_all(root);
+  fs::remove(fs::path(root).concat("-outside.txt"));
+}
