@@ -38,32 +38,9 @@ std::optional<std::string> given(const ApiQuery& query, const std::string& key) 
   return found->second;
 }
 
+// The page sends the model options by the CLI's names, but "subtract" for --subtract-initial.
 ModelOptions options_of(const ApiQuery& query) {
-  ModelOptions options;
-  options.scheme = given(query, "scheme").value_or("");
-  if (options.scheme.empty()) reject("--scheme", "choose a scheme: " + gamma::scheme_names());
-  auto term = [&](const std::string& key, const auto& vocabulary, auto& target) {
-    if (auto text = given(query, key)) {
-      try {
-        target = vocabulary.parse(*text);
-      } catch (const InputError& e) {
-        reject("--" + key, e.what());
-      }
-    }
-  };
-  term("setting", gamma::settings(), options.setting);
-  term("readout", gamma::readouts(), options.readout);
-  term("optimizer", gamma::optimizers(), options.optimizer);
-  options.eta = given(query, "eta");
-  options.eta_A = given(query, "eta_A");
-  options.eta_B = given(query, "eta_B");
-  options.sigma_A = given(query, "sigma_A");
-  options.sigma_B = given(query, "sigma_B");
-  options.alpha = given(query, "alpha");
-  options.subtract = given(query, "subtract");
-  if (options.subtract && *options.subtract != "on" && *options.subtract != "off")
-    reject("--subtract-initial", "'" + *options.subtract + "' is neither on nor off");
-  return options;
+  return model_options_from([&](const std::string& name) { return given(query, name == "subtract_initial" ? "subtract" : name); });
 }
 
 int steps_of(const ApiQuery& query) {

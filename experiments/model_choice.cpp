@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "gamma/input_error.hpp"
+#include "gamma/scheme.hpp"
 
 namespace gammalab::experiments {
 
@@ -39,6 +40,24 @@ class ParameterReader {
 };
 
 }  // namespace
+
+ModelOptions model_options_from(const std::function<std::optional<std::string>(const std::string& name)>& given) {
+  ModelOptions o;
+  o.scheme = given("scheme").value_or("");
+  if (o.scheme.empty()) reject("--scheme", "choose a scheme: " + gamma::scheme_names());
+  if (auto text = given("setting")) o.setting = parse_term(gamma::settings(), "--setting", *text);
+  if (auto text = given("readout")) o.readout = parse_term(gamma::readouts(), "--readout", *text);
+  if (auto text = given("optimizer")) o.optimizer = parse_term(gamma::optimizers(), "--optimizer", *text);
+  o.eta = given("eta");
+  o.eta_A = given("eta_A");
+  o.eta_B = given("eta_B");
+  o.ratio = given("ratio");
+  o.sigma_A = given("sigma_A");
+  o.sigma_B = given("sigma_B");
+  o.alpha = given("alpha");
+  o.subtract = given("subtract_initial");
+  return o;
+}
 
 ModelChoice choose_model(const ModelOptions& o, const std::vector<std::string>& forced_free) {
   ModelChoice choice;

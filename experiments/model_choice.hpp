@@ -4,10 +4,12 @@
 // line (app/model_options.cpp) and the experiments fill the same request.
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "gamma/input_error.hpp"
 #include "gamma/lora_dynamics.hpp"
 #include "gamma/scheme.hpp"
 
@@ -35,6 +37,23 @@ struct ModelChoice {
 ModelChoice choose_model(const ModelOptions& options, const std::vector<std::string>& forced_free = {});
 
 inline const std::vector<std::string> kParameterNames = {"eta", "eta_A", "eta_B", "sigma_A", "sigma_B", "alpha"};
+// The model options by the CLI's names without dashes, as the Python module and the
+// page's API receive them: `given(name)` is the text a user gave, or nothing. A missing
+// scheme or a bad term is refused as the CLI refuses it, naming the option.
+inline const std::vector<std::string> kModelOptionNames = {"scheme", "setting", "readout", "optimizer", "eta", "eta_A",
+                                                           "eta_B", "ratio", "sigma_A", "sigma_B", "alpha", "subtract_initial"};
+// A term of a vocabulary given for `option`, refused as the command line refuses it.
+template <class Value>
+Value parse_term(const gamma::Vocabulary<Value>& vocabulary, const std::string& option, const std::string& text) {
+  try {
+    return vocabulary.parse(text);
+  } catch (const InputError& e) {
+    reject(option, e.what());
+  }
+}
+
+ModelOptions model_options_from(const std::function<std::optional<std::string>(const std::string& name)>& given);
+
 // "eta, eta_A, …, alpha"
 inline std::string parameter_names() {
   std::string text;

@@ -24,16 +24,6 @@ namespace {
 
 using Texts = std::map<std::string, std::string>;
 
-// A vocabulary term given for `option`, refused as the command line refuses it.
-template <class Value>
-Value term(const gamma::Vocabulary<Value>& vocabulary, const std::string& option, const std::string& text) {
-  try {
-    return vocabulary.parse(text);
-  } catch (const InputError& e) {
-    reject(option, e.what());
-  }
-}
-
 std::optional<std::string> take(const Texts& texts, const std::string& key) {
   auto found = texts.find(key);
   if (found == texts.end()) return std::nullopt;
@@ -43,25 +33,10 @@ std::optional<std::string> take(const Texts& texts, const std::string& key) {
 // The model options, keyed by the CLI's option names without dashes (scheme, eta_A, …);
 // the package passes only those the user gave, as text.
 ModelOptions model_options(const Texts& texts) {
-  static const std::vector<std::string> known = {"scheme", "setting", "readout", "optimizer", "eta", "eta_A", "eta_B",
-                                                 "ratio", "sigma_A", "sigma_B", "alpha", "subtract_initial"};
   for (const auto& [key, value] : texts)
-    if (std::find(known.begin(), known.end(), key) == known.end()) reject(key, "is not a model option");
-  ModelOptions o;
-  if (auto scheme = take(texts, "scheme")) o.scheme = *scheme;
-  else reject("--scheme", "is required: " + gamma::scheme_names());
-  if (auto text = take(texts, "setting")) o.setting = term(gamma::settings(), "--setting", *text);
-  if (auto text = take(texts, "readout")) o.readout = term(gamma::readouts(), "--readout", *text);
-  if (auto text = take(texts, "optimizer")) o.optimizer = term(gamma::optimizers(), "--optimizer", *text);
-  o.eta = take(texts, "eta");
-  o.eta_A = take(texts, "eta_A");
-  o.eta_B = take(texts, "eta_B");
-  o.ratio = take(texts, "ratio");
-  o.sigma_A = take(texts, "sigma_A");
-  o.sigma_B = take(texts, "sigma_B");
-  o.alpha = take(texts, "alpha");
-  o.subtract = take(texts, "subtract_initial");
-  return o;
+    if (std::find(kModelOptionNames.begin(), kModelOptionNames.end(), key) == kModelOptionNames.end())
+      reject(key, "is not a model option");
+  return model_options_from([&](const std::string& name) { return take(texts, name); });
 }
 
 std::string text_of(const nlohmann::json& document) { return document.dump(); }
@@ -85,7 +60,7 @@ PYBIND11_MODULE(_gammalab, m) {
         py::arg("model"), py::arg("x"), py::arg("y"), py::arg("low") = "-2", py::arg("high") = "1",
         "What `gamma phase --json` prints");
   m.def("table",
-        [](const std::string& optimizer) { return text_of(table_report(term(gamma::optimizers(), "--optimizer", optimizer)).json()); },
+        [](const std::string& optimizer) { return text_of(table_report(parse_term(gamma::optimizers(), "--optimizer", optimizer)).json()); },
         py::arg("optimizer") = "adam", "What `gamma table --json` prints");
   m.def("scheme_names", [] { return gamma::scheme_names(); });
 
@@ -98,7 +73,7 @@ PYBIND11_MODULE(_gammalab, m) {
           SweepRequest request;
           request.spec_path = spec;
           request.output = output;
-          request.device = term(device_choices(), "--device", device);
+          request.device = parse_term(device_choices(), "--device", device);
           request.threads = threads > 0 ? threads : default_threads();
           request.resume = resume;
           request.quiet = true;

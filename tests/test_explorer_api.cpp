@@ -65,7 +65,7 @@ TEST_CASE("engine: bad input is 400 with the engine's message and the field it i
   refused({{"scheme", "A"}, {"readout", "mup"}}, "readout", "network only");
   refused({{"scheme", "A"}, {"steps", "x"}}, "steps", "whole number");
   refused({{"scheme", "A"}, {"steps", "65"}}, "steps", "from 0 to 64");
-  refused({{"scheme", "A"}, {"subtract", "maybe"}}, "subtract", "neither on nor off");
+  refused({{"scheme", "A"}, {"subtract", "maybe"}}, "subtract", "accepted: on, off");
   refused({{"scheme", "A"}, {"colour", "red"}}, "colour", "unknown query key");
   // A σ left free: predict answers symbolically; the phase diagram says why it cannot.
   ApiReply reply = engine_reply({{"scheme", "A"}, {"sigma_A", "free"}, {"eta", "-1"}});
