@@ -20,8 +20,7 @@ void add_model_options(CLI::App& command, ModelOptions& o) {
   command.add_option("--sigma-A", o.sigma_A, "γ[σ_A], the initial entries of A (required by custom; overrides a preset)" + exponent_help);
   command.add_option("--sigma-B", o.sigma_B, "γ[σ_B], the initial entries of B (required by custom; overrides a preset)" + exponent_help);
   command.add_option("--alpha", o.alpha, "γ[α], the adapter multiplier (default 0)" + exponent_help);
-  command.add_option("--subtract-initial", o.subtract, "on/off: subtract B₀A₀ from the frozen weight (default: the scheme's)")
-      ->check(CLI::IsMember({"on", "off"}));
+  command.add_option("--subtract-initial", o.subtract, "on/off: subtract B₀A₀ from the frozen weight (default: the scheme's)");
 }
 
 }  // namespace gammalab::app
