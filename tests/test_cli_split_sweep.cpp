@@ -106,5 +106,17 @@ TEST_CASE("merge refuses what is not one sweep's complete set of shards, and lea
   std::ofstream(second / "manifest.json", std::ios::trunc) << manifest;
   EXPECT_BAD_INPUT("merge " + first.string() + " " + second.string() + " -o " + out.string(), "--shard 2/2 --resume");
   CHECK_FALSE(fs::exists(out));
+
+  // A shard whose rows were edited after the fact is named, not merge's staging folder.
+  std::ofstream(second / "manifest.json", std::ios::trunc) << manifest.replace(manifest.find("\"running\""), 9, "\"complete\"");
+  std::string runs = read_text(second / "runs.csv");
+  runs.replace(runs.rfind(",A,"), 3, ",A,oops,");
+  std::ofstream(second / "runs.csv", std::ios::trunc) << runs;
+  Outcome tampered = run("merge " + first.string() + " " + second.string() + " -o " + out.string() + " --quiet");
+  CAPTURE(tampered.output);
+  CHECK(tampered.status == 2);
+  CHECK(tampered.output.find((second / "runs.csv").string()) != std::string::npos);
+  CHECK(tampered.output.find(".merging") == std::string::npos);
+  CHECK_FALSE(fs::exists(out));
   for (const auto& path : {spec, other_spec, first, second, other, out}) fs::remove_all(path);
 }
