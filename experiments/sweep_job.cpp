@@ -107,10 +107,6 @@ nlohmann::json analyse_result_directory(const std::filesystem::path& directory, 
 
 nlohmann::json merge_and_analyse(const std::vector<std::filesystem::path>& parts, const std::filesystem::path& output) {
   if (std::filesystem::exists(output)) reject("-o", output.string() + " already exists; choose another directory");
-  // Every shard's rows are read (columns, types) where they lie, so that a bad one is
-  // named, not the staging folder its rows would be copied into.
-  for (const auto& part : parts)
-    if (std::filesystem::exists(part / "runs.csv")) sim::read_runs(part / "runs.csv");
   std::filesystem::path staging = output;
   staging += ".merging";
   std::filesystem::remove_all(staging);

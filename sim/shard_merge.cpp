@@ -79,6 +79,7 @@ void merge_shards(const std::vector<std::filesystem::path>& directories, const s
   double wall_seconds = 0;
   std::string devices;
   for (const Part& part : parts) {
+    read_runs(part.directory / "runs.csv");  // every cell's type checked here, so that a bad shard is the one named
     std::vector<std::string> rows = read_csv_rows(part.directory / "runs.csv");
     std::set<std::size_t> held, expected;
     for (const auto& row : rows) held.insert(id_of_row(row));
