@@ -32,8 +32,14 @@ void ProgressReporter::update(std::size_t done, std::size_t total, std::size_t d
 }
 
 std::function<void(const sim::SweepProgress&)> ProgressReporter::for_sweep(bool quiet) {
-  return [this, quiet](const sim::SweepProgress& p) {
-    if (!quiet) update(p.done, p.total, p.done_this_run, p.seconds);
+  return [this, quiet, round = 0](const sim::SweepProgress& p) mutable {
+    if (quiet) return;
+    if (p.refinement_round != round) {  // the total grows with each round: say why
+      round = p.refinement_round;
+      std::fprintf(stderr, "%srefining stability edges: round %d, %zu configurations in all so far\n", terminal_ && drew_ ? "\n" : "",
+                   round, p.total);
+    }
+    update(p.done, p.total, p.done_this_run, p.seconds);
   };
 }
 

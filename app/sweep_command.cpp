@@ -55,6 +55,7 @@ std::function<int()> add_analyze_command(CLI::App& app) {
     std::optional<sim::LossStatistic> loss;
     std::optional<int> bootstrap;
     bool json = false;
+    bool split_seeds = false;
   };
   auto o = std::make_shared<Options>();
   auto* command = app.add_subcommand("analyze", "Optimal and maximal stable learning rates, slopes, and the engine's prediction");
@@ -62,7 +63,16 @@ std::function<int()> add_analyze_command(CLI::App& app) {
   add_term_option(*command, "--loss", o->loss, sim::loss_statistics(), "The loss compared across rates; default the spec's");
   command->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples over seeds")->check(CLI::Range(0, 1000000));
   command->add_flag("--json", o->json, "Print summary.json instead of the table");
+  command->add_flag("--split-seeds", o->split_seeds,
+                    "Analyse two disjoint halves of the seeds apart and say whether each slope agrees between them "
+                    "(writes DIR/split-seeds.json)");
   return [o] {
+    if (o->split_seeds) {
+      const sim::SeedHalves halves = analyse_seed_halves_of_directory(o->directory, o->loss, o->bootstrap);
+      if (o->json) print_json(sim::seed_halves_json(halves));
+      else std::cout << sim::describe_seed_halves(halves);
+      return 0;
+    }
     nlohmann::json summary = analyse_result_directory(o->directory, o->loss, o->bootstrap);
     if (summary.value("status_of_runs", "") != "complete")
       std::cerr << "gammalab: warning: " << o->directory << " holds a sweep that is not complete (status "

@@ -4,8 +4,9 @@
 // run on the tensor cores with each factor as three BF16 terms, so that each product of
 // terms is exact: cuda/split_product.cuh, masked_mma.cuh, split_gemm.cuh), with the same
 // initialisation (computed on the host by sim/lora_init) and the same semantics as the
-// CPU reference (divergence, curves, final losses). What it does not do it refuses
-// with a message naming the option: minibatches and ranks other than 1, 2, 4, 8, 16.
+// CPU reference (divergence, curves, horizons, final losses). What it does not do it
+// refuses with a message naming the option: minibatches and ranks other than 1, 2, 4, 8
+// and 16.
 #include <memory>
 #include <string>
 #include <vector>

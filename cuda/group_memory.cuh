@@ -2,12 +2,13 @@
 // What a group of C configurations of rank R at width n holds on the GPU, allocated and
 // filled once before its first step (a captured step may not allocate):
 //   - the frozen student: w, and per split (train, test) Z, H and y; Z's BF16 terms;
-//   - the adapters: A, B (and B₀, P = Z·A₀ᵀ where B₀A₀ is subtracted), each
+//   - the adapters: A, B (and A₀, B₀, P = Z·A₀ᵀ where B₀A₀ is subtracted), each
 //     configuration's learning rates and the step at which it diverged (0: not yet);
 //   - the optimiser's gradients and moments;
 //   - one step's intermediates: Z·Aᵀ, ∂L/∂Z_A, the forward kernel's partial sums, f and
 //     ∂L/∂f, the ReLU mask, the fragments of the tensor-core operands, the BF16 terms
-//     and blocks of the split GEMMs, ∂L/∂B's partial sums, the loss and norm sums.
+//     and blocks of the split GEMMs, ∂L/∂B's partial sums, the loss and norm sums;
+//   - where B₀A₀ is subtracted, A − A₀ and Z·(A − A₀)ᵀ for the horizons' RMS.
 // Layouts are those of cuda/kernels/forward.cuh.
 #include <Eigen/Dense>
 #include <cuda_bf16.h>
@@ -107,14 +108,15 @@ inline Split plan_split(std::int64_t blocks_without_split, int extent, int tile,
 }
 
 // The bytes a group takes: H and Z (and Z's BF16 terms); A, B, their moments and
-// gradients (and A's terms); the fragments of w∘B and of h's product (at most 2R factor
-// columns); the N × C·R matrices (and dZA's terms and the blocks of Z·Aᵀ); the mask (a
-// bit per training row, column and configuration); W_h's blocks.
+// gradients (and A's terms, A₀, B₀ and A − A₀); the fragments of w∘B and of h's product
+// (at most 2R factor columns); the N × C·R matrices (and dZA's terms, the blocks of
+// Z·Aᵀ and Z·(A − A₀)ᵀ); the mask (a bit per training row, column and configuration);
+// W_h's blocks.
 inline double group_memory_bytes(const sim::Dataset& data, int n, int C, int R) {
   const double rows = static_cast<double>(data.X_train.rows() + data.X_test.rows());
   const double CR = static_cast<double>(C) * R, configs_by_width = static_cast<double>(C) * n;
-  const double floats = 3.5 * rows * n + 11.5 * CR * n +
-                        configs_by_width * (4 * mma::operand_tiles(R) + 8 * mma::product_chunks(2 * R)) + 17 * rows * CR +
+  const double floats = 3.5 * rows * n + 13.5 * CR * n +
+                        configs_by_width * (4 * mma::operand_tiles(R) + 8 * mma::product_chunks(2 * R)) + 18 * rows * CR +
                         static_cast<double>(data.X_train.rows()) * configs_by_width / 32 +
                         std::min<double>(static_cast<double>(n) * n, 1 << 28);
   return floats * sizeof(float);
@@ -147,17 +149,18 @@ struct GroupMemory {
   Floats w;
   DeviceSplit train, test;
   BF16s Z_terms;
-  Floats A, B, B0, P_train, P_test, lr_A, lr_B;
+  Floats A, B, A0, B0, P_train, P_test, lr_A, lr_B;
   DeviceBuffer<int> diverged;
   Floats gA, gB, mA, vA, mB, vB;
   Floats ZA, dZA, test_ZA, ZA_blocks, grad_parts;
+  Floats A_change, ZA_change;                       // A − A₀ and Z·(A − A₀)ᵀ, where B₀A₀ is subtracted
   BF16s A_terms, dZA_terms;                         // the large products' factors (split_gemm.cuh)
   DeviceBuffer<std::uint32_t> mask_words;           // the training step's ReLU mask, for ∂L/∂B
   DeviceBuffer<uint2> wB_fragments, D_fragments;    // the masked sums' operands (masked_mma.cuh)
   DeviceBuffer<uint2> product_fragments;            // h's product's B operand (split_product.cuh)
   ForwardPlan train_forward, test_forward;
   Split grad_split;
-  kernels::SegmentedSums gram_sums, norm_sums;      // for the curves' feature norms
+  kernels::SegmentedSums gram_sums, norm_sums;      // for the curves' feature norms and the horizons' RMS
 
   GroupMemory(const sim::Dataset& data, const sim::StudentKey& key, const HostAdapters& adapters, int multiprocessors,
               Cublas& blas, cudaStream_t stream)
@@ -166,10 +169,10 @@ struct GroupMemory {
     check_memory(data, n, C, R);
     train_forward = plan_forward(static_cast<int>(data.X_train.rows()), true, multiprocessors);
     test_forward = plan_forward(static_cast<int>(data.X_test.rows()), false, multiprocessors);
-    gram_sums = kernels::SegmentedSums(CR * R, n);
+    gram_sums = kernels::SegmentedSums(static_cast<std::int64_t>(C) * product_factors() * product_factors(), n);
     norm_sums = kernels::SegmentedSums(2LL * C, data.X_train.rows());
     freeze_student(data, key, blas, stream);
-    upload_adapters(adapters, blas, stream);
+    upload_adapters(adapters, blas);
     allocate_step(multiprocessors);
   }
 
@@ -194,7 +197,7 @@ struct GroupMemory {
     CUDA_CHECK(cudaStreamSynchronize(stream));
   }
 
-  void upload_adapters(const HostAdapters& adapters, Cublas& blas, cudaStream_t stream) {
+  void upload_adapters(const HostAdapters& adapters, Cublas& blas) {
     A = Floats(adapters.A);
     B = Floats(adapters.B);
     lr_A = Floats(adapters.lr_A);
@@ -202,13 +205,12 @@ struct GroupMemory {
     diverged = DeviceBuffer<int>(static_cast<std::size_t>(C));
     diverged.fill_zero();
     if (!subtract) return;
+    A0 = Floats(adapters.A0);
     B0 = Floats(adapters.B0);
-    Floats A0(adapters.A0);
     for (auto [split, P] : {std::pair{&train, &P_train}, std::pair{&test, &P_test}}) {
       *P = Floats(static_cast<std::size_t>(split->rows) * CR);
       blas.gemm_nt(split->rows, static_cast<int>(CR), n, split->Z.get(), n, A0.get(), n, P->get(), static_cast<int>(CR));
     }
-    CUDA_CHECK(cudaStreamSynchronize(stream));  // A0 is freed on return
   }
 
   void allocate_step(int multiprocessors) {
@@ -231,6 +233,10 @@ struct GroupMemory {
     product_fragments = DeviceBuffer<uint2>(static_cast<std::size_t>(C) * product_tiles() *
                                             mma::product_chunks(product_factors()) * mma::kWarp);
     D_fragments = DeviceBuffer<uint2>(fragment_count(mma::row_tiles(train.rows)));
+    if (subtract) {
+      A_change = Floats(A.size());
+      ZA_change = Floats(by_rows);
+    }
   }
 
   ForwardPlan plan_forward(int rows, bool with_gradient, int multiprocessors) const {

@@ -34,10 +34,21 @@ std::vector<sim::TrainResult> assemble_results(const sim::TrainSpec& spec, const
     r.initial_train_loss = T > 0 ? loss_at(1) : static_cast<double>(record.final_train[c]);
     const int diverged_at = record.diverged[c];
     r.steps_done = diverged_at ? diverged_at - 1 : T;
+    // The horizons within the steps done take the largest loss so far and the device's
+    // RMS; those at or past a divergence keep their +inf.
+    r.horizons.resize(spec.horizons.size());
+    for (std::size_t i = 0; i < spec.horizons.size(); ++i) r.horizons[i].step = spec.horizons[i];
+    std::size_t next_horizon = 0;
     std::vector<double> kept;
     for (int t = 1; t <= r.steps_done; ++t) {
       r.max_train_loss = std::max(r.max_train_loss, loss_at(t));
       kept.push_back(loss_at(t));
+      if (next_horizon < spec.horizons.size() && spec.horizons[next_horizon] == t) {
+        sim::HorizonRecord& horizon = r.horizons[next_horizon];
+        horizon.max_train_loss = r.max_train_loss;
+        horizon.rms_Z_B = record.horizon_rms[next_horizon * C + c];
+        ++next_horizon;
+      }
     }
     for (std::size_t i = 0; i < record.record_steps.size(); ++i) {
       const int t = record.record_steps[i];

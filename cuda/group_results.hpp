@@ -11,8 +11,10 @@ namespace gammalab::cuda {
 // What a group's run brought back from the device, all per configuration c of C:
 // history[(t − 1)·C + c] the training loss at step t (before its update); diverged[c]
 // the step at which c diverged (0: never); the losses after the last update; at the
-// recorded steps record_steps[i], record_*[i·C + c]; the final factors (with
-// keep_factors), A (C·R) × n and B (C·n) × R.
+// recorded steps record_steps[i], record_*[i·C + c]; at the horizon spec.horizons[i]
+// (where the group's steps reached it, as the CPU trainer walks them),
+// horizon_rms[i·C + c] the RMS of the adapter's output (sim::HorizonRecord::rms_Z_B);
+// the final factors (with keep_factors), A (C·R) × n and B (C·n) × R.
 struct GroupRecord {
   int rank = 0, width = 0;
   std::vector<float> history;
@@ -20,6 +22,7 @@ struct GroupRecord {
   std::vector<float> final_train, final_test;
   std::vector<int> record_steps;
   std::vector<float> record_test, norm_A, norm_B;
+  std::vector<float> horizon_rms;
   std::vector<float> A, B;
   std::vector<double> fit_residual;
 };

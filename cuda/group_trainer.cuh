@@ -1,7 +1,7 @@
 #pragma once
 // Training one group on the GPU: its memory (group_memory.cuh), its step
-// (training_step.cuh) replayed as a graph, the recorded points in between, and the
-// results in the CPU trainer's terms (group_results.hpp).
+// (training_step.cuh) replayed as a graph, the recorded points and horizons in between,
+// and the results in the CPU trainer's terms (group_results.hpp).
 #include <cmath>
 #include <cstddef>
 #include <optional>
@@ -21,8 +21,9 @@ inline void check_group(const std::vector<sim::TrainSpec>& specs) {
   for (const auto& spec : specs)
     if (spec.steps != first.steps || spec.rank != first.rank || spec.alpha != first.alpha ||
         spec.record_every != first.record_every || spec.optimizer.kind != first.optimizer.kind ||
-        spec.schedule.decay != first.schedule.decay || spec.divergence_bound != first.divergence_bound)
-      throw std::logic_error("a GPU group must share steps, rank, α, optimiser, schedule and recording");
+        spec.schedule.decay != first.schedule.decay || spec.divergence_bound != first.divergence_bound ||
+        spec.horizons != first.horizons)
+      throw std::logic_error("a GPU group must share steps, rank, α, optimiser, schedule, recording and horizons");
 }
 
 template <int R>
@@ -43,18 +44,22 @@ class GroupTrainer {
       if (sim::is_recorded_step(t, T, first_.record_every)) record.record_steps.push_back(t);
     const std::size_t records = record.record_steps.size() * static_cast<std::size_t>(C);
     Floats record_test(records), norm_A(records), norm_B(records);
+    const std::vector<int>& horizons = first_.horizons;
+    Floats horizon_rms(horizons.size() * static_cast<std::size_t>(C));
 
     auto enqueue = [&] { step_.enqueue(scalars.get(), step.get(), history.get()); };
     std::optional<StepGraph> graph;
     if (T >= 2) graph.emplace(stream_, enqueue);
-    std::size_t next_record = 0;
+    std::size_t next_record = 0, next_horizon = 0;
     for (int t = 1; t <= T; ++t) {
+      // Curves and horizons see the parameters before step t's update, as on the CPU.
       if (next_record < record.record_steps.size() && record.record_steps[next_record] == t) {
-        // Curves see the parameters before step t's update, as on the CPU.
         const std::size_t at = next_record++ * static_cast<std::size_t>(C);
         step_.feature_norms(norm_A.get() + at, norm_B.get() + at);
         step_.test_loss(record_test.get() + at);
       }
+      if (next_horizon < horizons.size() && horizons[next_horizon] == t)
+        step_.adapter_output_rms(horizon_rms.get() + next_horizon++ * static_cast<std::size_t>(C));
       if (graph) graph->launch(enqueue);
       else enqueue();
     }
@@ -71,6 +76,7 @@ class GroupTrainer {
     record.record_test = record_test.download();
     record.norm_A = norm_A.download();
     record.norm_B = norm_B.download();
+    record.horizon_rms = horizon_rms.download();
     if (first_.keep_factors) {
       record.A = memory_.A.download();
       record.B = memory_.B.download();

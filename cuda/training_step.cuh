@@ -5,7 +5,8 @@
 //   mask) → the residual: f, ∂L/∂f, the loss and the divergence test → ∂L/∂Z_A →
 //   fragments of D → grad_B_kernel (∂L/∂B) → ∂L/∂A = dZAᵀ·Z (split GEMM) → the update
 //   of A and B → the step counter.
-// Also the evaluations outside the step: the test loss and the curves' feature norms.
+// Also the evaluations outside the step: the test loss, the curves' feature norms and
+// the horizons' RMS of the adapter's output.
 #include <stdexcept>
 
 #include "cuda/group_memory.cuh"
@@ -60,6 +61,25 @@ class TrainingStep {
     product_ZA(m_.train, m_.ZA);
     kernels::feature_norms<R>(m_.gram_sums, m_.norm_sums, m_.ZA.get(), m_.B.get(), m_.train.rows, m_.n, m_.C, scale_, norm_Z_A,
                               norm_Z_B, stream_);
+  }
+
+  // For the horizons: per configuration, the RMS over the training rows and the n units
+  // of s·Z_B, less s·Z_B⁰ where B₀A₀ is subtracted (sim::HorizonRecord::rms_Z_B).
+  void adapter_output_rms(float* rms) {
+    const int N = m_.train.rows, n = m_.n, C = m_.C;
+    if (!m_.subtract) {
+      product_ZA(m_.train, m_.ZA);
+      kernels::adapter_output_rms<R, R>(m_.gram_sums, m_.norm_sums, {m_.ZA.get(), nullptr, C}, {m_.B.get(), nullptr, n}, N, n, C,
+                                        scale_, rms, stream_);
+      return;
+    }
+    // Z·(A − A₀)ᵀ, in FP32 by cuBLAS as P = Z·A₀ᵀ was: the change of Z_A, formed from the
+    // change of A (kernels::LeftFactor says why).
+    const int CR = static_cast<int>(m_.CR);
+    for_each_index(static_cast<std::int64_t>(m_.A.size()), kernels::Change{m_.A.get(), m_.A0.get(), m_.A_change.get()}, stream_);
+    blas_.gemm_nt(N, CR, n, m_.train.Z.get(), n, m_.A_change.get(), n, m_.ZA_change.get(), CR);
+    kernels::adapter_output_rms<R, 2 * R>(m_.gram_sums, m_.norm_sums, {m_.ZA_change.get(), m_.P_train.get(), C},
+                                          {m_.B.get(), m_.B0.get(), n}, N, n, C, scale_, rms, stream_);
   }
 
  private:

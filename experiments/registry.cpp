@@ -20,6 +20,13 @@ namespace fs = std::filesystem;
 
 // ---- what the engine adds beside a measurement --------------------------------------
 
+// The one readout of a spec whose experiment is not a sweep over readouts.
+gamma::Readout single_readout(const sim::SweepSpec& spec, const std::string& experiment) {
+  if (spec.readouts.size() != 1)
+    throw InputError("[model] readout: " + experiment + " takes one readout, not a list of " + std::to_string(spec.readouts.size()));
+  return spec.readouts.front();
+}
+
 // The engine's exponents of δ¹ (learning through A) and δ² (through B) at steps 1 … 4
 // for each scheme, symbolic in γ[η] (single module, Adam), as engine.json.
 void write_delta_exponents(const sim::SweepSpec& spec, const fs::path& output) {
@@ -41,12 +48,12 @@ void write_delta_exponents(const sim::SweepSpec& spec, const fs::path& output) {
 // e = 0; Kaiming's σ² = 1/n is e = -1/2), in the sweep's network setting.
 void write_sigma_verdicts(const sim::SweepSpec& spec, const fs::path& output) {
   nlohmann::json document = {{"scheme", "AB"}, {"setting", gamma::settings().name(gamma::Setting::Network)},
-                             {"readout", gamma::readouts().name(spec.readout)}, {"exponents", nlohmann::json::array()}};
+                             {"readout", gamma::readouts().name(single_readout(spec, "the variance experiment"))}, {"exponents", nlohmann::json::array()}};
   for (const char* exponent : {"0", "-1/4", "-1/2", "-3/4"}) {
     ModelOptions options;
     options.scheme = "AB";
     options.setting = gamma::Setting::Network;
-    options.readout = spec.readout;
+    options.readout = spec.readouts.front();
     options.sigma_A = options.sigma_B = exponent;
     const Analysis analysis = analyse(choose_model(options));
     document["exponents"].push_back({{"sigma_exponent", exponent},
@@ -59,7 +66,7 @@ void write_sigma_verdicts(const sim::SweepSpec& spec, const fs::path& output) {
 // ---- verdict lines -------------------------------------------------------------------
 
 std::string format_slope(const sim::SlopeSummary& slope) {
-  if (!slope.slope) return "no slope (fewer than two widths inside the grid)";
+  if (!slope.slope) return "no slope (fewer than two widths inside the rates trained)";
   char text[160];
   if (!slope.interval)
     std::snprintf(text, sizeof text, "n^%.2f (no interval)", *slope.slope);
@@ -68,14 +75,24 @@ std::string format_slope(const sim::SlopeSummary& slope) {
   return text;
 }
 
-// A width sweep's learning-rate slopes against the engine's exponent, per scheme.
+// One verdict line: what was measured, its slope, the bound it is held against, the verdict.
+std::string verdict_line(const sim::ArmSummary& arm, const std::string& what, const sim::SlopeSummary& slope) {
+  std::string line = "verdict: " + arm.scheme + " (" + gamma::readouts().name(arm.readout) + " readout) " + what + " ∝ " +
+                     format_slope(slope) + " against the engine's " + slope.bound + " n^" +
+                     (slope.engine ? slope.engine->exact : "none") + ": " + slope.finite_width.verdict;
+  return line;
+}
+
+// A width sweep's learning-rate slopes, each against the engine bound it tests: the
+// optimum, the final-loss edge, and the output and internal edges at the last horizon
+// (summary.json holds every horizon).
 std::vector<std::string> slope_verdicts(const sim::SweepSummary& summary) {
   std::vector<std::string> lines;
   for (const auto& arm : summary.arms) {
-    const std::string predicted = arm.engine_network ? arm.engine_network->exact : "none";
-    for (sim::Estimator e : sim::kEstimators)
-      lines.push_back("verdict: " + arm.scheme + " " + sim::name_of(e) + " η ∝ " + format_slope(arm.slope(e)) +
-                      " against the engine's n^" + predicted + " (network): " + arm.slope(e).verdict_network);
+    lines.push_back(verdict_line(arm, "optimal η", arm.optimal_slope));
+    lines.push_back(verdict_line(arm, "max stable η (final loss)", arm.max_stable_slope));
+    for (const auto& s : arm.stability)
+      if (s.horizon == summary.horizons.back()) lines.push_back(verdict_line(arm, "max stable η (" + s.criterion + ")", s.slope));
   }
   return lines;
 }
@@ -118,11 +135,11 @@ std::vector<std::string> run_coordinate_checks(const fs::path& spec_path, const 
     check.widths = spec.widths;
     check.steps = spec.training.steps;
     check.seeds = spec.seeds;
-    check.readout = spec.readout;
+    check.readout = single_readout(spec, "a coordinate check");
     check.training = spec.training;
     check.data = spec.data;
     check.bootstrap = spec.analysis.bootstrap;
-    check.eta_exponent = engine_eta_exponent(scheme, spec.training, spec.readout, spec_path.string() + ": [sweep] schemes");
+    check.eta_exponent = engine_eta_exponent(scheme, spec.training, check.readout, spec_path.string() + ": [sweep] schemes");
     const nlohmann::json fitted = run_coordinate_check(check, threads, output, "coordcheck-" + scheme);
     std::size_t agree = 0;
     for (const auto& row : fitted["rows"]) agree += row["verdict"] == "agrees";

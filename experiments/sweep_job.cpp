@@ -86,23 +86,51 @@ SweepOutcome run_sweep_request(const SweepRequest& r, const std::function<void(c
   return shard.whole() ? SweepOutcome::Whole : SweepOutcome::Shard;
 }
 
-nlohmann::json analyse_result_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss,
-                                        std::optional<int> bootstrap) {
+namespace {
+
+// A whole sweep's result directory as the analysis reads it: its manifest, its spec
+// (with the analysis options given on the command line), and its runs.
+struct ResultOnDisk {
+  nlohmann::json manifest;
+  sim::SweepSpec spec;
+  std::vector<sim::RunRow> runs;
+};
+
+ResultOnDisk read_result_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss,
+                                   std::optional<int> bootstrap) {
   std::ifstream manifest_file(directory / "manifest.json");
   if (!manifest_file) reject("DIR", directory.string() + " has no manifest.json: not a sweep's result directory");
-  nlohmann::json manifest = nlohmann::json::parse(manifest_file, nullptr, false);
-  if (!manifest.is_object() || !manifest.contains("spec"))
+  ResultOnDisk result;
+  result.manifest = nlohmann::json::parse(manifest_file, nullptr, false);
+  if (!result.manifest.is_object() || !result.manifest.contains("spec"))
     reject("DIR", (directory / "manifest.json").string() + " is not a gammalab manifest");
-  if (manifest.contains("shard"))
-    reject("DIR", directory.string() + " holds shard " + manifest["shard"].get<std::string>() +
+  if (result.manifest.contains("shard"))
+    reject("DIR", directory.string() + " holds shard " + result.manifest["shard"].get<std::string>() +
                       " of a sweep, not all of it: join the shards with gammalab merge DIR... -o OUT, then analyse OUT");
-  sim::SweepSpec spec = sim::spec_of_manifest(manifest, (directory / "manifest.json").string());
-  if (loss) spec.analysis.loss = *loss;
-  if (bootstrap) spec.analysis.bootstrap = *bootstrap;
-  nlohmann::json summary = sim::analyse_runs(sim::read_runs(directory / "runs.csv"), spec);
-  summary["status_of_runs"] = manifest.value("status", "unknown");
+  result.spec = sim::spec_of_manifest(result.manifest, (directory / "manifest.json").string());
+  if (loss) result.spec.analysis.loss = *loss;
+  if (bootstrap) result.spec.analysis.bootstrap = *bootstrap;
+  result.runs = sim::read_runs(directory / "runs.csv");
+  return result;
+}
+
+}  // namespace
+
+nlohmann::json analyse_result_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss,
+                                        std::optional<int> bootstrap) {
+  const ResultOnDisk result = read_result_directory(directory, loss, bootstrap);
+  nlohmann::json summary = sim::analyse_runs(result.runs, result.spec);
+  summary["status_of_runs"] = result.manifest.value("status", "unknown");
   sim::write_atomically(directory / "summary.json", summary.dump(2) + "\n");
   return summary;
+}
+
+sim::SeedHalves analyse_seed_halves_of_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss,
+                                                 std::optional<int> bootstrap) {
+  const ResultOnDisk result = read_result_directory(directory, loss, bootstrap);
+  sim::SeedHalves halves = sim::analyse_seed_halves(result.runs, result.spec);
+  sim::write_atomically(directory / "split-seeds.json", sim::seed_halves_json(halves).dump(2) + "\n");
+  return halves;
 }
 
 nlohmann::json merge_and_analyse(const std::vector<std::filesystem::path>& parts, const std::filesystem::path& output) {

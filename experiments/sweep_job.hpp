@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gamma/vocabulary.hpp"
+#include "sim/analysis.hpp"
 #include "sim/sweep.hpp"
 #include "sim/sweep_spec.hpp"
 
@@ -60,6 +61,10 @@ SweepOutcome run_sweep_request(const SweepRequest& request, const std::function<
 // returns it (with `loss` and `bootstrap` overriding the spec's analysis).
 nlohmann::json analyse_result_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss = {},
                                         std::optional<int> bootstrap = {});
+// `analyze --split-seeds`: the two halves of the seeds analysed apart (sim/analysis.hpp),
+// written to DIR/split-seeds.json.
+sim::SeedHalves analyse_seed_halves_of_directory(const std::filesystem::path& directory,
+                                                 std::optional<sim::LossStatistic> loss = {}, std::optional<int> bootstrap = {});
 
 // Joins the shards of a sweep into `output`, analysed. Built beside its destination and
 // renamed into place when complete: a refused or failed merge leaves nothing behind.

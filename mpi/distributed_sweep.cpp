@@ -94,6 +94,11 @@ RankOutcome run_sweep_on_ranks(const World& world, const sim::SweepSpec& spec, c
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   const bool root = world.rank() == 0;
   const std::string device = describe_ranks(world, trainer);
+  // Refinement proposes each round from the rows of the last, which rank 0 alone holds;
+  // shards refine their own edges, so a job array of shards is the way to spread it.
+  if (spec.refine.enabled())
+    throw InputError("[learning_rate] edge_precision: edge refinement runs in rounds within one process; across MPI ranks, "
+                     "run the sweep as shards (--shard i/k, one per process) and merge them");
 
   // Rank 0 opens the directory and tells every rank what is finished, or to stop.
   std::optional<sim::ResultDirectory> directory;

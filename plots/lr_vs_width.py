@@ -1,16 +1,31 @@
 #!/usr/bin/env python3
-"""Optimal and maximal stable learning rate against width (paper 003, figure 2).
+"""Optimal and maximal stable learning rate against width (paper 003, figure 2), and the
+loss curves the optimum is read from.
 
-Reads only a sweep's result directory (summary.json, manifest.json) and writes
-figures/lr_vs_width.png and .svg there. Points: the seed-averaged estimates with their
-bootstrap intervals; dashed lines: the gamma engine's exact exponents (network setting
-with the sweep's readout, and the single module), each drawn through the geometric
-mean of the measured points, since the theory fixes slopes, not constants.
+Reads only a sweep's result directory (summary.json, manifest.json, runs.csv) and writes
+there:
+
+  figures/lr_vs_width.png and .svg: one row of panels per readout of the sweep. Panels:
+    the optimal η; the maximal stable η under the output criterion and under the
+    internal criterion, each at the last horizon; the local slopes (between neighbouring
+    widths) of the optimal and the output-criterion η against width. Points: the
+    seed-averaged estimates with their bootstrap intervals, hollow where the estimate
+    is at the grid's edge (a bound; left out of the slope). Dashed lines: the gamma
+    engine's exponent of the bound each measure is held against, drawn through the
+    geometric mean of the points inside the grid, since the theory fixes slopes, not
+    constants; in the slope panel, the same exponents as horizontal lines. Under each
+    row, every measure's slope and verdict against its engine bound.
+  figures/loss_vs_lr_per_width.png and .svg: for each arm (readout, scheme), the
+    seed-averaged log loss of the grid's runs (round 0) against η, one curve per width,
+    with the optimum estimate marked (its bootstrap interval as a horizontal bar). A
+    rate at which some seeds diverged is left out of the curve (the analysis's mean
+    there is +inf) and marked × at the mean of the seeds that did not.
 
 Usage: lr_vs_width.py RESULT_DIR
 """
 import math
 import pathlib
+from collections import defaultdict, namedtuple
 
 import figure_files
 import result_files
@@ -18,9 +33,74 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import ticker  # noqa: E402
 
-COLOURS = {"A": "tab:blue", "B": "tab:orange"}
+READOUT_TITLES = {"sp": "standard readout (paper's)", "mup": "μP readout"}
+LOSS_COLUMNS = {"final_train": "final_train_loss", "final_test": "final_test_loss", "last_k_train": "mean_last_train_loss"}
+# A measure of one arm: its points (dicts of width, lr, interval, at_grid_edge), the slope
+# summary.json fits to them and the engine exponent ({exact, value}) it is held against;
+# slope and engine may be None.
+Measure = namedtuple("Measure", "kind label points slope engine")
+PANELS = [("optimal", "optimal η"), ("output", "maximal stable η, output criterion"),
+          ("internal", "maximal stable η, internal criterion")]
+SLOPE_KINDS = {"optimal": ("o", "-"), "output": ("s", "--")}  # the slope panel's measures: marker, engine line style
 
+
+# ---- reading the summary ----------------------------------------------------------------
+
+def readouts_of(summary):
+    """The readouts of the summary's arms, in their order."""
+    return list(dict.fromkeys(arm.get("readout") for arm in summary["schemes"]))
+
+
+def readout_title(readout):
+    return READOUT_TITLES.get(readout, f"{readout} readout" if readout else "readout not recorded")
+
+
+def arm_label(directory, arm):
+    label = result_files.scheme_title(directory, arm["scheme"])
+    return label if arm.get("init_sigma") is None else f"{label}, σ = {arm['init_sigma']:g}"
+
+
+def last_stability(arm, criterion):
+    """The arm's stability entry of a criterion at its largest horizon; None when it has none."""
+    entries = [s for s in arm.get("stability") or [] if s.get("criterion") == criterion]
+    return max(entries, key=lambda s: s["horizon"]) if entries else None
+
+
+def grid_points(arm, key):
+    """The arm's per-width estimates of "optimal" or "max_stable" as points."""
+    return [{"width": w["width"], "lr": w.get(f"{key}_lr"), "interval": w.get(f"{key}_lr_interval"),
+             "at_grid_edge": w.get(f"{key}_at_grid_edge", False)} for w in arm["widths"]]
+
+
+def stability_points(arm, entry):
+    """A stability entry's per-width estimates as points; its widths are in the arm's width order."""
+    return [{"width": w["width"], **point} for w, point in zip(arm["widths"], entry.get("widths") or [])]
+
+
+def measures(arm):
+    """The arm's measures: optimal η, maximal stable η under the final-loss criterion, and
+    under the output and the internal criteria at the last horizon (when it has them)."""
+    slopes = arm.get("slopes") or {}
+    bounds = arm.get("engine_bounds") or {}
+    found = [Measure("optimal", "optimal", grid_points(arm, "optimal"), slopes.get("optimal"),
+                     (slopes.get("optimal") or {}).get("engine")),
+             Measure("final_loss", "max stable (final loss)", grid_points(arm, "max_stable"), slopes.get("max_stable"),
+                     (slopes.get("max_stable") or {}).get("engine"))]
+    for criterion, bound in (("output", "f_bounded"), ("internal", "Z_B_bounded")):
+        entry = last_stability(arm, criterion)
+        if entry is not None:
+            found.append(Measure(criterion, f"max stable ({criterion}, step {entry['horizon']})", stability_points(arm, entry),
+                                 entry.get("slope"), (entry.get("slope") or {}).get("engine") or bounds.get(bound)))
+    return found
+
+
+def measure_of(arm, kind):
+    return next((m for m in measures(arm) if m.kind == kind), None)
+
+
+# ---- the rate panels ----------------------------------------------------------------------
 
 def line_through(widths, values, exponent):
     """n^exponent scaled to pass through the geometric mean of (widths, values)."""
@@ -29,56 +109,221 @@ def line_through(widths, values, exponent):
     return [constant * w ** exponent for w in widths]
 
 
-def verdict_text(scheme, name, slope):
-    if slope["slope"] is None:
-        return f"{scheme} {name}: no slope"
-    interval = slope["interval"]
+def plot_rates(axis, measure, colour, label):
+    """A measure's points with their intervals (hollow at the grid's edge) and its engine line."""
+    points = [p for p in measure.points if p.get("lr") is not None]
+    if not points:
+        return
+    widths = [p["width"] for p in points]
+    values = [p["lr"] for p in points]
+    intervals = [p.get("interval") or [p["lr"], p["lr"]] for p in points]
+    error = [[v - i[0] for v, i in zip(values, intervals)], [i[1] - v for v, i in zip(values, intervals)]]
+    axis.errorbar(widths, values, yerr=error, fmt="o-", color=colour, capsize=3, markersize=5, label=label)
+    edge = [(p["width"], p["lr"]) for p in points if p.get("at_grid_edge")]
+    if edge:
+        axis.plot(*zip(*edge), "o", markerfacecolor="white", color=colour, markersize=7, zorder=4)
+    inside = [p for p in points if not p.get("at_grid_edge")]
+    if measure.engine is not None and inside:
+        fitted = line_through([p["width"] for p in inside], [p["lr"] for p in inside], measure.engine["value"])
+        axis.plot([p["width"] for p in inside], fitted, "--", color=colour, alpha=0.7,
+                  label=f"{label}: engine n^({measure.engine['exact']})")
+
+
+def local_slopes(slope):
+    """(geometric mean of the two widths, slope, interval) of each local slope that has one."""
+    local = ((slope or {}).get("finite_width") or {}).get("local") or []
+    return [(math.sqrt(pair["from_width"] * pair["to_width"]), pair["slope"], pair.get("interval"))
+            for pair in local if pair.get("slope") is not None]
+
+
+def plot_local_slopes(axis, measure, colour, label, shift):
+    """A measure's local slopes against width (x shifted by the factor `shift`, so that
+    series do not hide each other)."""
+    marker, style = SLOPE_KINDS[measure.kind]
+    points = local_slopes(measure.slope)
+    if not points:
+        return
+    x = [p[0] * shift for p in points]
+    y = [p[1] for p in points]
+    intervals = [p[2] or [p[1], p[1]] for p in points]
+    error = [[v - i[0] for v, i in zip(y, intervals)], [i[1] - v for v, i in zip(y, intervals)]]
+    axis.errorbar(x, y, yerr=error, fmt=marker, linestyle=style, color=colour, capsize=3, markersize=5,
+                  label=f"{label} {measure.kind}")
+
+
+def plot_engine_levels(axis, slope_measures, colour, label):
+    """The engine exponents an arm's slopes are held against, one horizontal line per
+    distinct exponent (in the style of the first measure held against it)."""
+    kinds = defaultdict(list)  # exact exponent → the measures held against it
+    for measure in slope_measures:
+        if measure.engine is not None:
+            kinds[(measure.engine["exact"], measure.engine["value"])].append(measure.kind)
+    for (exact, value), held in kinds.items():
+        axis.axhline(value, linestyle=SLOPE_KINDS[held[0]][1], color=colour, alpha=0.6, linewidth=1.2,
+                     label=f"{label}: engine {exact} ({', '.join(held)})")
+
+
+def slope_text(slope):
+    if slope is None or slope.get("slope") is None:
+        return "no slope"
+    interval = slope.get("interval")
     span = f"[{interval[0]:.2f}, {interval[1]:.2f}]" if interval else "(no interval)"
-    used = ", ".join(str(w) for w in slope.get("widths_used", []))
-    return (f"{scheme} {name}: slope {slope['slope']:.2f} {span} over widths {used}; "
-            f"network {slope['verdict_network']}, module {slope['verdict_module']}")
+    return f"{slope['slope']:+.2f} {span}"
+
+
+def verdict_line(label, measure):
+    """One measure's slope, the engine bound it is held against, and its verdicts."""
+    slope = measure.slope or {}
+    engine = f"{slope.get('bound', 'engine')} n^({measure.engine['exact']})" if measure.engine else "no engine exponent"
+    if slope.get("slope") is None:
+        return f"{label:<10} {measure.label:<32} no slope (fewer than two widths inside the grid); engine: {engine}"
+    finite = (slope.get("finite_width") or {}).get("verdict") or "undetermined"
+    return (f"{label:<10} {measure.label:<32} {slope_text(slope):<22} vs {engine + ':':<22} "
+            f"{slope.get('verdict_network', 'undetermined')} (with width: {finite})")
+
+
+def rate_row(row, directory, arms, horizon):
+    """One readout's panels and, under them, its verdict lines."""
+    grid = row.add_gridspec(2, len(PANELS) + 1, height_ratios=(1, 0.32))
+    axes = [row.add_subplot(grid[0, column]) for column in range(len(PANELS) + 1)]
+    text = row.add_subplot(grid[1, :])
+    lines = []
+    for index, arm in enumerate(arms):
+        colour, label = f"C{index}", arm_label(directory, arm)
+        for axis, (kind, _) in zip(axes, PANELS):
+            measure = measure_of(arm, kind)
+            if measure is not None:
+                plot_rates(axis, measure, colour, label)
+        slope_measures = [m for m in measures(arm) if m.kind in SLOPE_KINDS]
+        for offset, measure in enumerate(slope_measures):
+            plot_local_slopes(axes[-1], measure, colour, label, 2 ** (0.06 * (2 * index + offset - len(arms))))
+        plot_engine_levels(axes[-1], slope_measures, colour, label)
+        lines += [verdict_line(label, measure) for measure in measures(arm)]
+    for axis, (kind, title) in zip(axes, PANELS):
+        axis.set_yscale("log")
+        axis.yaxis.set_major_locator(ticker.LogLocator(subs=(1, 2, 5)))
+        axis.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.yaxis.set_minor_formatter(ticker.NullFormatter())
+        axis.set_ylabel("learning rate η")
+        axis.set_title(title if kind == "optimal" else f"{title} at step {horizon}", fontsize=9)
+    axes[-1].set_ylabel("local slope of log η against log n")
+    axes[-1].set_title("local slopes (optimal, output criterion)", fontsize=9)
+    for axis in axes:
+        axis.set_xscale("log", base=2)
+        axis.set_xlabel("width n")
+        axis.grid(True, which="both", alpha=0.3)
+        if axis.has_data():
+            axis.legend(fontsize=6)
+    text.axis("off")
+    text.text(0, 1, "\n".join(lines), fontsize=7, family="monospace", va="top", transform=text.transAxes)
+
+
+def rates_figure(directory, summary, manifest):
+    readouts = readouts_of(summary)
+    horizons = summary.get("horizons") or []
+    figure = plt.figure(figsize=(20, 5.6 * len(readouts) + 0.8), layout="constrained")
+    rows = figure.subfigures(len(readouts), 1, squeeze=False)[:, 0]
+    for row, readout in zip(rows, readouts):
+        rate_row(row, directory, [arm for arm in summary["schemes"] if arm.get("readout") == readout],
+                 horizons[-1] if horizons else "?")
+        row.suptitle(readout_title(readout), fontsize=11, fontweight="bold")
+    figure.suptitle(
+        f"{manifest.get('spec_name', 'sweep')} ({manifest.get('scale', '')} scale, {manifest.get('device', '')}; "
+        f"optimizer {manifest.get('optimizer', 'adam')}): loss {summary['loss_statistic']}, {summary['seeds']} seeds, "
+        f"95% bootstrap intervals; hollow: at the grid's edge\n"
+        f"output criterion: largest train loss of steps 1…H at most {summary.get('edge_factor', '?')}× the initial; "
+        f"internal criterion: RMS of s·Z_B at step H at most {summary.get('internal_bound', '?')}", fontsize=10)
+    figure_files.save(figure, directory, "lr_vs_width")
+
+
+# ---- the loss curves --------------------------------------------------------------------
+
+def seed_means(runs, column, seeds):
+    """The grid's runs (round 0) of the given seeds as (readout, scheme, σ, width) →
+    [(η, mean, complete)], η ascending: the mean of the log loss over the seeds whose run
+    did not diverge (None when none did); complete when every seed ran and none diverged."""
+    logs = defaultdict(list)
+    for run in runs:
+        if run["round"] == 0 and run["seed"] in seeds:
+            finite = not run["diverged"] and math.isfinite(run[column]) and run[column] > 0
+            logs[(run["readout"], run["scheme"], run["init_sigma"], run["width"], run["lr_A"])].append(
+                math.log(run[column]) if finite else math.inf)
+    curves = defaultdict(list)
+    for (*arm, width, lr), values in sorted(logs.items(), key=lambda item: item[0][-1]):
+        kept = [v for v in values if math.isfinite(v)]
+        curves[(*arm, width)].append((lr, sum(kept) / len(kept) if kept else None, len(kept) == len(values) == len(seeds)))
+    return curves
+
+
+def on_curve(lr, curve):
+    """The curve's mean log loss at η, linear in log η between its points; None outside them."""
+    for (a, fa), (b, fb) in zip(curve, curve[1:]):
+        if a <= lr <= b:
+            t = (math.log(lr) - math.log(a)) / (math.log(b) - math.log(a))
+            return fa + t * (fb - fa)
+    return next((f for x, f in curve if x == lr), None)
+
+
+def plot_loss_curves(axis, arm, curves):
+    """One arm's seed-averaged log loss against η, a curve per width, each with its optimum.
+    A × above the curves' range is drawn at its top, so that one seed's blow-up does not
+    flatten the curves."""
+    widths = [w["width"] for w in arm["widths"]]
+    colours = plt.cm.viridis([i / max(1, len(widths) - 1) for i in range(len(widths))])
+    sigma = arm.get("init_sigma") or 0.0
+    points = [curves.get((arm.get("readout"), arm["scheme"], sigma, width), []) for width in widths]
+    complete = [mean for width_points in points for _, mean, done in width_points if done]
+    top = max(complete) + 0.5 if complete else math.inf
+    for estimate, colour, width_points in zip(arm["widths"], colours, points):
+        curve = [(lr, mean) for lr, mean, done in width_points if done]
+        if curve:
+            axis.plot(*zip(*curve), "o-", color=colour, markersize=3, label=f"n = {estimate['width']}")
+        partial = [(lr, min(mean, top)) for lr, mean, done in width_points if not done and mean is not None]
+        if partial:
+            axis.plot(*zip(*partial), "x", color=colour, markersize=6)
+        optimum = estimate.get("optimal_lr")
+        height = on_curve(optimum, curve) if optimum is not None and curve else None
+        if height is not None:
+            interval = estimate.get("optimal_lr_interval") or [optimum, optimum]
+            axis.errorbar([optimum], [height], xerr=[[optimum - interval[0]], [interval[1] - optimum]], fmt="*",
+                          color=colour, markeredgecolor="black", markersize=11, capsize=3, zorder=5,
+                          markerfacecolor="white" if estimate.get("optimal_at_grid_edge") else colour)
+
+
+def losses_figure(directory, summary, manifest):
+    column = LOSS_COLUMNS.get(summary["loss_statistic"], "final_train_loss")
+    runs = result_files.runs(directory)
+    curves = seed_means(runs, column, set(manifest.get("seeds") or (run["seed"] for run in runs)))
+    readouts = readouts_of(summary)
+    arms = {readout: [arm for arm in summary["schemes"] if arm.get("readout") == readout] for readout in readouts}
+    columns = max(len(row) for row in arms.values())
+    figure, axes = plt.subplots(len(readouts), columns, figsize=(6.5 * columns, 4.6 * len(readouts) + 0.6),
+                                squeeze=False, layout="constrained")
+    for row, readout in zip(axes, readouts):
+        for axis, arm in zip(row, arms[readout]):
+            plot_loss_curves(axis, arm, curves)
+            axis.set_title(f"{arm_label(directory, arm)}, {readout_title(readout)}", fontsize=10)
+            axis.set_xscale("log")
+            axis.set_xlabel(f"learning rate η ({manifest.get('optimizer', 'adam')})")
+            axis.set_ylabel(f"mean over seeds of log {column}")
+            axis.grid(True, which="both", alpha=0.3)
+            if axis.has_data():
+                axis.legend(fontsize=7)
+        for axis in row[len(arms[readout]):]:
+            axis.axis("off")
+    figure.suptitle(f"{manifest.get('spec_name', 'sweep')}: seed-averaged log loss on the grid ({summary['seeds']} seeds)\n"
+                    f"★: the optimum estimate (parabola through the points within {summary.get('optimum_window', '?')} "
+                    f"of the best) with its 95% bootstrap interval, hollow at the grid's edge\n"
+                    f"×: some seeds diverged (mean of the others; at most 0.5 above the curves)", fontsize=10)
+    figure_files.save(figure, directory, "loss_vs_lr_per_width")
 
 
 def main(directory):
     directory = pathlib.Path(directory)
     summary = result_files.summary(directory)
     manifest = result_files.manifest(directory)
-    figure, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=True)
-    lines = []
-    for axis, (key, label) in zip(axes, [("optimal", "optimal η"), ("max_stable", "maximal stable η")]):
-        for scheme in summary["schemes"]:
-            name, colour = scheme["scheme"], COLOURS.get(scheme["scheme"], None)
-            points = [w for w in scheme["widths"] if w[f"{key}_lr"] is not None]
-            if not points:
-                continue
-            widths = [w["width"] for w in points]
-            values = [w[f"{key}_lr"] for w in points]
-            low = [v - (w[f"{key}_lr_interval"] or [v, v])[0] for v, w in zip(values, points)]
-            high = [(w[f"{key}_lr_interval"] or [v, v])[1] - v for v, w in zip(values, points)]
-            axis.errorbar(widths, values, yerr=[low, high], fmt="o-", color=colour, capsize=3,
-                          label=f"{result_files.scheme_title(directory, name)} measured")
-            edge = [(w["width"], w[f"{key}_lr"]) for w in points if w[f"{key}_at_grid_edge"]]
-            if edge:  # hollow: at the grid's edge, a bound rather than an estimate; left out of the slope
-                axis.plot(*zip(*edge), "o", markerfacecolor="white", color=colour, markersize=7, zorder=4)
-            for setting, style in [("network", "--"), ("module", ":")]:
-                predicted = scheme["engine_max_stable_exponent"][setting]
-                if predicted is not None:
-                    axis.plot(widths, line_through(widths, values, predicted["value"]), style, color=colour, alpha=0.7,
-                              label=f"engine n^({predicted['exact']}), {setting}")
-            lines.append(verdict_text(name, key, scheme["slopes"][key]))
-        axis.set_xscale("log", base=2)
-        axis.set_yscale("log")
-        axis.set_xlabel("width n")
-        axis.set_title(label)
-        axis.grid(True, which="both", alpha=0.3)
-        axis.legend(fontsize=7)
-    axes[0].set_ylabel(f"learning rate η ({manifest.get('optimizer', 'adam')})")
-    figure.suptitle(f"{manifest.get('spec_name', 'sweep')} ({manifest.get('scale', '')} scale, {manifest.get('device', '')})\n"
-                    f"loss {summary['loss_statistic']}, {summary['seeds']} seeds, 95% bootstrap intervals; "
-                    f"hollow: at the grid's edge", fontsize=10)
-    figure.text(0.01, 0.01, "\n".join(lines), fontsize=7, family="monospace", va="bottom")
-    figure.tight_layout(rect=(0, 0.12, 1, 0.95))
-    figure_files.save(figure, directory, "lr_vs_width")
+    losses_figure(directory, summary, manifest)
+    rates_figure(directory, summary, manifest)  # last: python/gammalab/figures.py returns the last figure saved
 
 
 if __name__ == "__main__":

@@ -1,17 +1,19 @@
 """The files of a result directory, read one way by every figure script.
 
 The C++ side owns the schema (sim/result_schema.hpp); this is its reader for Python:
-runs.csv and curves.csv by header name with typed cells, summary.json and the JSON
-documents beside it, and manifest.json with its runs_schema checked. A file that is
-missing or not what its schema says stops the script with a message naming the file
-and, for a CSV, the column.
+runs.csv and curves.csv by header name with typed cells (runs.csv's horizon columns,
+max_train_loss_at_H and rms_Z_B_at_H for each horizon H of the spec, by pattern),
+summary.json and the JSON documents beside it, and manifest.json with its runs_schema
+checked. A file that is missing or not what its schema says stops the script with a
+message naming the file and, for a CSV, the column.
 """
 import csv
 import json
 import pathlib
+import re
 import sys
 
-RUNS_SCHEMA = 1  # the runs.csv columns below; a manifest says which schema its directory has
+RUNS_SCHEMA = 2  # the runs.csv columns below; a manifest says which schema its directory has
 
 
 def _flag(text):
@@ -24,8 +26,9 @@ RUNS_COLUMNS = {
     "id": int, "scheme": str, "width": int, "seed": int, "lr_A": float, "lr_B": float,
     "initial_train_loss": float, "final_train_loss": float, "final_test_loss": float,
     "mean_last_train_loss": float, "max_train_loss": float, "diverged": _flag, "diverged_step": int,
-    "steps_done": int, "fit_residual": float, "init_sigma": float,
+    "steps_done": int, "fit_residual": float, "init_sigma": float, "readout": str, "round": int,
 }
+HORIZON_COLUMNS = ("max_train_loss_at_", "rms_Z_B_at_")  # each followed by a horizon H ≥ 1, both for every H
 CURVES_COLUMNS = {
     "id": int, "step": int, "train_loss": float, "test_loss": float, "lr_factor": float,
     "norm_Z_A": float, "norm_Z_B": float,
@@ -45,14 +48,36 @@ def _json(path):
         _fail(f"{path}: not valid JSON ({error})")
 
 
-def _csv(path, columns):
-    """The rows of a result CSV as dicts of typed cells, every column of `columns` required."""
+def _horizon_of(name):
+    """H when `name` is a horizon column (max_train_loss_at_H, rms_Z_B_at_H), else None."""
+    for prefix in HORIZON_COLUMNS:
+        match = re.fullmatch(re.escape(prefix) + r"([1-9][0-9]*)", name)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _horizon_columns(path, header):
+    """The header's horizon columns as name → float; stops when a horizon lacks one of its pair."""
+    horizons = {_horizon_of(name) for name in header} - {None}
+    for horizon in sorted(horizons):
+        for prefix in HORIZON_COLUMNS:
+            if f"{prefix}{horizon}" not in header:
+                _fail(f"{path}: horizon {horizon} lacks its column '{prefix}{horizon}'")
+    return {name: float for name in header if _horizon_of(name) is not None}
+
+
+def _csv(path, columns, horizons=False):
+    """The rows of a result CSV as dicts of typed cells, every column of `columns` required;
+    with `horizons`, also the runs.csv horizon columns the header has."""
     path = pathlib.Path(path)
     if not path.exists():
         _fail(f"{path}: missing")
     with path.open(newline="") as file:
         reader = csv.DictReader(file)
         header = reader.fieldnames or []
+        if horizons:
+            columns = {**columns, **_horizon_columns(path, header)}
         for name in header:
             if name not in columns:
                 _fail(f"{path}: column '{name}' is not one of {', '.join(columns)}")
@@ -92,9 +117,14 @@ def summary(directory):
 
 
 def runs(directory):
-    """runs.csv: one dict per configuration, cells typed (diverged a bool)."""
-    manifest(directory)
-    return _csv(pathlib.Path(directory) / "runs.csv", RUNS_COLUMNS)
+    """runs.csv: one dict per configuration, cells typed (diverged a bool; the horizon
+    columns, max_train_loss_at_H and rms_Z_B_at_H, floats). Stops on a directory of an
+    older runs_schema, whose columns differ."""
+    schema = manifest(directory).get("runs_schema", 1)
+    if schema != RUNS_SCHEMA:
+        _fail(f"{directory}/manifest.json: runs_schema {schema}, but this reader reads schema {RUNS_SCHEMA}; "
+              "run the sweep again")
+    return _csv(pathlib.Path(directory) / "runs.csv", RUNS_COLUMNS, horizons=True)
 
 
 def curves(directory):

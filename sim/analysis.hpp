@@ -1,19 +1,25 @@
 #pragma once
-// The analysis of a sweep's runs (`gammalab analyze DIR`):
-// Each arm — a scheme, or with an [init_sigma] axis a (scheme, σ) pair — is analysed
-// on its own:
-//   optimal learning rate per (arm, width): the minimum over the grid of the
-//     seed-averaged log loss, refined by a parabola through the three grid points
-//     around it in log η; its interval from a bootstrap over seeds;
-//   maximal stable learning rate per (arm, width): per seed the largest η whose run
-//     did not diverge and ended at most stable_factor × its initial loss; the geometric
-//     mean over seeds, with a bootstrap interval;
+// The analysis of a sweep's runs (`gammalab analyze DIR`; docs/simulator.md says more).
+// Each arm — a readout and a scheme, or with an [init_sigma] axis a (scheme, σ) pair —
+// is analysed on its own:
+//   optimal learning rate per (arm, width): the vertex of a parabola fitted to the
+//     seed-averaged log loss against log η near its minimum (sim/optimum.hpp), also with
+//     half and twice the window, so that its sensitivity shows;
+//   maximal stable learning rate per (arm, width) under each stability measure
+//     (sim/stability.hpp): per seed the largest stable rate of all it trained (the grid
+//     and any refinement), the geometric mean over seeds;
 //   slopes of log η against log n over the chosen widths whose estimate lies inside the
-//     grid (least squares), with a bootstrap interval (seeds resampled independently at
-//     each width), beside the γ engine's exact prediction, and a verdict.
-// The bootstrap, the interval, the slope and the verdict are sim/statistics.hpp's.
+//     rates trained, each held against the engine bound its measurement sees (the
+//     optimum against the stable region's supremum, the loss criteria against "f
+//     bounded", the internal one against "Z_B bounded"), with local slopes between
+//     consecutive widths, the slope over the larger widths, and a verdict: agrees,
+//     approaching (departs, but moves towards the engine's exponent as n grows), departs.
+// Every interval is a bootstrap over seeds; the bootstrap, the interval, the slope and
+// the verdict are sim/statistics.hpp's.
 #include <nlohmann/json.hpp>
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,13 +29,32 @@
 
 namespace gammalab::sim {
 
-// The vertex of the parabola through three points, in x.
-double parabola_vertex(double x0, double y0, double x1, double y1, double x2, double y2);
-
-// The analysis (summary.json's content) of the rows of runs.csv. A row is matched to
-// the spec's grid by its configuration id; InputError when a row's scheme, width,
-// seed, learning rate or σ is not its configuration's (a runs.csv of another spec).
+// The analysis (summary.json's content) of the rows of runs.csv. InputError when a row
+// is not the configuration its id names (a runs.csv of another spec, or edited), or
+// appears twice.
 SweepSummary analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& spec);
+
+// The analysis of two disjoint halves of the seeds (the first half and the rest), each
+// on its own: whether the verdicts hold without half of the data (`analyze --split-seeds`).
+struct SeedHalves {
+  std::array<std::vector<std::uint64_t>, 2> seeds;
+  std::array<SweepSummary, 2> summaries;
+};
+SeedHalves analyse_seed_halves(const std::vector<RunRow>& rows, const SweepSpec& spec);
+
+// One slope of one arm in both halves: agree when their intervals overlap and their
+// verdicts against the engine are the same.
+struct HalfComparison {
+  std::string arm;      // "A (standard readout)"
+  std::string measure;  // "optimal", "final_loss", "output@100", …
+  std::array<SlopeSummary, 2> halves;
+  bool intervals_overlap = false, same_verdict = false;
+  bool agree() const { return intervals_overlap && same_verdict; }
+};
+std::vector<HalfComparison> compare_halves(const SeedHalves& halves);
+// split-seeds.json: both halves' seeds and summaries, and the comparisons.
+nlohmann::json seed_halves_json(const SeedHalves& halves);
+std::string describe_seed_halves(const SeedHalves& halves);
 // The analysis as text for people.
 std::string describe_analysis(const SweepSummary& summary);
 std::string describe_analysis(const nlohmann::json& summary);

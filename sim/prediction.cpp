@@ -25,17 +25,26 @@ gamma::LoraModel engine_model_of(const std::string& scheme, const TrainSpec& tra
   return model;
 }
 
-std::optional<gamma::Rational> max_stable_exponent(const gamma::LoraModel& model) {
-  auto top = gamma::supremum(gamma::answer(model).every_step.stable, "eta");
+namespace {
+std::optional<gamma::Rational> top_of(const gamma::Region& region) {
+  auto top = gamma::supremum(region, "eta");
   if (!top) return std::nullopt;
   return top->value;
 }
+}  // namespace
 
-EnginePrediction predict_max_stable_exponent(const SweepSpec& spec, const std::string& scheme) {
+std::optional<gamma::Rational> max_stable_exponent(const gamma::LoraModel& model) {
+  return top_of(gamma::answer(model).every_step.stable);
+}
+
+EnginePrediction predict_max_stable_exponent(const SweepSpec& spec, const std::string& scheme, Readout readout) {
   gamma::LoraModel model =
-      engine_model_of(scheme, spec.training, spec.readout, spec.custom_sigma_A_exponent, spec.custom_sigma_B_exponent);
+      engine_model_of(scheme, spec.training, readout, spec.custom_sigma_A_exponent, spec.custom_sigma_B_exponent);
   EnginePrediction prediction;
-  prediction.network = max_stable_exponent(model);
+  const gamma::EngineAnswer network = gamma::answer(model);
+  prediction.network = top_of(network.every_step.stable);
+  prediction.f_bounded = top_of(network.every_step.network_output_bounded);
+  prediction.Z_B_bounded = top_of(network.every_step.lora_output_bounded);
   model.setting = gamma::Setting::Module;
   prediction.module = max_stable_exponent(model);
   return prediction;

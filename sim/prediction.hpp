@@ -25,8 +25,11 @@ std::optional<gamma::Rational> max_stable_exponent(const gamma::LoraModel& model
 struct EnginePrediction {
   std::optional<gamma::Rational> network;  // absent: no bound (stable for every γ[η]) or never stable
   std::optional<gamma::Rational> module;
+  // The suprema, in the network setting, of the two regions whose intersection is the
+  // stable one: the network's output f bounded, the adapter's output Z_B bounded.
+  std::optional<gamma::Rational> f_bounded, Z_B_bounded;
 };
 
-EnginePrediction predict_max_stable_exponent(const SweepSpec& spec, const std::string& scheme);
+EnginePrediction predict_max_stable_exponent(const SweepSpec& spec, const std::string& scheme, Readout readout);
 
 }  // namespace gammalab::sim

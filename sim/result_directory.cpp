@@ -114,12 +114,18 @@ ResultRows rows_of(const Configuration& c, const TrainResult& r) {
                    r.diverged_step,
                    r.steps_done,
                    r.fit_residual,
-                   c.init_sigma};
+                   c.init_sigma,
+                   c.readout,
+                   c.round,
+                   r.horizons};
   return {runs_line(row), curves};
 }
 
 ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const nlohmann::json& manifest)
-    : path_(std::move(path)), manifest_(manifest) {
+    : path_(std::move(path)),
+      manifest_(manifest),
+      // The horizon columns are the spec's (the manifest holds it as spec_to_json wrote it).
+      runs_header_(runs_header(manifest.at("spec").at("analysis").at("horizons").get<std::vector<int>>())) {
   const auto runs = path_ / "runs.csv", curves = path_ / "curves.csv";
   if (path_.empty()) throw InputError("-o: the result directory's path is empty; give one, e.g. -o results/my-sweep");
   const bool fresh = !std::filesystem::exists(path_) || (std::filesystem::is_directory(path_) && std::filesystem::is_empty(path_));
@@ -143,13 +149,13 @@ ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const 
     // Only rows that were completely written count as finished; the curves of a
     // configuration are written before its row, so curves without a row are dropped.
     for (const auto& row : read_csv_rows(runs)) finished_.insert(id_of_row(row));
-    rewrite_sorted(runs, runs_header(), [&](std::size_t id) { return finished_.count(id) > 0; });
+    rewrite_sorted(runs, runs_header_, [&](std::size_t id) { return finished_.count(id) > 0; });
     if (std::filesystem::exists(curves))
       rewrite_sorted(curves, curves_header(), [&](std::size_t id) { return finished_.count(id) > 0; });
   } else {
     std::filesystem::create_directories(path_);
     lock_ = take_lock(path_);
-    write_atomically(runs, runs_header() + "\n");
+    write_atomically(runs, runs_header_ + "\n");
     write_atomically(curves, curves_header() + "\n");
   }
   manifest_["status"] = "running";
@@ -173,7 +179,7 @@ void ResultDirectory::record(const ResultRows& rows) {
 void ResultDirectory::complete(double wall_seconds) {
   runs_.close();
   curves_.close();
-  rewrite_sorted(path_ / "runs.csv", runs_header(), [](std::size_t) { return true; });
+  rewrite_sorted(path_ / "runs.csv", runs_header_, [](std::size_t) { return true; });
   rewrite_sorted(path_ / "curves.csv", curves_header(), [](std::size_t) { return true; });
   manifest_["status"] = "complete";
   manifest_["wall_seconds"] = wall_seconds;

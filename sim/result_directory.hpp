@@ -28,6 +28,8 @@ struct Configuration {
   std::uint64_t seed;
   double lr_A, lr_B;
   double init_sigma = 0;  // the [init_sigma] axis; 0: the scheme's own initial scale
+  Readout readout = Readout::Standard;
+  int round = 0;  // 0: the spec's grid; k: the k-th round of edge refinement (sim/refinement.hpp)
 };
 
 // The text that a configuration adds to runs.csv and curves.csv: what a directory
@@ -63,6 +65,7 @@ class ResultDirectory {
   void write_manifest() const;
   std::filesystem::path path_;
   nlohmann::json manifest_;
+  std::string runs_header_;
   std::set<std::size_t> finished_;
   std::ofstream runs_, curves_;
   int lock_ = -1;  // the open .lock file that holds the flock

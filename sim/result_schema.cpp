@@ -24,6 +24,7 @@ std::string cell(double value) {
 }
 std::string cell(const std::string& value) { return value; }
 std::string cell(bool value) { return value ? "1" : "0"; }
+std::string cell(Readout value) { return gamma::readouts().name(value); }
 template <typename Integer>
   requires std::is_integral_v<Integer>
 std::string cell(Integer value) {
@@ -37,6 +38,7 @@ void parse(const std::string& text, double& value) {
   if (text.empty() || end != text.c_str() + text.size()) throw std::invalid_argument("not a number");
 }
 void parse(const std::string& text, std::string& value) { value = text; }
+void parse(const std::string& text, Readout& value) { value = gamma::readouts().parse(text); }
 void parse(const std::string& text, bool& value) {
   if (text != "0" && text != "1") throw std::invalid_argument("not 0 or 1");
   value = text == "1";
@@ -48,7 +50,7 @@ void parse(const std::string& text, Integer& value) {
   if (error != std::errc() || end != text.data() + text.size()) throw std::invalid_argument("not a whole number");
 }
 
-// ---- runs.csv: the columns of schema 1, in the order they are written -------------
+// ---- runs.csv: the columns of schema 2, in the order they are written -------------
 
 struct RunsColumn {
   const char* name;
@@ -62,7 +64,7 @@ constexpr RunsColumn column(const char* name) {
           [](const std::string& text, RunRow& row) { parse(text, row.*Member); }};
 }
 
-const std::array<RunsColumn, 16> kRunsColumns = {
+const std::array<RunsColumn, 18> kRunsColumns = {
     column<&RunRow::id>("id"),
     column<&RunRow::scheme>("scheme"),
     column<&RunRow::width>("width"),
@@ -79,7 +81,30 @@ const std::array<RunsColumn, 16> kRunsColumns = {
     column<&RunRow::steps_done>("steps_done"),
     column<&RunRow::fit_residual>("fit_residual"),
     column<&RunRow::init_sigma>("init_sigma"),
+    column<&RunRow::readout>("readout"),
+    column<&RunRow::round>("round"),
 };
+
+// The two columns of each horizon H, after the fixed ones: max_train_loss_at_H, rms_Z_B_at_H.
+struct HorizonColumn {
+  const char* prefix;
+  double HorizonRecord::*member;
+};
+const std::array<HorizonColumn, 2> kHorizonColumns = {HorizonColumn{"max_train_loss_at_", &HorizonRecord::max_train_loss},
+                                                      HorizonColumn{"rms_Z_B_at_", &HorizonRecord::rms_Z_B}};
+
+// The horizon column a header cell names, if it is one: which of the two, and H.
+std::optional<std::pair<const HorizonColumn*, int>> horizon_column(const std::string& name) {
+  for (const auto& c : kHorizonColumns) {
+    const std::string prefix = c.prefix;
+    if (name.rfind(prefix, 0) != 0) continue;
+    int horizon = 0;
+    const char* first = name.data() + prefix.size();
+    auto [end, error] = std::from_chars(first, name.data() + name.size(), horizon);
+    if (error == std::errc() && end == name.data() + name.size() && end != first && horizon >= 1) return std::pair{&c, horizon};
+  }
+  return std::nullopt;
+}
 
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> cells;
@@ -92,41 +117,72 @@ std::vector<std::string> split(const std::string& line) {
 std::string column_names() {
   std::string names;
   for (const auto& c : kRunsColumns) names += (names.empty() ? "" : ", ") + std::string(c.name);
+  for (const auto& c : kHorizonColumns) names += ", " + std::string(c.prefix) + "H";
   return names;
 }
 
-// The column each header cell holds; InputError for an unknown, repeated or missing one.
-std::vector<const RunsColumn*> columns_of_header(const std::string& header, const std::string& file) {
-  std::vector<const RunsColumn*> order;
+// What each header cell holds: a fixed column, or a horizon column (its place in the
+// ascending horizons).
+struct HeaderLayout {
+  struct Cell {
+    const RunsColumn* fixed = nullptr;
+    const HorizonColumn* horizon_column = nullptr;
+    std::size_t horizon_index = 0;
+  };
+  std::vector<Cell> cells;
+  std::vector<int> horizons;
+};
+
+// InputError for an unknown, repeated or missing column, or a horizon with only one of
+// its two columns.
+HeaderLayout layout_of_header(const std::string& header, const std::string& file) {
+  HeaderLayout layout;
   std::map<std::string, bool> seen;
+  std::map<int, int> columns_of_horizon;
   for (const auto& name : split(header)) {
-    auto found = std::find_if(kRunsColumns.begin(), kRunsColumns.end(), [&](const RunsColumn& c) { return name == c.name; });
-    if (found == kRunsColumns.end())
-      throw InputError(file + ": column '" + name + "' is not a runs.csv column (schema " + std::to_string(kRunsSchema) +
-                       ": " + column_names() + ")");
     if (seen[name]) throw InputError(file + ": column '" + name + "' appears twice in the header");
     seen[name] = true;
-    order.push_back(&*found);
+    auto found = std::find_if(kRunsColumns.begin(), kRunsColumns.end(), [&](const RunsColumn& c) { return name == c.name; });
+    if (found != kRunsColumns.end()) {
+      layout.cells.push_back({&*found});
+    } else if (auto horizon = horizon_column(name)) {
+      layout.cells.push_back({nullptr, horizon->first, static_cast<std::size_t>(horizon->second)});  // H, made an index below
+      ++columns_of_horizon[horizon->second];
+    } else {
+      throw InputError(file + ": column '" + name + "' is not a runs.csv column (schema " + std::to_string(kRunsSchema) + ": " +
+                       column_names() + ")");
+    }
   }
   for (const auto& c : kRunsColumns)
     if (!seen[c.name]) throw InputError(file + ": column '" + std::string(c.name) + "' is missing from the header");
-  return order;
+  for (const auto& [horizon, count] : columns_of_horizon) {
+    if (count != static_cast<int>(kHorizonColumns.size()))
+      throw InputError(file + ": horizon " + std::to_string(horizon) + " has only one of its columns max_train_loss_at_" +
+                       std::to_string(horizon) + " and rms_Z_B_at_" + std::to_string(horizon));
+    layout.horizons.push_back(horizon);
+  }
+  for (auto& cell : layout.cells)
+    if (cell.horizon_column)
+      cell.horizon_index = static_cast<std::size_t>(
+          std::find(layout.horizons.begin(), layout.horizons.end(), static_cast<int>(cell.horizon_index)) - layout.horizons.begin());
+  return layout;
 }
 
 }  // namespace
 
-const std::string& runs_header() {
-  static const std::string header = [] {
-    std::string text;
-    for (const auto& c : kRunsColumns) text += (text.empty() ? "" : ",") + std::string(c.name);
-    return text;
-  }();
-  return header;
+std::string runs_header(const std::vector<int>& horizons) {
+  std::string text;
+  for (const auto& c : kRunsColumns) text += (text.empty() ? "" : ",") + std::string(c.name);
+  for (int horizon : horizons)
+    for (const auto& c : kHorizonColumns) text += "," + std::string(c.prefix) + std::to_string(horizon);
+  return text;
 }
 
 std::string runs_line(const RunRow& row) {
   std::string line;
   for (const auto& c : kRunsColumns) line += (line.empty() ? "" : ",") + c.write(row);
+  for (const auto& record : row.horizons)
+    for (const auto& c : kHorizonColumns) line += "," + cell(record.*c.member);
   return line + "\n";
 }
 
@@ -135,21 +191,25 @@ std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv) {
   std::ifstream in(runs_csv);
   if (!in) throw InputError(file + ": cannot read (is this a sweep's result directory?)");
   std::string line;
-  if (!std::getline(in, line)) throw InputError(file + ": empty; expected the header " + runs_header());
-  const std::vector<const RunsColumn*> columns = columns_of_header(line, file);
+  if (!std::getline(in, line)) throw InputError(file + ": empty; expected a header such as " + runs_header({}));
+  const HeaderLayout layout = layout_of_header(line, file);
+  const std::vector<std::string> names = split(line);
   std::vector<RunRow> rows;
   for (int number = 2; std::getline(in, line); ++number) {
     if (line.empty()) continue;
     const std::vector<std::string> cells = split(line);
     const std::string where = file + ":" + std::to_string(number) + ": ";
-    if (cells.size() != columns.size())
+    if (cells.size() != layout.cells.size())
       throw InputError(where + "malformed row: " + std::to_string(cells.size()) + " cells, but the header has " +
-                       std::to_string(columns.size()) + " columns");
+                       std::to_string(layout.cells.size()) + " columns");
     RunRow row{};
+    for (int horizon : layout.horizons) row.horizons.push_back({horizon});
     for (std::size_t i = 0; i < cells.size(); ++i) try {
-        columns[i]->read(cells[i], row);
+        const HeaderLayout::Cell& c = layout.cells[i];
+        if (c.fixed) c.fixed->read(cells[i], row);
+        else parse(cells[i], row.horizons[c.horizon_index].*c.horizon_column->member);
       } catch (const std::exception& e) {
-        throw InputError(where + "column '" + columns[i]->name + "': '" + cells[i] + "' is " + e.what());
+        throw InputError(where + "column '" + names[i] + "': '" + cells[i] + "' is " + e.what());
       }
     rows.push_back(std::move(row));
   }
@@ -169,14 +229,13 @@ std::string curves_line(std::size_t id, const CurvePoint& p) {
 // ---- manifest.json ---------------------------------------------------------------
 
 SweepSpec spec_of_manifest(const nlohmann::json& manifest, const std::string& origin) {
-  const int schema = manifest.value("runs_schema", 1);
-  if (schema > kRunsSchema)
-    throw InputError(origin + ": runs_schema " + std::to_string(schema) + " is newer than this gammalab's (" +
-                     std::to_string(kRunsSchema) + "); analyse it with the gammalab that wrote it");
   if (!manifest.contains("spec")) throw InputError(origin + ": no spec; not a sweep's manifest");
-  const nlohmann::json& spec = manifest["spec"];
-  if (spec.is_string()) return parse_sweep_spec(spec.get<std::string>(), origin + " (spec)");  // written before runs_schema
-  return spec_from_json(spec, origin + " (spec)");
+  const int schema = manifest.value("runs_schema", 1);
+  if (schema != kRunsSchema)
+    throw InputError(origin + ": runs_schema " + std::to_string(schema) + ", but this gammalab reads schema " +
+                     std::to_string(kRunsSchema) + "; analyse it with the gammalab that wrote it (" +
+                     manifest.value("program", std::string("its manifest's program")) + "), or run the sweep again");
+  return spec_from_json(manifest["spec"], origin + " (spec)");
 }
 
 namespace {
@@ -192,8 +251,8 @@ std::string fingerprint(const std::string& text) {  // FNV-1a, hex
 std::string spec_hash(const SweepSpec& spec) { return fingerprint(spec_to_json(spec).dump()); }
 
 std::string spec_hash_of_manifest(const nlohmann::json& manifest, const std::string& origin) {
-  if (manifest.contains("spec") && manifest["spec"].is_object()) return manifest.value("spec_hash", "");
-  return spec_hash(spec_of_manifest(manifest, origin));
+  spec_of_manifest(manifest, origin);  // refuses another schema
+  return manifest.value("spec_hash", "");
 }
 
 // ---- summary.json ----------------------------------------------------------------
@@ -237,6 +296,9 @@ nlohmann::json width_json(const WidthSummary& w) {
     json["best_mean_log_loss"] = *w.best_mean_log_loss;
     json["best_mean_log_loss_interval"] = or_null(w.best_mean_log_loss_interval);
   }
+  json["optimal_lr_half_window"] = or_null(w.optimal_lr_half_window);
+  json["optimal_lr_twice_window"] = or_null(w.optimal_lr_twice_window);
+  json["optimal_flat"] = w.optimal_flat;
   return json;
 }
 
@@ -252,28 +314,89 @@ WidthSummary width_of(const nlohmann::json& json) {
     w.best_mean_log_loss = json["best_mean_log_loss"].get<double>();
     w.best_mean_log_loss_interval = optional_of<Interval>(json.at("best_mean_log_loss_interval"));
   }
+  w.optimal_lr_half_window = optional_of<double>(json.at("optimal_lr_half_window"));
+  w.optimal_lr_twice_window = optional_of<double>(json.at("optimal_lr_twice_window"));
+  w.optimal_flat = json.at("optimal_flat").get<bool>();
   return w;
 }
 
+nlohmann::json estimate_json(const LrEstimate& e) {
+  return {{"lr", or_null(e.lr)}, {"interval", or_null(e.interval)}, {"at_grid_edge", e.at_grid_edge}};
+}
+LrEstimate estimate_of(const nlohmann::json& json) {
+  return {optional_of<double>(json.at("lr")), optional_of<Interval>(json.at("interval")), json.at("at_grid_edge").get<bool>()};
+}
+
+nlohmann::json finite_width_json(const FiniteWidth& f) {
+  nlohmann::json local = nlohmann::json::array();
+  for (const auto& l : f.local)
+    local.push_back({{"from_width", l.from_width}, {"to_width", l.to_width}, {"slope", or_null(l.slope)}, {"interval", or_null(l.interval)}});
+  return {{"local", local},
+          {"large_widths", f.large_widths},
+          {"large_width_slope", or_null(f.large_width_slope)},
+          {"large_width_interval", or_null(f.large_width_interval)},
+          {"verdict", f.verdict},
+          {"evidence", f.evidence}};
+}
+FiniteWidth finite_width_of(const nlohmann::json& json) {
+  FiniteWidth f;
+  for (const auto& l : json.at("local"))
+    f.local.push_back({l.at("from_width").get<int>(), l.at("to_width").get<int>(), optional_of<double>(l.at("slope")),
+                       optional_of<Interval>(l.at("interval"))});
+  f.large_widths = json.at("large_widths").get<std::vector<int>>();
+  f.large_width_slope = optional_of<double>(json.at("large_width_slope"));
+  f.large_width_interval = optional_of<Interval>(json.at("large_width_interval"));
+  f.verdict = json.at("verdict").get<std::string>();
+  f.evidence = json.at("evidence").get<std::string>();
+  return f;
+}
+
 nlohmann::json slope_json(const SlopeSummary& s) {
-  return {{"slope", or_null(s.slope)},           {"interval", or_null(s.interval)},
-          {"widths_used", s.widths_used},        {"resamples_used", s.resamples_used},
-          {"verdict_network", s.verdict_network}, {"verdict_module", s.verdict_module}};
+  return {{"slope", or_null(s.slope)},
+          {"interval", or_null(s.interval)},
+          {"widths_used", s.widths_used},
+          {"resamples_used", s.resamples_used},
+          {"bound", s.bound},
+          {"engine", or_null(s.engine)},
+          {"verdict_network", s.verdict_network},
+          {"verdict_module", s.verdict_module},
+          {"finite_width", finite_width_json(s.finite_width)}};
 }
 
 SlopeSummary slope_of(const nlohmann::json& json) {
-  return {optional_of<double>(json.at("slope")),      optional_of<Interval>(json.at("interval")),
-          json.at("widths_used").get<std::vector<int>>(), json.at("resamples_used").get<std::size_t>(),
-          json.at("verdict_network").get<std::string>(),  json.at("verdict_module").get<std::string>()};
+  return {optional_of<double>(json.at("slope")),
+          optional_of<Interval>(json.at("interval")),
+          json.at("widths_used").get<std::vector<int>>(),
+          json.at("resamples_used").get<std::size_t>(),
+          json.at("bound").get<std::string>(),
+          optional_of<ExactExponent>(json.at("engine")),
+          json.at("verdict_network").get<std::string>(),
+          json.at("verdict_module").get<std::string>(),
+          finite_width_of(json.at("finite_width"))};
+}
+
+nlohmann::json stability_json(const StabilitySummary& s) {
+  nlohmann::json json = {{"criterion", s.criterion}, {"horizon", s.horizon}, {"widths", nlohmann::json::array()}, {"slope", slope_json(s.slope)}};
+  for (const auto& w : s.widths) json["widths"].push_back(estimate_json(w));
+  return json;
+}
+StabilitySummary stability_of(const nlohmann::json& json) {
+  StabilitySummary s{json.at("criterion").get<std::string>(), json.at("horizon").get<int>(), {}, slope_of(json.at("slope"))};
+  for (const auto& w : json.at("widths")) s.widths.push_back(estimate_of(w));
+  return s;
 }
 
 nlohmann::json arm_json(const ArmSummary& arm) {
   nlohmann::json json = {{"scheme", arm.scheme},
                          {"init_sigma", or_null(arm.init_sigma)},
+                         {"readout", gamma::readouts().name(arm.readout)},
                          {"engine_max_stable_exponent", {{"network", or_null(arm.engine_network)}, {"module", or_null(arm.engine_module)}}},
-                         {"widths", nlohmann::json::array()}};
+                         {"engine_bounds", {{"f_bounded", or_null(arm.engine_f_bounded)}, {"Z_B_bounded", or_null(arm.engine_Z_B_bounded)}}},
+                         {"widths", nlohmann::json::array()},
+                         {"stability", nlohmann::json::array()}};
   for (const auto& w : arm.widths) json["widths"].push_back(width_json(w));
   for (Estimator e : kEstimators) json["slopes"][name_of(e)] = slope_json(arm.slope(e));
+  for (const auto& s : arm.stability) json["stability"].push_back(stability_json(s));
   return json;
 }
 
@@ -284,8 +407,13 @@ ArmSummary arm_of(const nlohmann::json& json) {
   const auto& engine = json.at("engine_max_stable_exponent");
   arm.engine_network = optional_of<ExactExponent>(engine.at("network"));
   arm.engine_module = optional_of<ExactExponent>(engine.at("module"));
+  arm.readout = gamma::readouts().parse(json.at("readout").get<std::string>());
+  const auto& bounds = json.at("engine_bounds");
+  arm.engine_f_bounded = optional_of<ExactExponent>(bounds.at("f_bounded"));
+  arm.engine_Z_B_bounded = optional_of<ExactExponent>(bounds.at("Z_B_bounded"));
   for (const auto& w : json.at("widths")) arm.widths.push_back(width_of(w));
   for (Estimator e : kEstimators) arm.slope(e) = slope_of(json.at("slopes").at(name_of(e)));
+  for (const auto& s : json.at("stability")) arm.stability.push_back(stability_of(s));
   return arm;
 }
 
@@ -294,7 +422,8 @@ ArmSummary arm_of(const nlohmann::json& json) {
 void to_json(nlohmann::json& json, const SweepSummary& s) {
   json = {{"loss_statistic", s.loss_statistic}, {"stable_factor", s.stable_factor}, {"bootstrap_resamples", s.bootstrap_resamples},
           {"seeds", s.seeds},                   {"runs_used", s.runs_used},         {"slope_widths", s.slope_widths},
-          {"schemes", nlohmann::json::array()}};
+          {"optimum_window", s.optimum_window}, {"edge_factor", s.edge_factor}, {"internal_bound", s.internal_bound},
+          {"horizons", s.horizons},             {"schemes", nlohmann::json::array()}};
   for (const auto& arm : s.arms) json["schemes"].push_back(arm_json(arm));
   if (s.status_of_runs) json["status_of_runs"] = *s.status_of_runs;
 }
@@ -303,6 +432,10 @@ void from_json(const nlohmann::json& json, SweepSummary& s) {
   try {
     s.loss_statistic = json.at("loss_statistic").get<std::string>();
     s.stable_factor = json.at("stable_factor").get<double>();
+    s.optimum_window = json.at("optimum_window").get<double>();
+    s.edge_factor = json.at("edge_factor").get<double>();
+    s.internal_bound = json.at("internal_bound").get<double>();
+    s.horizons = json.at("horizons").get<std::vector<int>>();
     s.bootstrap_resamples = json.at("bootstrap_resamples").get<std::size_t>();
     s.seeds = json.at("seeds").get<std::size_t>();
     s.runs_used = json.at("runs_used").get<std::size_t>();

@@ -28,7 +28,9 @@ namespace gammalab::sim {
 
 // ---- runs.csv --------------------------------------------------------------------
 
-inline constexpr int kRunsSchema = 1;
+// Schema 2 added the readout, the refinement round and the horizon columns (max_train_loss_at_H, rms_Z_B_at_H
+// for each horizon H of the spec); a directory of schema 1 is refused by its readers.
+inline constexpr int kRunsSchema = 2;
 
 struct RunRow {
   std::size_t id;  // the configuration's index in enumerate_configurations(spec)
@@ -42,11 +44,14 @@ struct RunRow {
   int steps_done = 0;
   double fit_residual = 0;
   double init_sigma = 0;  // 0: the scheme's own initial scale
+  Readout readout = Readout::Standard;
+  int round = 0;                        // 0: the grid; k: refinement round k
+  std::vector<HorizonRecord> horizons;  // ascending, the spec's horizons
 };
 
-// The header line (no newline) and one row's line (with its newline); numbers are
-// written so that they read back exactly.
-const std::string& runs_header();
+// The header line (no newline) for a spec's horizons, and one row's line (with its
+// newline); numbers are written so that they read back exactly.
+std::string runs_header(const std::vector<int>& horizons);
 std::string runs_line(const RunRow& row);
 
 // Reads runs.csv by header name. Throws InputError naming the file and the column when
@@ -97,22 +102,59 @@ struct WidthSummary {
   // With an optimal estimate: the best seed-averaged log loss and its interval.
   std::optional<double> best_mean_log_loss;
   std::optional<Interval> best_mean_log_loss_interval;
+  // The optimum's sensitivity to the fit's window: the estimate with half and twice it.
+  std::optional<double> optimal_lr_half_window, optimal_lr_twice_window;
+  bool optimal_flat = false;  // no upward curvature around the best point
   LrEstimate& estimate(Estimator e) { return e == Estimator::Optimal ? optimal : max_stable; }
   const LrEstimate& estimate(Estimator e) const { return e == Estimator::Optimal ? optimal : max_stable; }
 };
 
+// The slope between two consecutive widths of a fit.
+struct LocalSlope {
+  int from_width = 0, to_width = 0;
+  std::optional<double> slope;
+  std::optional<Interval> interval;
+};
+// Whether a slope that departs is on its way to the engine's exponent: the local slopes,
+// the slope over the largest widths, and a verdict on the trend (sim/analysis.hpp).
+struct FiniteWidth {
+  std::vector<LocalSlope> local;
+  std::vector<int> large_widths;
+  std::optional<double> large_width_slope;
+  std::optional<Interval> large_width_interval;
+  std::string verdict = "undetermined";  // agrees, departs, approaching
+  std::string evidence;                  // what the verdict rests on, in words
+};
 struct SlopeSummary {
   std::optional<double> slope;
   std::optional<Interval> interval;
   std::vector<int> widths_used;
   std::size_t resamples_used = 0;
+  // The engine bound the slope is held against ("stable", "f bounded", "Z_B bounded"),
+  // its exponent in the sweep's network setting, and the verdicts against it and
+  // against the single module's maximal stable exponent.
+  std::string bound = "stable";
+  std::optional<ExactExponent> engine;
   std::string verdict_network = "undetermined", verdict_module = "undetermined";  // or to_string(Verdict)
+  FiniteWidth finite_width;
+};
+// The maximal stable rate under one stability criterion read at one horizon
+// (sim/stability.hpp), per width, and its slope.
+struct StabilitySummary {
+  std::string criterion;  // "output", "internal"
+  int horizon = 0;
+  std::vector<LrEstimate> widths;  // in the order of the arm's widths
+  SlopeSummary slope;
 };
 
 struct ArmSummary {
   std::string scheme;
   std::optional<double> init_sigma;  // none: the scheme's own initial scale
+  Readout readout = Readout::Standard;
   std::optional<ExactExponent> engine_network, engine_module;  // the engine's maximal stable γ[η]
+  // The suprema of the two parts of the network's stable region: f bounded, Z_B bounded.
+  std::optional<ExactExponent> engine_f_bounded, engine_Z_B_bounded;
+  std::vector<StabilitySummary> stability;
   std::vector<WidthSummary> widths;
   SlopeSummary optimal_slope, max_stable_slope;
   SlopeSummary& slope(Estimator e) { return e == Estimator::Optimal ? optimal_slope : max_stable_slope; }
@@ -122,6 +164,8 @@ struct ArmSummary {
 struct SweepSummary {
   std::string loss_statistic;
   double stable_factor = 1;
+  double optimum_window = 0.1, edge_factor = 2, internal_bound = 1;  // the spec's [analysis]
+  std::vector<int> horizons;
   std::size_t bootstrap_resamples = 0, seeds = 0, runs_used = 0;
   std::vector<int> slope_widths;
   std::vector<ArmSummary> arms;  // "schemes" in the file

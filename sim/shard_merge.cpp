@@ -105,7 +105,7 @@ void merge_shards(const std::vector<std::filesystem::path>& directories, const s
   merged["shards"] = shards;
   merged["status"] = "complete";
   std::filesystem::create_directories(output);
-  write_atomically(output / "runs.csv", sorted_csv(runs_header(), std::move(runs)));
+  write_atomically(output / "runs.csv", sorted_csv(runs_header(spec.training.horizons), std::move(runs)));
   write_atomically(output / "curves.csv", sorted_csv(curves_header(), std::move(curves)));
   write_atomically(output / "manifest.json", merged.dump(2) + "\n");
 }

@@ -7,6 +7,7 @@
 
 #include "gamma/scheme.hpp"
 #include "sim/parallel_tasks.hpp"
+#include "sim/refinement.hpp"
 #include "sim/result_schema.hpp"
 
 namespace gammalab::sim {
@@ -15,9 +16,11 @@ std::vector<Configuration> enumerate_configurations(const SweepSpec& spec) {
   std::vector<Configuration> all;
   for (int width : spec.widths)
     for (auto seed : spec.seeds)
-      for (const auto& scheme : spec.schemes)
-        for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas)
-          for (double lr : spec.learning_rates) all.push_back({all.size(), scheme, width, seed, lr, lr * spec.lr_ratio, sigma});
+      for (Readout readout : spec.readouts)
+        for (const auto& scheme : spec.schemes)
+          for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas)
+            for (double lr : spec.learning_rates)
+              all.push_back({all.size(), scheme, width, seed, lr, lr * spec.lr_ratio, sigma, readout});
   return all;
 }
 
@@ -49,7 +52,9 @@ nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std
     titles[scheme] = gamma::is_custom_scheme(scheme) ? scheme : gamma::find_scheme(scheme).title;
   manifest["scheme_titles"] = titles;
   manifest["learning_rates"] = spec.learning_rates;
-  manifest["readout"] = gamma::readouts().name(spec.readout);
+  std::vector<std::string> readouts;
+  for (Readout r : spec.readouts) readouts.push_back(gamma::readouts().name(r));
+  manifest["readouts"] = readouts;
   manifest["optimizer"] = gamma::optimizers().name(spec.training.optimizer.kind);
   manifest["steps"] = spec.training.steps;
   nlohmann::json subtract;
@@ -94,7 +99,7 @@ void train_groups(const SweepSpec& spec, const Dataset& data, const std::vector<
     const WorkGroup& group = groups[by_cost[i]];
     std::vector<TrainSpec> specs;
     for (const auto& c : group.members) specs.push_back(train_spec_of(spec, c));
-    lanes[worker]->train_group(data, {group.width, spec.readout, group.seed}, specs, [&](std::size_t index, const TrainResult& result) {
+    lanes[worker]->train_group(data, {group.width, group.readout, group.seed}, specs, [&](std::size_t index, const TrainResult& result) {
       std::lock_guard lock(report);
       one_done(group.members[index], result);
     });
@@ -107,18 +112,32 @@ void run_sweep(const SweepSpec& spec, const SweepRun& run, const std::vector<Tra
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   ResultDirectory directory(run.directory, run.resume, manifest_of(spec, run, describe_trainers(trainers)));
   const Dataset data = make_teacher_dataset(spec.data);
-  const std::vector<Configuration> configurations = configurations_of_shard(spec, run.shard);
-  const std::vector<WorkGroup> groups = pending_groups(spec, configurations, directory.finished());
 
-  SweepProgress state{directory.finished().size(), configurations.size(), 0, 0};
-  progress(state);
-  train_groups(spec, data, groups, trainers, [&](const Configuration& c, const TrainResult& result) {
-    directory.record(rows_of(c, result));
-    ++state.done;
-    ++state.done_this_run;
-    state.seconds = seconds();
+  SweepProgress state;
+  // Trains what of `configurations` is not finished; the total grows by each round's
+  // configurations, those finished before a resume counted as done.
+  auto train = [&](const std::vector<Configuration>& configurations) {
+    state.total += configurations.size();
+    for (const auto& c : configurations) state.done += directory.finished().count(c.id);
     progress(state);
-  });
+    train_groups(spec, data, pending_groups(spec, configurations, directory.finished()), trainers,
+                 [&](const Configuration& c, const TrainResult& result) {
+                   directory.record(rows_of(c, result));
+                   ++state.done;
+                   ++state.done_this_run;
+                   state.seconds = seconds();
+                   progress(state);
+                 });
+  };
+  train(configurations_of_shard(spec, run.shard));
+  // Each refinement round is proposed from the rows of the rounds before it, all
+  // written, so that a resumed sweep proposes the same rounds (sim/refinement.hpp).
+  for (int round = 1; spec.refine.enabled(); ++round) {
+    const std::vector<Configuration> proposed = refinement_round(spec, read_runs(run.directory / "runs.csv"), round);
+    if (proposed.empty()) break;
+    state.refinement_round = round;
+    train(proposed);
+  }
   directory.complete(seconds());
 }
 

@@ -25,6 +25,7 @@ struct SweepProgress {
   std::size_t done = 0, total = 0;  // configurations, counting those finished before a resume
   std::size_t done_this_run = 0;
   double seconds = 0;               // since this run started
+  int refinement_round = 0;         // 0: the grid; the total grows with each round
 };
 
 struct SweepRun {

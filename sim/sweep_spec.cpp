@@ -71,6 +71,25 @@ class TableReader {
     fail(key, "got " + text_of(*node) + "; accepted: " + vocabulary.accepted());
   }
 
+  // One term or a list of them (an axis of the sweep), each by one of its spellings.
+  template <class Value>
+  std::vector<Value> terms(const std::string& key, Value fallback, const gamma::Vocabulary<Value>& vocabulary) {
+    const toml::node* node = find(key);
+    if (!node) return {fallback};
+    auto one = [&](const toml::node& item) -> Value {
+      try {
+        if (item.is_string()) return vocabulary.parse(*item.value<std::string>());
+      } catch (const InputError&) {
+      }
+      fail(key, "got " + text_of(item) + "; accepted: " + vocabulary.accepted() + ", or a list of them");
+    };
+    if (!node->is_array()) return {one(*node)};
+    if (node->as_array()->empty()) fail(key, "is empty; accepted: " + vocabulary.accepted() + ", or a list of them");
+    std::vector<Value> values;
+    for (const auto& item : *node->as_array()) values.push_back(one(item));
+    return values;
+  }
+
   std::string exponent(const std::string& key, const std::string& fallback) {
     const toml::node* node = find(key);
     if (!node) return fallback;
@@ -274,7 +293,10 @@ void read_model_table(TableReader model, SweepSpec& spec) {
   TrainSpec& t = spec.training;
   t.rank = model.integer("rank", 4, 1, 1 << 20);
   t.alpha = model.number("alpha", t.rank, 1e-300, 1e300, "a positive number (α/r scales the adapter)");
-  spec.readout = model.term("readout", Readout::Standard, gamma::readouts());
+  spec.readouts = model.terms("readout", Readout::Standard, gamma::readouts());
+  std::vector<std::string> readout_names;
+  for (Readout r : spec.readouts) readout_names.push_back(gamma::readouts().name(r));
+  refuse_repeats(model, "readout", readout_names);
   model.finish();
   for (int width : spec.widths)
     if (t.rank > width) model.fail("rank", "is " + std::to_string(t.rank) + ", larger than the width " + std::to_string(width));
@@ -334,11 +356,35 @@ void read_training_tables(TableReader training, TableReader record, TrainSpec& t
   record.finish();
 }
 
+// The horizons at which stability is read: those listed (default 10 and 100, where
+// shorter than the run) and always the run's last step.
+std::vector<int> read_horizons(TableReader& analysis, int steps) {
+  std::vector<int> horizons;
+  if (const toml::array* listed = analysis.array("horizons")) {
+    for (const auto& h : *listed) {
+      if (!h.is_integer() || *h.value<std::int64_t>() < 1 || *h.value<std::int64_t>() > steps)
+        analysis.fail("horizons", "got " + TableReader::text_of(h) + "; accepted: steps from 1 to [sweep] steps = " + std::to_string(steps));
+      horizons.push_back(static_cast<int>(*h.value<std::int64_t>()));
+    }
+    refuse_repeats(analysis, "horizons", horizons);
+  } else {
+    for (int h : {10, 100})
+      if (h < steps) horizons.push_back(h);
+  }
+  if (std::find(horizons.begin(), horizons.end(), steps) == horizons.end()) horizons.push_back(steps);
+  std::sort(horizons.begin(), horizons.end());
+  return horizons;
+}
+
 void read_analysis_table(TableReader analysis, SweepSpec& spec) {
   spec.analysis.loss = analysis.term("loss", LossStatistic::FinalTrain, loss_statistics());
   spec.training.last_k = analysis.integer("last_k", 50, 1, 10'000'000);
   spec.analysis.bootstrap = analysis.integer("bootstrap", 1000, 0, 1'000'000);
   spec.analysis.stable_factor = analysis.number("stable_factor", 1.0, 1e-300, 1e300, "a positive number");
+  spec.analysis.optimum_window = analysis.number("optimum_window", 0.1, 0, 10, "a log-loss difference from 0 to 10");
+  spec.analysis.edge_factor = analysis.number("edge_factor", 2.0, 1, 1e300, "a number ≥ 1 (the loss may rise to this × the initial)");
+  spec.analysis.internal_bound = analysis.number("internal_bound", 100.0, 1e-300, 1e300, "a positive RMS of s·Z_B");
+  spec.training.horizons = read_horizons(analysis, spec.training.steps);
   if (const toml::array* range = analysis.array("slope_widths")) {
     if (range->size() != 2 || !(*range)[0].is_integer() || !(*range)[1].is_integer())
       analysis.fail("slope_widths", "accepted: [smallest, largest] widths, e.g. [512, 8192]");
@@ -351,6 +397,17 @@ void read_analysis_table(TableReader analysis, SweepSpec& spec) {
       analysis.fail("slope_widths", "accepted: [smallest, largest] with smallest < largest, two widths of the sweep");
   }
   analysis.finish();
+}
+
+void read_refinement(TableReader& lr, SweepSpec& spec) {
+  spec.refine.edge_precision = lr.number("edge_precision", 0, 0, 1, "a relative precision from 0 (the grid alone) to 1, e.g. 0.03");
+  spec.refine.extend_up_to = lr.number("extend_up_to", 0, 0, 1e300, "0 (no extension) or a rate above the grid's largest");
+  const double largest = *std::max_element(spec.learning_rates.begin(), spec.learning_rates.end());
+  if (spec.refine.extend_up_to != 0 && !(spec.refine.extend_up_to > largest))
+    lr.fail("extend_up_to", "is " + std::to_string(spec.refine.extend_up_to) + ", not above the grid's largest rate " +
+                                std::to_string(largest) + "; accepted: 0 (no extension) or a larger rate");
+  if (spec.refine.extend_up_to != 0 && !spec.refine.enabled())
+    lr.fail("extend_up_to", "extends the grid to locate edges, which needs edge_precision > 0");
 }
 
 // Defined below parse_sweep_spec, which it serves with spec_from_json.
@@ -382,6 +439,7 @@ SweepSpec spec_of_tables(const toml::table& root, const std::string& origin) {
   TableReader lr = table("learning_rate");
   spec.learning_rates = read_log_grid(lr, 1e-5, 1e-1, 8);
   spec.lr_ratio = lr.number("ratio", 1.0, 1e-300, 1e300, "a positive number (η_B = ratio × η_A)");
+  read_refinement(lr, spec);
   lr.finish();
   read_data_table(table("data"), spec.data);
   read_model_table(table("model"), spec);
@@ -411,14 +469,19 @@ SweepSpec load_sweep_spec(const std::string& path) { return parse_sweep_spec(rea
 // the checks of a file, so both directions share one vocabulary.
 nlohmann::json spec_to_json(const SweepSpec& spec) {
   const TrainSpec& t = spec.training;
+  std::vector<std::string> readout_names;
+  for (Readout r : spec.readouts) readout_names.push_back(gamma::readouts().name(r));
   nlohmann::json json;
   json["sweep"] = {{"name", spec.name},       {"scale", spec.scale},     {"widths", spec.widths},
                    {"seeds", spec.seeds},     {"schemes", spec.schemes}, {"steps", t.steps}};
-  json["learning_rate"] = {{"values", spec.learning_rates}, {"ratio", spec.lr_ratio}};
+  json["learning_rate"] = {{"values", spec.learning_rates},
+                           {"ratio", spec.lr_ratio},
+                           {"edge_precision", spec.refine.edge_precision},
+                           {"extend_up_to", spec.refine.extend_up_to}};
   if (!spec.init_sigmas.empty()) json["init_sigma"] = {{"values", spec.init_sigmas}};
   json["data"] = {{"input_dim", spec.data.input_dim},   {"teacher_width", spec.data.width}, {"teacher_rank", spec.data.rank},
                   {"train_size", spec.data.train_size}, {"test_size", spec.data.test_size}, {"seed", spec.data.seed}};
-  json["model"] = {{"rank", t.rank}, {"alpha", t.alpha}, {"readout", gamma::readouts().name(spec.readout)}};
+  json["model"] = {{"rank", t.rank}, {"alpha", t.alpha}, {"readout", readout_names}};
   const auto& subtract = t.init.subtract_initial_product;
   json["init"] = {{"subtract_initial", !subtract ? "auto" : *subtract ? "on" : "off"},
                   {"sigma_A_scale", t.init.sigma_A.constant},
@@ -439,7 +502,11 @@ nlohmann::json spec_to_json(const SweepSpec& spec) {
   json["analysis"] = {{"loss", loss_statistics().name(spec.analysis.loss)},
                       {"last_k", t.last_k},
                       {"bootstrap", spec.analysis.bootstrap},
-                      {"stable_factor", spec.analysis.stable_factor}};
+                      {"stable_factor", spec.analysis.stable_factor},
+                      {"optimum_window", spec.analysis.optimum_window},
+                      {"edge_factor", spec.analysis.edge_factor},
+                      {"internal_bound", spec.analysis.internal_bound},
+                      {"horizons", t.horizons}};
   if (spec.analysis.slope_min_width != 0 || spec.analysis.slope_max_width != 0)
     json["analysis"]["slope_widths"] = {spec.analysis.slope_min_width, spec.analysis.slope_max_width};
   return json;

@@ -27,6 +27,25 @@ struct AnalysisSpec {
   int bootstrap = 1000;        // resamples over seeds
   double stable_factor = 1.0;  // stable: not diverged and final train loss ≤ factor × initial
   int slope_min_width = 0, slope_max_width = 0;  // 0: every width
+  // The optimum is the vertex of a parabola through the grid points whose seed-averaged
+  // log loss lies within this of the best (sim/optimum.hpp; the README justifies 0.1).
+  double optimum_window = 0.1;
+  // The two stability criteria read at each horizon (TrainSpec::horizons):
+  //   output:   the largest train loss so far at most edge_factor × the initial one;
+  //   internal: the RMS of the adapter's output s·Z_B at most internal_bound.
+  double edge_factor = 2.0;
+  double internal_bound = 100.0;
+};
+
+// Locating stability edges beyond the grid's resolution (sim/refinement.hpp): after the
+// grid, each (arm, width, seed)'s edges are bisected in log η until the last stable and
+// the first unstable rate differ by at most a factor 1 + edge_precision, and where a
+// run is still stable at the grid's largest rate, rates above it are tried up to
+// extend_up_to. Both 0: the grid alone.
+struct RefineSpec {
+  double edge_precision = 0;
+  double extend_up_to = 0;
+  bool enabled() const { return edge_precision > 0; }
 };
 
 struct SweepSpec {
@@ -39,13 +58,16 @@ struct SweepSpec {
   std::vector<double> init_sigmas;     // [init_sigma]: σ of A's and B's entries (AB, inilora-alpha); empty: the scheme's own
   double lr_ratio = 1.0;
   TeacherSpec data;
-  Readout readout = Readout::Standard;
+  std::vector<Readout> readouts = {Readout::Standard};  // an axis: [model] readout, one or a list
   TrainSpec training;  // rank, α, init options, optimiser, schedule, steps, batch, bound, recording
   std::string custom_sigma_A_exponent = "-1/2", custom_sigma_B_exponent = "-inf";  // exact text, for the γ engine
   AnalysisSpec analysis;
+  RefineSpec refine;
 
+  // The configurations of the grid; refinement adds its own (sim/refinement.hpp).
   std::size_t configuration_count() const {
-    return widths.size() * seeds.size() * schemes.size() * std::max<std::size_t>(init_sigmas.size(), 1) * learning_rates.size();
+    return widths.size() * seeds.size() * readouts.size() * schemes.size() * std::max<std::size_t>(init_sigmas.size(), 1) *
+           learning_rates.size();
   }
 };
 

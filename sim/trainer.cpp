@@ -22,6 +22,15 @@ Eigen::MatrixXd frozen_preactivation(const FrozenSplit& split, const LoraFactors
 
 double mean_row_norm(const Eigen::MatrixXd& m) { return m.rowwise().norm().mean(); }
 
+// HorizonRecord::rms_Z_B of the rows Z: s·Z_A Bᵀ, less s·Z_A⁰ B₀ᵀ where the initial
+// product is subtracted.
+double rms_of_adapter_output(const Eigen::MatrixXd& Z, const Eigen::MatrixXd& A, const Eigen::MatrixXd& B,
+                             const LoraFactors& init, double scale) {
+  Eigen::MatrixXd Z_B = scale * ((Z * A.transpose()) * B.transpose());
+  if (init.subtract_initial_product) Z_B.noalias() -= scale * ((Z * init.A.transpose()) * init.B.transpose());
+  return std::sqrt(Z_B.squaredNorm() / static_cast<double>(Z_B.size()));
+}
+
 // The rows of each minibatch: epochs of a Fisher–Yates shuffle drawn from the seeded
 // stream, each epoch's leftover rows (fewer than a batch) skipped.
 class BatchOrder {
@@ -70,16 +79,20 @@ TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
   AdamMoments moments_A, moments_B;
   std::vector<double> recent;  // the last K per-step losses
   double recent_sum = 0;
+  result.horizons.resize(spec.horizons.size());
+  for (std::size_t i = 0; i < spec.horizons.size(); ++i) result.horizons[i].step = spec.horizons[i];
+  std::size_t next_horizon = 0;
   for (int step = 1; step <= spec.steps; ++step) {
     LoraGradients gradients;
+    Eigen::MatrixXd batch_Z;  // the minibatch's rows of Z (full batch: unused)
     if (full_batch) {
       gradients = lora_loss_and_gradients(full_train, A, B, student.w_out, scale);
     } else {
       const std::vector<Eigen::Index> rows_of_batch = batches.next();
-      Eigen::MatrixXd Z = student.train.Z(rows_of_batch, Eigen::all);
+      batch_Z = student.train.Z(rows_of_batch, Eigen::all);
       Eigen::MatrixXd H0 = H0_train(rows_of_batch, Eigen::all);
       Eigen::VectorXd y = student.train.y(rows_of_batch);
-      gradients = lora_loss_and_gradients({Z, H0, y}, A, B, student.w_out, scale);
+      gradients = lora_loss_and_gradients({batch_Z, H0, y}, A, B, student.w_out, scale);
     }
     if (loss_diverged(gradients.loss, spec.divergence_bound)) {
       result.diverged = true;
@@ -87,6 +100,11 @@ TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
       break;
     }
     result.max_train_loss = std::max(result.max_train_loss, gradients.loss);
+    if (next_horizon < spec.horizons.size() && spec.horizons[next_horizon] == step) {
+      HorizonRecord& record = result.horizons[next_horizon++];
+      record.max_train_loss = result.max_train_loss;
+      record.rms_Z_B = rms_of_adapter_output(full_batch ? student.train.Z : batch_Z, A, B, init, scale);
+    }
     recent.push_back(gradients.loss);
     recent_sum += gradients.loss;
     if (static_cast<int>(recent.size()) > spec.last_k) {

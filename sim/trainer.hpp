@@ -4,6 +4,7 @@
 // larger than the bound — never a crash, never a NaN passed on to a figure.
 #include <Eigen/Dense>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,6 +29,23 @@ struct TrainSpec {
   int record_every = 0;  // 0: no curve
   int last_k = 50;       // the "mean of the last K train losses" statistic
   bool keep_factors = false;  // return the final A and B (for CPU–GPU parity checks)
+  // The horizons at which stability is judged (ascending, each in 1 … steps): the
+  // theory's exponents hold at a fixed step while a run trains many, so the analysis
+  // reads its stability criteria after a few numbers of steps, not only at the end.
+  std::vector<int> horizons;
+};
+
+// What a run has seen by step h of a horizon, both trainers alike (sim/training_rules.hpp
+// says at which parameters): the two stability criteria of the analysis read these.
+struct HorizonRecord {
+  int step = 0;                      // the horizon h
+  double max_train_loss = INFINITY;  // the largest per-step train loss of steps 1 … h
+  // The root mean square, over the rows of step h's batch (full batch: the train set)
+  // and the n hidden units, of the adapter's output s·Z_B = s·Z_A Bᵀ at the parameters
+  // step h sees — less its initial value s·Z_B⁰ where the initial product is
+  // subtracted, so that it measures what training added.
+  double rms_Z_B = INFINITY;
+  // Both stay +inf for a horizon at or past the step where the run diverged.
 };
 
 struct CurvePoint {
@@ -49,6 +67,7 @@ struct TrainResult {
   int steps_done = 0;
   double fit_residual = 0;
   std::vector<CurvePoint> curve;
+  std::vector<HorizonRecord> horizons;  // one per TrainSpec::horizons, in order
   Eigen::MatrixXd final_A, final_B;  // with keep_factors only
 };
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 #include <numeric>
+#include <tuple>
 
 #include "gamma/input_error.hpp"
 #include "sim/lora_network.hpp"
@@ -17,10 +18,10 @@ double training_flops(const SweepSpec& spec, int width) {
 
 std::vector<WorkGroup> group_configurations(const SweepSpec& spec, const std::vector<Configuration>& configurations) {
   std::vector<WorkGroup> groups;
-  std::map<std::pair<int, std::uint64_t>, std::size_t> index_of;
+  std::map<std::tuple<int, std::uint64_t, Readout>, std::size_t> index_of;
   for (const auto& c : configurations) {
-    auto [at, inserted] = index_of.try_emplace({c.width, c.seed}, groups.size());
-    if (inserted) groups.push_back({c.width, c.seed, {}, 0});
+    auto [at, inserted] = index_of.try_emplace({c.width, c.seed, c.readout}, groups.size());
+    if (inserted) groups.push_back({c.width, c.seed, c.readout, {}, 0});
     WorkGroup& group = groups[at->second];
     group.members.push_back(c);
     group.flops += training_flops(spec, c.width);

@@ -21,6 +21,7 @@ namespace gammalab::sim {
 struct WorkGroup {
   int width;
   std::uint64_t seed;
+  Readout readout;
   std::vector<Configuration> members;  // in configuration-id order
   double flops;                        // to train every member
 };
@@ -29,7 +30,7 @@ struct WorkGroup {
 // forward pass, loss and both gradients) times the steps.
 double training_flops(const SweepSpec& spec, int width);
 
-// The configurations grouped by (width, seed), in the order of their first member.
+// The configurations grouped by (width, seed, readout), in the order of their first member.
 std::vector<WorkGroup> group_configurations(const SweepSpec& spec, const std::vector<Configuration>& configurations);
 
 // Groups divided into `parts` lists (indices into `groups`) of nearly equal FLOPs by

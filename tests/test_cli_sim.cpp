@@ -53,7 +53,8 @@ TEST_CASE("sweep then analyze: the result directory and its summary") {
   Outcome sweep = run("sweep " + spec.string() + " -o " + out.string());
   REQUIRE_MESSAGE(sweep.status == 0, sweep.output);
   for (const char* file : {"manifest.json", "runs.csv", "curves.csv", "summary.json"}) CHECK(fs::exists(out / file));
-  CHECK(sweep.output.find("engine's maximal stable γ[η] — network -3/4") != std::string::npos);
+  CHECK(sweep.output.find("A, standard readout: engine's maximal stable γ[η] n^-3/4 (f bounded to n^-3/4, Z_B bounded to n^-1/2)") !=
+        std::string::npos);
   EXPECT_BAD_INPUT("sweep " + spec.string() + " -o " + out.string(), "already exists; pass --resume");
   Outcome resumed = run("sweep " + spec.string() + " -o " + out.string() + " --resume --quiet");
   CHECK(resumed.status == 0);
@@ -103,8 +104,11 @@ TEST_CASE("reproduce: spec, sweep, analysis, figure and verdicts from one comman
   CHECK(summary["schemes"][0]["engine_max_stable_exponent"]["network"]["exact"] == "-3/4");
   std::size_t verdicts = 0;
   for (std::size_t at = 0; (at = outcome.output.find("\nverdict: ", at)) != std::string::npos; ++at) ++verdicts;
-  CHECK(verdicts == 4);  // optimal and maximal stable, for each scheme
-  CHECK(outcome.output.find("against the engine's n^-1 (network)") != std::string::npos);
+  CHECK(verdicts == 8);  // optimal, and maximal stable by final loss, output and internal, for each scheme
+  CHECK(outcome.output.find("verdict: B (sp readout) max stable η (internal) ∝ ") != std::string::npos);
+  CHECK(outcome.output.find("against the engine's Z_B bounded n^-1: ") != std::string::npos);
+  CHECK(outcome.output.find("verdict: A (sp readout) optimal η ∝ ") != std::string::npos);
+  CHECK(outcome.output.find("against the engine's stable n^-3/4: ") != std::string::npos);
 
   EXPECT_BAD_INPUT("reproduce fig9" + common, "NAME: unknown experiment 'fig9'; accepted: fig2");
   EXPECT_BAD_INPUT("reproduce fig2 --scale paper" + common, "fig2-paper.toml");

@@ -2,8 +2,9 @@
 // reference written beside its test (as llm.c's dev/cuda files check each kernel): the
 // fused forward and ∂L/∂B kernels, the fragment layouts, and the element-wise work and
 // reductions run through CUB (setup, split GEMM terms, residual and loss, split sums,
-// ∂L/∂Z_A, the optimiser's rules, the feature norms). Where no GPU is usable (as in CI)
-// the program says why and exits 77, which ctest reports as skipped.
+// ∂L/∂Z_A, the optimiser's rules, the feature norms, the horizons' RMS of the adapter's
+// output). Where no GPU is usable (as in CI) the program says why and exits 77, which
+// ctest reports as skipped.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
@@ -150,6 +151,29 @@ std::vector<float> sum_splits(const std::vector<float>& parts, int splits) {
   std::vector<float> out(count, 0.0f);
   for (int s = 0; s < splits; ++s)
     for (std::size_t e = 0; e < count; ++e) out[e] += parts[s * count + e];
+  return out;
+}
+
+// Configuration c's N × R block of a matrix laid out as Z_A (N × C·R).
+Eigen::MatrixXd rows_of_config(const std::vector<float>& m, int N, int C, int R, int c) {
+  Eigen::MatrixXd out(N, R);
+  for (int i = 0; i < N; ++i)
+    for (int k = 0; k < R; ++k) out(i, k) = m[(static_cast<std::size_t>(i) * C + c) * R + k];
+  return out;
+}
+// Block b of a stack of row-major rows × cols blocks: configuration b's block of A
+// ((C·R) × n) or B ((C·n) × R), or a whole row-major matrix (b = 0).
+Eigen::MatrixXd row_major_block(const std::vector<float>& m, int rows, int cols, int b) {
+  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  return Eigen::Map<const RowMajor>(m.data() + static_cast<std::size_t>(b) * rows * cols, rows, cols).cast<double>();
+}
+// A matrix in Z_A's layout from its configurations' N × R blocks.
+std::vector<float> in_rows_layout(const std::vector<Eigen::MatrixXd>& blocks) {
+  const int C = static_cast<int>(blocks.size()), N = static_cast<int>(blocks.front().rows()), R = static_cast<int>(blocks.front().cols());
+  std::vector<float> out(static_cast<std::size_t>(N) * C * R);
+  for (int c = 0; c < C; ++c)
+    for (int i = 0; i < N; ++i)
+      for (int k = 0; k < R; ++k) out[(static_cast<std::size_t>(i) * C + c) * R + k] = static_cast<float>(blocks[c](i, k));
   return out;
 }
 
@@ -469,15 +493,70 @@ TEST_CASE("[gpu] feature norms: mean ‖Z_A‖ and s·mean √(zᵀBᵀBz) again
   finish();
   const auto A_host = norm_A.download(), B_norms = norm_B.download();
   for (int c = 0; c < C; ++c) {
-    Eigen::MatrixXd Z_A(N, R), Bc(n, R);
-    for (int i = 0; i < N; ++i)
-      for (int k = 0; k < R; ++k) Z_A(i, k) = ZA_host[(static_cast<std::size_t>(i) * C + c) * R + k];
-    for (int j = 0; j < n; ++j)
-      for (int k = 0; k < R; ++k) Bc(j, k) = B_host[(static_cast<std::size_t>(c) * n + j) * R + k];
+    const Eigen::MatrixXd Z_A = rows_of_config(ZA_host, N, C, R, c), Bc = row_major_block(B_host, n, R, c);
     // Sums in double, rounded once to FP32: within a unit or two of FP32's rounding.
     CHECK(A_host[c] == doctest::Approx(Z_A.rowwise().norm().mean()).epsilon(1e-6));
     CHECK(B_norms[c] == doctest::Approx(scale * (Z_A * Bc.transpose()).rowwise().norm().mean()).epsilon(1e-6));
   }
+}
+
+// The horizons' RMS of the adapter's output (kernels::adapter_output_rms with the
+// trainer's factors, kernels::LeftFactor) against the N × n product itself on the CPU,
+// s·Z Aᵀ Bᵀ, less s·Z A₀ᵀ B₀ᵀ with SUBTRACT, from random Z, A₀ and B₀ and A and B that
+// lie `change` from them (with SUBTRACT and change 0: the first step, where it is zero).
+// U is given as the trainer forms it, each entry rounded once to FP32: Z·Aᵀ, or with
+// SUBTRACT Z·(A − A₀)ᵀ (from A − A₀ by kernels::Change) and P = Z·A₀ᵀ. The sums run in
+// double from those entries, so the RMS is within a few roundings of FP32 relative to
+// itself (1e-6) even where it measures a small change: at change 1e-5, subtracting
+// s·Z A₀ᵀ B₀ᵀ from s·Z Aᵀ Bᵀ, each rounded to FP32, would be off by about 1e-4.
+template <int R, bool SUBTRACT>
+void check_adapter_output_rms(int N, int n, int C, float change) {
+  INFO("rank " << R << ", subtract " << SUBTRACT << ", change " << change);
+  constexpr int F = SUBTRACT ? 2 * R : R;
+  const float scale = 0.7f;
+  const std::size_t factor_size = static_cast<std::size_t>(C) * R * n;
+  const std::vector<float> Z_host = normals(static_cast<std::size_t>(N) * n), A0_host = normals(factor_size),
+                           B0_host = normals(factor_size, 0.5), A_moves = normals(factor_size), B_moves = normals(factor_size, 0.5);
+  std::vector<float> A_host = A0_host, B_host = B0_host;
+  for (std::size_t e = 0; e < factor_size; ++e) {
+    A_host[e] += change * A_moves[e];
+    B_host[e] += change * B_moves[e];
+  }
+  DeviceBuffer<float> A(A_host), A0(A0_host), A_change(factor_size);
+  for_each_index(static_cast<std::int64_t>(factor_size), kernels::Change{A.get(), A0.get(), A_change.get()}, nullptr);
+  finish();
+  const std::vector<float> A_change_host = A_change.download();
+  for (std::size_t e = 0; e < factor_size; ++e) REQUIRE(A_change_host[e] == A_host[e] - A0_host[e]);  // the same FP32 subtraction
+
+  const Eigen::MatrixXd Z = row_major_block(Z_host, N, n, 0);
+  std::vector<Eigen::MatrixXd> first_blocks, P_blocks;
+  for (int c = 0; c < C; ++c) {
+    first_blocks.push_back(Z * row_major_block(SUBTRACT ? A_change_host : A_host, R, n, c).transpose());
+    P_blocks.push_back(Z * row_major_block(A0_host, R, n, c).transpose());
+  }
+  DeviceBuffer<float> first(in_rows_layout(first_blocks)), P(in_rows_layout(P_blocks)), B(B_host), B0(B0_host);
+  DeviceBuffer<float> rms(static_cast<std::size_t>(C));
+  kernels::SegmentedSums gram_sums(static_cast<std::int64_t>(C) * F * F, n), row_sums(C, N);
+  kernels::adapter_output_rms<R, F>(gram_sums, row_sums, {first.get(), P.get(), C}, {B.get(), B0.get(), n}, N, n, C, scale,
+                                    rms.get(), nullptr);
+  finish();
+  const std::vector<float> rms_host = rms.download();
+  for (int c = 0; c < C; ++c) {
+    Eigen::MatrixXd product = Z * row_major_block(A_host, R, n, c).transpose() * row_major_block(B_host, n, R, c).transpose();
+    if (SUBTRACT) product -= Z * row_major_block(A0_host, R, n, c).transpose() * row_major_block(B0_host, n, R, c).transpose();
+    const double expected = scale * std::sqrt(product.squaredNorm() / static_cast<double>(product.size()));
+    if (SUBTRACT && change == 0) CHECK(rms_host[c] == 0.0f);
+    else CHECK(std::abs(rms_host[c] - expected) <= 1e-6 * expected);
+  }
+}
+
+TEST_CASE("[gpu] adapter output RMS: s·Z_B (less s·Z_B⁰) over rows and units against the CPU's product, at ranks 1, 4 and 16") {
+  check_adapter_output_rms<4, false>(90, 70, 3, 1.0f);
+  check_adapter_output_rms<4, true>(90, 70, 3, 1e-5f);
+  check_adapter_output_rms<4, true>(90, 70, 3, 0.0f);
+  check_adapter_output_rms<1, true>(50, 64, 2, 1e-3f);
+  check_adapter_output_rms<16, false>(40, 33, 2, 1.0f);
+  check_adapter_output_rms<16, true>(40, 33, 2, 1e-5f);
 }
 
 }  // namespace gammalab::cuda::test

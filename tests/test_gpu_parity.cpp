@@ -1,11 +1,13 @@
 // [gpu] The GPU backend against the CPU reference: the same specs, random teacher data,
-// every scheme and both optimisers over 200 steps. Where no GPU is usable (as in CI)
-// the program says why and exits 77, which ctest reports as skipped.
+// every scheme and both optimisers over 200 steps, the horizons' records included (and
+// diverging runs for their +inf). Where no GPU is usable (as in CI) the program says why
+// and exits 77, which ctest reports as skipped.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "cuda/device_probe.hpp"
 #include "cuda/gpu_backend.hpp"
@@ -24,6 +26,41 @@ double relative_error(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
 // The stated tolerances: FP32 on the GPU against FP64 on the CPU after 200 steps.
 constexpr double kLossTolerance = 1e-3;    // losses and curves
 constexpr double kFactorTolerance = 1e-2;  // the final A and B (Adam turns rounding near zero gradients into ±η)
+
+// The relative errors of a run's finite horizon records, GPU against CPU, each kind as
+// one vector: the largest losses so far and the RMS of s·Z_B.
+struct HorizonErrors {
+  double max_train_loss = 0, rms_Z_B = 0;
+};
+
+// Checks a run's horizon records, GPU against CPU: the same horizons, +inf (at or past
+// the divergence) at the same ones, an RMS of exactly zero at the same ones (where
+// nothing has been added yet: B₀ = 0, or step 1 where B₀A₀ is subtracted), and the
+// finite ones within the tolerances, the largest losses as losses and the RMS, a
+// function of the factors, as factors. Returns their errors.
+HorizonErrors check_horizons(const sim::TrainResult& actual, const sim::TrainResult& expected) {
+  REQUIRE(actual.horizons.size() == expected.horizons.size());
+  std::vector<double> loss_a, loss_e, rms_a, rms_e;
+  for (std::size_t i = 0; i < expected.horizons.size(); ++i) {
+    const sim::HorizonRecord &a = actual.horizons[i], &e = expected.horizons[i];
+    CAPTURE(e.step);
+    CHECK(a.step == e.step);
+    CHECK(std::isinf(a.max_train_loss) == std::isinf(e.max_train_loss));
+    CHECK(std::isinf(a.rms_Z_B) == std::isinf(e.rms_Z_B));
+    if (std::isinf(a.rms_Z_B) || std::isinf(e.rms_Z_B)) continue;
+    CHECK((a.rms_Z_B == 0) == (e.rms_Z_B == 0));
+    loss_a.push_back(a.max_train_loss), loss_e.push_back(e.max_train_loss);
+    rms_a.push_back(a.rms_Z_B), rms_e.push_back(e.rms_Z_B);
+  }
+  auto as_vector = [](const std::vector<double>& v) {
+    return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
+  };
+  const HorizonErrors errors{relative_error(as_vector(loss_a), as_vector(loss_e)),
+                             relative_error(as_vector(rms_a), as_vector(rms_e))};
+  CHECK(errors.max_train_loss < kLossTolerance);
+  CHECK(errors.rms_Z_B < kFactorTolerance);
+  return errors;
+}
 
 }  // namespace
 
@@ -48,6 +85,7 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
         spec.seed = 3;
         spec.record_every = 50;
         spec.keep_factors = true;
+        spec.horizons = {1, 10, steps};
         specs.push_back(spec);
         if (scheme == "AB" || scheme == "inilora-alpha") {  // and with the [init_sigma] axis's own σ
           spec.init.sigma = 0.05;
@@ -65,6 +103,7 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
     auto expected = cpu.train_group(data, key, group, [](std::size_t, const sim::TrainResult&) {});
     auto actual = gpu->train_group(data, key, group, [](std::size_t, const sim::TrainResult&) {});
     double worst_loss = 0, worst_factor = 0;
+    HorizonErrors worst_horizon;
     for (std::size_t i = 0; i < group.size(); ++i) {
       CAPTURE(group[i].init.scheme);
       CAPTURE(group[i].lr_A);
@@ -90,9 +129,14 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
       CHECK(loss_error < kLossTolerance);
       CHECK(factor_error < kFactorTolerance);
       CHECK(a.curve.back().norm_Z_B == doctest::Approx(e.curve.back().norm_Z_B).epsilon(kFactorTolerance));
+      const HorizonErrors horizon = check_horizons(a, e);
+      worst_horizon.max_train_loss = std::max(worst_horizon.max_train_loss, horizon.max_train_loss);
+      worst_horizon.rms_Z_B = std::max(worst_horizon.rms_Z_B, horizon.rms_Z_B);
     }
     const std::string optimizer = kind == sim::Optimizer::Sgd ? "SGD" : "AdamW";
-    MESSAGE(optimizer << ": worst relative error of losses " << worst_loss << ", of final factors " << worst_factor);
+    MESSAGE(optimizer << ": worst relative error of losses " << worst_loss << ", of final factors " << worst_factor
+                      << ", of the horizons' largest losses " << worst_horizon.max_train_loss << " and RMS of s·Z_B "
+                      << worst_horizon.rms_Z_B);
   }
 }
 
@@ -116,6 +160,7 @@ TEST_CASE("[gpu] ranks 1, 2, 8 and 16 at width 100: GPU losses and factors match
       spec.seed = 2;
       spec.record_every = 25;
       spec.keep_factors = true;
+      spec.horizons = {1, 10, spec.steps};
       group.push_back(spec);
     }
     sim::CpuBackend cpu(2);
@@ -132,7 +177,43 @@ TEST_CASE("[gpu] ranks 1, 2, 8 and 16 at width 100: GPU losses and factors match
       CHECK(a.final_test_loss == doctest::Approx(e.final_test_loss).epsilon(kLossTolerance));
       CHECK(relative_error(a.final_A, e.final_A) < kFactorTolerance);
       CHECK(relative_error(a.final_B, e.final_B) < kFactorTolerance);
+      check_horizons(a, e);
     }
+  }
+}
+
+// The horizons of diverging runs: a run that diverges at step d stops there
+// (sim/training_rules.hpp), and its horizons from d on stay +inf. SGD at η = 1 diverges
+// at step 5 (Init[A], Init[AB]) or 4 (Init[B], PiSSA) on the CPU, its loss growing a
+// hundredfold or more a step before it crosses the bound, so that FP32 crosses it at the
+// same step; the horizons 1, 3, 4, 5 and 10 lie before, at and past both.
+TEST_CASE("[gpu] diverging runs: horizons before the divergence match the CPU's, those at and past it are +inf") {
+  sim::Dataset data = sim::make_teacher_dataset({5, 256, 8, 200, 50, 11});
+  const sim::StudentKey key{128, sim::Readout::Standard, 5};
+  std::vector<sim::TrainSpec> group;
+  for (const std::string scheme : {"A", "B", "AB", "pissa"}) {
+    sim::TrainSpec spec;
+    spec.init.scheme = scheme;
+    spec.init.sigma_A = {1.0, -0.5};
+    spec.init.sigma_B = {0.5, -0.5};
+    spec.optimizer.kind = sim::Optimizer::Sgd;
+    spec.lr_A = spec.lr_B = 1;
+    spec.steps = 20;
+    spec.seed = 3;
+    spec.horizons = {1, 3, 4, 5, 10};
+    group.push_back(spec);
+  }
+  sim::CpuBackend cpu(2);
+  auto gpu = cuda::make_gpu_backend();
+  auto expected = cpu.train_group(data, key, group, [](std::size_t, const sim::TrainResult&) {});
+  auto actual = gpu->train_group(data, key, group, [](std::size_t, const sim::TrainResult&) {});
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    CAPTURE(group[i].init.scheme);
+    const auto &e = expected[i], &a = actual[i];
+    REQUIRE(e.diverged);
+    REQUIRE(a.diverged);
+    CHECK(a.diverged_step == e.diverged_step);
+    check_horizons(a, e);
   }
 }
 

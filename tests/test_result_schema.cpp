@@ -20,8 +20,11 @@ namespace fs = std::filesystem;
 namespace {
 
 RunRow row(std::size_t id, double loss) {
-  return {id, "inilora-alpha", 64, 3, 0.1, 0.2, 1.5, loss, 1.0 / 3, 0.25, 7e300, false, 0, 20, 1e-17, 0.001};
+  return {id,   "inilora-alpha", 64,          3, 0.1, 0.2, 1.5, loss, 1.0 / 3, 0.25, 7e300, false, 0, 20, 1e-17, 0.001,
+          Readout::MuP, 2, {{10, 1.25, 0.5}, {20, 7e300, INFINITY}}};
 }
+
+const std::vector<int> kHorizons = {10, 20};
 
 fs::path write_csv(const std::string& name, const std::string& text) {
   fs::path path = scratch(name);
@@ -35,6 +38,14 @@ void check_same(const RunRow& a, const RunRow& b) {
   CHECK(a.scheme == b.scheme);
   CHECK(a.final_test_loss == b.final_test_loss);
   CHECK(a.init_sigma == b.init_sigma);
+  CHECK(a.readout == b.readout);
+  CHECK(a.round == b.round);
+  REQUIRE(a.horizons.size() == b.horizons.size());
+  for (std::size_t h = 0; h < a.horizons.size(); ++h) {
+    CHECK(a.horizons[h].step == b.horizons[h].step);
+    CHECK(a.horizons[h].max_train_loss == b.horizons[h].max_train_loss);
+    CHECK(a.horizons[h].rms_Z_B == b.horizons[h].rms_Z_B);
+  }
 }
 
 const std::string kSpec =
@@ -43,14 +54,15 @@ const std::string kSpec =
 
 }  // namespace
 
-TEST_CASE("runs.csv: the header of schema 1, and rows that read back exactly") {
-  CHECK(runs_header() ==
+TEST_CASE("runs.csv: the header of schema 2, and rows that read back exactly") {
+  CHECK(runs_header(kHorizons) ==
         "id,scheme,width,seed,lr_A,lr_B,initial_train_loss,final_train_loss,final_test_loss,mean_last_train_loss,"
-        "max_train_loss,diverged,diverged_step,steps_done,fit_residual,init_sigma");
+        "max_train_loss,diverged,diverged_step,steps_done,fit_residual,init_sigma,readout,round,"
+        "max_train_loss_at_10,rms_Z_B_at_10,max_train_loss_at_20,rms_Z_B_at_20");
   RunRow diverged = row(1, INFINITY);
   diverged.diverged = true;
   diverged.diverged_step = 12;
-  const fs::path path = write_csv("runs.csv", runs_header() + "\n" + runs_line(row(0, 0.1)) + runs_line(diverged));
+  const fs::path path = write_csv("runs.csv", runs_header(kHorizons) + "\n" + runs_line(row(0, 0.1)) + runs_line(diverged));
   auto rows = read_runs(path);
   REQUIRE(rows.size() == 2);
   check_same(rows[0], row(0, 0.1));
@@ -65,7 +77,7 @@ TEST_CASE("runs.csv is read by header name, and a wrong header names the file an
   // The same two rows with the columns in another order.
   const std::string line = runs_line(row(5, 0.1));
   std::vector<std::string> names, cells;
-  for (std::stringstream in(runs_header()); in.good();) names.emplace_back(), std::getline(in, names.back(), ',');
+  for (std::stringstream in(runs_header(kHorizons)); in.good();) names.emplace_back(), std::getline(in, names.back(), ',');
   for (std::stringstream in(line.substr(0, line.size() - 1)); in.good();) cells.emplace_back(), std::getline(in, cells.back(), ',');
   std::string header, reversed;
   for (std::size_t i = names.size(); i-- > 0;) {
@@ -77,20 +89,29 @@ TEST_CASE("runs.csv is read by header name, and a wrong header names the file an
   REQUIRE(rows.size() == 1);
   check_same(rows[0], row(5, 0.1));
 
-  std::string no_sigma = runs_header().substr(0, runs_header().rfind(','));
+  std::string no_sigma = runs_header(kHorizons);
+  no_sigma.erase(no_sigma.find("init_sigma,"), 11);
   const fs::path missing = write_csv("missing.csv", no_sigma + "\n");
   CHECK_THROWS_WITH_AS(read_runs(missing), doctest::Contains((missing.string() + ": column 'init_sigma' is missing").c_str()), InputError);
-  const fs::path unknown = write_csv("unknown.csv", runs_header() + ",colour\n");
+  const fs::path unknown = write_csv("unknown.csv", runs_header(kHorizons) + ",colour\n");
   CHECK_THROWS_WITH_AS(read_runs(unknown), doctest::Contains((unknown.string() + ": column 'colour' is not a runs.csv column").c_str()), InputError);
-  const fs::path twice = write_csv("twice.csv", runs_header() + ",width\n");
+  const fs::path twice = write_csv("twice.csv", runs_header(kHorizons) + ",width\n");
+  const fs::path half_horizon = write_csv("half.csv", runs_header(kHorizons) + ",rms_Z_B_at_30\n");
+  CHECK_THROWS_WITH_AS(read_runs(half_horizon), doctest::Contains("horizon 30 has only one of its columns"), InputError);
+  const fs::path bad_readout = write_csv("readout.csv", runs_header(kHorizons) + "\n" + [] {
+    std::string line = runs_line(row(0, 0.1));
+    line.replace(line.find(",mup,"), 5, ",ntk,");
+    return line;
+  }());
+  CHECK_THROWS_WITH_AS(read_runs(bad_readout), doctest::Contains(":2: column 'readout': 'ntk'"), InputError);
   CHECK_THROWS_WITH_AS(read_runs(twice), doctest::Contains("column 'width' appears twice"), InputError);
   std::string bad = runs_line(row(0, 0.1));
   bad.replace(bad.find(",64,"), 4, ",6x4,");
-  const fs::path malformed = write_csv("malformed.csv", runs_header() + "\n" + runs_line(row(0, 0.1)) + bad);
+  const fs::path malformed = write_csv("malformed.csv", runs_header(kHorizons) + "\n" + runs_line(row(0, 0.1)) + bad);
   CHECK_THROWS_WITH_AS(read_runs(malformed), doctest::Contains((malformed.string() + ":3: column 'width': '6x4'").c_str()), InputError);
-  const fs::path short_row = write_csv("short.csv", runs_header() + "\n0,A,16\n");
-  CHECK_THROWS_WITH_AS(read_runs(short_row), doctest::Contains(":2: malformed row: 3 cells, but the header has 16 columns"), InputError);
-  for (const auto& path : {shuffled, missing, unknown, twice, malformed, short_row}) fs::remove(path);
+  const fs::path short_row = write_csv("short.csv", runs_header(kHorizons) + "\n0,A,16\n");
+  CHECK_THROWS_WITH_AS(read_runs(short_row), doctest::Contains(":2: malformed row: 3 cells, but the header has 22 columns"), InputError);
+  for (const auto& path : {shuffled, missing, unknown, twice, half_horizon, bad_readout, malformed, short_row}) fs::remove(path);
 }
 
 TEST_CASE("summary.json: the structs write what they read") {
@@ -111,7 +132,16 @@ TEST_CASE("summary.json: the structs write what they read") {
   w.max_stable = {std::nullopt, std::nullopt, true};
   w.best_mean_log_loss = -3.25;
   arm.widths = {w, WidthSummary{128}};
-  arm.optimal_slope = {-0.7, Interval{-0.8, -0.6}, {64, 128}, 399, "agrees", "departs"};
+  arm.optimal_slope = {-0.7, Interval{-0.8, -0.6}, {64, 128}, 399, "stable", ExactExponent{"-3/4", -0.75}, "agrees", "departs"};
+  arm.optimal_slope.finite_width = {{{64, 128, -0.7, Interval{-0.8, -0.6}}}, {}, std::nullopt, std::nullopt, "agrees", "two widths"};
+  arm.readout = Readout::MuP;
+  arm.engine_Z_B_bounded = ExactExponent{"-1/2", -0.5};
+  arm.stability = {StabilitySummary{"internal", 10, {LrEstimate{0.5, Interval{0.4, 0.6}, false}, LrEstimate{}}, {}}};
+  arm.stability[0].slope.bound = "Z_B bounded";
+  w.optimal_lr_half_window = 0.011;
+  w.optimal_flat = true;
+  arm.widths.front() = w;
+  summary.horizons = {10, 30};
   summary.arms = {arm};
   const nlohmann::json json = summary;
   CHECK(json["schemes"][0]["widths"][0]["optimal_lr_interval"] == nlohmann::json{0.005, 0.02});
@@ -119,6 +149,14 @@ TEST_CASE("summary.json: the structs write what they read") {
   CHECK_FALSE(json["schemes"][0]["widths"][1].contains("best_mean_log_loss"));
   CHECK(json["schemes"][0]["engine_max_stable_exponent"]["module"].is_null());
   CHECK(json["schemes"][0]["slopes"]["max_stable"]["verdict_network"] == "undetermined");
+  CHECK(json["schemes"][0]["readout"] == "mup");
+  CHECK(json["schemes"][0]["engine_bounds"]["Z_B_bounded"]["exact"] == "-1/2");
+  CHECK(json["schemes"][0]["engine_bounds"]["f_bounded"].is_null());
+  CHECK(json["schemes"][0]["stability"][0]["slope"]["bound"] == "Z_B bounded");
+  CHECK(json["schemes"][0]["stability"][0]["widths"][1]["lr"].is_null());
+  CHECK(json["schemes"][0]["slopes"]["optimal"]["finite_width"]["local"][0]["to_width"] == 128);
+  CHECK(json["schemes"][0]["widths"][0]["optimal_lr_half_window"] == 0.011);
+  CHECK(json["schemes"][0]["widths"][0]["optimal_lr_twice_window"].is_null());
   CHECK(nlohmann::json(json.get<SweepSummary>()) == json);
   nlohmann::json broken = json;
   broken["schemes"][0]["slopes"].erase("optimal");
@@ -153,7 +191,7 @@ TEST_CASE("the manifest keeps the spec as data: it reads back to the same spec, 
   CHECK(back.widths == std::vector<int>{16, 32, 64});
   CHECK(back.learning_rates == spec.learning_rates);
   CHECK(back.init_sigmas == std::vector<double>{0.01, 1});
-  CHECK(back.readout == Readout::MuP);
+  CHECK(back.readouts == std::vector<Readout>{Readout::MuP});
   CHECK(back.training.optimizer.kind == Optimizer::Sgd);
   CHECK(back.training.schedule.decay == ScheduleSpec::Decay::Cosine);
   CHECK(back.training.init.subtract_initial_product == false);
@@ -172,17 +210,19 @@ TEST_CASE("the manifest keeps the spec as data: it reads back to the same spec, 
                        InputError);
 }
 
-TEST_CASE("a manifest written before runs_schema (the spec as text) still reads; a newer schema is refused") {
-  const nlohmann::json legacy = {{"spec", kSpec}, {"spec_hash", "0123456789abcdef"}};
-  const SweepSpec spec = spec_of_manifest(legacy, "old/manifest.json");
-  CHECK(spec.widths == std::vector<int>{16, 32});
-  CHECK(spec_hash_of_manifest(legacy, "old/manifest.json") == spec_hash(spec));
+TEST_CASE("a manifest of another runs_schema is refused, naming the program that wrote it") {
+  const SweepSpec spec = parse_sweep_spec(kSpec, "spec.toml");
   const nlohmann::json current = {{"spec", spec_to_json(spec)}, {"spec_hash", spec_hash(spec)}, {"runs_schema", kRunsSchema}};
   CHECK(spec_to_json(spec_of_manifest(current, "new/manifest.json")) == spec_to_json(spec));
   CHECK(spec_hash_of_manifest(current, "new/manifest.json") == spec_hash(spec));
+  const nlohmann::json legacy = {{"spec", kSpec}, {"program", "gammalab 0.3.0"}};  // schema 1: no runs_schema key
+  CHECK_THROWS_WITH_AS(spec_of_manifest(legacy, "old/manifest.json"),
+                       doctest::Contains("old/manifest.json: runs_schema 1, but this gammalab reads schema 2; analyse it with the "
+                                         "gammalab that wrote it (gammalab 0.3.0)"),
+                       InputError);
   nlohmann::json newer = current;
   newer["runs_schema"] = kRunsSchema + 1;
-  CHECK_THROWS_WITH_AS(spec_of_manifest(newer, "new/manifest.json"), doctest::Contains("runs_schema 2 is newer"), InputError);
+  CHECK_THROWS_WITH_AS(spec_of_manifest(newer, "new/manifest.json"), doctest::Contains("runs_schema 3, but"), InputError);
 }
 
 TEST_CASE("runs are matched to the grid by configuration id, in any order; a row of another spec is refused") {
@@ -191,7 +231,8 @@ TEST_CASE("runs are matched to the grid by configuration id, in any order; a row
   for (const auto& c : enumerate_configurations(spec)) {
     // A bowl in log η around 0.01, deeper for wider students.
     const double loss = std::exp(std::pow(std::log(c.lr_A / 0.01), 2)) / c.width * (1 + 0.01 * static_cast<double>(c.seed));
-    rows.push_back({c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1.0, loss, loss, loss, loss, false});
+    rows.push_back({c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1.0, loss, loss, loss, loss, false, 0, 30, 0, 0, c.readout, 0,
+                    {{10, loss, 1.0}, {30, loss, 1.0}}});
   }
   const nlohmann::json in_order = analyse_runs(rows, spec);
   std::reverse(rows.begin(), rows.end());
@@ -205,4 +246,6 @@ TEST_CASE("runs are matched to the grid by configuration id, in any order; a row
   rows.back() = rows.front();
   rows.back().id = spec.configuration_count();
   CHECK_THROWS_AS(analyse_runs(rows, spec), InputError);
+  rows.back() = rows.front();  // the same configuration twice
+  CHECK_THROWS_WITH_AS(analyse_runs(rows, spec), doctest::Contains("appears twice"), InputError);
 }

@@ -97,15 +97,14 @@ TEST_CASE("resuming into a directory of another spec is refused") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("analysis pieces: least squares and the parabola vertex") {
+TEST_CASE("analysis pieces: least squares") {
   CHECK(least_squares_slope({0, 1, 2, 3}, {1, -0.5, -2, -3.5}) == doctest::Approx(-1.5));
-  CHECK(parabola_vertex(-1, 1, 0, 0, 1, 1) == doctest::Approx(0));
-  CHECK(parabola_vertex(0, 1.5625, 1, 0.0625, 2, 0.5625) == doctest::Approx(1.25));  // three points of (x − 1.25)²
-  CHECK(parabola_vertex(0, 4, 1, 1, 2, 0) == doctest::Approx(2));  // (x − 2)²: the vertex is the last point
 }
 
-TEST_CASE("analysis recovers a known slope from synthetic runs, with an interval that contains it") {
-  // Loss(η, n) = exp((log η − log η*(n))²) with η*(n) = 0.5·n^-3/4, plus seed noise in log η*.
+TEST_CASE("analysis recovers known slopes from synthetic runs, each held against the bound its criterion sees") {
+  // Loss(η, n) = exp((log η − log η*(n))²) with η*(n) = 0.5·n^-3/4, plus seed noise in log η*;
+  // the loss edge 1.5 above it in log η, and s·Z_B's RMS = 100·η / (0.2·n^-1/2), so that the
+  // internal criterion (RMS ≤ 100) holds up to 0.2·n^-1/2.
   SweepSpec spec = parse_sweep_spec(
       "[sweep]\nwidths = [64, 128, 256, 512, 1024]\nseeds = 6\nschemes = [\"A\"]\n"
       "[learning_rate]\nmin = 1e-5\nmax = 1\nper_decade = 8\n[analysis]\nbootstrap = 400\n",
@@ -119,7 +118,10 @@ TEST_CASE("analysis recovers a known slope from synthetic runs, with an interval
       for (double lr : spec.learning_rates) {
         double loss = std::exp(std::pow(std::log(lr) - log_optimum, 2));
         bool diverged = std::log(lr) > log_optimum + 1.5;  // the stability edge sits 1.5 above the optimum
-        rows.push_back({id++, "A", width, seed, lr, lr, 10.0, diverged ? INFINITY : loss, loss, loss, loss, diverged, 0});
+        const double rms = 100 * lr / (0.2 / std::sqrt(static_cast<double>(width)) * std::exp(noise));
+        RunRow row{id++, "A", width, seed, lr, lr, 10.0, diverged ? INFINITY : loss, loss, loss, loss, diverged, diverged ? 1 : 0};
+        for (int h : spec.training.horizons) row.horizons.push_back({h, diverged ? INFINITY : 10.0, diverged ? INFINITY : rms});
+        rows.push_back(row);
       }
     }
   nlohmann::json summary = analyse_runs(rows, spec);
@@ -132,6 +134,47 @@ TEST_CASE("analysis recovers a known slope from synthetic runs, with an interval
   // The maximal stable η follows the same line, up to the grid's resolution (1/8 decade).
   CHECK(slopes["max_stable"]["slope"].get<double>() == doctest::Approx(-0.75).epsilon(0.08));
   CHECK(summary["schemes"][0]["engine_max_stable_exponent"]["network"]["exact"] == "-3/4");
+  // The loss criteria are held against "f bounded" (-3/4 here), the internal one against
+  // "Z_B bounded" (-1/2), not both against the smaller of the two.
+  CHECK(slopes["max_stable"]["bound"] == "f bounded");
+  CHECK(slopes["max_stable"]["engine"]["exact"] == "-3/4");
+  const auto& stability = summary["schemes"][0]["stability"];
+  REQUIRE(stability.size() == 6);  // output and internal at horizons 10, 100 and 1000
+  for (const auto& s : stability) {
+    CAPTURE(s["criterion"]);
+    const bool internal = s["criterion"] == "internal";
+    CHECK(s["slope"]["bound"] == (internal ? "Z_B bounded" : "f bounded"));
+    CHECK(s["slope"]["engine"]["exact"] == (internal ? "-1/2" : "-3/4"));
+    CHECK(s["slope"]["slope"].get<double>() == doctest::Approx(internal ? -0.5 : -0.75).epsilon(0.1));
+    CHECK(s["slope"]["verdict_network"] == "agrees");
+    CHECK(s["slope"]["finite_width"]["local"].size() == 4);
+  }
+}
+
+TEST_CASE("finite width: a slope that departs but moves towards the engine's exponent as n grows is 'approaching'") {
+  // The optimum η*(n) = n^-3/4·(1 + 8/√n): far from -3/4 at small widths, close at large.
+  SweepSpec spec = parse_sweep_spec(
+      "[sweep]\nwidths_log2 = [4, 13]\nseeds = 4\nschemes = [\"A\"]\nsteps = 10\n"
+      "[learning_rate]\nmin = 1e-5\nmax = 1\nper_decade = 8\n[analysis]\nbootstrap = 200\n",
+      "approach.toml");
+  std::vector<RunRow> rows;
+  for (const auto& c : enumerate_configurations(spec)) {
+    const double n = c.width;
+    const double log_optimum = -0.75 * std::log(n) + std::log(1 + 8 / std::sqrt(n)) + 0.01 * static_cast<double>(c.seed);
+    const double loss = std::exp(std::pow(std::log(c.lr_A) - log_optimum, 2));
+    RunRow row{c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1e9, loss, loss, loss, loss, false};
+    for (int h : spec.training.horizons) row.horizons.push_back({h, loss, 1});
+    rows.push_back(row);
+  }
+  const nlohmann::json slope = nlohmann::json(analyse_runs(rows, spec))["schemes"][0]["slopes"]["optimal"];
+  CAPTURE(slope);
+  CHECK(slope["verdict_network"] == "departs");
+  CHECK(slope["finite_width"]["verdict"] == "approaching");
+  CHECK(slope["finite_width"]["large_widths"] == nlohmann::json{512, 1024, 2048, 4096, 8192});
+  CHECK(slope["finite_width"]["large_width_slope"].get<double>() == doctest::Approx(-0.75).epsilon(0.15));
+  CHECK(slope["finite_width"]["local"].size() == 9);
+  // The local slopes climb towards -3/4 from below.
+  CHECK(slope["finite_width"]["local"][0]["slope"].get<double>() < slope["finite_width"]["local"][8]["slope"].get<double>());
 }
 
 TEST_CASE("a trainer that trains two groups at once gets two at once, and the rows of one at a time") {

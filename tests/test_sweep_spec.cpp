@@ -55,7 +55,7 @@ TEST_CASE("every table is read: values land where they belong") {
   CHECK(spec.widths == std::vector<int>{128, 256, 512});
   CHECK(spec.seeds == std::vector<std::uint64_t>{3, 5});
   CHECK(spec.lr_ratio == 16);
-  CHECK(spec.readout == Readout::MuP);
+  CHECK(spec.readouts == std::vector<Readout>{Readout::MuP});
   CHECK(spec.training.init.sigma_B.exponent == -1);
   CHECK(spec.training.init.sigma_B.constant == 3);
   CHECK(spec.training.init.subtract_initial_product == true);
@@ -64,6 +64,42 @@ TEST_CASE("every table is read: values land where they belong") {
   CHECK(spec.training.record_every == 5);
   CHECK(spec.analysis.loss == LossStatistic::FinalTest);
   CHECK(spec.analysis.slope_min_width == 256);
+}
+
+TEST_CASE("the readout is an axis; horizons, the optimum's window, the stability criteria and refinement are read") {
+  SweepSpec spec = parse_sweep_spec(kMinimal + "steps = 300\n[model]\nreadout = [\"sp\", \"mup\"]\n"
+                                                 "[learning_rate]\nmin = 1e-3\nmax = 1\nper_decade = 3\nedge_precision = 0.05\nextend_up_to = 50\n"
+                                                 "[analysis]\nhorizons = [100, 10]\noptimum_window = 0.2\nedge_factor = 3\ninternal_bound = 7\n",
+                                      "spec.toml");
+  CHECK(spec.readouts == std::vector<Readout>{Readout::Standard, Readout::MuP});
+  CHECK(spec.configuration_count() == 2 * 2 * 2 * 2 * 10);  // widths, seeds, readouts, schemes, rates
+  CHECK(spec.training.horizons == std::vector<int>{10, 100, 300});  // sorted, the last step added
+  CHECK(spec.analysis.optimum_window == 0.2);
+  CHECK(spec.analysis.edge_factor == 3);
+  CHECK(spec.analysis.internal_bound == 7);
+  CHECK(spec.refine.edge_precision == 0.05);
+  CHECK(spec.refine.extend_up_to == 50);
+  // By default: horizons 10 and 100 where shorter than the run, the grid alone.
+  const SweepSpec plain = parse_sweep_spec(kMinimal + "steps = 50\n", "spec.toml");
+  CHECK(plain.training.horizons == std::vector<int>{10, 50});
+  CHECK(plain.readouts == std::vector<Readout>{Readout::Standard});
+  CHECK(!plain.refine.enabled());
+  CHECK(plain.analysis.internal_bound == 100);
+}
+
+TEST_CASE("bad values of the new keys are refused with the key named") {
+  expect_error(kMinimal + "[model]\nreadout = [\"sp\", \"sp\"]\n", "[model] readout: lists sp twice");
+  expect_error(kMinimal + "[model]\nreadout = []\n", "[model] readout: is empty");
+  expect_error(kMinimal + "[model]\nreadout = [\"sp\", \"ntk\"]\n", "[model] readout: got 'ntk'; accepted: sp, mup, or a list of them");
+  expect_error(kMinimal + "steps = 50\n[analysis]\nhorizons = [60]\n", "[analysis] horizons: got 60; accepted: steps from 1 to [sweep] steps = 50");
+  expect_error(kMinimal + "[analysis]\nhorizons = [10, 10]\n", "[analysis] horizons: lists 10 twice");
+  expect_error(kMinimal + "[analysis]\nedge_factor = 0.5\n", "[analysis] edge_factor: got 0.5; accepted: a number ≥ 1");
+  expect_error(kMinimal + "[analysis]\ninternal_bound = 0\n", "[analysis] internal_bound: got 0");
+  expect_error(kMinimal + "[analysis]\noptimum_window = -1\n", "[analysis] optimum_window: got -1");
+  expect_error(kMinimal + "[learning_rate]\nedge_precision = 2\n", "[learning_rate] edge_precision: got 2");
+  expect_error(kMinimal + "[learning_rate]\nmax = 1\nedge_precision = 0.1\nextend_up_to = 0.5\n",
+               "[learning_rate] extend_up_to: is 0.500000, not above the grid's largest rate 1.000000");
+  expect_error(kMinimal + "[learning_rate]\nextend_up_to = 10\n", "[learning_rate] extend_up_to: extends the grid to locate edges, which needs edge_precision > 0");
 }
 
 TEST_CASE("typos and bad values are errors naming the table, the key, the value and what is accepted") {

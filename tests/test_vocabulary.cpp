@@ -95,10 +95,10 @@ TEST_CASE("a made-up scheme, registered in the two places the docs name, works e
   REQUIRE(spec.schemes == std::vector<std::string>{"made-up"});
   // The engine sees the scheme's own exponents. In the single module, with B₀ = 0,
   // γ[Z_B] = γ[η] + max(γ[Z_A⁰], γ[η] + 1) and γ[Z_A⁰] = −1 + 1/2 (CLT): bounded up to −1/2.
-  const gamma::LoraModel model = sim::engine_model_of("made-up", spec.training, spec.readout);
+  const gamma::LoraModel model = sim::engine_model_of("made-up", spec.training, spec.readouts.front());
   CHECK(model.sigma_A.to_string() == "-1");
   CHECK(model.sigma_B.to_string() == "-inf");
-  const auto made_up = sim::predict_max_stable_exponent(spec, "made-up");
+  const auto made_up = sim::predict_max_stable_exponent(spec, "made-up", spec.readouts.front());
   REQUIRE(made_up.module);
   CHECK(*made_up.module == gamma::Rational(-1, 2));
 

@@ -6,7 +6,11 @@
 //     mean of squares summed in double by DeviceSegmentedReduce (one segment per
 //     configuration; deterministic for a given size), with the divergence rule of
 //     sim/training_rules.hpp;
-//   - for the curves, mean_i ‖Z_A(x_i)‖ and mean_i ‖Z_B(x_i)‖ per configuration.
+//   - for the curves, mean_i ‖Z_A(x_i)‖ and mean_i ‖Z_B(x_i)‖ per configuration;
+//   - for the horizons, the root mean square of the adapter's output s·Z_B over the rows
+//     and units (less its initial value where B₀A₀ is subtracted) per configuration.
+// Both of the last two go through R × R (or 2R × 2R) Gram matrices of the factors and a
+// quadratic form per row, never through the N × n product itself.
 // Layouts as in forward.cuh; f, y, ∂L/∂f: C × N (config-major), y shared.
 #include <cub/device/device_segmented_reduce.cuh>
 #include <thrust/iterator/counting_iterator.h>
@@ -97,31 +101,83 @@ struct RecordLoss {
   }
 };
 
-// The R × R Gram matrix BᵀB of every configuration, as C·R·R segments of n products.
+// The adapter's output on N rows as a product of two factors of F columns, s·U Vᵀ (N × n):
+//   U = Z_A,               V = B            (F = R), or, where B₀A₀ is subtracted,
+//   U = [Z·(A − A₀)ᵀ, P],  V = [B, B − B₀]  (F = 2R), so that U Vᵀ = Z_A Bᵀ − P B₀ᵀ
+// without subtracting two nearly equal products: exactly zero while A = A₀ and B = B₀,
+// and accurate relative to the change itself while they are near.
+// U's entry (i, κ) of configuration c: the first F columns of [first, second], each
+// N × (C·R) in Z_A's layout (second unread where F = R).
 template <int R>
-struct GramEntry {
-  const float* B;
-  int n;
-  __device__ double operator()(std::int64_t e) const {
-    const std::int64_t segment = e / n, j = e % n, c = segment / (R * R), a = segment / R % R, b = segment % R;
-    return static_cast<double>(B[(c * n + j) * R + a]) * B[(c * n + j) * R + b];
+struct LeftFactor {
+  const float* first;
+  const float* second;
+  int C;
+  __device__ double operator()(std::int64_t i, std::int64_t c, int kappa) const {
+    const std::int64_t at = (i * C + c) * R + kappa % R;
+    return kappa < R ? first[at] : second[at];
   }
 };
-// ‖Z_A(x_i)‖ (GRAM false) or √(z_iᵀ (BᵀB) z_i) = ‖Z_B(x_i)‖/s (GRAM true) at e = c·N + i.
-template <int R, bool GRAM>
-struct RowNorm {
-  const float* ZA;
+// V's entry (j, κ) of configuration c: the first F columns of [B, B − B₀] (B₀ unread
+// where F = R), the difference taken in double.
+template <int R>
+struct RightFactor {
+  const float* B;
+  const float* B0;
+  int n;
+  __device__ double operator()(std::int64_t c, std::int64_t j, int kappa) const {
+    const std::int64_t at = (c * n + j) * R + kappa % R;
+    return kappa < R ? static_cast<double>(B[at]) : static_cast<double>(B[at]) - B0[at];
+  }
+};
+
+// The F × F Gram matrix VᵀV of every configuration, as C·F·F segments of n products.
+template <int F, class Right>
+struct GramEntry {
+  Right V;
+  int n;
+  __device__ double operator()(std::int64_t e) const {
+    const std::int64_t segment = e / n, j = e % n, c = segment / (F * F), a = segment / F % F, b = segment % F;
+    return V(c, j, a) * V(c, j, b);
+  }
+};
+// ‖u_i Vᵀ‖² = u_iᵀ (VᵀV) u_i at e = c·N + i, from row i of configuration c's U and its
+// Gram matrix (at gram + c·F·F).
+template <int F, class Left>
+struct QuadraticForm {
+  Left U;
   const double* gram;
+  int N;
+  __device__ double operator()(std::int64_t e) const {
+    const std::int64_t c = e / N, i = e % N;
+    double u[F], sum = 0.0;
+    for (int k = 0; k < F; ++k) u[k] = U(i, c, k);
+    for (int a = 0; a < F; ++a)
+      for (int b = 0; b < F; ++b) sum += u[a] * gram[(c * F + a) * F + b] * u[b];
+    return sum;
+  }
+};
+// ‖Z_A(x_i)‖² at e = c·N + i.
+template <int R>
+struct SquaredRowNorm {
+  const float* ZA;
   int N, C;
   __device__ double operator()(std::int64_t e) const {
     const std::int64_t c = e / N, i = e % N;
-    double z[R], sum = 0.0;
-    for (int k = 0; k < R; ++k) z[k] = ZA[(i * C + c) * R + k];
-    for (int a = 0; a < R; ++a)
-      for (int b = 0; b < R; ++b)
-        sum += GRAM ? z[a] * gram[(c * R + a) * R + b] * z[b] : (a == b ? z[a] * z[b] : 0.0);
-    return sqrt(fmax(sum, 0.0));
+    double sum = 0.0;
+    for (int k = 0; k < R; ++k) {
+      const double z = ZA[(i * C + c) * R + k];
+      sum += z * z;
+    }
+    return sum;
   }
+};
+// The square root of a squared norm, which a quadratic form's rounding may leave a
+// hair below zero.
+template <class Squared>
+struct RootOf {
+  Squared squared;
+  __device__ double operator()(std::int64_t e) const { return sqrt(fmax(squared(e), 0.0)); }
 };
 struct RecordNorms {
   const double* sums;  // C sums of ‖Z_A‖, then C of ‖Z_B‖/s
@@ -133,6 +189,22 @@ struct RecordNorms {
     norm_Z_A[c] = static_cast<float>(sums[c] / N);
     norm_Z_B[c] = static_cast<float>(sums[C + c] / N * scale);
   }
+};
+// rms[c] = s·√(Σ_i ‖u_i Vᵀ‖² / (N·n)) from the C sums of the quadratic forms.
+struct RecordRms {
+  const double* sums;
+  double entries;  // N·n
+  float scale;
+  float* rms;
+  __device__ void operator()(std::int64_t c) const { rms[c] = static_cast<float>(scale * sqrt(sums[c] / entries)); }
+};
+
+// out[e] = now[e] − initial[e]: how far a factor has moved from its initial value.
+struct Change {
+  const float* now;
+  const float* initial;
+  float* out;
+  __device__ void operator()(std::int64_t e) const { out[e] = now[e] - initial[e]; }
 };
 
 // A value for sizing scratch memory (kernels launched through CUB must name public types).
@@ -190,11 +262,26 @@ template <int R>
 void feature_norms(SegmentedSums& gram_sums, SegmentedSums& norm_sums, const float* ZA, const float* B, int N, int n, int C,
                    float scale, float* norm_Z_A, float* norm_Z_B, cudaStream_t stream) {
   double* gram = gram_sums.sums();
-  gram_sums.sum(GramEntry<R>{B, n}, static_cast<std::int64_t>(C) * R * R, n, gram, stream);
+  gram_sums.sum(GramEntry<R, RightFactor<R>>{{B, nullptr, n}, n}, static_cast<std::int64_t>(C) * R * R, n, gram, stream);
   double* sums = norm_sums.sums();
-  norm_sums.sum(RowNorm<R, false>{ZA, gram, N, C}, C, N, sums, stream);
-  norm_sums.sum(RowNorm<R, true>{ZA, gram, N, C}, C, N, sums + C, stream);
+  norm_sums.sum(RootOf<SquaredRowNorm<R>>{{ZA, N, C}}, C, N, sums, stream);
+  norm_sums.sum(RootOf<QuadraticForm<R, LeftFactor<R>>>{{{ZA, nullptr, C}, gram, N}}, C, N, sums + C, stream);
   for_each_index(C, RecordNorms{sums, N, C, scale, norm_Z_A, norm_Z_B}, stream);
+}
+
+// For the horizons (sim::HorizonRecord::rms_Z_B): per configuration, the root mean
+// square of s·U Vᵀ over its N rows and n units, U and V of F factor columns (R, or 2R
+// where B₀A₀ is subtracted; see LeftFactor). gram_sums has room for C·F·F segments,
+// row_sums for C.
+template <int R, int F>
+void adapter_output_rms(SegmentedSums& gram_sums, SegmentedSums& row_sums, LeftFactor<R> U, RightFactor<R> V, int N, int n,
+                        int C, float scale, float* rms, cudaStream_t stream) {
+  static_assert(F == R || F == 2 * R, "U and V hold the rank's columns, or twice as many where B₀A₀ is subtracted");
+  double* gram = gram_sums.sums();
+  gram_sums.sum(GramEntry<F, RightFactor<R>>{V, n}, static_cast<std::int64_t>(C) * F * F, n, gram, stream);
+  double* sums = row_sums.sums();
+  row_sums.sum(QuadraticForm<F, LeftFactor<R>>{U, gram, N}, C, N, sums, stream);
+  for_each_index(C, RecordRms{sums, static_cast<double>(N) * n, scale, rms}, stream);
 }
 
 }  // namespace gammalab::cuda::kernels

@@ -12,12 +12,12 @@ result's ``to_dict()`` is the JSON the program prints with ``--json``. Figures o
 from .engine import (ExplainResult, InputError, Model, PhaseResult, PredictResult, SolveResult, TableResult, explain,
                      phase, predict, solve, table)
 from .exponents import FREE, INF, NEG_INF, Interval, Region, SymbolicExponent, exponent, exponent_text
-from .sweeps import CURVES_DTYPES, RUNS_DTYPES, Summary, SweepResult, analyze, load, spec_text, sweep
+from .sweeps import CURVES_DTYPES, HORIZON_COLUMNS, RUNS_DTYPES, Summary, SweepResult, analyze, load, spec_text, sweep
 from . import figures
 
 __all__ = [
     "predict", "solve", "explain", "phase", "table", "sweep", "load", "analyze", "spec_text", "figures",
     "NEG_INF", "INF", "FREE", "Region", "Interval", "SymbolicExponent", "exponent", "exponent_text", "InputError",
     "Model", "PredictResult", "SolveResult", "ExplainResult", "PhaseResult", "TableResult", "Summary", "SweepResult",
-    "RUNS_DTYPES", "CURVES_DTYPES",
+    "RUNS_DTYPES", "HORIZON_COLUMNS", "CURVES_DTYPES",
 ]

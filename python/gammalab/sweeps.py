@@ -25,8 +25,10 @@ RUNS_DTYPES = {
     "id": "int64", "scheme": "object", "width": "int64", "seed": "int64", "lr_A": "float64", "lr_B": "float64",
     "initial_train_loss": "float64", "final_train_loss": "float64", "final_test_loss": "float64",
     "mean_last_train_loss": "float64", "max_train_loss": "float64", "diverged": "bool", "diverged_step": "int64",
-    "steps_done": "int64", "fit_residual": "float64", "init_sigma": "float64",
+    "steps_done": "int64", "fit_residual": "float64", "init_sigma": "float64", "readout": "object", "round": "int64",
 }
+# After them, for each horizon H of the spec's [analysis] horizons: these, each float64.
+HORIZON_COLUMNS = ("max_train_loss_at_", "rms_Z_B_at_")
 CURVES_DTYPES = {
     "id": "int64", "step": "int64", "train_loss": "float64", "test_loss": "float64", "lr_factor": "float64",
     "norm_Z_A": "float64", "norm_Z_B": "float64",
@@ -222,5 +224,7 @@ def load(directory: Union[str, os.PathLike]) -> SweepResult:
     manifest = json.loads((directory / "manifest.json").read_text())
     summary_path = directory / "summary.json"
     summary = Summary(json.loads(summary_path.read_text())) if summary_path.exists() else None
-    return SweepResult(directory, _read_csv(directory / "runs.csv", RUNS_DTYPES),
+    horizons = manifest.get("spec", {}).get("analysis", {}).get("horizons", [])
+    runs_dtypes = dict(RUNS_DTYPES, **{f"{prefix}{h}": "float64" for h in horizons for prefix in HORIZON_COLUMNS})
+    return SweepResult(directory, _read_csv(directory / "runs.csv", runs_dtypes),
                        _read_csv(directory / "curves.csv", CURVES_DTYPES), summary, manifest)

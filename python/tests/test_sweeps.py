@@ -46,8 +46,9 @@ def test_spec_text_is_the_dict():
 
 def test_load_gives_documented_columns_and_dtypes(swept):
     _, result = swept
-    assert list(result.runs.columns) == list(gammalab.RUNS_DTYPES)
-    assert {c: str(t) for c, t in result.runs.dtypes.items()} == gammalab.RUNS_DTYPES
+    horizons = [f"{prefix}{h}" for h in (10, 30) for prefix in gammalab.HORIZON_COLUMNS]  # 30 steps: horizons 10 and 30
+    assert list(result.runs.columns) == list(gammalab.RUNS_DTYPES) + horizons
+    assert {c: str(t) for c, t in result.runs.dtypes.items()} == dict(gammalab.RUNS_DTYPES, **{c: "float64" for c in horizons})
     assert list(result.curves.columns) == list(gammalab.CURVES_DTYPES)
     assert {c: str(t) for c, t in result.curves.dtypes.items()} == gammalab.CURVES_DTYPES
     assert len(result.runs) == 24 and sorted(result.runs["scheme"].unique()) == ["A", "B"]

@@ -1,0 +1,35 @@
+#include "sim/stability.hpp"
+
+#include <stdexcept>
+
+namespace gammalab::sim {
+
+const char* name_of(Criterion criterion) {
+  switch (criterion) {
+    case Criterion::FinalLoss: return "final_loss";
+    case Criterion::Output: return "output";
+    case Criterion::Internal: return "internal";
+  }
+  throw std::logic_error("a criterion without a name");
+}
+
+const char* bound_of(Criterion criterion) { return criterion == Criterion::Internal ? "Z_B bounded" : "f bounded"; }
+
+std::vector<StabilityMeasure> stability_measures(const SweepSpec& spec) {
+  std::vector<StabilityMeasure> measures = {{Criterion::FinalLoss}};
+  for (Criterion criterion : {Criterion::Output, Criterion::Internal})
+    for (std::size_t h = 0; h < spec.training.horizons.size(); ++h) measures.push_back({criterion, h});
+  return measures;
+}
+
+bool is_stable(const RunRow& run, const StabilityMeasure& measure, const AnalysisSpec& analysis, int steps) {
+  if (measure.criterion == Criterion::FinalLoss)
+    return !run.diverged && run.final_train_loss <= analysis.stable_factor * run.initial_train_loss;
+  const HorizonRecord& at = run.horizons.at(measure.horizon);
+  const bool diverged_by_then = run.diverged && (run.diverged_step <= at.step || at.step == steps);
+  if (diverged_by_then || !std::isfinite(at.max_train_loss)) return false;
+  if (measure.criterion == Criterion::Output) return at.max_train_loss <= analysis.edge_factor * run.initial_train_loss;
+  return std::isfinite(at.rms_Z_B) && at.rms_Z_B <= analysis.internal_bound;
+}
+
+}  // namespace gammalab::sim

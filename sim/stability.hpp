@@ -1,0 +1,46 @@
+#pragma once
+// The stability criteria of a width sweep, one definition each, read by the analysis
+// (the maximal stable rate under each) and by refinement (whose edges it locates).
+//
+//   final loss  not diverged, and the final train loss at most stable_factor × the
+//               initial one (the criterion of the sweep's "max_stable" estimate);
+//   output      at a horizon h: not diverged by step h, and the largest train loss of
+//               steps 1 … h at most edge_factor × the initial one. It sees the
+//               network's output f, so it tests the engine's "f bounded" region;
+//   internal    at a horizon h: not diverged by step h, and the RMS of the adapter's
+//               output s·Z_B at step h at most internal_bound. It tests the engine's
+//               "Z_B bounded" region.
+//
+// A run that diverges after step h is stable at h: whether a run that blew up later
+// counts is exactly what reading the criteria at several horizons shows.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "sim/result_schema.hpp"
+#include "sim/sweep_spec.hpp"
+
+namespace gammalab::sim {
+
+enum class Criterion { FinalLoss, Output, Internal };
+
+// A criterion read at one horizon (an index into the spec's horizons; the final-loss
+// criterion reads the end of the run and ignores it).
+struct StabilityMeasure {
+  Criterion criterion;
+  std::size_t horizon = 0;
+};
+
+// "output", "internal" (and "final_loss"), as summary.json names them.
+const char* name_of(Criterion criterion);
+// The engine bound a criterion tests: "f bounded" or "Z_B bounded".
+const char* bound_of(Criterion criterion);
+
+// The final-loss criterion, then output and internal at each horizon of the spec.
+std::vector<StabilityMeasure> stability_measures(const SweepSpec& spec);
+
+// Whether a run is stable under a measure. `steps` is the run's length: at the last
+// horizon a run that diverged on its very last update is not stable.
+bool is_stable(const RunRow& run, const StabilityMeasure& measure, const AnalysisSpec& analysis, int steps);
+
+}  // namespace gammalab::sim

@@ -1,0 +1,154 @@
+"""plots/lr_vs_width.py on small result directories written here: both figures are
+written, the loss curves hold the seed means of the grid's runs, and the verdict lines
+say what summary.json says, also with one readout, no stability entries and null slopes.
+
+Run: /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/plots
+"""
+import csv
+import json
+import math
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+PLOTS = pathlib.Path(__file__).resolve().parents[2] / "plots"
+sys.path.insert(0, str(PLOTS))
+import lr_vs_width  # noqa: E402
+import result_files  # noqa: E402
+
+WIDTHS = [16, 32, 64]
+RATES = [0.01, 0.1, 1.0]
+HORIZONS = [10, 30]
+SEEDS = 2
+
+
+def final_loss(scheme, width, lr, seed):
+    """A loss whose optimum is at η = 0.1; η = 1 diverges for seed 1 at width 64."""
+    if lr == 1.0 and width == 64 and seed == 1:
+        return math.inf
+    return math.exp(-3 + abs(math.log10(lr) + 1) - 0.1 * seed - (scheme == "B"))
+
+
+def runs_rows(readouts):
+    rows = []
+    for readout in readouts:
+        for scheme in ("A", "B"):
+            for width in WIDTHS:
+                for seed in range(SEEDS):
+                    for round_, lr in [(0, lr) for lr in RATES] + [(1, 0.3)]:
+                        loss = final_loss(scheme, width, lr, seed)
+                        row = {"id": len(rows), "scheme": scheme, "width": width, "seed": seed, "lr_A": lr, "lr_B": lr,
+                               "initial_train_loss": 1.0, "final_train_loss": loss, "final_test_loss": loss,
+                               "mean_last_train_loss": loss, "max_train_loss": 1.0, "diverged": int(math.isinf(loss)),
+                               "diverged_step": 5 if math.isinf(loss) else 0, "steps_done": 30, "fit_residual": 0,
+                               "init_sigma": 0, "readout": readout, "round": round_}
+                        for horizon in HORIZONS:
+                            row[f"max_train_loss_at_{horizon}"] = 1.0
+                            row[f"rms_Z_B_at_{horizon}"] = 0.5
+                        rows.append(row)
+    return rows
+
+
+def slope(value, engine, bound="stable", verdict="agrees"):
+    local = [{"from_width": a, "to_width": b, "slope": value, "interval": [value - 0.2, value + 0.2]}
+             for a, b in zip(WIDTHS, WIDTHS[1:])]
+    return {"slope": value, "interval": [value - 0.1, value + 0.1], "widths_used": WIDTHS, "bound": bound,
+            "engine": engine, "verdict_network": verdict, "verdict_module": verdict,
+            "finite_width": {"local": local, "large_widths": WIDTHS[1:], "large_width_slope": value,
+                             "large_width_interval": None, "verdict": verdict, "evidence": "test"}}
+
+
+def full_arm(readout, scheme):
+    """An arm with every field filled, its stability at both horizons."""
+    engine = {"exact": "-1/2", "value": -0.5}
+    bounds = {"f_bounded": engine, "Z_B_bounded": {"exact": "-1", "value": -1.0}}
+    widths = [{"width": w, "optimal_lr": 0.1 * (w / 16) ** -0.5, "optimal_lr_interval": [0.05, 0.2],
+               "optimal_at_grid_edge": w == 64, "max_stable_lr": 1.0, "max_stable_lr_interval": None,
+               "max_stable_at_grid_edge": True, "optimal_lr_half_window": 0.1, "optimal_lr_twice_window": 0.1,
+               "optimal_flat": False, "best_mean_log_loss": -3.0} for w in WIDTHS]
+    stability = [{"criterion": criterion, "horizon": horizon,
+                  "widths": [{"lr": 0.5, "interval": [0.4, 0.6], "at_grid_edge": False} for _ in WIDTHS],
+                  "slope": slope(-0.4, bounds[key], bound)}
+                 for criterion, key, bound in (("output", "f_bounded", "f bounded"), ("internal", "Z_B_bounded", "Z_B bounded"))
+                 for horizon in HORIZONS]
+    return {"readout": readout, "scheme": scheme, "init_sigma": None,
+            "engine_max_stable_exponent": {"network": engine, "module": engine},
+            "engine_bounds": bounds,
+            "widths": widths, "slopes": {"optimal": slope(-0.45, engine), "max_stable": None},
+            "stability": stability}
+
+
+def empty_arm(readout, scheme):
+    """An arm with nothing estimated: null rates, slopes and engine, no stability entries."""
+    widths = [{"width": w, "optimal_lr": None, "optimal_lr_interval": None, "optimal_at_grid_edge": False,
+               "max_stable_lr": None, "max_stable_lr_interval": None, "max_stable_at_grid_edge": False,
+               "optimal_lr_half_window": None, "optimal_lr_twice_window": None, "optimal_flat": False,
+               "best_mean_log_loss": None} for w in WIDTHS]
+    nothing = {"slope": None, "interval": None, "widths_used": [], "bound": "stable", "engine": None,
+               "verdict_network": "undetermined", "verdict_module": "undetermined", "finite_width": None}
+    return {"readout": readout, "scheme": scheme, "init_sigma": None,
+            "engine_max_stable_exponent": {"network": None, "module": None},
+            "engine_bounds": {"f_bounded": None, "Z_B_bounded": None},
+            "widths": widths, "slopes": {"optimal": nothing, "max_stable": None}, "stability": []}
+
+
+def write_directory(folder, readouts):
+    folder.mkdir()
+    manifest = {"runs_schema": 2, "spec_name": "test", "scale": "quick", "device": "cpu", "optimizer": "adam",
+                "scheme_titles": {"A": "Init[A]", "B": "Init[B]"}, "schemes": ["A", "B"], "readouts": readouts,
+                "seeds": list(range(SEEDS))}
+    summary = {"loss_statistic": "final_train", "seeds": SEEDS, "horizons": HORIZONS, "optimum_window": 0.1,
+               "edge_factor": 2.0, "internal_bound": 100.0, "stable_factor": 1.0,
+               "schemes": [arm for r in readouts for arm in (full_arm(r, "A"), empty_arm(r, "B"))]}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / "summary.json").write_text(json.dumps(summary))
+    rows = runs_rows(readouts)
+    with (folder / "runs.csv").open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return folder
+
+
+@pytest.mark.parametrize("readouts", [["mup"], ["sp", "mup"]])
+def test_writes_both_figures(tmp_path, readouts):
+    folder = write_directory(tmp_path / "result", readouts)
+    done = subprocess.run([sys.executable, str(PLOTS / "lr_vs_width.py"), str(folder)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for name in ("lr_vs_width", "loss_vs_lr_per_width"):
+        for suffix in ("png", "svg"):
+            assert (folder / "figures" / f"{name}.{suffix}").stat().st_size > 0
+
+
+def test_reader_types_the_horizon_columns(tmp_path):
+    folder = write_directory(tmp_path / "result", ["sp"])
+    row = result_files.runs(folder)[0]
+    assert row["readout"] == "sp" and row["round"] == 0
+    assert row["max_train_loss_at_10"] == 1.0 and row["rms_Z_B_at_30"] == 0.5
+
+
+def test_loss_curves_are_the_seed_means_of_the_grid(tmp_path):
+    folder = write_directory(tmp_path / "result", ["sp"])
+    curves = lr_vs_width.seed_means(result_files.runs(folder), "final_train_loss", set(range(SEEDS)))
+    assert sorted(curves) == [("sp", scheme, 0.0, w) for scheme in ("A", "B") for w in WIDTHS]
+    curve = curves[("sp", "A", 0.0, 32)]
+    assert [lr for lr, _, _ in curve] == RATES  # the refinement round's η = 0.3 is left out
+    assert curve[1][1] == pytest.approx(-3 - 0.05) and all(complete for _, _, complete in curve)
+    lr, mean, complete = curves[("sp", "A", 0.0, 64)][-1]
+    assert (lr, complete) == (1.0, False) and mean == pytest.approx(-2)  # seed 1 diverged: seed 0's alone
+    seed_one = lr_vs_width.seed_means(result_files.runs(folder), "final_train_loss", {1})
+    assert seed_one[("sp", "A", 0.0, 32)][1] == (0.1, pytest.approx(-3.1), True)  # a spec of some of the seeds
+
+
+def test_verdict_lines_say_what_the_summary_says(tmp_path):
+    folder = write_directory(tmp_path / "result", ["sp"])
+    summary = result_files.summary(folder)
+    full, empty = summary["schemes"]
+    lines = [lr_vs_width.verdict_line("Init[A]", m) for m in lr_vs_width.measures(full)]
+    assert len(lines) == 4  # optimal, final loss, output and internal at the last horizon
+    assert "-0.45 [-0.55, -0.35]" in lines[0] and "stable n^(-1/2)" in lines[0] and "agrees (with width: agrees)" in lines[0]
+    assert "max stable (internal, step 30)" in lines[3] and "Z_B bounded n^(-1)" in lines[3]
+    assert [m.kind for m in lr_vs_width.measures(empty)] == ["optimal", "final_loss"]
+    assert "no slope" in lr_vs_width.verdict_line("Init[B]", lr_vs_width.measures(empty)[0])
