@@ -66,6 +66,7 @@ TEST_CASE("sweep then analyze: the result directory and its summary") {
   CHECK(summary["runs_used"] == 2 * 2 * 2 * 3);
   CHECK(summary["schemes"][1]["engine_max_stable_exponent"]["network"]["exact"] == "-1");
   EXPECT_BAD_INPUT("analyze " + out.string() + " --loss median", "--loss");
+  EXPECT_BAD_INPUT("analyze " + out.string() + " --split-seeds", "--split-seeds: the sweep has 2 seeds; two halves with a bootstrap interval each need at least 4");
   EXPECT_BAD_INPUT("analyze /tmp", "has no manifest.json");
   fs::remove_all(out);
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine (after scripts/build-for-device.sh here, with .carry carried):
+# issue 12's measurements. The kernel tests (with compute-sanitizer) and the parity test,
+# both covering the horizon records; the quick fig2 spec on the GPU in FP32, to set beside
+# the same spec on the CPU in FP64; the paper-scale fig2 (both readouts, widths to 2^16,
+# edges refined), timed, analysed, and analysed again in two halves of the seeds.
+# Results come back in $OUT: device-fig2.log, fig2-quick-gpu/ and fig2-paper/ (their
+# manifest, runs, summary and split-seeds files; figures are drawn from them here).
+set -uo pipefail
+export PATH=/usr/local/cuda/bin:$PATH
+out=${OUT:-/tmp/device-out}
+mkdir -p "$out"
+exec > >(tee "$out/device-fig2.log") 2>&1
+bin=.carry/bin
+step() { echo; echo "=== $* ($(date +%T))"; }
+
+step "machine"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
+$bin/gammalab device
+
+step "kernel tests, and compute-sanitizer on them"
+$bin/test_gpu_kernels | tail -3
+compute-sanitizer --tool memcheck --leak-check full --error-exitcode 9 $bin/test_gpu_kernels >/tmp/sanitizer.log 2>&1
+echo "compute-sanitizer exit status: $?"; tail -2 /tmp/sanitizer.log
+
+step "parity: GPU against the CPU reference, horizons included"
+$bin/test_gpu_parity 2>&1 | tail -12
+
+step "quick fig2 spec on the GPU (FP32)"
+/usr/bin/time -f "wall %e s" $bin/gammalab sweep experiments/fig2-quick.toml -o "$out/fig2-quick-gpu" --device gpu --quiet >/dev/null
+$bin/gammalab analyze "$out/fig2-quick-gpu" | grep -E "readout:|optimal η:|max stable η"
+rm -f "$out/fig2-quick-gpu/curves.csv"
+
+step "paper-scale fig2 on the GPU: sweep (timed), analysis, split seeds"
+/usr/bin/time -f "wall %e s" timeout 480 $bin/gammalab sweep experiments/fig2-paper.toml -o "$out/fig2-paper" --device gpu --quiet
+$bin/gammalab analyze "$out/fig2-paper"
+$bin/gammalab analyze "$out/fig2-paper" --split-seeds
+rm -f "$out/fig2-paper/curves.csv"
+step "done"

@@ -1,0 +1,193 @@
+// Stability edges located beyond the grid (sim/refinement.hpp) on a synthetic edge whose
+// place is known, and the analysis of seed halves and of the internal criterion on a
+// real tiny sweep.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+#include "gamma/input_error.hpp"
+#include "result_files.hpp"
+#include "sim/analysis.hpp"
+#include "sim/refinement.hpp"
+#include "sim/sweep.hpp"
+
+using namespace gammalab;
+using namespace gammalab::sim;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A trainer whose runs are stable exactly below η_edge(n) = constant·n^-1/2 under every
+// criterion (loss and s·Z_B jump past the bounds above it), so that the edge refinement
+// must find is known. After `fail_after` results it throws, like a run that is killed.
+class SyntheticEdge final : public TrainerBackend {
+ public:
+  explicit SyntheticEdge(double constant, int fail_after = -1) : constant_(constant), fail_after_(fail_after) {}
+  double edge(int width) const { return constant_ / std::sqrt(static_cast<double>(width)); }
+  std::string describe() const override { return "synthetic edge"; }
+  std::vector<TrainResult> train_group(const Dataset&, const StudentKey& student, const std::vector<TrainSpec>& specs,
+                                       const std::function<void(std::size_t, const TrainResult&)>& one_done) override {
+    std::vector<TrainResult> results;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      if (fail_after_ >= 0 && done_++ >= fail_after_) throw std::runtime_error("killed");
+      const bool stable = specs[i].lr_A < edge(student.width);
+      TrainResult r;
+      r.initial_train_loss = 1;
+      r.final_train_loss = r.final_test_loss = r.mean_last_train = r.max_train_loss = stable ? 0.5 : 5;
+      r.steps_done = specs[i].steps;
+      for (int h : specs[i].horizons) r.horizons.push_back({h, stable ? 1.0 : 5.0, stable ? 1.0 : 1e4});
+      one_done(i, r);
+      results.push_back(r);
+    }
+    return results;
+  }
+
+ private:
+  double constant_;
+  int fail_after_, done_ = 0;
+};
+
+std::string spec_text(double max_rate, const std::string& refine) {
+  return "[sweep]\nwidths = [16, 64, 256]\nseeds = 2\nschemes = [\"A\"]\nsteps = 20\n"
+         "[learning_rate]\nmin = 1e-3\nmax = " + std::to_string(max_rate) + "\nper_decade = 2\n" + refine +
+         "[data]\ntrain_size = 8\ntest_size = 4\nteacher_width = 8\n";
+}
+
+void run(const SweepSpec& spec, const fs::path& dir, TrainerBackend& trainer, bool resume = false) {
+  run_sweep(spec, {dir, resume, {}, {}}, {&trainer}, [](const SweepProgress&) {});
+}
+
+// Per (width, seed): the largest stable rate run and the smallest unstable one above it.
+std::map<std::pair<int, std::uint64_t>, std::pair<double, double>> brackets(const std::vector<RunRow>& rows) {
+  std::map<std::pair<int, std::uint64_t>, std::pair<double, double>> found;
+  for (const RunRow& r : rows) {
+    auto& [low, high] = found.try_emplace({r.width, r.seed}, 0.0, INFINITY).first->second;
+    if (r.final_train_loss < 1) low = std::max(low, r.lr_A);
+    else high = std::min(high, r.lr_A);
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("refinement finds a synthetic edge inside the grid to the precision asked, in rounds a resume repeats") {
+  const SweepSpec spec = parse_sweep_spec(spec_text(1, "edge_precision = 0.02\n"), "edge.toml");
+  SyntheticEdge trainer(0.3);
+  const fs::path dir = scratch("refined");
+  run(spec, dir, trainer);
+  const std::vector<RunRow> rows = read_runs(dir / "runs.csv");
+  CHECK(rows.size() > spec.configuration_count());  // the grid, then the refined rates
+  for (const auto& [line, bracket] : brackets(rows)) {
+    CAPTURE(line.first);
+    const double edge = trainer.edge(line.first);
+    CHECK(bracket.first < edge);
+    CHECK(bracket.second >= edge);
+    CHECK(bracket.second / bracket.first <= 1.02);
+  }
+  // The analysis reads the refined edge, not the grid's: the slope is -1/2 to the precision.
+  const SweepSummary summary = analyse_runs(rows, spec);
+  for (std::size_t wi = 0; wi < spec.widths.size(); ++wi)
+    CHECK(*summary.arms[0].widths[wi].max_stable.lr == doctest::Approx(trainer.edge(spec.widths[wi])).epsilon(0.02));
+  CHECK(*summary.arms[0].max_stable_slope.slope == doctest::Approx(-0.5).epsilon(0.02));
+  // Every measure's edge is refined, not only the one the verdict lines print.
+  CHECK(std::abs(*summary.arms[0].stability.back().slope.slope + 0.5) < 0.02);
+
+  // A sweep killed in the middle of refinement and resumed writes what an uninterrupted one did.
+  const fs::path killed = scratch("refined-killed");
+  SyntheticEdge dies(0.3, static_cast<int>(spec.configuration_count()) + 5);
+  CHECK_THROWS(run(spec, killed, dies));
+  SyntheticEdge again(0.3);
+  run(spec, killed, again, true);
+  CHECK(read_text(killed / "runs.csv") == read_text(dir / "runs.csv"));
+  fs::remove_all(dir);
+  fs::remove_all(killed);
+}
+
+TEST_CASE("an edge beyond the grid is found by extending the grid upwards, up to extend_up_to") {
+  // Edges at 30·n^-1/2: 7.5, 3.75 and 1.9, all above the grid's top rate of 1.
+  const SweepSpec spec = parse_sweep_spec(spec_text(1, "edge_precision = 0.05\nextend_up_to = 5\n"), "beyond.toml");
+  SyntheticEdge trainer(30);
+  const fs::path dir = scratch("extended");
+  run(spec, dir, trainer);
+  const std::vector<RunRow> rows = read_runs(dir / "runs.csv");
+  for (const auto& [line, bracket] : brackets(rows)) {
+    CAPTURE(line.first);
+    if (line.first == 16) {  // 7.5 lies beyond 5: the largest rate tried is 5, and stable
+      CHECK(bracket.first == 5);
+      CHECK(std::isinf(bracket.second));
+    } else {
+      CHECK(bracket.first < trainer.edge(line.first));
+      CHECK(bracket.second / bracket.first <= 1.05);
+    }
+  }
+  const SweepSummary summary = analyse_runs(rows, spec);
+  CHECK(summary.arms[0].widths[0].max_stable.at_grid_edge);  // a bound, left out of the slope
+  CHECK_FALSE(summary.arms[0].widths[1].max_stable.at_grid_edge);
+  CHECK(summary.arms[0].max_stable_slope.widths_used == std::vector<int>{64, 256});
+  CHECK(*summary.arms[0].max_stable_slope.slope == doctest::Approx(-0.5).epsilon(0.05));
+  // Refined rows that refinement did not propose are refused by the analysis.
+  std::vector<RunRow> edited = rows;
+  for (RunRow& r : edited)
+    if (r.round > 0) {
+      r.lr_A *= 1.01;
+      break;
+    }
+  CHECK_THROWS_WITH_AS(analyse_runs(edited, spec), doctest::Contains("is not that configuration"), InputError);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a real tiny sweep: seed halves analyse as sweeps of those seeds alone; the internal criterion reads s·Z_B") {
+  const std::string common =
+      "schemes = [\"A\", \"B\"]\nsteps = 20\n[learning_rate]\nmin = 1e-2\nmax = 3\nper_decade = 3\n"
+      "[data]\ntrain_size = 32\ntest_size = 8\nteacher_width = 32\n[analysis]\nbootstrap = 200\ninternal_bound = 5\n"
+      "horizons = [5]\n";
+  const SweepSpec all = parse_sweep_spec("[sweep]\nwidths = [16, 32, 64]\nseeds = 4\n" + common, "all.toml");
+  const SweepSpec first = parse_sweep_spec("[sweep]\nwidths = [16, 32, 64]\nseeds = [0, 1]\n" + common, "first.toml");
+  const SweepSpec second = parse_sweep_spec("[sweep]\nwidths = [16, 32, 64]\nseeds = [2, 3]\n" + common, "second.toml");
+  CpuBackend cpu(2);
+  const fs::path a = scratch("halves-all"), f = scratch("halves-first"), s = scratch("halves-second");
+  run(all, a, cpu);
+  run(first, f, cpu);
+  run(second, s, cpu);
+  const std::vector<RunRow> rows = read_runs(a / "runs.csv");
+  const SeedHalves halves = analyse_seed_halves(rows, all);
+  CHECK(halves.seeds[0] == std::vector<std::uint64_t>{0, 1});
+  CHECK(nlohmann::json(halves.summaries[0]) == nlohmann::json(analyse_runs(read_runs(f / "runs.csv"), first)));
+  CHECK(nlohmann::json(halves.summaries[1]) == nlohmann::json(analyse_runs(read_runs(s / "runs.csv"), second)));
+  const auto comparisons = compare_halves(halves);
+  CHECK(comparisons.size() == 2 * (2 + 4));  // per scheme: optimal, final loss, output and internal at steps 5 and 20
+  for (const auto& c : comparisons)
+    CHECK(c.agree() == (c.intervals_overlap && c.halves[0].verdict_network == c.halves[1].verdict_network));
+  CHECK_THROWS_WITH_AS(analyse_seed_halves(read_runs(f / "runs.csv"), first), doctest::Contains("at least 4"), InputError);
+
+  // The internal criterion's edge is, per seed, the largest rate whose s·Z_B RMS at the
+  // horizon stays within the bound: recomputed here from runs.csv.
+  const SweepSummary summary = analyse_runs(rows, all);
+  for (std::size_t arm = 0; arm < 2; ++arm) {
+    const StabilitySummary& internal = summary.arms[arm].stability[2];  // internal at step 5
+    REQUIRE(internal.criterion == "internal");
+    REQUIRE(internal.horizon == 5);
+    for (std::size_t wi = 0; wi < all.widths.size(); ++wi) {
+      double log_sum = 0;
+      int seeds = 0;
+      for (auto seed : all.seeds) {
+        double largest = 0;
+        for (const RunRow& r : rows)
+          if (r.scheme == all.schemes[arm] && r.width == all.widths[wi] && r.seed == seed &&
+              !(r.diverged && r.diverged_step <= 5) && r.horizons[0].rms_Z_B <= 5)
+            largest = std::max(largest, r.lr_A);
+        log_sum += std::log(largest);
+        ++seeds;
+      }
+      CAPTURE(all.widths[wi]);
+      REQUIRE(internal.widths[wi].lr);
+      CHECK(*internal.widths[wi].lr == doctest::Approx(std::exp(log_sum / seeds)));
+    }
+    CHECK(internal.slope.bound == "Z_B bounded");
+  }
+  for (const auto& dir : {a, f, s}) fs::remove_all(dir);
+}
