@@ -110,6 +110,7 @@ ResultOnDisk read_result_directory(const std::filesystem::path& directory, std::
   result.spec = sim::spec_of_manifest(result.manifest, (directory / "manifest.json").string());
   if (loss) result.spec.analysis.loss = *loss;
   if (bootstrap) result.spec.analysis.bootstrap = *bootstrap;
+  sim::check_checksums(directory, result.manifest);
   result.runs = sim::read_runs(directory / "runs.csv");
   return result;
 }

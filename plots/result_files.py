@@ -5,7 +5,9 @@ runs.csv and curves.csv by header name with typed cells (runs.csv's horizon colu
 max_train_loss_at_H and rms_Z_B_at_H for each horizon H of the spec, by pattern),
 summary.json and the JSON documents beside it, and manifest.json with its runs_schema
 checked. A file that is missing or not what its schema says stops the script with a
-message naming the file and, for a CSV, the column.
+message naming the file and, for a CSV, the column; so does a runs.csv or curves.csv
+that differs from the checksum a complete directory's manifest recorded (the check
+every C++ reader makes: sim/result_directory.hpp, check_checksums).
 """
 import csv
 import json
@@ -93,11 +95,49 @@ def _csv(path, columns, horizons=False):
         return rows
 
 
+CHECKSUMMED_FILES = ("runs.csv", "curves.csv")  # a complete manifest's "checksums"
+_checksums_checked = set()  # directories whose files were checked, once per script
+
+
+def _fingerprint(data):
+    """FNV-1a (64-bit) of `data` as 16 hex digits: sim/result_schema.hpp's fingerprint."""
+    value = 0xCBF29CE484222325
+    for byte in data:
+        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{value:016x}"
+
+
+def _check_checksums(directory, document):
+    """Stops when a complete directory's runs.csv or curves.csv differs from the checksum
+    its manifest recorded at completion (or is missing). A directory still running, or
+    completed by a gammalab that recorded no checksums, has none to check."""
+    if document.get("status") != "complete" or "checksums" not in document:
+        return
+    what_to_do = "restore it from a copy, or run the sweep again into a new directory (gammalab sweep SPEC -o NEW)"
+    recorded = document["checksums"]
+    for name in CHECKSUMMED_FILES:
+        path = pathlib.Path(directory) / name
+        if not isinstance(recorded, dict) or not isinstance(recorded.get(name), str):
+            _fail(f"{directory}/manifest.json: checksums.{name} is not recorded as a string of 16 hex digits, "
+                  f"so the manifest was edited; {what_to_do}")
+        if not path.exists():
+            _fail(f"{path} is missing, but the manifest recorded its checksum when the sweep completed; {what_to_do}")
+        actual = _fingerprint(path.read_bytes())
+        if actual != recorded[name]:
+            _fail(f"{path} was changed after the sweep completed: its checksum (FNV-1a) is {actual}, but the manifest "
+                  f"recorded {recorded[name]} at completion, so its rows are not what the sweep wrote; {what_to_do}")
+
+
 def manifest(directory):
-    """manifest.json; stops when its runs_schema is newer than this reader's."""
+    """manifest.json; stops when its runs_schema is newer than this reader's, or when the
+    directory's runs.csv or curves.csv was changed after the sweep completed."""
     document = _json(pathlib.Path(directory) / "manifest.json")
     if document.get("runs_schema", 1) > RUNS_SCHEMA:
         _fail(f"{directory}/manifest.json: runs_schema {document['runs_schema']} is newer than this reader's ({RUNS_SCHEMA})")
+    key = pathlib.Path(directory).resolve()
+    if key not in _checksums_checked:
+        _check_checksums(directory, document)
+        _checksums_checked.add(key)
     return document
 
 
@@ -109,6 +149,7 @@ def scheme_title(directory, scheme):
 
 def summary(directory):
     """summary.json, written by `gammalab analyze`: one entry per arm under "schemes"."""
+    manifest(directory)  # the rows summary.json was computed from must be the sweep's
     document = _json(pathlib.Path(directory) / "summary.json")
     for key in ("loss_statistic", "seeds", "schemes"):
         if key not in document:
@@ -129,6 +170,7 @@ def runs(directory):
 
 def curves(directory):
     """curves.csv: one dict per recorded step."""
+    manifest(directory)  # its checksum
     return _csv(pathlib.Path(directory) / "curves.csv", CURVES_COLUMNS)
 
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -51,6 +52,17 @@ void append_checked(std::ofstream& file, const std::string& text, const std::fil
                              "--resume trains what was not completely written");
 }
 
+// The files whose checksums a complete directory's manifest records.
+const std::array<const char*, 2> kChecksummedFiles = {"runs.csv", "curves.csv"};
+
+// A file's bytes; empty when it cannot be read.
+std::string read_bytes(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  return buffer.str();
+}
+
 }  // namespace
 
 std::size_t id_of_row(const std::string& row) {
@@ -61,10 +73,7 @@ std::size_t id_of_row(const std::string& row) {
 }
 
 std::vector<std::string> read_csv_rows(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  const std::string text = buffer.str();
+  const std::string text = read_bytes(path);
   std::vector<std::string> rows;
   bool header = true;
   for (std::size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
@@ -79,6 +88,31 @@ std::string sorted_csv(const std::string& header, std::vector<std::string> rows)
   std::string text = header + "\n";
   for (const auto& row : rows) text += row + "\n";
   return text;
+}
+
+nlohmann::json checksums_of(const std::filesystem::path& directory) {
+  nlohmann::json checksums = nlohmann::json::object();
+  for (const char* file : kChecksummedFiles) checksums[file] = fingerprint(read_bytes(directory / file));
+  return checksums;
+}
+
+void check_checksums(const std::filesystem::path& directory, const nlohmann::json& manifest) {
+  if (manifest.value("status", "") != "complete" || !manifest.contains("checksums")) return;
+  const nlohmann::json& recorded = manifest["checksums"];
+  const std::string what_to_do = "restore it from a copy, or run the sweep again into a new directory (gammalab sweep SPEC -o NEW)";
+  for (const char* name : kChecksummedFiles) {
+    const std::filesystem::path file = directory / name;
+    if (!recorded.is_object() || !recorded.contains(name) || !recorded[name].is_string())
+      throw InputError((directory / "manifest.json").string() + ": checksums." + name +
+                       " is not recorded as a string of 16 hex digits, so the manifest was edited; " + what_to_do);
+    if (!std::filesystem::exists(file))
+      throw InputError(file.string() + " is missing, but the manifest recorded its checksum when the sweep completed; " + what_to_do);
+    const std::string actual = fingerprint(read_bytes(file));
+    if (actual != recorded[name].get<std::string>())
+      throw InputError(file.string() + " was changed after the sweep completed: its checksum (FNV-1a) is " + actual +
+                       ", but the manifest recorded " + recorded[name].get<std::string>() +
+                       " at completion, so its rows are not what the sweep wrote; " + what_to_do);
+  }
 }
 
 void write_atomically(const std::filesystem::path& path, const std::string& text) {
@@ -146,6 +180,7 @@ ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const 
     if (previous.value("shard", "1/1") != manifest_.value("shard", "1/1"))
       throw InputError("--resume: " + path_.string() + " holds shard " + previous.value("shard", "1/1") + " of this sweep, not " +
                        manifest_.value("shard", "1/1") + "; resume it with --shard " + previous.value("shard", "1/1"));
+    check_checksums(path_, previous);
     // Only rows that were completely written count as finished; the curves of a
     // configuration are written before its row, so curves without a row are dropped.
     for (const auto& row : read_csv_rows(runs)) finished_.insert(id_of_row(row));
@@ -183,6 +218,7 @@ void ResultDirectory::complete(double wall_seconds) {
   rewrite_sorted(path_ / "curves.csv", curves_header(), [](std::size_t) { return true; });
   manifest_["status"] = "complete";
   manifest_["wall_seconds"] = wall_seconds;
+  manifest_["checksums"] = checksums_of(path_);
   write_manifest();
 }
 

@@ -8,7 +8,8 @@
 //   summary.json   derived numbers, written by the analysis
 // Rows are appended and flushed as configurations finish, so an interrupted sweep
 // loses nothing that finished; a resumed one skips them. At the end the files are
-// rewritten sorted by configuration id, identical whatever the order of completion.
+// rewritten sorted by configuration id, identical whatever the order of completion,
+// and the manifest records their checksums with status complete (docs/result-guarantees.md).
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -56,7 +57,8 @@ class ResultDirectory {
   // Every write is checked: the first that fails (a full disk) throws, and what was
   // written in part is dropped by the next --resume, which trains that configuration
   // again.
-  // Sorts the files by id and marks the manifest complete with the wall time.
+  // Sorts the files by id and marks the manifest complete with the wall time and the
+  // files' checksums.
   void complete(double wall_seconds);
 
   const std::filesystem::path& path() const { return path_; }
@@ -70,6 +72,17 @@ class ResultDirectory {
   std::ofstream runs_, curves_;
   int lock_ = -1;  // the open .lock file that holds the flock
 };
+
+// The checksums a complete directory's manifest records under "checksums": the
+// fingerprint (FNV-1a, sim/result_schema.hpp) of runs.csv and of curves.csv as they lie in
+// `directory`.
+nlohmann::json checksums_of(const std::filesystem::path& directory);
+// What every reader of a result directory (analyze, --resume, merge, report) calls before
+// it reads the rows, so that a file edited after the sweep is reported, not analysed:
+// where `manifest` (the directory's) says complete, InputError naming the file whose
+// checksum differs from the one recorded, or that is missing. A directory still running
+// has no checksums yet; one completed by a gammalab that recorded none is not checked.
+void check_checksums(const std::filesystem::path& directory, const nlohmann::json& manifest);
 
 // Writes `text` to `path` through a temporary file and a rename: never half a file.
 void write_atomically(const std::filesystem::path& path, const std::string& text);

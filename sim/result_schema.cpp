@@ -238,15 +238,13 @@ SweepSpec spec_of_manifest(const nlohmann::json& manifest, const std::string& or
   return spec_from_json(manifest["spec"], origin + " (spec)");
 }
 
-namespace {
-std::string fingerprint(const std::string& text) {  // FNV-1a, hex
+std::string fingerprint(const std::string& text) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ULL;
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   return hex;
 }
-}  // namespace
 
 std::string spec_hash(const SweepSpec& spec) { return fingerprint(spec_to_json(spec).dump()); }
 

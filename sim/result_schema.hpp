@@ -70,6 +70,10 @@ std::string curves_line(std::size_t id, const CurvePoint& point);
 // was kept as data — its TOML text. `origin` names the manifest in errors. Throws
 // InputError when the manifest's runs_schema is newer than this program's.
 SweepSpec spec_of_manifest(const nlohmann::json& manifest, const std::string& origin);
+// FNV-1a (64-bit) of `text` as 16 hex digits: the spec's hash below, and the checksums
+// of a complete directory's CSV files (sim/result_directory.hpp: checksums_of), which
+// plots/result_files.py recomputes the same way. It finds accidental edits, not forgeries.
+std::string fingerprint(const std::string& text);
 // The fingerprint of a spec as data: equal specs, however their files were written,
 // have equal hashes.
 std::string spec_hash(const SweepSpec& spec);

@@ -35,6 +35,7 @@ Part read_part(const std::filesystem::path& directory) {
     throw InputError("DIR: " + name + " holds shard " + part.shard.text() + ", which is not complete (status " +
                      part.manifest.value("status", "unknown") + "); finish it with gammalab sweep SPEC -o " + name +
                      " --shard " + part.shard.text() + " --resume");
+  check_checksums(directory, part.manifest);
   return part;
 }
 
@@ -107,6 +108,7 @@ void merge_shards(const std::vector<std::filesystem::path>& directories, const s
   std::filesystem::create_directories(output);
   write_atomically(output / "runs.csv", sorted_csv(runs_header(spec.training.horizons), std::move(runs)));
   write_atomically(output / "curves.csv", sorted_csv(curves_header(), std::move(curves)));
+  merged["checksums"] = checksums_of(output);  // the merged files', not the first part's
   write_atomically(output / "manifest.json", merged.dump(2) + "\n");
 }
 

@@ -10,8 +10,9 @@ namespace gammalab::sim {
 
 // Writes the merged runs.csv, curves.csv and manifest.json into `output` (created).
 // InputError, naming the directory at fault, when a part is not a shard's complete
-// directory, when parts hold different specs or were written by different programs,
-// and when a shard is given twice or is missing.
+// directory or a file of it differs from its manifest's checksums, when parts hold
+// different specs or were written by different programs, and when a shard is given
+// twice or is missing. The merged manifest records the merged files' checksums.
 void merge_shards(const std::vector<std::filesystem::path>& parts, const std::filesystem::path& output);
 
 }  // namespace gammalab::sim

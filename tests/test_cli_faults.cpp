@@ -1,6 +1,7 @@
 // Faults a result directory must survive without an exit 0 on a wrong result (issue 14):
 // two writers at once, a write that fails midway (a full disk, here a file-size limit),
-// a stop by SIGINT, and paths that are no result directory. Each runs the real program.
+// a stop by SIGINT, paths that are no result directory, and files edited after the
+// sweep completed. Each runs the real program (and, for the plots, their reader).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
@@ -68,6 +69,28 @@ void check_whole(const fs::path& directory) {
   for (; std::getline(runs, line); ++rows) ids.insert(line.substr(0, line.find(',')));
   CHECK(rows == manifest["configurations"].get<std::size_t>());
   CHECK(ids.size() == rows);
+}
+
+// A copy of a complete directory in which one digit of a loss of `file` is changed: the
+// first row's final_train_loss in runs.csv, or its train_loss in curves.csv.
+fs::path edited_copy(const fs::path& complete, const std::string& name, const std::string& file) {
+  const fs::path copy = scratch(name);
+  fs::copy(complete, copy, fs::copy_options::recursive);
+  std::string text = read_text(copy / file);
+  std::size_t cell = text.find('\n') + 1;  // the first row
+  for (int column = 0; column < (file == "runs.csv" ? 7 : 2); ++column) cell = text.find(',', cell) + 1;
+  const std::size_t digit = text.find_first_of("12345678", cell);
+  REQUIRE(digit < text.find(',', cell));
+  ++text[digit];
+  std::ofstream(copy / file, std::ios::trunc) << text;
+  return copy;
+}
+
+// A shell command's exit status and what it printed.
+Outcome shell(const std::string& command) {
+  const fs::path output = scratch("faults-shell-output");
+  const int status = std::system((command + " >" + output.string() + " 2>&1").c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(output)};
 }
 
 void check_same_results(const fs::path& directory) {
@@ -143,4 +166,40 @@ TEST_CASE("paths that are no result directory get messages that say what to do")
   fs::create_directories(empty);
   CHECK(run("sweep " + spec.string() + " -o " + empty.string() + " --resume --threads 1 --quiet").status == 0);
   check_same_results(empty);
+}
+
+TEST_CASE("a runs.csv or curves.csv edited after the sweep completed is reported by every reader") {
+  // Two shards of the spec, complete, for merge.
+  const fs::path spec = spec_file("faults-edited"), shard_1 = scratch("faults-shard-1"), shard_2 = scratch("faults-shard-2");
+  for (const auto& [part, shard] : {std::pair{shard_1, "1/2"}, std::pair{shard_2, "2/2"}})
+    REQUIRE(run("sweep " + spec.string() + " -o " + part.string() + " --shard " + shard + " --device cpu --threads 1 --quiet").status == 0);
+  const std::string changed = " was changed after the sweep completed";
+  for (const std::string file : {"runs.csv", "curves.csv"}) {
+    CAPTURE(file);
+    const fs::path edited = edited_copy(uninterrupted(), "faults-edited-" + file, file);
+    const std::string named = (edited / file).string() + changed;
+    EXPECT_BAD_INPUT("analyze " + edited.string(), named);
+    EXPECT_BAD_INPUT("sweep " + spec.string() + " -o " + edited.string() + " --resume --device cpu --threads 1 --quiet", named);
+    CHECK(nlohmann::json::parse(read_text(edited / "manifest.json"))["status"] == "complete");  // the refused resume left it as it was
+    const fs::path page = scratch("faults-edited-report.html");
+    EXPECT_BAD_INPUT("report " + edited.string() + " -o " + page.string(), named);
+    CHECK_FALSE(fs::exists(page));
+    // The plot scripts read every file through result_files.py (stdlib only, so any python3
+    // runs it; the scripts themselves need matplotlib, which the plots test's Python has).
+    Outcome plot = shell("cd " + std::string(GAMMALAB_SOURCE_DIR) + "/plots && python3 -c "
+                         "'import sys, result_files; result_files.runs(sys.argv[1]); result_files.curves(sys.argv[1])' " + edited.string());
+    CAPTURE(plot.output);
+    CHECK(plot.status == 1);
+    CHECK(plot.output.find("result_files: " + named) != std::string::npos);
+
+    const fs::path bad_shard = edited_copy(shard_2, "faults-edited-shard-" + file, file), merged = scratch("faults-edited-merged");
+    EXPECT_BAD_INPUT("merge " + shard_1.string() + " " + bad_shard.string() + " -o " + merged.string() + " --quiet",
+                     (bad_shard / file).string() + changed);
+    CHECK_FALSE(fs::exists(merged));
+  }
+  // The untouched shards merge, and the merged directory's own checksums hold.
+  const fs::path merged = scratch("faults-merged");
+  REQUIRE(run("merge " + shard_1.string() + " " + shard_2.string() + " -o " + merged.string() + " --quiet").status == 0);
+  CHECK(run("analyze " + merged.string()).status == 0);
+  check_same_results(merged);
 }

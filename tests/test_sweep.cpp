@@ -74,12 +74,17 @@ TEST_CASE("an existing directory is refused without --resume; a resume finishes 
   sweep(whole, 2);
   CHECK_THROWS_AS(sweep(whole, 2), InputError);
 
-  // Simulate an interruption: keep the header and five rows, the last one half-written.
+  // Simulate an interruption: keep the header and five rows, the last one half-written,
+  // and the manifest's status running, as a killed sweep leaves them (a complete one's
+  // checksums would refuse the cut file).
   sweep(cut, 2);
   std::string runs = read_text(cut / "runs.csv");
   std::size_t end = 0;
   for (int line = 0; line < 6; ++line) end = runs.find('\n', end) + 1;
   std::ofstream(cut / "runs.csv", std::ios::trunc) << runs.substr(0, end) << runs.substr(end, 20);
+  std::string manifest = read_text(cut / "manifest.json");
+  manifest.replace(manifest.find("\"complete\""), 10, "\"running\"");
+  std::ofstream(cut / "manifest.json", std::ios::trunc) << manifest;
   sweep(cut, 1, /*resume=*/true);
   CHECK(read_text(cut / "runs.csv") == read_text(whole / "runs.csv"));
   CHECK(read_text(cut / "curves.csv") == read_text(whole / "curves.csv"));
