@@ -27,13 +27,21 @@ std::function<int()> add_sweep_command(CLI::App& app) {
       ->capture_default_str();
   command->add_flag("--mpi", o->mpi, "Run as one rank of an MPI job (implied under mpirun with more than one process)");
   command->add_flag("--quiet", o->quiet, "No progress and no analysis printout");
+  command->add_flag("--dry-run", o->dry_run,
+                    "State the configuration count and the estimated memory and time (refusing a spec that cannot fit), "
+                    "then stop: nothing is trained or written");
   return [o] {
     const StopMessage stopped("\ngammalab: stopped; every configuration written so far is kept. Continue with:\n  gammalab sweep " +
                               o->spec_path + " -o " + o->output + " --resume" + (o->shard == "1/1" ? "" : " --shard " + o->shard) + "\n");
     ProgressReporter progress("configurations");
-    const SweepOutcome outcome = run_sweep_request(*o, progress.for_sweep(o->quiet));
+    // Before training, so that a sweep of hours says so while it can still be stopped.
+    auto estimated = [&](const SweepEstimate& estimate) {
+      if (!o->quiet || o->dry_run) std::cout << estimate.text << std::flush;
+    };
+    const SweepOutcome outcome = run_sweep_request(*o, progress.for_sweep(o->quiet), estimated);
     progress.finish();
     switch (outcome) {
+      case SweepOutcome::DryRun:
       case SweepOutcome::OtherRank: return 0;
       case SweepOutcome::Stopped: return kExitBadInput;  // rank 0 printed why
       case SweepOutcome::Shard:

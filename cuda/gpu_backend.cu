@@ -154,6 +154,16 @@ int usable_device_count() {
 
 }  // namespace
 
+double gpu_group_memory_bytes(const sim::Dataset& data, int width, int configurations, int rank) {
+  return group_memory_bytes(data, width, configurations, rank);
+}
+
+double gpu_memory_bytes(int device) {
+  cudaDeviceProp properties{};
+  CUDA_CHECK(cudaGetDeviceProperties(&properties, device));
+  return static_cast<double>(properties.totalGlobalMem);
+}
+
 std::unique_ptr<sim::TrainerBackend> make_gpu_backend(int device) {
   const int count = usable_device_count();
   if (device < 0 || device >= count)

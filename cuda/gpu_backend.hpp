@@ -18,6 +18,13 @@ namespace gammalab::cuda {
 // Empty when the GPU backend can train this spec; otherwise why not.
 std::string unsupported_on_gpu(const sim::TrainSpec& spec);
 
+// The GPU memory a group of `configurations` configurations of this width and rank takes
+// (cuda/group_memory.cuh: group_memory_bytes), and the whole memory of GPU `device`: what
+// a sweep's estimate compares before anything is written (a group that needs more than
+// is free is refused again when it starts). Throw std::runtime_error in a build without CUDA.
+double gpu_group_memory_bytes(const sim::Dataset& data, int width, int configurations, int rank);
+double gpu_memory_bytes(int device);
+
 // The trainer of GPU `device` (as this process numbers them: CUDA_VISIBLE_DEVICES
 // applies). Throws std::runtime_error when this build has no CUDA or no such GPU.
 std::unique_ptr<sim::TrainerBackend> make_gpu_backend(int device = 0);

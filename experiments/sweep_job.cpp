@@ -1,8 +1,16 @@
 #include "experiments/sweep_job.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
+#include <iomanip>
+#include <limits>
 #include <memory>
+#include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "cuda/device_probe.hpp"
 #include "cuda/gpu_backend.hpp"
@@ -21,6 +29,7 @@ namespace {
 // cannot train. An MPI rank takes one GPU: `only_gpu`, counted modulo the GPUs it sees.
 struct Trainers {
   std::vector<std::unique_ptr<sim::TrainerBackend>> owned;
+  std::vector<int> gpus;  // the device of each GPU trainer; empty: the CPU trains
   std::vector<sim::TrainerBackend*> all() const {
     std::vector<sim::TrainerBackend*> pointers;
     for (const auto& trainer : owned) pointers.push_back(trainer.get());
@@ -39,15 +48,149 @@ Trainers choose_trainers(const SweepRequest& r, const sim::SweepSpec& spec, std:
   if (probe.device_count == 0) reject("--device", "gpu asked for, but " + probe.description);
   if (auto why = cuda::unsupported_on_gpu(spec.training); !why.empty())
     reject("--device", "the GPU backend cannot train this spec: " + why + (r.device == DeviceChoice::Auto ? " (it was chosen by --device auto)" : ""));
-  if (only_gpu) trainers.owned.push_back(cuda::make_gpu_backend(*only_gpu % probe.device_count));
-  else trainers.owned = cuda::make_gpu_backends(r.gpus > 0 ? r.gpus : probe.device_count);
+  if (only_gpu) {
+    trainers.gpus = {*only_gpu % probe.device_count};
+    trainers.owned.push_back(cuda::make_gpu_backend(trainers.gpus.front()));
+  } else {
+    trainers.owned = cuda::make_gpu_backends(r.gpus > 0 ? r.gpus : probe.device_count);
+    for (int device = 0; device < static_cast<int>(trainers.owned.size()); ++device) trainers.gpus.push_back(device);
+  }
   return trainers;
+}
+
+// The rates the time estimate assumes, measured once and written down, never measured at
+// run time: one CPU thread trains at 3–4 GFLOP/s (docs/simulator.md, bench_train_step: the
+// rank-r products are bound by memory traffic); one H100 or H200 at 25–28 TFLOP/s on
+// paper-scale widths (docs/gpu.md), far less on narrow ones, where launches dominate.
+constexpr double kCpuFlopsPerThread = 3e9, kGpuFlops = 25e12;
+
+// What this machine can give a sweep without swapping: /proc/meminfo's MemAvailable, or
+// where there is none, the free physical pages.
+std::pair<double, std::string> available_memory() {
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string key; meminfo >> key;) {
+    double kib = 0;
+    meminfo >> kib;
+    if (key == "MemAvailable:") return {kib * 1024, "MemAvailable in /proc/meminfo"};
+    meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  return {static_cast<double>(::sysconf(_SC_AVPHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE)), "free physical pages"};
+}
+
+std::string bytes_text(double bytes) {
+  char text[32];
+  if (bytes >= 1024.0 * 1024 * 1024) std::snprintf(text, sizeof text, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+  else std::snprintf(text, sizeof text, "%.0f MiB", std::max(1.0, bytes / (1024.0 * 1024)));
+  return text;
+}
+
+std::string duration_text(double seconds) {
+  char text[32];
+  if (seconds < 120) std::snprintf(text, sizeof text, "%.0f s", std::max(1.0, seconds));
+  else if (seconds < 2 * 3600) std::snprintf(text, sizeof text, "%.0f min", seconds / 60);
+  else if (seconds < 2 * 86400) std::snprintf(text, sizeof text, "%.1f h", seconds / 3600);
+  else std::snprintf(text, sizeof text, "%.1f days", seconds / 86400);
+  return text;
+}
+
+// The estimate of what `r` trains on `trainers` (sim/work_plan.hpp: the FLOPs of each
+// group, and on the CPU its memory; cuda/gpu_backend.hpp: a group's GPU memory), for a
+// job of `processes` MPI ranks that share its groups.
+SweepEstimate estimate_sweep(const SweepRequest& r, const sim::SweepSpec& spec, const sim::Shard& shard, const Trainers& trainers,
+                             int processes) {
+  const std::vector<sim::Configuration> configurations = sim::configurations_of_shard(spec, shard);
+  const std::vector<sim::WorkGroup> groups = sim::group_configurations(spec, configurations);
+  std::ostringstream text;
+  text << "spec " << r.spec_path << ": ";
+  if (shard.whole()) text << configurations.size() << " configurations";
+  else text << "shard " << shard.text() << ", " << configurations.size() << " of the grid's " << spec.configuration_count() << " configurations";
+  if (spec.refine.enabled()) text << " in the grid; edge refinement adds rounds after it, which no estimate can count";
+  if (r.resume) text << " (a resumed sweep trains only those not finished)";
+  text << "\n";
+
+  double flops = 0;
+  for (const auto& group : groups) flops += group.flops;
+  SweepEstimate estimate;
+  const std::string device = sim::describe_trainers(trainers.all());
+  if (trainers.gpus.empty()) {
+    // One group at a time, its configurations spread over the threads: the memory of
+    // the widest group with its workers, the time of each group at its workers' rate.
+    double needed = 0, seconds = 0;
+    int width = 0, workers = 0;
+    sim::CpuMemory parts;
+    for (const auto& group : groups) {
+      const int busy = std::min(r.threads, static_cast<int>(group.members.size()));
+      const sim::CpuMemory memory = sim::cpu_memory_bytes(spec, group.width);
+      if (memory.with_workers(busy) > needed) std::tie(needed, width, workers, parts) = std::tuple(memory.with_workers(busy), group.width, busy, memory);
+      seconds += group.flops / (kCpuFlopsPerThread * busy * processes);
+    }
+    const auto [available, source] = available_memory();
+    const std::string made_of = bytes_text(parts.student) + " for the frozen student, shared, and " + bytes_text(parts.per_worker) +
+                                " for each of " + std::to_string(workers) + (workers == 1 ? " worker" : " workers");
+    text << "memory: about " << bytes_text(needed) << " at width " << width << " on " << device << ": " << made_of << "; "
+         << bytes_text(available) << " available (" << source << ")\n";
+    text << "time: about " << std::setprecision(3) << flops << " FLOP of training; at the " << kCpuFlopsPerThread / 1e9
+         << " GFLOP/s per thread measured on one core (docs/simulator.md), roughly " << duration_text(seconds)
+         << " — an estimate, not a measurement\n";
+    if (needed > available) {
+      estimate.refusal = "[sweep] widths: width " + std::to_string(width) + " needs about " + bytes_text(needed) +
+                         " of memory on the cpu (" + made_of + "), but " + bytes_text(available) + " are available (" + source + "); ";
+      const auto fit = static_cast<int>((available - parts.student) / parts.per_worker);
+      estimate.refusal += fit >= 1 ? "use --threads " + std::to_string(fit) + " or fewer"
+                                   : "leave out the widths from " + std::to_string(width) + " up, or train on a machine with more "
+                                     "memory, or on a GPU (--device gpu)";
+    }
+  } else {
+    // Each GPU trains a group at a time (two where they are small): the largest group
+    // against the smallest card used.
+    const sim::Dataset data = sim::make_teacher_dataset(spec.data);
+    double needed = 0, available = std::numeric_limits<double>::infinity();
+    int width = 0, size = 0, smallest = 0;
+    for (const auto& group : groups) {
+      const int members = static_cast<int>(group.members.size());
+      const double bytes = cuda::gpu_group_memory_bytes(data, group.width, members, spec.training.rank);
+      if (bytes > needed) std::tie(needed, width, size) = std::tuple(bytes, group.width, members);
+    }
+    for (int gpu : trainers.gpus)
+      if (const double bytes = cuda::gpu_memory_bytes(gpu); bytes < available) std::tie(available, smallest) = std::tuple(bytes, gpu);
+    const double seconds = flops / (kGpuFlops * static_cast<double>(trainers.gpus.size()) * processes);
+    const std::string group = "a group (every rate, scheme and σ of one width and seed) of " + std::to_string(size) +
+                              " configurations at width " + std::to_string(width);
+    text << "memory: about " << bytes_text(needed) << " of GPU memory for " << group << " on " << device << "; GPU " << smallest
+         << " has " << bytes_text(available) << "\n";
+    text << "time: about " << std::setprecision(3) << flops << " FLOP of training; at the " << kGpuFlops / 1e12
+         << " TFLOP/s one GPU reaches at paper-scale widths (docs/gpu.md), at least " << duration_text(seconds)
+         << ", and longer at narrow widths, where kernel launches dominate — an estimate, not a measurement\n";
+    if (needed > available)
+      estimate.refusal = "[sweep] widths: " + group + " needs about " + bytes_text(needed) + " of GPU memory, but GPU " +
+                         std::to_string(smallest) + " has " + bytes_text(available) +
+                         "; give fewer learning rates, schemes or σ per sweep, or leave out the widths from " + std::to_string(width) + " up";
+  }
+  estimate.text = text.str();
+  return estimate;
 }
 
 sim::SweepRun sweep_run_of(const SweepRequest& r, const sim::Shard& shard) {
   return {r.output, r.resume,
           {{"program", "gammalab " GAMMALAB_VERSION}, {"git_revision", GAMMALAB_GIT_REVISION}, {"spec_file", r.spec_path}},
           shard};
+}
+
+// Every rank checks the memory of its own device, and the job stops as one: rank 0 hears
+// each rank's refusal and passes the first on to all (a rank that stopped alone would
+// leave the others waiting for it). Nothing else is in flight between ranks yet.
+std::string refusal_of_any_rank(const mpi::World& world, std::string refusal) {
+  constexpr int kRefusalTag = 100;  // apart from mpi/distributed_sweep.cpp's tags
+  if (world.rank() != 0) {
+    world.send(0, kRefusalTag, refusal);
+  } else {
+    for (int heard = 1; heard < world.size(); ++heard) {
+      const mpi::Message message = world.receive();
+      if (refusal.empty() && !message.text.empty()) refusal = "rank " + std::to_string(message.from) + ": " + message.text;
+    }
+  }
+  world.broadcast(refusal);
+  return refusal;
 }
 
 }  // namespace
@@ -58,7 +201,8 @@ void check_threads(int threads) {
 
 int default_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
-SweepOutcome run_sweep_request(const SweepRequest& r, const std::function<void(const sim::SweepProgress&)>& progress) {
+SweepOutcome run_sweep_request(const SweepRequest& r, const std::function<void(const sim::SweepProgress&)>& progress,
+                               const std::function<void(const SweepEstimate&)>& estimated) {
   check_threads(r.threads);
   if (r.output.empty()) reject("-o", "the result directory's path is empty; give one, e.g. -o results/my-sweep");
   if (r.gpus < 0) reject("--gpus", "must be 1 or more (0, the default, uses every visible GPU), not " + std::to_string(r.gpus));
@@ -71,6 +215,14 @@ SweepOutcome run_sweep_request(const SweepRequest& r, const std::function<void(c
   const bool root = !world || world->rank() == 0;
 
   const Trainers trainers = choose_trainers(r, spec, world ? std::optional<int>(world->local_rank()) : std::nullopt);
+  const SweepEstimate estimate = estimate_sweep(r, spec, shard, trainers, world ? world->size() : 1);
+  if (root && estimated) estimated(estimate);
+  const std::string refusal = world ? refusal_of_any_rank(*world, estimate.refusal) : estimate.refusal;
+  if (!refusal.empty()) {
+    if (!root) return SweepOutcome::Stopped;  // rank 0 says why
+    throw InputError(refusal);
+  }
+  if (r.dry_run) return SweepOutcome::DryRun;
   auto report = [&](const sim::SweepProgress& p) {
     if (root) progress(p);
   };
@@ -152,7 +304,7 @@ nlohmann::json merge_and_analyse(const std::vector<std::filesystem::path>& parts
 }
 
 nlohmann::json sweep_and_analyse(const SweepRequest& request, const std::function<void(const sim::SweepProgress&)>& progress) {
-  run_sweep_request(request, progress);
+  run_sweep_request(request, progress, {});
   return analyse_result_directory(request.output);
 }
 

@@ -42,6 +42,16 @@ struct SweepRequest {
   int gpus = 0;               // at most this many GPUs of this host; 0: every visible one
   std::string shard = "1/1";  // --shard i/k
   bool mpi = false;           // --mpi: this process is one rank of an MPI job
+  bool dry_run = false;       // --dry-run: the estimate, and nothing trained or written
+};
+
+// What a sweep will take, stated before anything is written: its configurations, the
+// memory of its most demanding group on the device chosen against what that device
+// has, and its arithmetic with a rough time at an assumed rate (never measured at run
+// time, so an estimate, and the text says so).
+struct SweepEstimate {
+  std::string text;     // in words, a line each: what `sweep` prints before training and --dry-run prints alone
+  std::string refusal;  // empty when the memory fits; else why not (the key, what needs how much, what is available) and what to do
 };
 
 enum class SweepOutcome {
@@ -49,13 +59,17 @@ enum class SweepOutcome {
   Shard,        // this process wrote one shard's directory (merge it with the others)
   OtherRank,    // an MPI rank other than 0: its part went to rank 0
   Stopped,      // an MPI rank other than 0, told by rank 0 that the run was refused
+  DryRun,       // --dry-run: the estimate was given; nothing was trained or written
 };
 
 // Trains what is unfinished and leaves a complete directory (or shard, or — on MPI
 // ranks other than 0 — nothing). Every check of the request and the spec comes before
-// anything is written.
+// anything is written, the estimate's memory last: `estimated` gets the estimate (on
+// rank 0 only, under MPI), then a spec whose memory cannot fit the device is refused
+// (InputError) and --dry-run stops.
 // `progress` is called as configurations finish (on rank 0 only, under MPI).
-SweepOutcome run_sweep_request(const SweepRequest& request, const std::function<void(const sim::SweepProgress&)>& progress);
+SweepOutcome run_sweep_request(const SweepRequest& request, const std::function<void(const sim::SweepProgress&)>& progress,
+                               const std::function<void(const SweepEstimate&)>& estimated);
 
 // Reads the spec kept in a result directory's manifest, writes summary.json and
 // returns it (with `loss` and `bootstrap` overriding the spec's analysis).

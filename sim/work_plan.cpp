@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "gamma/input_error.hpp"
+#include "sim/lora_init.hpp"
 #include "sim/lora_network.hpp"
 #include "sim/sweep.hpp"
 
@@ -14,6 +15,16 @@ namespace gammalab::sim {
 
 double training_flops(const SweepSpec& spec, int width) {
   return spec.training.steps * lora_step_flops(spec.data.train_size, width, spec.training.rank);
+}
+
+CpuMemory cpu_memory_bytes(const SweepSpec& spec, int width) {
+  const double n = width, train = spec.data.train_size, rows = train + spec.data.test_size;
+  const bool reads_W_h = std::any_of(spec.schemes.begin(), spec.schemes.end(),
+                                     [](const std::string& scheme) { return find_initialiser(scheme).reads_frozen_weight; });
+  CpuMemory doubles;
+  doubles.student = n * n + 2 * rows * n + (reads_W_h ? 6 * n * n : 0);
+  doubles.per_worker = std::max(rows * n + 2 * train * n, reads_W_h ? 2 * n * n : 0);
+  return {doubles.student * sizeof(double), doubles.per_worker * sizeof(double)};
 }
 
 std::vector<WorkGroup> group_configurations(const SweepSpec& spec, const std::vector<Configuration>& configurations) {

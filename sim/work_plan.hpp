@@ -30,6 +30,27 @@ struct WorkGroup {
 // forward pass, loss and both gradients) times the steps.
 double training_flops(const SweepSpec& spec, int width);
 
+// The memory the CPU backend (sim/backend.cpp) holds while it trains a group of this
+// width: one frozen student, which the group's workers (threads) share, and one
+// configuration in training per worker. In bytes of doubles, counting the terms of size
+// N·n and n² (N = N_train + N_test, the splits' rows):
+//   student (sim/student.cpp): W_h, n², and Z and H of both splits, 2·N·n; where a
+//     scheme fits or decomposes W_h (its initialiser's reads_frozen_weight), 6·n² more
+//     for an SVD's factors and Eigen's workspace, which the student keeps (PiSSA, MiLoRA;
+//     a bound for IniLoRA). Freezing a split needs its pre-activation besides, less than
+//     one worker's share, which is only taken after it.
+//   per worker (sim/trainer.cpp, sim/lora_network.cpp): the configuration's own copy of
+//     H₀ for both splits, N·n, and a step's H' and the ReLU'd copy its product with w_out
+//     reads, 2·N_train·n; or, where a scheme reads W_h, IniLoRA's fit before training
+//     (its residual and B·A, 2·n²) when that is larger.
+// W_in, A, B, their gradients and moments and the N × r products are O(n·(d + r)) and
+// left out. This is an estimate to refuse what cannot fit, not an allocator's count.
+struct CpuMemory {
+  double student = 0, per_worker = 0;
+  double with_workers(int workers) const { return student + workers * per_worker; }
+};
+CpuMemory cpu_memory_bytes(const SweepSpec& spec, int width);
+
 // The configurations grouped by (width, seed, readout), in the order of their first member.
 std::vector<WorkGroup> group_configurations(const SweepSpec& spec, const std::vector<Configuration>& configurations);
 

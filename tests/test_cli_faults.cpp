@@ -1,7 +1,8 @@
 // Faults a result directory must survive without an exit 0 on a wrong result (issue 14):
 // two writers at once, a write that fails midway (a full disk, here a file-size limit),
-// a stop by SIGINT, paths that are no result directory, and files edited after the
-// sweep completed. Each runs the real program (and, for the plots, their reader).
+// a stop by SIGINT, paths that are no result directory, a spec too large for the
+// machine's memory, and files edited after the sweep completed. Each runs the real
+// program (and, for the plots, their reader).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
@@ -166,6 +167,47 @@ TEST_CASE("paths that are no result directory get messages that say what to do")
   fs::create_directories(empty);
   CHECK(run("sweep " + spec.string() + " -o " + empty.string() + " --resume --threads 1 --quiet").status == 0);
   check_same_results(empty);
+}
+
+TEST_CASE("a spec too large for the machine's memory is refused before anything is written, --dry-run included") {
+  fs::path spec = scratch("faults-huge.toml");
+  std::string huge = kSpec;
+  huge.replace(huge.find("[16, 32, 64, 128]"), 17, "[1048576]");  // W_h alone: 8 TiB of doubles
+  std::ofstream(spec) << huge;
+  const fs::path out = scratch("faults-huge");
+  for (const char* dry_run : {"", " --dry-run"}) {
+    CAPTURE(dry_run);
+    Outcome refused = run("sweep " + spec.string() + " -o " + out.string() + " --device cpu --threads 1 --quiet" + dry_run);
+    CAPTURE(refused.output);
+    CHECK(refused.status == 2);
+    CHECK(refused.output.find("[sweep] widths: width 1048576 needs about") != std::string::npos);
+    CHECK(refused.output.find("of memory on the cpu") != std::string::npos);
+    CHECK(refused.output.find("available (MemAvailable") != std::string::npos);
+    CHECK_FALSE(fs::exists(out));
+  }
+}
+
+TEST_CASE("--dry-run states the configuration count, the memory and the time, and writes nothing") {
+  const fs::path spec = spec_file("faults-dry"), out = scratch("faults-dry");
+  Outcome dry = run("sweep " + spec.string() + " -o " + out.string() + " --device cpu --threads 2 --dry-run");
+  CAPTURE(dry.output);
+  CHECK(dry.status == 0);
+  CHECK(dry.output.find("96 configurations") != std::string::npos);
+  CHECK(dry.output.find("memory: about") != std::string::npos);
+  CHECK(dry.output.find("for each of 2 workers") != std::string::npos);
+  CHECK(dry.output.find("FLOP of training") != std::string::npos);
+  CHECK(dry.output.find("an estimate") != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+  // Refinement's rounds depend on what the grid finds: the estimate says it cannot count them.
+  const fs::path refined = scratch("faults-dry-refined.toml");
+  std::string text = kSpec;
+  text.replace(text.find("[data]"), 6, "edge_precision = 0.05\n[data]");
+  std::ofstream(refined) << text;
+  Outcome rounds = run("sweep " + refined.string() + " -o " + out.string() + " --device cpu --dry-run");
+  CAPTURE(rounds.output);
+  CHECK(rounds.status == 0);
+  CHECK(rounds.output.find("96 configurations in the grid; edge refinement adds rounds after it") != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
 }
 
 TEST_CASE("a runs.csv or curves.csv edited after the sweep completed is reported by every reader") {
