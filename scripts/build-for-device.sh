@@ -12,5 +12,11 @@ cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release -DGAMMALAB_WITH_MPI=OFF \
 cmake --build build-device -j"$(nproc)" --target gammalab test_gpu_parity test_gpu_kernels sweep_benchmark
 mkdir -p .carry/bin
 cp build-device/gammalab build-device/tests/test_gpu_parity build-device/tests/test_gpu_kernels build-device/bench/sweep_benchmark .carry/bin/
-echo "carried programs:"; ls -la .carry/bin
+# Debian's shared libraries that gammalab links (cpp-httplib for `serve`, and what it
+# needs), which that machine lacks: carried in .carry/lib, found through LD_LIBRARY_PATH
+# (the device scripts set it). The C library and CUDA's own stay the machine's.
+mkdir -p .carry/lib
+ldd .carry/bin/gammalab | awk '$3 ~ /^\// {print $3}' |
+  grep -vE '/(libc|libm|libpthread|libdl|librt|libgcc_s)\.so|/cuda/' | xargs -r cp -L -t .carry/lib/
+echo "carried programs:"; ls -la .carry/bin .carry/lib
 echo "their dynamic libraries:"; ldd .carry/bin/gammalab | awk '{print "  " $1}'

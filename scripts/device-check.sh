@@ -4,12 +4,7 @@
 # CPU-against-GPU comparison on one spec, and the paper-scale figure 2 with its analysis.
 # Everything it prints also goes to $OUT/device-check.log; results to $OUT/fig2-paper/.
 set -uo pipefail
-export PATH=/usr/local/cuda/bin:$PATH
-out=${OUT:-/tmp/device-out}
-mkdir -p "$out"
-exec > >(tee "$out/device-check.log") 2>&1
-bin=.carry/bin
-step() { echo; echo "=== $* ($(date +%T))"; }
+source "$(dirname "$0")/device-env.sh" device-check.log
 
 step "machine"
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv

@@ -7,12 +7,7 @@
 # Results come back in $OUT: device-fig2.log, fig2-quick-gpu/ and fig2-paper/ (their
 # manifest, runs, summary and split-seeds files; figures are drawn from them here).
 set -uo pipefail
-export PATH=/usr/local/cuda/bin:$PATH
-out=${OUT:-/tmp/device-out}
-mkdir -p "$out"
-exec > >(tee "$out/device-fig2.log") 2>&1
-bin=.carry/bin
-step() { echo; echo "=== $* ($(date +%T))"; }
+source "$(dirname "$0")/device-env.sh" device-fig2.log
 
 step "machine"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
@@ -29,11 +24,10 @@ $bin/test_gpu_parity 2>&1 | tail -12
 step "quick fig2 spec on the GPU (FP32)"
 /usr/bin/time -f "wall %e s" $bin/gammalab sweep experiments/fig2-quick.toml -o "$out/fig2-quick-gpu" --device gpu --quiet >/dev/null
 $bin/gammalab analyze "$out/fig2-quick-gpu" | grep -E "readout:|optimal η:|max stable η"
-rm -f "$out/fig2-quick-gpu/curves.csv"
+rm -f "$out/fig2-quick-gpu/curves.csv" "$out/fig2-quick-gpu/.lock"
 
 step "paper-scale fig2 on the GPU: sweep (timed), analysis, split seeds"
-/usr/bin/time -f "wall %e s" timeout 480 $bin/gammalab sweep experiments/fig2-paper.toml -o "$out/fig2-paper" --device gpu --quiet
-$bin/gammalab analyze "$out/fig2-paper"
+/usr/bin/time -f "wall %e s" timeout 480 $bin/gammalab reproduce fig2 --scale paper -o "$out/fig2-paper" --device gpu --home .
 $bin/gammalab analyze "$out/fig2-paper" --split-seeds
-rm -f "$out/fig2-paper/curves.csv"
+rm -rf "$out/fig2-paper/curves.csv" "$out/fig2-paper/.lock" "$out/fig2-paper/figures"  # drawn here from what comes back
 step "done"

@@ -152,8 +152,11 @@ WidthEstimator optimum_estimator(const std::vector<Cell>& cells, double window) 
   };
 }
 
-// Each seed's edge under one measure, computed once: the log of its largest stable rate,
-// and whether that is the largest rate the seed ran (the edge lies beyond).
+// Each seed's edge under one measure, computed once: the geometric midpoint of its
+// largest stable rate and the next rate it trained above that one (the edge lies between
+// them, so the midpoint's error is half the bracket's: refinement's precision, or half a
+// grid step), and whether there is no rate above it (the edge lies beyond the rates
+// trained: then the largest stable rate, a lower bound).
 struct SeedEdges {
   std::vector<std::optional<double>> log_lr;  // [seed]; none: no stable rate
   std::vector<bool> beyond;
@@ -163,11 +166,13 @@ SeedEdges edges_of(const Cell& cell, const StabilityMeasure& measure, const Swee
   SeedEdges edges{std::vector<std::optional<double>>(cell.runs_of_seed.size()), std::vector<bool>(cell.runs_of_seed.size())};
   for (std::size_t s = 0; s < cell.runs_of_seed.size(); ++s) {
     const auto& runs = cell.runs_of_seed[s];
+    std::optional<std::size_t> last_stable;
     for (std::size_t i = 0; i < runs.size(); ++i)
-      if (is_stable(*runs[i], measure, spec.analysis, spec.training.steps)) {
-        edges.log_lr[s] = std::log(runs[i]->lr_A);
-        edges.beyond[s] = i + 1 == runs.size();
-      }
+      if (is_stable(*runs[i], measure, spec.analysis, spec.training.steps)) last_stable = i;
+    if (!last_stable) continue;
+    const std::size_t i = *last_stable;
+    edges.beyond[s] = i + 1 == runs.size();
+    edges.log_lr[s] = edges.beyond[s] ? std::log(runs[i]->lr_A) : 0.5 * (std::log(runs[i]->lr_A) + std::log(runs[i + 1]->lr_A));
   }
   return edges;
 }

@@ -6,8 +6,9 @@
 //     seed-averaged log loss against log η near its minimum (sim/optimum.hpp), also with
 //     half and twice the window, so that its sensitivity shows;
 //   maximal stable learning rate per (arm, width) under each stability measure
-//     (sim/stability.hpp): per seed the largest stable rate of all it trained (the grid
-//     and any refinement), the geometric mean over seeds;
+//     (sim/stability.hpp): per seed the edge, the geometric midpoint of the largest
+//     stable rate of all it trained (the grid and any refinement) and the next rate
+//     above it, the geometric mean over seeds;
 //   slopes of log η against log n over the chosen widths whose estimate lies inside the
 //     rates trained, each held against the engine bound its measurement sees (the
 //     optimum against the stable region's supremum, the loss criteria against "f

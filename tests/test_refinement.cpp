@@ -4,6 +4,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -164,8 +165,9 @@ TEST_CASE("a real tiny sweep: seed halves analyse as sweeps of those seeds alone
     CHECK(c.agree() == (c.intervals_overlap && c.halves[0].verdict_network == c.halves[1].verdict_network));
   CHECK_THROWS_WITH_AS(analyse_seed_halves(read_runs(f / "runs.csv"), first), doctest::Contains("at least 4"), InputError);
 
-  // The internal criterion's edge is, per seed, the largest rate whose s·Z_B RMS at the
-  // horizon stays within the bound: recomputed here from runs.csv.
+  // The internal criterion's edge is, per seed, the geometric midpoint of the largest rate
+  // whose s·Z_B RMS at the horizon stays within the bound and the next rate above it:
+  // recomputed here from runs.csv.
   const SweepSummary summary = analyse_runs(rows, all);
   for (std::size_t arm = 0; arm < 2; ++arm) {
     const StabilitySummary& internal = summary.arms[arm].stability[2];  // internal at step 5
@@ -173,19 +175,20 @@ TEST_CASE("a real tiny sweep: seed halves analyse as sweeps of those seeds alone
     REQUIRE(internal.horizon == 5);
     for (std::size_t wi = 0; wi < all.widths.size(); ++wi) {
       double log_sum = 0;
-      int seeds = 0;
       for (auto seed : all.seeds) {
-        double largest = 0;
+        std::vector<const RunRow*> line;
         for (const RunRow& r : rows)
-          if (r.scheme == all.schemes[arm] && r.width == all.widths[wi] && r.seed == seed &&
-              !(r.diverged && r.diverged_step <= 5) && r.horizons[0].rms_Z_B <= 5)
-            largest = std::max(largest, r.lr_A);
-        log_sum += std::log(largest);
-        ++seeds;
+          if (r.scheme == all.schemes[arm] && r.width == all.widths[wi] && r.seed == seed) line.push_back(&r);
+        std::sort(line.begin(), line.end(), [](const RunRow* x, const RunRow* y) { return x->lr_A < y->lr_A; });
+        std::size_t last = 0;
+        for (std::size_t i = 0; i < line.size(); ++i)
+          if (!(line[i]->diverged && line[i]->diverged_step <= 5) && line[i]->horizons[0].rms_Z_B <= 5) last = i;
+        REQUIRE(last + 1 < line.size());  // an edge inside the grid at these rates
+        log_sum += 0.5 * (std::log(line[last]->lr_A) + std::log(line[last + 1]->lr_A));
       }
       CAPTURE(all.widths[wi]);
       REQUIRE(internal.widths[wi].lr);
-      CHECK(*internal.widths[wi].lr == doctest::Approx(std::exp(log_sum / seeds)));
+      CHECK(*internal.widths[wi].lr == doctest::Approx(std::exp(log_sum / static_cast<double>(all.seeds.size()))));
     }
     CHECK(internal.slope.bound == "Z_B bounded");
   }
