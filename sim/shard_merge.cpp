@@ -6,6 +6,7 @@
 #include <map>
 
 #include "gamma/input_error.hpp"
+#include "sim/refinement.hpp"
 #include "sim/result_directory.hpp"
 #include "sim/result_schema.hpp"
 #include "sim/sweep.hpp"
@@ -80,11 +81,15 @@ void merge_shards(const std::vector<std::filesystem::path>& directories, const s
   double wall_seconds = 0;
   std::string devices;
   for (const Part& part : parts) {
-    read_runs(part.directory / "runs.csv");  // every cell's type checked here, so that a bad shard is the one named
+    // Every cell's type checked here, so that a bad shard is the one named.
+    const std::vector<RunRow> typed = read_runs(part.directory / "runs.csv");
     std::vector<std::string> rows = read_csv_rows(part.directory / "runs.csv");
     std::set<std::size_t> held, expected;
     for (const auto& row : rows) held.insert(id_of_row(row));
+    // The shard's grid, and the refinement its own rows lead to (each shard refines its
+    // own lines, and refined ids are unique across shards: sim/refinement.hpp).
     for (const auto& c : configurations_of_shard(spec, part.shard)) expected.insert(c.id);
+    for (const auto& c : refined_configurations(spec, typed)) expected.insert(c.id);
     if (held != expected || rows.size() != held.size())
       throw InputError("DIR: " + part.directory.string() + " holds " + std::to_string(rows.size()) + " rows, but shard " +
                        part.shard.text() + " of this spec has " + std::to_string(expected.size()) +

@@ -78,6 +78,34 @@ TEST_CASE("one process, two MPI ranks and two merged shards write the same direc
   for (const auto& directory : {spec, single, ranks, first, second, merged}) fs::remove_all(directory);
 }
 
+TEST_CASE("a sweep whose edges are refined: two shards merged equal the unsplit sweep; MPI ranks are refused") {
+  fs::path spec = scratch("refined.toml");
+  std::ofstream(spec) << kSpec << "[analysis]\nhorizons = [5]\n" << "";
+  std::string text = read_text(spec);
+  text.replace(text.find("[learning_rate]\n"), 16, "[learning_rate]\nedge_precision = 0.1\nextend_up_to = 10\n");
+  std::ofstream(spec) << text;
+  const std::string sweep = "sweep " + spec.string() + " --device cpu --threads 1 --quiet -o ";
+  fs::path single = scratch("refined-single"), first = scratch("refined-1"), second = scratch("refined-2"),
+           merged = scratch("refined-merged"), ranks = scratch("refined-ranks");
+  Outcome one = run(sweep + single.string());
+  REQUIRE_MESSAGE(one.status == 0, one.output);
+  const std::string runs = read_text(single / "runs.csv");
+  CHECK(std::count(runs.begin(), runs.end(), '\n') > 1 + 3 * 2 * 2 * 4);  // refined rows after the grid's
+  for (const auto& [part, directory] : {std::pair{"1/2", first}, std::pair{"2/2", second}}) {
+    Outcome shard = run(sweep + directory.string() + " --shard " + part);
+    REQUIRE_MESSAGE(shard.status == 0, shard.output);
+  }
+  Outcome merge = run("merge " + first.string() + " " + second.string() + " -o " + merged.string() + " --quiet");
+  REQUIRE_MESSAGE(merge.status == 0, merge.output);
+  check_same_directory(single, merged);
+  if (mpi_compiled_in()) {
+    Outcome mpi = run_launched(kMpirun, sweep + ranks.string());
+    CHECK(mpi.status != 0);
+    CHECK(mpi.output.find("[learning_rate] edge_precision: edge refinement runs in rounds within one process") != std::string::npos);
+  }
+  for (const auto& directory : {spec, single, ranks, first, second, merged}) fs::remove_all(directory);
+}
+
 TEST_CASE("merge refuses what is not one sweep's complete set of shards, and leaves nothing behind") {
   fs::path spec = scratch("refuse.toml"), other_spec = scratch("other.toml");
   std::ofstream(spec) << kSpec;

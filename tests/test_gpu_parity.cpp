@@ -62,6 +62,16 @@ HorizonErrors check_horizons(const sim::TrainResult& actual, const sim::TrainRes
   return errors;
 }
 
+// The group trained on the CPU (the reference) and on the GPU: {expected, actual}.
+std::pair<std::vector<sim::TrainResult>, std::vector<sim::TrainResult>> train_on_both(const sim::Dataset& data,
+                                                                                    const sim::StudentKey& key,
+                                                                                    const std::vector<sim::TrainSpec>& group) {
+  sim::CpuBackend cpu(2);
+  auto gpu = cuda::make_gpu_backend();
+  auto ignore = [](std::size_t, const sim::TrainResult&) {};
+  return {cpu.train_group(data, key, group, ignore), gpu->train_group(data, key, group, ignore)};
+}
+
 }  // namespace
 
 TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CPU's") {
@@ -97,11 +107,7 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
     std::vector<sim::TrainSpec> group;
     for (const auto& s : specs)
       if (s.optimizer.kind == kind) group.push_back(s);
-    sim::CpuBackend cpu(2);
-    auto gpu = cuda::make_gpu_backend();
-    const sim::StudentKey key{128, sim::Readout::Standard, 5};
-    auto expected = cpu.train_group(data, key, group, [](std::size_t, const sim::TrainResult&) {});
-    auto actual = gpu->train_group(data, key, group, [](std::size_t, const sim::TrainResult&) {});
+    const auto [expected, actual] = train_on_both(data, {128, sim::Readout::Standard, 5}, group);
     double worst_loss = 0, worst_factor = 0;
     HorizonErrors worst_horizon;
     for (std::size_t i = 0; i < group.size(); ++i) {
@@ -163,10 +169,7 @@ TEST_CASE("[gpu] ranks 1, 2, 8 and 16 at width 100: GPU losses and factors match
       spec.horizons = {1, 10, spec.steps};
       group.push_back(spec);
     }
-    sim::CpuBackend cpu(2);
-    auto gpu = cuda::make_gpu_backend();
-    auto expected = cpu.train_group(data, key, group, [](std::size_t, const sim::TrainResult&) {});
-    auto actual = gpu->train_group(data, key, group, [](std::size_t, const sim::TrainResult&) {});
+    const auto [expected, actual] = train_on_both(data, key, group);
     for (std::size_t i = 0; i < group.size(); ++i) {
       CAPTURE(rank);
       CAPTURE(group[i].init.scheme);
@@ -203,10 +206,7 @@ TEST_CASE("[gpu] diverging runs: horizons before the divergence match the CPU's,
     spec.horizons = {1, 3, 4, 5, 10};
     group.push_back(spec);
   }
-  sim::CpuBackend cpu(2);
-  auto gpu = cuda::make_gpu_backend();
-  auto expected = cpu.train_group(data, key, group, [](std::size_t, const sim::TrainResult&) {});
-  auto actual = gpu->train_group(data, key, group, [](std::size_t, const sim::TrainResult&) {});
+  const auto [expected, actual] = train_on_both(data, key, group);
   for (std::size_t i = 0; i < group.size(); ++i) {
     CAPTURE(group[i].init.scheme);
     const auto &e = expected[i], &a = actual[i];
