@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "app/cli_support.hpp"
+#include "experiments/sweep_job.hpp"
 #include "sim/result_directory.hpp"
 #include "sim/result_schema.hpp"
 
@@ -134,8 +135,10 @@ std::string coordcheck_section(const nlohmann::json& check) {
 std::string directory_section(const fs::path& directory) {
   const auto manifest = read_json(directory / "manifest.json");
   if (!manifest) throw InputError("DIR: " + directory.string() + " has no manifest.json: not a gammalab result directory");
-  // The section sets summary.json's numbers out; they stand only for the rows the sweep wrote.
+  // The section sets summary.json's numbers out; they stand only for the rows the sweep
+  // wrote, and for the whole sweep.
   sim::check_checksums(directory, *manifest);
+  experiments::require_whole_sweep(directory, *manifest);
   std::ostringstream html;
   const std::string title = manifest->value("spec_name", manifest->value("experiment", directory.filename().string()));
   html << "<section><h2>" << escape(title.empty() ? directory.filename().string() : title) << "</h2>\n<p class=\"how\">"

@@ -238,6 +238,12 @@ SweepOutcome run_sweep_request(const SweepRequest& r, const std::function<void(c
   return shard.whole() ? SweepOutcome::Whole : SweepOutcome::Shard;
 }
 
+void require_whole_sweep(const std::filesystem::path& directory, const nlohmann::json& manifest) {
+  if (manifest.contains("shard"))
+    reject("DIR", directory.string() + " holds shard " + manifest["shard"].get<std::string>() +
+                      " of a sweep, not all of it: join the shards with gammalab merge DIR... -o OUT, then analyse OUT");
+}
+
 namespace {
 
 // A whole sweep's result directory as the analysis reads it: its manifest, its spec
@@ -256,9 +262,7 @@ ResultOnDisk read_result_directory(const std::filesystem::path& directory, std::
   result.manifest = nlohmann::json::parse(manifest_file, nullptr, false);
   if (!result.manifest.is_object() || !result.manifest.contains("spec"))
     reject("DIR", (directory / "manifest.json").string() + " is not a gammalab manifest");
-  if (result.manifest.contains("shard"))
-    reject("DIR", directory.string() + " holds shard " + result.manifest["shard"].get<std::string>() +
-                      " of a sweep, not all of it: join the shards with gammalab merge DIR... -o OUT, then analyse OUT");
+  require_whole_sweep(directory, result.manifest);
   result.spec = sim::spec_of_manifest(result.manifest, (directory / "manifest.json").string());
   if (loss) result.spec.analysis.loss = *loss;
   if (bootstrap) result.spec.analysis.bootstrap = *bootstrap;

@@ -71,6 +71,10 @@ enum class SweepOutcome {
 SweepOutcome run_sweep_request(const SweepRequest& request, const std::function<void(const sim::SweepProgress&)>& progress,
                                const std::function<void(const SweepEstimate&)>& estimated);
 
+// InputError naming DIR unless the manifest is of a whole sweep (not one shard of it):
+// what analyze and report read.
+void require_whole_sweep(const std::filesystem::path& directory, const nlohmann::json& manifest);
+
 // Reads the spec kept in a result directory's manifest, writes summary.json and
 // returns it (with `loss` and `bootstrap` overriding the spec's analysis).
 nlohmann::json analyse_result_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss = {},

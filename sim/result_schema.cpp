@@ -1,6 +1,7 @@
 #include "sim/result_schema.hpp"
 
 #include <cerrno>
+#include <cmath>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -186,6 +187,35 @@ std::string runs_line(const RunRow& row) {
   return line + "\n";
 }
 
+namespace {
+
+// The values a run can have: a number read back right can still be one no trainer
+// writes (a loss of -5 or nan, a rate of 0), and would be analysed as if measured.
+void check_ranges(const RunRow& row, const std::string& where) {
+  auto refuse = [&](const char* column, double value, const char* accepted) {
+    throw InputError(where + "column '" + column + "': " + cell(value) + " is out of range; accepted: " + accepted);
+  };
+  auto loss = [&](const char* column, double value) {  // +inf only where the run diverged
+    if (std::isnan(value) || value < 0 || (std::isinf(value) && !row.diverged)) refuse(column, value, "a loss ≥ 0 (inf where the run diverged)");
+  };
+  if (!(row.lr_A > 0) || !std::isfinite(row.lr_A)) refuse("lr_A", row.lr_A, "a positive rate");
+  if (!(row.lr_B > 0) || !std::isfinite(row.lr_B)) refuse("lr_B", row.lr_B, "a positive rate");
+  if (row.width < 1) refuse("width", row.width, "a width ≥ 1");
+  if (!(row.initial_train_loss >= 0) || !std::isfinite(row.initial_train_loss))
+    refuse("initial_train_loss", row.initial_train_loss, "a finite loss ≥ 0");
+  loss("final_train_loss", row.final_train_loss);
+  loss("final_test_loss", row.final_test_loss);
+  loss("mean_last_train_loss", row.mean_last_train_loss);
+  if (std::isnan(row.max_train_loss) || row.max_train_loss < 0) refuse("max_train_loss", row.max_train_loss, "a loss ≥ 0");
+  if (row.round < 0) refuse("round", row.round, "0 (the grid) or a refinement round ≥ 1");
+  for (const auto& h : row.horizons)  // +inf at horizons past a divergence
+    if (std::isnan(h.max_train_loss) || h.max_train_loss < 0 || std::isnan(h.rms_Z_B) || h.rms_Z_B < 0)
+      refuse(("max_train_loss_at_" + std::to_string(h.step)).c_str(), std::isnan(h.rms_Z_B) || h.rms_Z_B < 0 ? h.rms_Z_B : h.max_train_loss,
+             "values ≥ 0 (inf past a divergence) in the horizon's two columns");
+}
+
+}  // namespace
+
 std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv) {
   const std::string file = runs_csv.string();
   std::ifstream in(runs_csv);
@@ -211,6 +241,7 @@ std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv) {
       } catch (const std::exception& e) {
         throw InputError(where + "column '" + names[i] + "': '" + cells[i] + "' is " + e.what());
       }
+    check_ranges(row, where);
     rows.push_back(std::move(row));
   }
   return rows;

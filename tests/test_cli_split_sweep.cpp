@@ -64,6 +64,9 @@ TEST_CASE("one process, two MPI ranks and two merged shards write the same direc
   Outcome merge = run("merge " + second.string() + " " + first.string() + " -o " + merged.string() + " --quiet");
   REQUIRE_MESSAGE(merge.status == 0, merge.output);
   check_same_directory(single, merged);
+  // One shard alone is not a sweep: analyze and report both say so.
+  EXPECT_BAD_INPUT("analyze " + first.string(), "holds shard 1/2 of a sweep, not all of it");
+  EXPECT_BAD_INPUT("report " + first.string() + " -o " + (first / "report.html").string(), "holds shard 1/2 of a sweep, not all of it");
 
   if (mpi_compiled_in()) {
     Outcome mpi = run_launched(kMpirun, sweep + ranks.string());

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "gamma/input_error.hpp"
 #include "result_files.hpp"
@@ -111,6 +112,20 @@ TEST_CASE("runs.csv is read by header name, and a wrong header names the file an
   CHECK_THROWS_WITH_AS(read_runs(malformed), doctest::Contains((malformed.string() + ":3: column 'width': '6x4'").c_str()), InputError);
   const fs::path short_row = write_csv("short.csv", runs_header(kHorizons) + "\n0,A,16\n");
   CHECK_THROWS_WITH_AS(read_runs(short_row), doctest::Contains(":2: malformed row: 3 cells, but the header has 22 columns"), InputError);
+  // Values no trainer writes are refused, naming the line and the column.
+  for (const auto& [from, to, column] : {std::tuple{",0.125,", ",-5,", "final_train_loss"},
+                                         std::tuple{",0.125,", ",nan,", "final_train_loss"},
+                                         std::tuple{",0.125,", ",inf,", "final_train_loss"},  // not diverged
+                                         std::tuple{",1.5,", ",-1.5,", "initial_train_loss"}}) {
+    std::string line = runs_line(row(0, 0.125));
+    line.replace(line.find(from), std::string(from).size(), to);
+    const fs::path out_of_range = write_csv("range.csv", runs_header(kHorizons) + "\n" + line);
+    CAPTURE(to);
+    const std::string named = std::string(":2: column '") + column + "'";
+    CHECK_THROWS_WITH_AS(read_runs(out_of_range), doctest::Contains(named.c_str()), InputError);
+    CHECK_THROWS_WITH_AS(read_runs(out_of_range), doctest::Contains("is out of range; accepted:"), InputError);
+    fs::remove(out_of_range);
+  }
   for (const auto& path : {shuffled, missing, unknown, twice, half_horizon, bad_readout, malformed, short_row}) fs::remove(path);
 }
 
