@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, and reproduces paper 003's figure 2
-# (optimal and maximal stable learning rate against width, Init[A] and Init[B]) with its
-# data, the γ engine's lines and a verdict. With a usable GPU it runs the paper scale
-# (experiments/fig2-paper.toml, 16 seeds, about 36 s on an H100); otherwise the CPU's quick scale
-# (experiments/fig2-quick.toml, about 90 s on 2 cores). Results land in results/.
+# (optimal and maximal stable learning rate against width, Init[A] and Init[B], with both
+# readouts) with its data, the γ engine's lines and a verdict per slope. With a usable GPU
+# it runs the paper scale (experiments/fig2-paper.toml, widths to 2^16, 8 seeds, edges
+# refined: 275 s on an H200); otherwise the CPU's quick scale (experiments/fig2-quick.toml,
+# about 105 s on 2 cores). Results land in results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
