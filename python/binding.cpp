@@ -6,6 +6,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -13,6 +15,7 @@
 #include "experiments/engine_report.hpp"
 #include "experiments/model_choice.hpp"
 #include "experiments/sweep_job.hpp"
+#include "sim/result_directory.hpp"
 #include "gamma/input_error.hpp"
 #include "gamma/vocabulary.hpp"
 
@@ -95,5 +98,13 @@ PYBIND11_MODULE(_gammalab, m) {
         py::arg("progress") = nullptr);
   m.def("analyze", [](const std::string& directory) { return text_of(analyse_result_directory(directory)); },
         py::arg("directory"), "What `gammalab analyze DIR --json` prints (and writes summary.json)");
+  m.def(
+      "check_checksums",
+      [](const std::string& directory) {
+        std::ifstream file(std::filesystem::path(directory) / "manifest.json");
+        const nlohmann::json manifest = nlohmann::json::parse(file, nullptr, false);
+        if (manifest.is_object()) sim::check_checksums(directory, manifest);
+      },
+      py::arg("directory"), "InputError when runs.csv or curves.csv differ from the checksums recorded at completion");
   m.def("default_threads", &default_threads);
 }

@@ -222,6 +222,10 @@ def load(directory: Union[str, os.PathLike]) -> SweepResult:
     if not (directory / "manifest.json").exists():
         raise InputError(f"DIR: {directory} has no manifest.json: not a sweep's result directory")
     manifest = json.loads((directory / "manifest.json").read_text())
+    try:  # a file changed after the sweep completed is reported, not loaded
+        _gammalab.check_checksums(os.fspath(directory))
+    except _gammalab.InputError as error:
+        raise InputError(str(error)) from None
     summary_path = directory / "summary.json"
     summary = Summary(json.loads(summary_path.read_text())) if summary_path.exists() else None
     horizons = manifest.get("spec", {}).get("analysis", {}).get("horizons", [])

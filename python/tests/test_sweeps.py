@@ -59,6 +59,21 @@ def test_load_gives_documented_columns_and_dtypes(swept):
     assert result.runs.iloc[0]["final_train_loss"] == float(first[7]) and result.runs.iloc[0]["lr_A"] == float(first[4])
 
 
+def test_load_refuses_a_runs_csv_edited_after_the_sweep(swept, tmp_path):
+    import shutil
+    _, result = swept
+    edited = tmp_path / "edited"
+    shutil.copytree(result.directory, edited)
+    lines = (edited / "runs.csv").read_text().splitlines(keepends=True)
+    cells = lines[1].split(",")
+    cells[7] = repr(float(cells[7]) * 1.5)  # final_train_loss
+    lines[1] = ",".join(cells)
+    (edited / "runs.csv").write_text("".join(lines))
+    with pytest.raises(gammalab.InputError, match="runs.csv"):
+        gammalab.load(edited)
+    assert len(gammalab.load(result.directory).runs) == 24  # the intact one still loads
+
+
 def test_load_summary_as_objects(swept):
     _, result = swept
     summary = result.summary
