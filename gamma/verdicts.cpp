@@ -1,5 +1,8 @@
 #include "gamma/verdicts.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace gammalab::gamma {
 
 const std::vector<VerdictKind>& verdict_kinds() {
@@ -12,6 +15,13 @@ const std::vector<VerdictKind>& verdict_kinds() {
       {"internal_instability", "internal instability", "internal instability", &Verdicts::internal_instability, false},
   };
   return kinds;
+}
+
+const VerdictKind& verdict_kind(Region Verdicts::*member) {
+  const auto& kinds = verdict_kinds();
+  auto found = std::find_if(kinds.begin(), kinds.end(), [&](const VerdictKind& kind) { return kind.member == member; });
+  if (found == kinds.end()) throw std::logic_error("a verdict without a row in verdict_kinds()");
+  return *found;
 }
 
 Verdicts verdicts_over(const Trajectory& trajectory, const LoraModel& model, int first_step) {

@@ -37,6 +37,8 @@ struct VerdictKind {
   bool is_bound;  // a part of stability, reported in the network setting only
 };
 const std::vector<VerdictKind>& verdict_kinds();
+// The row of one verdict, by its member.
+const VerdictKind& verdict_kind(Region Verdicts::*member);
 
 // Over steps first_step … the trajectory's horizon (updates from max(first_step, 1)).
 Verdicts verdicts_over(const Trajectory& trajectory, const LoraModel& model, int first_step);

@@ -51,6 +51,12 @@ class Vocabulary {
   }
   const std::string& name(Value value) const { return term(value).name; }
   const std::string& title(Value value) const { return term(value).title; }
+  // The names of a list of values (an axis), in its order.
+  std::vector<std::string> names(const std::vector<Value>& values) const {
+    std::vector<std::string> all;
+    for (Value value : values) all.push_back(name(value));
+    return all;
+  }
 
   // Every spelling parse() accepts, names first.
   std::vector<std::string> spellings() const {

@@ -166,9 +166,7 @@ SeedEdges edges_of(const Cell& cell, const StabilityMeasure& measure, const Swee
   SeedEdges edges{std::vector<std::optional<double>>(cell.runs_of_seed.size()), std::vector<bool>(cell.runs_of_seed.size())};
   for (std::size_t s = 0; s < cell.runs_of_seed.size(); ++s) {
     const auto& runs = cell.runs_of_seed[s];
-    std::optional<std::size_t> last_stable;
-    for (std::size_t i = 0; i < runs.size(); ++i)
-      if (is_stable(*runs[i], measure, spec.analysis, spec.training.steps)) last_stable = i;
+    const std::optional<std::size_t> last_stable = largest_stable(runs, measure, spec);
     if (!last_stable) continue;
     const std::size_t i = *last_stable;
     edges.beyond[s] = i + 1 == runs.size();
@@ -191,16 +189,28 @@ WidthEstimator edge_estimator(std::vector<SeedEdges> edges) {
   };
 }
 
-// The point estimate and its bootstrap interval at one width.
-LrEstimate estimate_with_interval(const WidthEstimator& estimate, std::size_t wi, const SeedBootstrap& bootstrap) {
-  LrEstimate out;
-  const auto point = estimate(wi, bootstrap.everyone[wi]);
-  std::vector<double> replicates;
+// An estimator at one width: the point estimate from every seed, and the estimates of
+// the bootstrap's resamples (those that have one).
+struct Bootstrapped {
+  std::optional<Estimate> point;
+  std::vector<Estimate> replicates;
+};
+
+Bootstrapped bootstrapped(const WidthEstimator& estimate, std::size_t wi, const SeedBootstrap& bootstrap) {
+  Bootstrapped b{estimate(wi, bootstrap.everyone[wi]), {}};
   for (const auto& sample : bootstrap.resamples)
-    if (auto r = estimate(wi, sample[wi])) replicates.push_back(r->log_lr);
-  if (point) out.lr = std::exp(point->log_lr);
+    if (auto r = estimate(wi, sample[wi])) b.replicates.push_back(*r);
+  return b;
+}
+
+// The learning rate and its 95% bootstrap interval.
+LrEstimate lr_estimate(const Bootstrapped& b) {
+  LrEstimate out;
+  std::vector<double> replicates;
+  for (const Estimate& r : b.replicates) replicates.push_back(r.log_lr);
+  if (b.point) out.lr = std::exp(b.point->log_lr);
   if (auto i = percentile_interval(replicates)) out.interval = Interval{std::exp(i->low), std::exp(i->high)};
-  out.at_grid_edge = point && point->at_edge;
+  out.at_grid_edge = b.point && b.point->at_edge;
   return out;
 }
 
@@ -293,13 +303,13 @@ FiniteWidth finite_width(const SlopeFitter& fit, const std::vector<std::size_t>&
   const std::vector<std::size_t> small(fitted.begin(), fitted.begin() + static_cast<std::ptrdiff_t>(half));
   const std::vector<std::size_t> large(fitted.end() - static_cast<std::ptrdiff_t>(half), fitted.end());
   for (std::size_t wi : large) f.large_widths.push_back(spec.widths[wi]);
+  const auto small_reps = fit.replicates(small), large_reps = fit.replicates(large);
   f.large_width_slope = fit.slope(large, fit.bootstrap().everyone);
-  f.large_width_interval = fit.interval(large);
+  f.large_width_interval = percentile_interval(SlopeFitter::present(large_reps));
   const auto small_slope = fit.slope(small, fit.bootstrap().everyone);
-  const auto small_interval = fit.interval(small);
+  const auto small_interval = percentile_interval(SlopeFitter::present(small_reps));
   if (!engine || full_verdict == "undetermined") return f;
   const double e = static_cast<double>(*engine);
-  const auto small_reps = fit.replicates(small), large_reps = fit.replicates(large);
   std::size_t closer = 0, compared = 0;
   for (std::size_t r = 0; r < small_reps.size(); ++r)
     if (small_reps[r] && large_reps[r]) ++compared, closer += std::abs(*large_reps[r] - e) < std::abs(*small_reps[r] - e);
@@ -355,19 +365,18 @@ std::vector<int> slope_widths_of(const SweepSpec& spec) {
   return widths;
 }
 
-// The optimum's estimates at one width: point, interval, and the sensitivity to the window.
-void summarise_optimum(WidthSummary& w, std::size_t wi, const std::vector<Cell>& cells, const SweepSpec& spec,
-                       const SeedBootstrap& bootstrap) {
+// The optimum's estimates at one width (`optimum`: optimum_estimator at the spec's
+// window): point, interval, the best loss, and the sensitivity to the window.
+void summarise_optimum(WidthSummary& w, std::size_t wi, const WidthEstimator& optimum, const std::vector<Cell>& cells,
+                       const SweepSpec& spec, const SeedBootstrap& bootstrap) {
   const double window = spec.analysis.optimum_window;
-  const WidthEstimator estimate = optimum_estimator(cells, window);
-  w.optimal = estimate_with_interval(estimate, wi, bootstrap);
-  const auto point = estimate(wi, bootstrap.everyone[wi]);
-  if (!point) return;
-  w.optimal_flat = point->flat;
+  const Bootstrapped b = bootstrapped(optimum, wi, bootstrap);
+  w.optimal = lr_estimate(b);
+  if (!b.point) return;
+  w.optimal_flat = b.point->flat;
   std::vector<double> best_losses;
-  for (const auto& sample : bootstrap.resamples)
-    if (auto r = estimate(wi, sample[wi])) best_losses.push_back(r->best_log_loss);
-  w.best_mean_log_loss = point->best_log_loss;
+  for (const Estimate& r : b.replicates) best_losses.push_back(r.best_log_loss);
+  w.best_mean_log_loss = b.point->best_log_loss;
   w.best_mean_log_loss_interval = percentile_interval(best_losses);
   if (auto half = optimum_estimator(cells, window / 2)(wi, bootstrap.everyone[wi])) w.optimal_lr_half_window = std::exp(half->log_lr);
   if (auto twice = optimum_estimator(cells, window * 2)(wi, bootstrap.everyone[wi])) w.optimal_lr_twice_window = std::exp(twice->log_lr);
@@ -384,8 +393,8 @@ ArmSummary summarise_arm(const Arm& arm, const std::vector<Cell>& cells, const S
   if (arm.sigma > 0) summary.init_sigma = arm.sigma;
   summary.engine_network = exact(prediction.network);
   summary.engine_module = exact(prediction.module);
-  summary.engine_f_bounded = exact(prediction.f_bounded);
-  summary.engine_Z_B_bounded = exact(prediction.Z_B_bounded);
+  summary.engine_f_bounded = exact(prediction.supremum_of(&gamma::Verdicts::network_output_bounded));
+  summary.engine_Z_B_bounded = exact(prediction.supremum_of(&gamma::Verdicts::lora_output_bounded));
 
   const std::vector<StabilityMeasure> measures = stability_measures(spec);
   auto edge_estimator_of = [&](const StabilityMeasure& m) {
@@ -394,7 +403,7 @@ ArmSummary summarise_arm(const Arm& arm, const std::vector<Cell>& cells, const S
     return edge_estimator(std::move(edges));
   };
   auto target_of = [&](Criterion c) {
-    return Target{bound_of(c), c == Criterion::Internal ? prediction.Z_B_bounded : prediction.f_bounded, prediction.module};
+    return Target{gamma::verdict_kind(bound_of(c)).label, prediction.supremum_of(bound_of(c)), prediction.module};
   };
 
   const WidthEstimator optimum = optimum_estimator(cells, spec.analysis.optimum_window);
@@ -402,18 +411,18 @@ ArmSummary summarise_arm(const Arm& arm, const std::vector<Cell>& cells, const S
   for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
     WidthSummary w;
     w.width = spec.widths[wi];
-    summarise_optimum(w, wi, cells, spec, bootstrap);
-    w.max_stable = estimate_with_interval(final_loss_edge, wi, bootstrap);
+    summarise_optimum(w, wi, optimum, cells, spec, bootstrap);
+    w.max_stable = lr_estimate(bootstrapped(final_loss_edge, wi, bootstrap));
     summary.widths.push_back(w);
   }
   // The optimum is held against the stable region's supremum, where paper 003's efficient
   // learning puts it; each stability criterion against the bound it sees.
-  summary.optimal_slope = fit_slope(optimum, spec, slope_widths, bootstrap, {"stable", prediction.network, prediction.module});
+  summary.optimal_slope = fit_slope(optimum, spec, slope_widths, bootstrap, {gamma::verdict_kind(&gamma::Verdicts::stable).label, prediction.network, prediction.module});
   summary.max_stable_slope = fit_slope(final_loss_edge, spec, slope_widths, bootstrap, target_of(Criterion::FinalLoss));
   for (auto m = measures.begin() + 1; m != measures.end(); ++m) {
     const WidthEstimator edge = edge_estimator_of(*m);
     StabilitySummary s{name_of(m->criterion), spec.training.horizons[m->horizon], {}, {}};
-    for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) s.widths.push_back(estimate_with_interval(edge, wi, bootstrap));
+    for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) s.widths.push_back(lr_estimate(bootstrapped(edge, wi, bootstrap)));
     s.slope = fit_slope(edge, spec, slope_widths, bootstrap, target_of(m->criterion));
     summary.stability.push_back(std::move(s));
   }

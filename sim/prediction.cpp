@@ -33,6 +33,10 @@ std::optional<gamma::Rational> top_of(const gamma::Region& region) {
 }
 }  // namespace
 
+std::optional<gamma::Rational> EnginePrediction::supremum_of(gamma::Region gamma::Verdicts::*member) const {
+  return top_of(network_regions.*member);
+}
+
 std::optional<gamma::Rational> max_stable_exponent(const gamma::LoraModel& model) {
   return top_of(gamma::answer(model).every_step.stable);
 }
@@ -43,8 +47,7 @@ EnginePrediction predict_max_stable_exponent(const SweepSpec& spec, const std::s
   EnginePrediction prediction;
   const gamma::EngineAnswer network = gamma::answer(model);
   prediction.network = top_of(network.every_step.stable);
-  prediction.f_bounded = top_of(network.every_step.network_output_bounded);
-  prediction.Z_B_bounded = top_of(network.every_step.lora_output_bounded);
+  prediction.network_regions = network.every_step;
   model.setting = gamma::Setting::Module;
   prediction.module = max_stable_exponent(model);
   return prediction;

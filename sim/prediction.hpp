@@ -7,6 +7,7 @@
 
 #include "gamma/lora_dynamics.hpp"
 #include "gamma/rational.hpp"
+#include "gamma/verdicts.hpp"
 #include "sim/sweep_spec.hpp"
 
 namespace gammalab::sim {
@@ -25,9 +26,11 @@ std::optional<gamma::Rational> max_stable_exponent(const gamma::LoraModel& model
 struct EnginePrediction {
   std::optional<gamma::Rational> network;  // absent: no bound (stable for every γ[η]) or never stable
   std::optional<gamma::Rational> module;
-  // The suprema, in the network setting, of the two regions whose intersection is the
-  // stable one: the network's output f bounded, the adapter's output Z_B bounded.
-  std::optional<gamma::Rational> f_bounded, Z_B_bounded;
+  // Every verdict's region of γ[η] in the network setting, at every step (empty where the
+  // engine has no model of the scheme), and the supremum of one of them — of a part of
+  // stability, say: f bounded, Z_B bounded.
+  gamma::Verdicts network_regions;
+  std::optional<gamma::Rational> supremum_of(gamma::Region gamma::Verdicts::*member) const;
 };
 
 EnginePrediction predict_max_stable_exponent(const SweepSpec& spec, const std::string& scheme, Readout readout);

@@ -27,9 +27,7 @@ std::size_t line_of(const SweepSpec& spec, const RunRow& row) {
 std::vector<double> proposals_of_line(const SweepSpec& spec, const std::vector<const RunRow*>& points) {
   std::set<double> proposed;
   for (const StabilityMeasure& measure : stability_measures(spec)) {
-    std::optional<std::size_t> last_stable;
-    for (std::size_t i = 0; i < points.size(); ++i)
-      if (is_stable(*points[i], measure, spec.analysis, spec.training.steps)) last_stable = i;
+    const std::optional<std::size_t> last_stable = largest_stable(points, measure, spec);
     if (!last_stable) continue;  // no stable rate: the edge lies below the grid
     const double low = points[*last_stable]->lr_A;
     if (*last_stable + 1 == points.size()) {

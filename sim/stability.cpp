@@ -13,7 +13,9 @@ const char* name_of(Criterion criterion) {
   throw std::logic_error("a criterion without a name");
 }
 
-const char* bound_of(Criterion criterion) { return criterion == Criterion::Internal ? "Z_B bounded" : "f bounded"; }
+gamma::Region gamma::Verdicts::*bound_of(Criterion criterion) {
+  return criterion == Criterion::Internal ? &gamma::Verdicts::lora_output_bounded : &gamma::Verdicts::network_output_bounded;
+}
 
 std::vector<StabilityMeasure> stability_measures(const SweepSpec& spec) {
   std::vector<StabilityMeasure> measures = {{Criterion::FinalLoss}};
@@ -30,6 +32,14 @@ bool is_stable(const RunRow& run, const StabilityMeasure& measure, const Analysi
   if (diverged_by_then || !std::isfinite(at.max_train_loss)) return false;
   if (measure.criterion == Criterion::Output) return at.max_train_loss <= analysis.edge_factor * run.initial_train_loss;
   return std::isfinite(at.rms_Z_B) && at.rms_Z_B <= analysis.internal_bound;
+}
+
+std::optional<std::size_t> largest_stable(const std::vector<const RunRow*>& ascending, const StabilityMeasure& measure,
+                                          const SweepSpec& spec) {
+  std::optional<std::size_t> largest;
+  for (std::size_t i = 0; i < ascending.size(); ++i)
+    if (is_stable(*ascending[i], measure, spec.analysis, spec.training.steps)) largest = i;
+  return largest;
 }
 
 }  // namespace gammalab::sim

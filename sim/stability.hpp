@@ -14,9 +14,11 @@
 // A run that diverges after step h is stable at h: whether a run that blew up later
 // counts is exactly what reading the criteria at several horizons shows.
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "gamma/verdicts.hpp"
 #include "sim/result_schema.hpp"
 #include "sim/sweep_spec.hpp"
 
@@ -33,8 +35,9 @@ struct StabilityMeasure {
 
 // "output", "internal" (and "final_loss"), as summary.json names them.
 const char* name_of(Criterion criterion);
-// The engine bound a criterion tests: "f bounded" or "Z_B bounded".
-const char* bound_of(Criterion criterion);
+// The part of the engine's stable region a criterion tests: f bounded (the loss
+// criteria) or Z_B bounded (the internal one); gamma::verdict_kind(…).label names it.
+gamma::Region gamma::Verdicts::*bound_of(Criterion criterion);
 
 // The final-loss criterion, then output and internal at each horizon of the spec.
 std::vector<StabilityMeasure> stability_measures(const SweepSpec& spec);
@@ -42,5 +45,12 @@ std::vector<StabilityMeasure> stability_measures(const SweepSpec& spec);
 // Whether a run is stable under a measure. `steps` is the run's length: at the last
 // horizon a run that diverged on its very last update is not stable.
 bool is_stable(const RunRow& run, const StabilityMeasure& measure, const AnalysisSpec& analysis, int steps);
+
+// Where a seed's edge lies among its runs (ascending in rate): the index of the largest
+// stable run, the edge lying between it and the next run (none after it: beyond the
+// rates run); none when no run is stable (the edge lies below them). What the analysis
+// reads and what refinement narrows.
+std::optional<std::size_t> largest_stable(const std::vector<const RunRow*>& ascending, const StabilityMeasure& measure,
+                                          const SweepSpec& spec);
 
 }  // namespace gammalab::sim

@@ -52,9 +52,7 @@ nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std
     titles[scheme] = gamma::is_custom_scheme(scheme) ? scheme : gamma::find_scheme(scheme).title;
   manifest["scheme_titles"] = titles;
   manifest["learning_rates"] = spec.learning_rates;
-  std::vector<std::string> readouts;
-  for (Readout r : spec.readouts) readouts.push_back(gamma::readouts().name(r));
-  manifest["readouts"] = readouts;
+  manifest["readouts"] = gamma::readouts().names(spec.readouts);
   manifest["optimizer"] = gamma::optimizers().name(spec.training.optimizer.kind);
   manifest["steps"] = spec.training.steps;
   nlohmann::json subtract;

@@ -294,9 +294,7 @@ void read_model_table(TableReader model, SweepSpec& spec) {
   t.rank = model.integer("rank", 4, 1, 1 << 20);
   t.alpha = model.number("alpha", t.rank, 1e-300, 1e300, "a positive number (α/r scales the adapter)");
   spec.readouts = model.terms("readout", Readout::Standard, gamma::readouts());
-  std::vector<std::string> readout_names;
-  for (Readout r : spec.readouts) readout_names.push_back(gamma::readouts().name(r));
-  refuse_repeats(model, "readout", readout_names);
+  refuse_repeats(model, "readout", gamma::readouts().names(spec.readouts));
   model.finish();
   for (int width : spec.widths)
     if (t.rank > width) model.fail("rank", "is " + std::to_string(t.rank) + ", larger than the width " + std::to_string(width));
@@ -469,8 +467,6 @@ SweepSpec load_sweep_spec(const std::string& path) { return parse_sweep_spec(rea
 // the checks of a file, so both directions share one vocabulary.
 nlohmann::json spec_to_json(const SweepSpec& spec) {
   const TrainSpec& t = spec.training;
-  std::vector<std::string> readout_names;
-  for (Readout r : spec.readouts) readout_names.push_back(gamma::readouts().name(r));
   nlohmann::json json;
   json["sweep"] = {{"name", spec.name},       {"scale", spec.scale},     {"widths", spec.widths},
                    {"seeds", spec.seeds},     {"schemes", spec.schemes}, {"steps", t.steps}};
@@ -481,7 +477,7 @@ nlohmann::json spec_to_json(const SweepSpec& spec) {
   if (!spec.init_sigmas.empty()) json["init_sigma"] = {{"values", spec.init_sigmas}};
   json["data"] = {{"input_dim", spec.data.input_dim},   {"teacher_width", spec.data.width}, {"teacher_rank", spec.data.rank},
                   {"train_size", spec.data.train_size}, {"test_size", spec.data.test_size}, {"seed", spec.data.seed}};
-  json["model"] = {{"rank", t.rank}, {"alpha", t.alpha}, {"readout", readout_names}};
+  json["model"] = {{"rank", t.rank}, {"alpha", t.alpha}, {"readout", gamma::readouts().names(spec.readouts)}};
   const auto& subtract = t.init.subtract_initial_product;
   json["init"] = {{"subtract_initial", !subtract ? "auto" : *subtract ? "on" : "off"},
                   {"sigma_A_scale", t.init.sigma_A.constant},
