@@ -50,7 +50,7 @@ bool needs_frozen_weight(const std::string& scheme) { return sim::find_initialis
 // host; A₀ = A and B₀ = B where B₀A₀ is subtracted (P = Z A₀ᵀ is formed on the device).
 HostAdapters initial_adapters(const sim::StudentKey& key, const std::vector<sim::TrainSpec>& specs) {
   const int n = key.width, R = specs.front().rank, C = static_cast<int>(specs.size());
-  const double scale = specs.front().alpha / R;
+  const double scale = sim::adapter_scale(specs.front());
   sim::FrozenStudent host;
   host.width = n;
   if (std::any_of(specs.begin(), specs.end(), [](const sim::TrainSpec& s) { return needs_frozen_weight(s.init.scheme); }))

@@ -19,7 +19,7 @@ namespace gammalab::cuda {
 inline void check_group(const std::vector<sim::TrainSpec>& specs) {
   const sim::TrainSpec& first = specs.front();
   for (const auto& spec : specs)
-    if (spec.steps != first.steps || spec.rank != first.rank || spec.alpha != first.alpha ||
+    if (spec.steps != first.steps || spec.rank != first.rank || spec.alpha != first.alpha || spec.multiplier_exponent != first.multiplier_exponent ||
         spec.record_every != first.record_every || spec.optimizer.kind != first.optimizer.kind ||
         spec.schedule.decay != first.schedule.decay || spec.divergence_bound != first.divergence_bound ||
         spec.horizons != first.horizons)

@@ -19,7 +19,7 @@ template <int R>
 class TrainingStep {
  public:
   TrainingStep(GroupMemory<R>& memory, Cublas& blas, cudaStream_t stream, const sim::TrainSpec& spec)
-      : m_(memory), blas_(blas), stream_(stream), spec_(spec), scale_(static_cast<float>(spec.alpha / spec.rank)) {
+      : m_(memory), blas_(blas), stream_(stream), spec_(spec), scale_(static_cast<float>(sim::adapter_scale(spec))) {
     allow_forward_shared_memory<true, true>();
     allow_forward_shared_memory<true, false>();
     allow_forward_shared_memory<false, true>();

@@ -42,7 +42,7 @@ std::vector<std::vector<double>> measure_run(const CoordCheckSpec& spec, const D
   TrainSpec t = spec.training;
   t.init.scheme = spec.scheme;
   t.seed = seed;
-  const double scale = t.alpha / t.rank;
+  const double scale = adapter_scale(t);
   const double lr = spec.eta_constant * std::pow(static_cast<double>(width), exponent);
   LoraFactors init = initialise_lora(t.init, *student, t.rank, scale, seed);
   Eigen::MatrixXd H0 = student->train.H;

@@ -60,7 +60,7 @@ class BatchOrder {
 }  // namespace
 
 TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
-  const double scale = spec.alpha / spec.rank;
+  const double scale = adapter_scale(spec);
   LoraFactors init = initialise_lora(spec.init, student, spec.rank, scale, spec.seed);
   Eigen::MatrixXd A = init.A, B = init.B;
   const Eigen::MatrixXd H0_train = frozen_preactivation(student.train, init, scale);

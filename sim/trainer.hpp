@@ -18,7 +18,9 @@ namespace gammalab::sim {
 struct TrainSpec {
   InitSpec init;
   int rank = 4;
-  double alpha = 4;  // adapter multiplier; α = r makes α/r = 1
+  double alpha = 4;  // the adapter multiplier's numerator; α = r makes α/r = 1 under LoRA
+  // κ of the adapter's scale α/r^κ: 1 for LoRA (Hu et al.), 1/2 for rsLoRA (Kalajdzievski).
+  double multiplier_exponent = 1;
   double lr_A = 1e-3, lr_B = 1e-3;
   OptimizerSpec optimizer;
   ScheduleSpec schedule;
@@ -70,6 +72,9 @@ struct TrainResult {
   std::vector<HorizonRecord> horizons;  // one per TrainSpec::horizons, in order
   Eigen::MatrixXd final_A, final_B;  // with keep_factors only
 };
+
+// The factor s = α/r^κ that multiplies the adapter's product B·A, in every trainer.
+inline double adapter_scale(const TrainSpec& spec) { return spec.alpha / std::pow(double(spec.rank), spec.multiplier_exponent); }
 
 TrainResult train(const FrozenStudent& student, const TrainSpec& spec);
 
