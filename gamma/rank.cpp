@@ -1,0 +1,41 @@
+#include "gamma/rank.hpp"
+
+#include "gamma/input_error.hpp"
+
+namespace gammalab::gamma {
+
+namespace {
+const Rational kLora = 1;
+const Rational kRsLora = Rational(1, 2);
+}  // namespace
+
+Rational parse_multiplier(std::string_view text) {
+  if (text == "lora") return kLora;
+  if (text == "rslora") return kRsLora;
+  auto kappa = parse_rational(text);
+  if (!kappa || *kappa < 0)
+    throw InputError("'" + std::string(text) + "' is not a multiplier; accepted: " + std::string(kMultiplierForms));
+  return *kappa;
+}
+
+std::string multiplier_name(const Rational& kappa) {
+  if (kappa == kLora) return "lora";
+  if (kappa == kRsLora) return "rslora";
+  return to_string(kappa);
+}
+
+std::string multiplier_title(const Rational& kappa) {
+  if (kappa == kLora) return "LoRA (α/r)";
+  if (kappa == kRsLora) return "rsLoRA (α/√r)";
+  return "α/r^" + to_string(kappa);
+}
+
+Affine parse_rank_exponent(std::string_view text) {
+  if (text == "free") return Affine::parameter(std::string(kRankParameter));
+  auto rho = parse_rational(text);
+  if (!rho || *rho < 0 || *rho >= 1)
+    throw InputError("'" + std::string(text) + "' is not a rank exponent; accepted: " + std::string(kRankExponentForms));
+  return Affine::constant(*rho);
+}
+
+}  // namespace gammalab::gamma

@@ -1,0 +1,33 @@
+#pragma once
+// The adapter rank as a scaling dimension: r = Θ(n^ρ) with 0 ≤ ρ < 1, and the adapter
+// multiplier α/r^κ. ρ = 0 is a rank fixed while the width grows, every answer of the
+// engine before rank was a dimension; κ = 1 is LoRA (Hu et al.), κ = 1/2 rsLoRA
+// (Kalajdzievski), and any exact κ ≥ 0 may be asked.
+#include <string>
+#include <string_view>
+
+#include "gamma/affine.hpp"
+#include "gamma/rational.hpp"
+
+namespace gammalab::gamma {
+
+// The name of ρ as a free parameter (γ[r] in text: r = Θ(n^ρ)).
+inline constexpr std::string_view kRankParameter = "rho";
+
+// The multiplier's exponent κ from what users type: "lora" (1), "rslora" (1/2) or an
+// exact κ ≥ 0 ("3/4", "0.5"). InputError naming the text and the accepted forms.
+Rational parse_multiplier(std::string_view text);
+// "lora", "rslora", or κ as an exact number ("3/4"): what files store and parse reads back.
+std::string multiplier_name(const Rational& kappa);
+// "LoRA (α/r)", "rsLoRA (α/√r)", "α/r^3/4": for people.
+std::string multiplier_title(const Rational& kappa);
+inline constexpr std::string_view kMultiplierForms =
+    "lora (α/r), rslora (α/√r) or an exponent κ ≥ 0 such as 3/4 (α/r^κ)";
+
+// ρ from what users type: an exact number in [0, 1) or "free" (the parameter rho).
+// InputError naming the text and the accepted forms.
+Affine parse_rank_exponent(std::string_view text);
+inline constexpr std::string_view kRankExponentForms =
+    "an exponent ρ with 0 ≤ ρ < 1 (r = n^ρ; 0 is a fixed rank) such as 0, 1/2 or 0.25, or 'free'";
+
+}  // namespace gammalab::gamma
