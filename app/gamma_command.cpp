@@ -6,6 +6,7 @@
 #include "app/cli_support.hpp"
 #include "app/model_options.hpp"
 #include "experiments/engine_report.hpp"
+#include "gamma/rank.hpp"
 #include "gamma/scheme.hpp"
 
 namespace gammalab::app {
@@ -27,7 +28,8 @@ int predict(const ModelOptions& options, int steps, bool as_json) {
             << settle_sentence(analysis) << "\n\n"
             << verdict_table(analysis);
   if (report.over_eta)
-    std::cout << "maximal stable γ[η] for this model (every step): " << max_stable_text(*report.over_eta) << "\n";
+    std::cout << "maximal stable γ[η] for this model (every step): " << max_stable_text(*report.over_eta) << "\n"
+              << "as a law in the width n and the rank r: " << law_text(report.law, options) << "\n";
   return 0;
 }
 
@@ -39,6 +41,7 @@ int solve(const ModelOptions& options, bool as_json) {
   }
   const Analysis& analysis = report.analysis;
   std::cout << analysis.choice.describe() << "\n" << settle_sentence(analysis) << "\n\n" << verdict_table(analysis);
+  if (report.law) std::cout << "as a law in the width n and the rank r: " << law_text(report.law, options) << "\n";
   return 0;
 }
 
@@ -51,8 +54,10 @@ int explain(const ModelOptions& options, int steps, bool as_json) {
   const Analysis& analysis = report.analysis;
   std::cout << analysis.choice.describe() << "\n\n"
             << "Rules: product → sum of exponents; sum → max; an exactly zero factor gives −inf;\n"
-            << "a sum over the width n adds +1 when its two vectors share a random direction (LLN)\n"
-            << "and +1/2 when they are independent (CLT); a sum over the rank r adds nothing.\n";
+            << "a sum over the width n adds +1 when its two factors share a random direction (LLN)\n"
+            << "and +1/2 when they are independent (CLT); a sum over the rank r = n^ρ adds +ρ and\n"
+            << "+ρ/2 by the same rule (marked '(rank)'; with ρ = 0, a fixed rank, nothing). A₀v, B₀v:\n"
+            << "the new directions A₀ and B₀ make of a vector independent of them.\n";
   int step = -1;
   for (const auto& line : report.derivation) {
     if (line.step != step) {
@@ -74,11 +79,10 @@ int phase(const ModelOptions& options, const std::string& x, const std::string& 
     return 0;
   }
   std::cout << document["description"].get<std::string>() << "\n" << document["settle_sentence"].get<std::string>() << "\n";
-  for (const char* window : {"every_step", "from_settled"}) {
-    if (document[window].is_null()) continue;
-    std::cout << "\n" << (std::string(window) == "every_step" ? "at every step" : "from the settled step on")
-              << " — regions in (" << x << ", " << y << ") clipped to [" << low_text << ", " << high_text << "]²\n";
-    for (const auto& [verdict, polygons] : document[window].items()) {
+  for (const auto& window : gamma::window_kinds()) {
+    if (document[window.key].is_null()) continue;
+    std::cout << "\n" << window.label << " — regions in (" << x << ", " << y << ") clipped to [" << low_text << ", " << high_text << "]²\n";
+    for (const auto& [verdict, polygons] : document[window.key].items()) {
       std::cout << "  " << verdict << ":" << (polygons.empty() ? " empty" : "") << "\n";
       for (const auto& polygon : polygons) {
         std::cout << "    vertices";
@@ -92,14 +96,16 @@ int phase(const ModelOptions& options, const std::string& x, const std::string& 
 }
 
 // Every built-in scheme at a glance.
-int table(gamma::Optimizer optimizer, bool as_json) {
-  const TableReport report = table_report(optimizer);
+int table(gamma::Optimizer optimizer, const std::string& multiplier, bool as_json) {
+  const TableReport report = table_report(optimizer, multiplier_option(multiplier));
   if (as_json) {
     print_json(report.json());
     return 0;
   }
   std::cout << "Maximal stable γ[η] and, once the exponents settle, the γ[η] of feature learning / efficient "
-               "learning / internal instability (" << gamma::optimizers().name(optimizer) << ").\n\n";
+               "learning / internal instability (" << gamma::optimizers().name(optimizer) << ", "
+            << gamma::multiplier_title(report.multiplier) << "),\nand the maximal stable η as a law in the width n and the "
+               "rank r (r = n^ρ, near a fixed rank).\n\n";
   for (const auto& line : report.lines) std::cout << line;
   return 0;
 }
@@ -116,6 +122,7 @@ std::function<int()> add_gamma_command(CLI::App& app) {
     bool json = false;
     std::string x, y, low = "-2", high = "1";
     gamma::Optimizer optimizer = gamma::Optimizer::Adam;
+    std::string multiplier = "lora";
   };
   auto state = std::make_shared<State>();
   auto json_flag = [&](CLI::App* command) {
@@ -146,6 +153,8 @@ std::function<int()> add_gamma_command(CLI::App& app) {
 
   auto* table_app = gamma_app->add_subcommand("table", "Every built-in scheme: maximal stable γ[η] and regions, per setting");
   add_term_option(*table_app, "--optimizer", state->optimizer, gamma::optimizers(), "The optimiser; default adam");
+  table_app->add_option("--multiplier", state->multiplier, "The adapter's scale α/r^κ: " + std::string(gamma::kMultiplierForms))
+      ->capture_default_str();
   json_flag(table_app);
 
   return [=] {
@@ -153,7 +162,7 @@ std::function<int()> add_gamma_command(CLI::App& app) {
     if (solve_app->parsed()) return solve(state->model, state->json);
     if (explain_app->parsed()) return explain(state->model, state->steps, state->json);
     if (phase_app->parsed()) return phase(state->model, state->x, state->y, state->low, state->high, state->json);
-    return table(state->optimizer, state->json);
+    return table(state->optimizer, state->multiplier, state->json);
   };
 }
 

@@ -69,9 +69,37 @@ nlohmann::json region_json(const gamma::Region& region, const std::vector<std::s
   return pieces;
 }
 
+bool is_eta_against_rank(const std::vector<std::string>& free) {
+  return free.size() == 2 && free[0] == "eta" && free[1] == gamma::kRankParameter;
+}
+
+namespace {
+
+std::string piece_range(const gamma::SupremumPiece& piece) {
+  if (piece.from && piece.to && *piece.from == *piece.to) return "ρ = " + gamma::to_string(*piece.from);
+  return "ρ ∈ " + std::string(piece.from_included ? "[" : "(") + (piece.from ? gamma::to_string(*piece.from) : "-inf") + ", " +
+         (piece.to ? gamma::to_string(*piece.to) : "inf") + (piece.to_included ? "]" : ")");
+}
+
+std::vector<gamma::SupremumPiece> stable_eta_against_rank(const Analysis& analysis) {
+  return gamma::supremum_along(analysis.every_step.stable, "eta", std::string(gamma::kRankParameter));
+}
+
+}  // namespace
+
 std::string max_stable_text(const Analysis& analysis) {
   const auto& free = analysis.choice.free_parameters;
   const auto& stable = analysis.every_step.stable;
+  if (is_eta_against_rank(free)) {
+    auto pieces = stable_eta_against_rank(analysis);
+    if (pieces.empty()) return "none: never stable";
+    std::string text;
+    for (const auto& piece : pieces)
+      text += (text.empty() ? "" : "; ") + piece_range(piece) + ": " +
+              (piece.value ? piece.value->to_string(Notation::Text) + (piece.attained ? " (attained)" : " (not attained)")
+                           : "unbounded");
+    return text;
+  }
   if (gamma::is_unbounded_above(stable, free.front())) return "none: stable for every value";
   auto top = gamma::supremum(stable, free.front());
   if (!top) return "none: never stable";
@@ -80,10 +108,47 @@ std::string max_stable_text(const Analysis& analysis) {
 
 nlohmann::json max_stable_json(const Analysis& analysis) {
   const auto& free = analysis.choice.free_parameters;
+  if (is_eta_against_rank(free)) {
+    nlohmann::json pieces = nlohmann::json::array();
+    for (const auto& piece : stable_eta_against_rank(analysis))
+      pieces.push_back({{"from", piece.from ? nlohmann::json(gamma::to_string(*piece.from)) : nlohmann::json(nullptr)},
+                        {"to", piece.to ? nlohmann::json(gamma::to_string(*piece.to)) : nlohmann::json(nullptr)},
+                        {"from_included", piece.from_included},
+                        {"to_included", piece.to_included},
+                        {"value", piece.value ? nlohmann::json(piece.value->to_string(Notation::Ascii)) : nlohmann::json(nullptr)},
+                        {"attained", piece.attained}});
+    return {{"parameter", "eta"}, {"along", gamma::kRankParameter}, {"pieces", pieces}};
+  }
   if (free.size() != 1) return nullptr;
   auto top = gamma::supremum(analysis.every_step.stable, free.front());
   if (!top) return nullptr;
   return {{"parameter", free.front()}, {"value", gamma::to_string(top->value)}, {"attained", top->attained}};
+}
+
+bool law_is_computed(const ModelOptions& options) {
+  return !(options.optimizer == gamma::Optimizer::Sgd && options.setting == gamma::Setting::Network);
+}
+
+std::optional<gamma::ScalingLaw> max_stable_law(const ModelOptions& options) {
+  if (!law_is_computed(options)) return std::nullopt;
+  ModelOptions symbolic = options;
+  symbolic.rho = "free";
+  if (!symbolic.eta_A && !symbolic.eta_B) symbolic.eta = "free";
+  const ModelChoice choice = choose_model(symbolic);
+  if (!is_eta_against_rank(choice.free_parameters)) return std::nullopt;
+  return gamma::max_stable_law(choice.model, &gamma::Verdicts::stable);
+}
+
+nlohmann::json law_json(const std::optional<gamma::ScalingLaw>& law) {
+  if (!law) return nullptr;
+  return {{"n", gamma::to_string(law->width_exponent)}, {"r", gamma::to_string(law->rank_exponent)},
+          {"attained", law->attained}, {"text", gamma::to_string(*law)}};
+}
+
+std::string law_text(const std::optional<gamma::ScalingLaw>& law, const ModelOptions& options) {
+  if (!law_is_computed(options)) return kLawNotComputed;
+  if (!law) return "none near a fixed rank (unbounded, or never stable)";
+  return "η_max = Θ(" + gamma::to_string(*law) + ")" + (law->attained ? "" : ", the edge itself unstable");
 }
 
 std::string settle_sentence(const Analysis& analysis) {
@@ -97,23 +162,34 @@ std::string settle_sentence(const Analysis& analysis) {
 
 std::string verdict_table(const Analysis& analysis) {
   const auto& free = analysis.choice.free_parameters;
-  std::string later = analysis.from_settled ? "from step " + std::to_string(*analysis.trajectory.settled_from) + " on"
-                                            : "(not settled)";
-  std::vector<std::array<std::string, 3>> rows = {{"verdict", "at every step", later}};
-  for (const auto& row : verdict_rows(analysis.choice.model))
-    rows.push_back({(row.is_bound ? "  of which " : "") + row.label, region_text(analysis.every_step.*row.member, free),
-                    analysis.from_settled ? region_text(*analysis.from_settled.*row.member, free) : "—"});
-  std::size_t first = 0, second = 0;
-  for (const auto& row : rows) {
-    first = std::max(first, display_width(row[0]));
-    second = std::max(second, display_width(row[1]));
+  std::vector<std::string> header = {"verdict"};
+  for (const auto& window : gamma::window_kinds())
+    header.push_back(window.key == "from_settled" && analysis.from_settled
+                         ? "from step " + std::to_string(*analysis.trajectory.settled_from) + " on"
+                         : window.key == "from_settled" ? "(not settled)" : window.label);
+  std::vector<std::vector<std::string>> rows = {header};
+  for (const auto& row : verdict_rows(analysis.choice.model)) {
+    std::vector<std::string> cells = {(row.is_bound ? "  of which " : "") + row.label};
+    for (const auto& window : gamma::window_kinds()) {
+      const gamma::Verdicts* verdicts = gamma::verdicts_in(analysis, window.key);
+      cells.push_back(verdicts ? region_text(verdicts->*row.member, free) : "—");
+    }
+    rows.push_back(cells);
   }
+  std::vector<std::size_t> widths(header.size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
   std::ostringstream out;
-  for (const auto& row : rows) out << padded(row[0], first + 2) << padded(row[1], second + 2) << row[2] << "\n";
-  if (free.size() == 1 && analysis.choice.free_parameters.front() == "eta")
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) out << (i + 1 < row.size() ? padded(row[i], widths[i] + 2) : row[i]);
+    out << "\n";
+  }
+  if (free.size() == 1 && free.front() == "eta")
     out << "maximal stable γ[η] (every step): " << max_stable_text(analysis) << "\n";
   else if (free.size() == 1)
     out << "largest stable " << gamma::parameter_symbol(free.front(), Notation::Text) << ": " << max_stable_text(analysis) << "\n";
+  else if (is_eta_against_rank(free))
+    out << "maximal stable γ[η] against ρ (every step): " << max_stable_text(analysis) << "\n";
   if (analysis.choice.model.setting == gamma::Setting::Network)
     out << "stability binds on: " << gamma::binding_constraint(analysis.every_step) << "\n";
   return out.str();
@@ -127,8 +203,12 @@ nlohmann::json verdicts_json(const Analysis& analysis) {
     if (analysis.choice.model.setting == gamma::Setting::Network) object["binding"] = gamma::binding_constraint(verdicts);
     return object;
   };
-  return {{"every_step", window(analysis.every_step)},
-          {"from_settled", analysis.from_settled ? window(*analysis.from_settled) : nlohmann::json(nullptr)}};
+  nlohmann::json windows;
+  for (const auto& kind : gamma::window_kinds()) {
+    const gamma::Verdicts* verdicts = gamma::verdicts_in(analysis, kind.key);
+    windows[kind.key] = verdicts ? window(*verdicts) : nlohmann::json(nullptr);
+  }
+  return windows;
 }
 
 std::string exponent_table(const Analysis& analysis, int last_step) {
@@ -193,6 +273,7 @@ PredictReport predict_report(const ModelOptions& options, int steps) {
     ModelOptions symbolic = options;
     symbolic.eta = "free";
     report.over_eta = analyse(choose_model(symbolic));
+    report.law = max_stable_law(options);
   }
   return report;
 }
@@ -204,15 +285,20 @@ nlohmann::json PredictReport::json() const {
           {"horizon", analysis.trajectory.horizon()},
           {"settled_from", settled_json(analysis)},
           {"verdicts", verdicts_json(analysis)},
-          {"max_stable_eta", over_eta ? max_stable_json(*over_eta) : nullptr}};
+          {"max_stable_eta", over_eta ? max_stable_json(*over_eta) : nullptr},
+          {"max_stable_law", law_json(law)}};
 }
 
 SolveReport solve_report(const ModelOptions& options) {
+  if (options.rho && *options.rho == "free" && !law_is_computed(options)) reject("--rho", kLawNotComputed);
   ModelChoice choice = choose_model(options);
-  if (choice.free_parameters.size() != 1)
-    reject("--eta", "solve needs exactly one free parameter (now " + std::to_string(choice.free_parameters.size()) +
+  if (choice.free_parameters.size() != 1 && !is_eta_against_rank(choice.free_parameters))
+    reject("--eta", "solve needs exactly one free parameter, or γ[η] with --rho free (now " +
+                        std::to_string(choice.free_parameters.size()) +
                         "); leave --eta out or set one option to 'free', and use 'gamma phase' for two");
-  return {analyse(choice)};
+  std::optional<gamma::ScalingLaw> law;
+  if (choice.free_parameters.front() == "eta") law = max_stable_law(options);
+  return {analyse(choice), law};
 }
 
 nlohmann::json SolveReport::json() const {
@@ -221,7 +307,8 @@ nlohmann::json SolveReport::json() const {
           {"horizon", analysis.trajectory.horizon()},
           {"settled_from", settled_json(analysis)},
           {"verdicts", verdicts_json(analysis)},
-          {"max_stable", max_stable_json(analysis)}};
+          {"max_stable", max_stable_json(analysis)},
+          {"max_stable_law", law_json(law)}};
 }
 
 ExplainReport explain_report(const ModelOptions& options, int steps) {
@@ -240,7 +327,7 @@ nlohmann::json ExplainReport::json() const {
           {"settled_from", settled_json(analysis)}, {"verdicts", verdicts_json(analysis)}};
 }
 
-TableReport table_report(gamma::Optimizer optimizer) {
+TableReport table_report(gamma::Optimizer optimizer, const gamma::Rational& multiplier) {
   struct Column {
     std::string label;
     gamma::Setting setting;
@@ -257,22 +344,33 @@ TableReport table_report(gamma::Optimizer optimizer) {
 
   TableReport report;
   report.optimizer = optimizer;
+  report.multiplier = multiplier;
   for (const auto& scheme : gamma::all_schemes()) {
+    // σ as a law in n and r, e.g. Init[B]'s B₀: n^0 · r^-1/2.
+    auto sigma_law = [](const gamma::Exponent& width, const gamma::Rational& per_rank) {
+      return width.is_minus_infinity() ? std::string("0 (exactly)") : gamma::to_string(gamma::ScalingLaw{width.value(), per_rank});
+    };
     nlohmann::json row = {{"scheme", scheme.name}, {"title", scheme.title},
-                          {"sigma_A", scheme.sigma_A.to_string()}, {"sigma_B", scheme.sigma_B.to_string()}};
-    std::string line = scheme.title + "  (γ[σ_A] = " + scheme.sigma_A.to_string() + ", γ[σ_B] = " +
-                       scheme.sigma_B.to_string() + (scheme.subtracts_initial_product ? ", B₀A₀ subtracted" : "") + ")\n";
+                          {"sigma_A", scheme.sigma_A.to_string()}, {"sigma_B", scheme.sigma_B.to_string()},
+                          {"sigma_A_per_rank", gamma::to_string(scheme.sigma_A_per_rank)},
+                          {"sigma_B_per_rank", gamma::to_string(scheme.sigma_B_per_rank)}};
+    std::string line = scheme.title + "  (σ_A = " + sigma_law(scheme.sigma_A, scheme.sigma_A_per_rank) + ", σ_B = " +
+                       sigma_law(scheme.sigma_B, scheme.sigma_B_per_rank) +
+                       (scheme.subtracts_initial_product ? ", B₀A₀ subtracted" : "") + ")\n";
     for (const auto& column : columns) {
       ModelOptions options;
       options.scheme = scheme.name;
       options.setting = column.setting;
       options.readout = column.readout;
       options.optimizer = optimizer;
+      options.multiplier = gamma::multiplier_name(multiplier);
       Analysis analysis = analyse(choose_model(options));
       const auto& settled = analysis.from_settled ? *analysis.from_settled : analysis.every_step;
-      nlohmann::json cell = {{"max_stable_eta", max_stable_json(analysis)}};
+      const auto law = max_stable_law(options);
+      nlohmann::json cell = {{"max_stable_eta", max_stable_json(analysis)}, {"max_stable_law", law_json(law)}};
       line += "    " + column.label + std::string(12 - std::min<std::size_t>(12, column.label.size()), ' ') +
-              "max stable " + max_stable_text(analysis);
+              "max stable " + max_stable_text(analysis) +
+              (law ? " = " + gamma::to_string(*law) : law_is_computed(options) ? "" : " (law in n, r: not computed)");
       for (const auto& kind : regimes) {
         cell[kind.key] = region_json(settled.*kind.member, {"eta"});
         line += "; " + kind.short_label + " " + region_text(settled.*kind.member, {"eta"});
@@ -287,7 +385,10 @@ TableReport table_report(gamma::Optimizer optimizer) {
 }
 
 nlohmann::json TableReport::json() const {
-  return {{"command", "table"}, {"optimizer", gamma::optimizers().name(optimizer)}, {"schemes", schemes}};
+  return {{"command", "table"},
+          {"optimizer", gamma::optimizers().name(optimizer)},
+          {"multiplier", gamma::multiplier_name(multiplier)},
+          {"schemes", schemes}};
 }
 
 nlohmann::json phase_json(nlohmann::json document) {
@@ -328,12 +429,15 @@ nlohmann::json phase_document(const ModelOptions& options, const std::string& x,
     }
     return object;
   };
-  return {{"command", "phase"}, {"model", choice.to_json()}, {"description", choice.describe()},
+  nlohmann::json document = {{"command", "phase"}, {"model", choice.to_json()}, {"description", choice.describe()},
           {"settle_sentence", settle_sentence(analysis)}, {"x", x}, {"y", y},
           {"box", {gamma::to_string(*low), gamma::to_string(*high)}},
-          {"settled_from", settled_json(analysis)},
-          {"every_step", window_json(analysis.every_step)},
-          {"from_settled", analysis.from_settled ? window_json(*analysis.from_settled) : nlohmann::json(nullptr)}};
+          {"settled_from", settled_json(analysis)}};
+  for (const auto& window : gamma::window_kinds()) {
+    const gamma::Verdicts* verdicts = gamma::verdicts_in(analysis, window.key);
+    document[window.key] = verdicts ? window_json(*verdicts) : nlohmann::json(nullptr);
+  }
+  return document;
 }
 
 }  // namespace gammalab::experiments

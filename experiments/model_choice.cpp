@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "gamma/input_error.hpp"
+#include "gamma/rank.hpp"
 #include "gamma/scheme.hpp"
 
 namespace gammalab::experiments {
@@ -41,6 +42,14 @@ class ParameterReader {
 
 }  // namespace
 
+gamma::Rational multiplier_option(const std::string& text) {
+  try {
+    return gamma::parse_multiplier(text);
+  } catch (const InputError& e) {
+    reject("--multiplier", e.what());
+  }
+}
+
 ModelOptions model_options_from(const std::function<std::optional<std::string>(const std::string& name)>& given) {
   ModelOptions o;
   o.scheme = given("scheme").value_or("");
@@ -56,6 +65,8 @@ ModelOptions model_options_from(const std::function<std::optional<std::string>(c
   o.sigma_B = given("sigma_B");
   o.alpha = given("alpha");
   o.subtract = given("subtract_initial");
+  o.rho = given("rho");
+  o.multiplier = given("multiplier");
   return o;
 }
 
@@ -106,8 +117,21 @@ ModelChoice choose_model(const ModelOptions& o, const std::vector<std::string>& 
   }
   choice.shared_learning_rate = !o.eta_A && !o.eta_B && !o.ratio && !reader.is_forced("eta_A") && !reader.is_forced("eta_B");
 
-  model.sigma_A = reader.read("--sigma-A", "sigma_A", o.sigma_A, preset ? preset->sigma_A : unset);
-  model.sigma_B = reader.read("--sigma-B", "sigma_B", o.sigma_B, preset ? preset->sigma_B : unset);
+  // The rank first: a scheme's σ may depend on it (Init[B]'s B₀ ~ N(0, 1/r)).
+  if (reader.is_forced("rho") || (o.rho && *o.rho == "free")) {
+    model.rank = reader.read("--rho", "rho", reader.is_forced("rho") ? o.rho : std::optional<std::string>("free"), unset).forms().front();
+  } else if (o.rho) {
+    try {
+      model.rank = gamma::parse_rank_exponent(*o.rho);
+    } catch (const InputError& e) {
+      reject("--rho", e.what());
+    }
+  }
+  if (o.multiplier) model.multiplier = multiplier_option(*o.multiplier);
+  model.sigma_A = preset && !o.sigma_A && !reader.is_forced("sigma_A") ? preset->sigma_A_at(model.rank)
+                                                                        : reader.read("--sigma-A", "sigma_A", o.sigma_A, unset);
+  model.sigma_B = preset && !o.sigma_B && !reader.is_forced("sigma_B") ? preset->sigma_B_at(model.rank)
+                                                                        : reader.read("--sigma-B", "sigma_B", o.sigma_B, unset);
   model.alpha = reader.read("--alpha", "alpha", o.alpha, gamma::Exponent(0));
   model.subtract_initial_product = o.subtract ? *o.subtract == "on" : (preset && preset->subtracts_initial_product);
 
@@ -137,6 +161,8 @@ nlohmann::json ModelChoice::to_json() const {
           {"eta_A", ascii(model.eta_A)},
           {"eta_B", ascii(model.eta_B)},
           {"alpha", ascii(model.alpha)},
+          {"rho", model.rank.to_string(gamma::Notation::Ascii)},
+          {"multiplier", gamma::multiplier_name(model.multiplier)},
           {"subtract_initial_product", model.subtract_initial_product},
           {"free_parameters", free_parameters}};
 }
@@ -144,7 +170,8 @@ nlohmann::json ModelChoice::to_json() const {
 std::string ModelChoice::describe() const {
   return title + " — " + setting_name(model) + ", " + gamma::optimizers().title(model.optimizer) +
          "; γ[σ_A] = " + text(model.sigma_A) + ", γ[σ_B] = " + text(model.sigma_B) + ", γ[η_A] = " + text(model.eta_A) +
-         ", γ[η_B] = " + text(model.eta_B) + ", γ[α] = " + text(model.alpha) +
+         ", γ[η_B] = " + text(model.eta_B) + ", γ[α] = " + text(model.alpha) + ", " + gamma::multiplier_title(model.multiplier) + ", r = n^" +
+         model.rank.to_string(gamma::Notation::Text) +
          (model.subtract_initial_product ? ", B₀A₀ subtracted" : "");
 }
 

@@ -20,7 +20,7 @@ struct ModelOptions {
   gamma::Setting setting = gamma::Setting::Module;
   std::optional<gamma::Readout> readout;
   gamma::Optimizer optimizer = gamma::Optimizer::Adam;
-  std::optional<std::string> eta, eta_A, eta_B, ratio, sigma_A, sigma_B, alpha, subtract;
+  std::optional<std::string> eta, eta_A, eta_B, ratio, sigma_A, sigma_B, alpha, subtract, rho, multiplier;
 };
 
 // A model with its free parameters in a fixed order, ready for the engine.
@@ -36,12 +36,13 @@ struct ModelChoice {
 // `forced_free` names parameters to leave symbolic whatever the options say (phase's axes).
 ModelChoice choose_model(const ModelOptions& options, const std::vector<std::string>& forced_free = {});
 
-inline const std::vector<std::string> kParameterNames = {"eta", "eta_A", "eta_B", "sigma_A", "sigma_B", "alpha"};
+inline const std::vector<std::string> kParameterNames = {"eta", "eta_A", "eta_B", "sigma_A", "sigma_B", "alpha", "rho"};
 // The model options by the CLI's names without dashes, as the Python module and the
 // page's API receive them: `given(name)` is the text a user gave, or nothing. A missing
 // scheme or a bad term is refused as the CLI refuses it, naming the option.
 inline const std::vector<std::string> kModelOptionNames = {"scheme", "setting", "readout", "optimizer", "eta", "eta_A",
-                                                           "eta_B", "ratio", "sigma_A", "sigma_B", "alpha", "subtract_initial"};
+                                                           "eta_B", "ratio", "sigma_A", "sigma_B", "alpha", "subtract_initial",
+                                                           "rho", "multiplier"};
 // A term of a vocabulary given for `option`, refused as the command line refuses it.
 template <class Value>
 Value parse_term(const gamma::Vocabulary<Value>& vocabulary, const std::string& option, const std::string& text) {
@@ -51,6 +52,9 @@ Value parse_term(const gamma::Vocabulary<Value>& vocabulary, const std::string& 
     reject(option, e.what());
   }
 }
+
+// The multiplier's κ given for --multiplier, refused as the command line refuses it.
+gamma::Rational multiplier_option(const std::string& text);
 
 ModelOptions model_options_from(const std::function<std::optional<std::string>(const std::string& name)>& given);
 

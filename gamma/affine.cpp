@@ -9,7 +9,7 @@ std::string parameter_symbol(const std::string& name, Notation notation) {
   if (notation == Notation::Ascii) return name;
   static const std::map<std::string, std::string> greek = {
       {"eta", "γ[η]"},         {"eta_A", "γ[η_A]"},     {"eta_B", "γ[η_B]"},
-      {"sigma_A", "γ[σ_A]"}, {"sigma_B", "γ[σ_B]"}, {"alpha", "γ[α]"}};
+      {"sigma_A", "γ[σ_A]"}, {"sigma_B", "γ[σ_B]"}, {"alpha", "γ[α]"}, {"rho", "ρ"}};
   auto found = greek.find(name);
   return found == greek.end() ? "γ[" + name + "]" : found->second;
 }

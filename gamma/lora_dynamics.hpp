@@ -20,8 +20,12 @@ struct LoraModel {
   Optimizer optimizer = Optimizer::Adam;
   MaxAffine sigma_A, sigma_B;     // exponents of the initial entries; −∞ for a zero matrix
   MaxAffine eta_A, eta_B;         // learning rates of A and B (LoRA+ when they differ)
-  MaxAffine alpha = Exponent(0);  // adapter multiplier α; r is fixed, so α/r scales as α
-  bool subtract_initial_product = false;  // frozen weight W − (α/r)B₀A₀: training starts at the pretrained model
+  MaxAffine alpha = Exponent(0);  // the multiplier's numerator α
+  Affine rank;                    // ρ of r = Θ(n^ρ), 0 ≤ ρ < 1: a number (0: r fixed) or the parameter "rho"
+  Rational multiplier = 1;        // κ of the adapter's scale s = α/r^κ (gamma/rank.hpp)
+  bool subtract_initial_product = false;  // frozen weight W − s·B₀A₀: training starts at the pretrained model
+
+  MaxAffine adapter_scale() const;  // γ[s] = γ[α] − κρ
 };
 
 enum class Quantity { A, B, Z_A, Z_B, AdapterOutput, f, dA, dB, dZ_A, dZ_B, delta1, delta2, delta3, df };

@@ -38,4 +38,20 @@ Affine parse_rank_exponent(std::string_view text) {
   return Affine::constant(*rho);
 }
 
+std::string to_string(const ScalingLaw& law) {
+  return "n^" + to_string(law.width_exponent) + " · r^" + to_string(law.rank_exponent);
+}
+
+std::optional<ScalingLaw> law_near_fixed_rank(const std::vector<SupremumPiece>& pieces) {
+  const std::string rho(kRankParameter);
+  for (const auto& piece : pieces) {
+    bool starts_by_zero = !piece.from || *piece.from <= 0;
+    bool goes_past_zero = !piece.to || *piece.to > 0;
+    if (!starts_by_zero || !goes_past_zero) continue;
+    if (!piece.value) return std::nullopt;
+    return ScalingLaw{piece.value->evaluate({{rho, 0}}), piece.value->coefficient(rho), piece.attained};
+  }
+  return std::nullopt;
+}
+
 }  // namespace gammalab::gamma

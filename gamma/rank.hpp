@@ -6,8 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include <optional>
+#include <vector>
+
 #include "gamma/affine.hpp"
 #include "gamma/rational.hpp"
+#include "gamma/region.hpp"
 
 namespace gammalab::gamma {
 
@@ -29,5 +33,17 @@ inline constexpr std::string_view kMultiplierForms =
 Affine parse_rank_exponent(std::string_view text);
 inline constexpr std::string_view kRankExponentForms =
     "an exponent ρ with 0 ≤ ρ < 1 (r = n^ρ; 0 is a fixed rank) such as 0, 1/2 or 0.25, or 'free'";
+
+// An exponent as a law in n and r: Θ(n^width_exponent · r^rank_exponent), the form
+// c + dρ of an exponent of n read with r = n^ρ.
+struct ScalingLaw {
+  Rational width_exponent, rank_exponent;
+  bool attained = true;  // for a supremum: whether the value itself is in the region
+};
+std::string to_string(const ScalingLaw& law);  // "n^-1/2 · r^0"
+// The law of a supremum against ρ (supremum_along(region, parameter, "rho")) for a rank
+// fixed or growing slowly: its piece on ρ ∈ [0, ε). Absent where it is unbounded there or
+// the region is empty near ρ = 0.
+std::optional<ScalingLaw> law_near_fixed_rank(const std::vector<SupremumPiece>& pieces);
 
 }  // namespace gammalab::gamma

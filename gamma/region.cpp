@@ -1,6 +1,7 @@
 #include "gamma/region.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace gammalab::gamma {
 
@@ -165,6 +166,127 @@ std::optional<Supremum> supremum(const Region& region, const std::string& parame
 bool is_unbounded_above(const Region& region, const std::string& parameter) {
   auto intervals = merged_intervals(region, parameter);
   return !intervals.empty() && !intervals.back().high;
+}
+
+namespace {
+
+// The supremum at one value of `along`: over the pieces feasible there, the largest
+// upper bound of `parameter`, with the affine form (in `along`) that gives it.
+struct PointSupremum {
+  bool feasible = false;
+  std::optional<Affine> form;  // absent: unbounded above
+  Rational value;
+  bool attained = false;
+};
+
+PointSupremum supremum_at(const Region& region, const std::string& parameter, const std::string& along,
+                          const Rational& at) {
+  PointSupremum best;
+  for (const auto& piece : region.pieces()) {
+    std::vector<Condition> here;
+    for (const auto& condition : piece.conditions()) {
+      for (const auto& [name, coefficient] : condition.form.coefficients())
+        if (name != parameter && name != along)
+          throw std::logic_error("supremum_along: the region has a third parameter, " + name);
+      Affine substituted = Affine::constant(condition.form.constant_term() + condition.form.coefficient(along) * at) +
+                           Affine::parameter(parameter) * condition.form.coefficient(parameter);
+      here.push_back({substituted, condition.strict});
+    }
+    if (!is_feasible(here)) continue;
+    // The tightest upper bound p ≤ −(c + b·q)/a over the conditions with a > 0.
+    std::optional<Affine> tightest;
+    Rational bound;
+    bool closed = true;
+    for (const auto& condition : piece.conditions()) {
+      Rational a = condition.form.coefficient(parameter);
+      if (a <= 0) continue;
+      Affine upper = (Affine::constant(condition.form.constant_term()) + Affine::parameter(along) * condition.form.coefficient(along)) *
+                     Rational(-1 / a);
+      Rational value = upper.evaluate({{along, at}});
+      if (!tightest || value < bound || (value == bound && condition.strict)) {
+        tightest = upper;
+        closed = !condition.strict;
+        bound = value;
+      }
+    }
+    if (!best.feasible || !tightest || (best.form && (bound > best.value || (bound == best.value && closed)))) {
+      if (best.feasible && !best.form) continue;  // already unbounded
+      best = {true, tightest, tightest ? bound : Rational(0), tightest && closed};
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::vector<SupremumPiece> supremum_along(const Region& region, const std::string& parameter, const std::string& along) {
+  // Where the answer may change: the ends of each piece's range of `along`, and where two
+  // upper bounds cross. Collect every bound's form, and every condition's zero in `along`
+  // once `parameter` is eliminated pairwise.
+  std::vector<Affine> bounds;  // upper and lower bounds of `parameter`, and conditions on `along` alone
+  for (const auto& piece : region.pieces())
+    for (const auto& condition : piece.conditions()) {
+      Rational a = condition.form.coefficient(parameter);
+      Affine rest = Affine::constant(condition.form.constant_term()) + Affine::parameter(along) * condition.form.coefficient(along);
+      bounds.push_back(a == 0 ? rest : rest * Rational(-1 / a));
+    }
+  std::vector<Rational> breaks;
+  auto zero_of = [&](const Affine& form) {
+    Rational slope = form.coefficient(along);
+    if (slope != 0) breaks.push_back(-form.constant_term() / slope);
+  };
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    zero_of(bounds[i]);
+    for (std::size_t j = i + 1; j < bounds.size(); ++j) zero_of(bounds[i] - bounds[j]);
+  }
+  std::sort(breaks.begin(), breaks.end());
+  breaks.erase(std::unique(breaks.begin(), breaks.end()), breaks.end());
+
+  // Between two breaks the answer is one form; at a break it is the value of the form on
+  // its left or on its right, or a point of its own.
+  std::vector<SupremumPiece> pieces;
+  auto continues = [&](const SupremumPiece& piece, const Rational& at, const PointSupremum& here) {
+    if (!here.feasible || piece.attained != here.attained || piece.value.has_value() != here.form.has_value()) return false;
+    return !piece.value || piece.value->evaluate({{along, at}}) == here.value;
+  };
+  auto interval = [&](const std::optional<Rational>& from, const std::optional<Rational>& to, const PointSupremum& here) {
+    if (!here.feasible) return;
+    SupremumPiece piece{from, to, false, false, here.form, here.attained};
+    if (!pieces.empty() && from && pieces.back().to == from && pieces.back().to_included && pieces.back().value == here.form &&
+        pieces.back().attained == here.attained) {
+      pieces.back().to = to;  // the same form goes on through the break
+      pieces.back().to_included = false;
+      return;
+    }
+    pieces.push_back(piece);
+  };
+  auto inside = [&](std::size_t i) -> Rational {  // a value of `along` between break i − 1 and break i
+    if (i == 0) return breaks.front() - 1;
+    if (i == breaks.size()) return breaks.back() + 1;
+    return (breaks[i - 1] + breaks[i]) / 2;
+  };
+  auto bound_at = [&](std::size_t i) { return i < breaks.size() ? std::optional<Rational>(breaks[i]) : std::nullopt; };
+  if (breaks.empty()) {
+    interval(std::nullopt, std::nullopt, supremum_at(region, parameter, along, 0));
+    return pieces;
+  }
+  interval(std::nullopt, breaks.front(), supremum_at(region, parameter, along, inside(0)));
+  for (std::size_t i = 0; i < breaks.size(); ++i) {
+    const Rational& at = breaks[i];
+    PointSupremum point = supremum_at(region, parameter, along, at);
+    PointSupremum next = supremum_at(region, parameter, along, inside(i + 1));
+    SupremumPiece right{at, bound_at(i + 1), false, false, next.form, next.attained};
+    if (!pieces.empty() && pieces.back().to == at && continues(pieces.back(), at, point)) {
+      pieces.back().to_included = true;
+    } else if (next.feasible && continues(right, at, point)) {
+      right.from_included = true;
+    } else if (point.feasible) {
+      pieces.push_back({at, at, true, true, point.form, point.attained});
+    }
+    if (right.from_included) pieces.push_back(right);
+    else interval(at, bound_at(i + 1), next);
+  }
+  return pieces;
 }
 
 std::vector<Polygon> polygons(const Region& region, const std::string& x, const std::string& y, const Rational& low,

@@ -52,6 +52,18 @@ struct Supremum {
 std::optional<Supremum> supremum(const Region& region, const std::string& parameter);
 bool is_unbounded_above(const Region& region, const std::string& parameter);
 
+// Two free parameters: the supremum of `parameter` as a function of `along`, in pieces
+// on each of which it is one affine form in `along` (the maximal stable γ[η] against
+// ρ, say). Pieces are in increasing order of `along` and cover exactly the values of
+// `along` at which the region is not empty.
+struct SupremumPiece {
+  std::optional<Rational> from, to;  // the interval of `along`; absent: unbounded that way
+  bool from_included = false, to_included = false;
+  std::optional<Affine> value;  // affine in `along`; absent: unbounded above
+  bool attained = false;
+};
+std::vector<SupremumPiece> supremum_along(const Region& region, const std::string& parameter, const std::string& along);
+
 // Two free parameters: each piece clipped to the box [low, high]² and given by its
 // exact vertices in counter-clockwise order (two vertices for a segment, one for a
 // point), with the conditions that define it.

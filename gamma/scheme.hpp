@@ -10,15 +10,22 @@
 #include <vector>
 
 #include "gamma/exponent.hpp"
+#include "gamma/max_affine.hpp"
 
 namespace gammalab::gamma {
 
 struct Scheme {
   std::string name;   // what users type: "A", "B", "AB", "inilora", …
   std::string title;  // how the papers write it: "Init[A]"
-  Exponent sigma_A, sigma_B;
+  Exponent sigma_A, sigma_B;  // at a fixed rank
   bool subtracts_initial_product;
   std::string why;  // where the exponents come from
+  // How σ moves with the rank: σ = Θ(n^γ[σ] · r^c); Init[B]'s Kaiming B₀ ~ N(0, 1/r) has
+  // c = −1/2 for B. With r = n^ρ, γ[σ] + cρ (gamma/rank.hpp).
+  Rational sigma_A_per_rank = 0, sigma_B_per_rank = 0;
+
+  MaxAffine sigma_A_at(const Affine& rank) const;  // γ[σ_A] at r = n^rank
+  MaxAffine sigma_B_at(const Affine& rank) const;
 };
 
 // Every scheme: the papers' ones, then any registered.

@@ -24,20 +24,35 @@ const VerdictKind& verdict_kind(Region Verdicts::*member) {
   return *found;
 }
 
-Verdicts verdicts_over(const Trajectory& trajectory, const LoraModel& model, int first_step) {
+Window settled_window(int settled_from) { return {settled_from, std::max(settled_from, 1), settled_from}; }
+
+namespace {
+
+// Where the free parameters may lie: 0 ≤ ρ < 1 when the rank exponent is free.
+Region admissible(const LoraModel& model) {
+  if (model.rank.is_constant()) return Region::everything();
+  return Region::where_bounded(MaxAffine(-model.rank)) & Region::where_vanishing(MaxAffine(model.rank - Affine::constant(1)));
+}
+
+}  // namespace
+
+Verdicts verdicts_over(const Trajectory& trajectory, const LoraModel& model, Window window) {
   const Quantity lora_output = model.subtract_initial_product ? Quantity::AdapterOutput : Quantity::Z_B;
-  Region lora_bounded = Region::everything(), network_bounded = Region::everything();
-  Region z_a_grows = Region::everything(), order_one_change = Region::everything(), both_deltas = Region::everything();
-  for (int t = first_step; t <= trajectory.horizon(); ++t) {
+  const Region domain = admissible(model);
+  Region lora_bounded = domain, network_bounded = domain;
+  Region z_a_grows = domain, order_one_change = domain, both_deltas = domain;
+  for (int t = window.stability_from; t <= trajectory.horizon(); ++t) {
     lora_bounded = lora_bounded & Region::where_bounded(trajectory.at(t, lora_output));
     if (model.setting == Setting::Network)
       network_bounded = network_bounded & Region::where_bounded(trajectory.at(t, Quantity::f));
-    z_a_grows = z_a_grows & Region::where_growing(trajectory.at(t, Quantity::Z_A));
-    if (t == 0) continue;  // no update yet
+  }
+  for (int t = std::max(window.updates_from, 1); t <= trajectory.horizon(); ++t) {
     order_one_change = order_one_change & Region::where_order_one(trajectory.at(t, Quantity::dZ_B));
     both_deltas = both_deltas & Region::where_order_one(trajectory.at(t, Quantity::delta1)) &
                   Region::where_order_one(trajectory.at(t, Quantity::delta2));
   }
+  for (int t = window.growth_from; t <= trajectory.horizon(); ++t)
+    z_a_grows = z_a_grows & Region::where_growing(trajectory.at(t, Quantity::Z_A));
   Verdicts verdicts;
   verdicts.lora_output_bounded = lora_bounded;
   verdicts.network_output_bounded = network_bounded;
@@ -49,10 +64,33 @@ Verdicts verdicts_over(const Trajectory& trajectory, const LoraModel& model, int
 }
 
 EngineAnswer answer(const LoraModel& model, int at_least_steps, std::vector<DerivationLine>* derivation) {
-  EngineAnswer result{run_dynamics(model, at_least_steps, derivation), {}, std::nullopt};
-  result.every_step = verdicts_over(result.trajectory, model, 0);
-  if (result.trajectory.settled_from) result.from_settled = verdicts_over(result.trajectory, model, *result.trajectory.settled_from);
+  EngineAnswer result{run_dynamics(model, at_least_steps, derivation), {}, {}, std::nullopt};
+  result.every_step = verdicts_over(result.trajectory, model, kEveryStep);
+  result.definition_5 = verdicts_over(result.trajectory, model, kDefinition5);
+  if (result.trajectory.settled_from)
+    result.from_settled = verdicts_over(result.trajectory, model, settled_window(*result.trajectory.settled_from));
   return result;
+}
+
+const std::vector<WindowKind>& window_kinds() {
+  static const std::vector<WindowKind> kinds = {
+      {"every_step", "at every step"},
+      {"definition_5", "Definition 5 (updates from t = 2)"},
+      {"from_settled", "from the settled step on"},
+  };
+  return kinds;
+}
+
+const Verdicts* verdicts_in(const EngineAnswer& answer, const std::string& key) {
+  if (key == "every_step") return &answer.every_step;
+  if (key == "definition_5") return &answer.definition_5;
+  if (key == "from_settled") return answer.from_settled ? &*answer.from_settled : nullptr;
+  throw std::logic_error("no window '" + key + "'");
+}
+
+std::optional<ScalingLaw> max_stable_law(const LoraModel& model, Region Verdicts::*member) {
+  const Verdicts verdicts = answer(model).every_step;
+  return law_near_fixed_rank(supremum_along(verdicts.*member, "eta", std::string(kRankParameter)));
 }
 
 std::string binding_constraint(const Verdicts& verdicts) {

@@ -63,8 +63,11 @@ PYBIND11_MODULE(_gammalab, m) {
         py::arg("model"), py::arg("x"), py::arg("y"), py::arg("low") = "-2", py::arg("high") = "1",
         "What `gamma phase --json` prints");
   m.def("table",
-        [](const std::string& optimizer) { return text_of(table_report(parse_term(gamma::optimizers(), "--optimizer", optimizer)).json()); },
-        py::arg("optimizer") = "adam", "What `gamma table --json` prints");
+        [](const std::string& optimizer, const std::string& multiplier) {
+          return text_of(
+              table_report(parse_term(gamma::optimizers(), "--optimizer", optimizer), multiplier_option(multiplier)).json());
+        },
+        py::arg("optimizer") = "adam", py::arg("multiplier") = "lora", "What `gamma table --json` prints");
   m.def("scheme_names", [] { return gamma::scheme_names(); });
 
   // `gammalab sweep SPEC -o OUT`: trains, analyses, and returns summary.json's text.

@@ -64,3 +64,37 @@ TEST_CASE("two-parameter regions become exact polygons") {
   REQUIRE(line.size() == 1);
   CHECK(line.front().vertices.size() == 2);
 }
+
+TEST_CASE("the supremum of eta as a function of rho, piece by piece") {
+  auto form = [](Rational eta_coefficient, Rational rho_coefficient, Rational constant) {
+    return MaxAffine(Affine::parameter("eta") * eta_coefficient + Affine::parameter("rho") * rho_coefficient +
+                     Affine::constant(std::move(constant)));
+  };
+  // 0 ≤ ρ < 1, γ[η] ≤ ρ/2 − 1 and γ[η] ≤ −3/4: the supremum is ρ/2 − 1 up to ρ = 1/2
+  // (where the two bounds cross), then −3/4 — Init[B]'s f bound under LoRA.
+  Region region = Region::where_bounded(MaxAffine(-Affine::parameter("rho"))) &
+                  Region::where_vanishing(form(0, 1, -1)) & Region::where_bounded(form(1, Rational(-1, 2), 1)) &
+                  Region::where_bounded(form(1, 0, Rational(3, 4)));
+  auto pieces = supremum_along(region, "eta", "rho");
+  REQUIRE(pieces.size() == 2);
+  CHECK(*pieces[0].from == 0);
+  CHECK(pieces[0].from_included);
+  CHECK(*pieces[0].to == Rational(1, 2));
+  CHECK(pieces[0].to_included);  // at the crossing both give −3/4: the left piece keeps it
+  CHECK(*pieces[0].value == Affine::parameter("rho") * Rational(1, 2) + Affine::constant(-1));
+  CHECK(pieces[0].attained);
+  CHECK(*pieces[1].from == Rational(1, 2));
+  CHECK_FALSE(pieces[1].from_included);
+  CHECK(*pieces[1].to == 1);
+  CHECK_FALSE(pieces[1].to_included);  // ρ < 1
+  CHECK(*pieces[1].value == Affine::constant(Rational(-3, 4)));
+  // A strict bound is approached, not attained; with no upper bound the supremum is unbounded.
+  auto open = supremum_along(Region::where_vanishing(form(1, -1, 0)), "eta", "rho");
+  REQUIRE(open.size() == 1);
+  CHECK_FALSE(open[0].attained);
+  CHECK(*open[0].value == Affine::parameter("rho"));
+  auto unbounded = supremum_along(Region::where_bounded(form(-1, 1, 0)), "eta", "rho");
+  REQUIRE(unbounded.size() == 1);
+  CHECK_FALSE(unbounded[0].value.has_value());
+  CHECK(supremum_along(Region::nothing(), "eta", "rho").empty());
+}

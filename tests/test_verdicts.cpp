@@ -31,8 +31,8 @@ struct Solved {
 
 Solved solve(const LoraModel& model) {
   Solved s{run_dynamics(model), {}, std::nullopt};
-  s.every_step = verdicts_over(s.trajectory, model, 0);
-  if (s.trajectory.settled_from) s.settled = verdicts_over(s.trajectory, model, *s.trajectory.settled_from);
+  s.every_step = verdicts_over(s.trajectory, model, kEveryStep);
+  if (s.trajectory.settled_from) s.settled = verdicts_over(s.trajectory, model, settled_window(*s.trajectory.settled_from));
   return s;
 }
 

@@ -36,12 +36,17 @@ def _call(function, *args, **kwargs) -> Dict[str, Any]:
 
 
 MODEL_OPTIONS = ("scheme", "setting", "readout", "optimizer", "eta", "eta_A", "eta_B", "ratio",
-                 "sigma_A", "sigma_B", "alpha", "subtract_initial")
+                 "sigma_A", "sigma_B", "alpha", "subtract_initial", "rho", "multiplier")
 
 
-def _model(options: Dict[str, Any]) -> Dict[str, str]:
-    """The options the user gave (None means left out), as the CLI's text."""
-    return {key: option_text(value) for key, value in options.items() if value is not None}
+def _model(scheme: str, options: Dict[str, Any]) -> Dict[str, str]:
+    """The model options the user gave (None means left out), as the CLI's text; an
+    unknown keyword is a TypeError naming it and the accepted ones."""
+    unknown = sorted(set(options) - set(MODEL_OPTIONS))
+    if unknown:
+        raise TypeError(f"unknown model option {unknown[0]!r}; accepted: {', '.join(MODEL_OPTIONS[1:])}")
+    given = {"scheme": scheme, **options}
+    return {key: option_text(value) for key, value in given.items() if value is not None}
 
 
 class Record:
@@ -72,9 +77,10 @@ class Record:
 
 
 class Model(Record):
-    """The model as the engine read it: exponents sigma_A, sigma_B, eta_A, eta_B, alpha."""
+    """The model as the engine read it: exponents sigma_A, sigma_B, eta_A, eta_B, alpha,
+    rho (r = n^rho), and the multiplier ("lora", "rslora" or κ)."""
 
-    EXPONENTS = ("sigma_A", "sigma_B", "eta_A", "eta_B", "alpha")
+    EXPONENTS = ("sigma_A", "sigma_B", "eta_A", "eta_B", "alpha", "rho")
 
     def __init__(self, document):
         super().__init__(document, {k: exponent(v) if k in self.EXPONENTS else v for k, v in document.items()})
@@ -89,7 +95,8 @@ def _verdict(value, free: List[str]):
 
 
 class Window(Record):
-    """The verdicts of one window (every step, or from the settled step on)."""
+    """The verdicts of one window (every_step, definition_5: updates from t = 2, or
+    from_settled)."""
 
     def __init__(self, document, free):
         super().__init__(document, {k: v if k == "binding" else _verdict(v, free) for k, v in document.items()})
@@ -107,8 +114,40 @@ class MaxStable(Record):
         super().__init__(document, {**document, "value": Fraction(document["value"])})
 
 
+class SupremumPiece(Record):
+    """One piece of the maximal stable γ[η] against ρ: from, to (Fractions, None when
+    unbounded), from_included, to_included, value (the exponent, affine in rho; None when
+    unbounded above), attained."""
+
+    def __init__(self, document):
+        def bound(v):
+            return None if v is None else Fraction(v)
+        super().__init__(document, {**document, "from": bound(document["from"]), "to": bound(document["to"]),
+                                    "value": None if document["value"] is None else exponent(document["value"])})
+
+
+class MaxStableAgainstRank(Record):
+    """The supremum of the stable γ[η] as a function of ρ: parameter, along, pieces."""
+
+    def __init__(self, document):
+        super().__init__(document, {**document, "pieces": [SupremumPiece(p) for p in document["pieces"]]})
+
+
+class ScalingLaw(Record):
+    """η_max = Θ(n^n · r^r): n and r as Fractions, attained, text ("n^-1/2 · r^0")."""
+
+    def __init__(self, document):
+        super().__init__(document, {**document, "n": Fraction(document["n"]), "r": Fraction(document["r"])})
+
+
 def _max_stable(value):
-    return None if value is None else MaxStable(value)
+    if value is None:
+        return None
+    return MaxStableAgainstRank(value) if "pieces" in value else MaxStable(value)
+
+
+def _law(value):
+    return None if value is None else ScalingLaw(value)
 
 
 class Step(Record):
@@ -142,6 +181,8 @@ def _common(document) -> Dict[str, Any]:
             converted[key] = Verdicts(value, model.free_parameters)
         elif key in ("max_stable", "max_stable_eta"):
             converted[key] = _max_stable(value)
+        elif key == "max_stable_law":
+            converted[key] = _law(value)
         elif key == "steps":
             converted[key] = [Step(s) for s in value]
         elif key == "derivation":
@@ -180,14 +221,17 @@ class ExplainResult(Record):
         super().__init__(document, _common(document))
 
 
+WINDOWS = ("every_step", "definition_5", "from_settled")
+
+
 class PhaseResult(Record):
     """``gamma phase``: model, x, y, box (Fractions), settled_from, and every_step /
-    from_settled: verdict → list of Polygon."""
+    definition_5 / from_settled: verdict → list of Polygon."""
 
     def __init__(self, document):
         converted = {"command": document["command"], "model": Model(document["model"])}
         for key, value in document.items():
-            if key in ("every_step", "from_settled"):
+            if key in WINDOWS:
                 converted[key] = None if value is None else {
                     verdict: [Polygon(p) for p in polygons] for verdict, polygons in value.items()}
             elif key == "box":
@@ -198,16 +242,20 @@ class PhaseResult(Record):
 
 
 class TableRow(Record):
-    """One scheme of ``gamma table``: scheme, title, sigma_A, sigma_B, and per column
-    ("module", "network sp", "network mup") its cell: max_stable_eta and regions."""
+    """One scheme of ``gamma table``: scheme, title, sigma_A, sigma_B (exponents of n),
+    sigma_A_per_rank, sigma_B_per_rank (of r), and per column ("module", "network sp",
+    "network mup") its cell: max_stable_eta, max_stable_law and regions."""
 
     def __init__(self, document):
         converted = {}
         for key, value in document.items():
             if key in ("sigma_A", "sigma_B"):
                 converted[key] = exponent(value)
+            elif key in ("sigma_A_per_rank", "sigma_B_per_rank"):
+                converted[key] = Fraction(value)
             elif isinstance(value, dict):
-                converted[key] = {k: _max_stable(v) if k == "max_stable_eta" else Region(v) for k, v in value.items()}
+                converted[key] = {k: _max_stable(v) if k == "max_stable_eta" else _law(v) if k == "max_stable_law"
+                                  else Region(v) for k, v in value.items()}
             else:
                 converted[key] = value
         super().__init__(document, converted)
@@ -219,6 +267,7 @@ class TableResult(Record):
 
     def __init__(self, document):
         super().__init__(document, {"command": document["command"], "optimizer": document["optimizer"],
+                                    "multiplier": document["multiplier"],
                                     "schemes": [TableRow(row) for row in document["schemes"]]})
 
     def scheme(self, name: str) -> TableRow:
@@ -228,46 +277,34 @@ class TableResult(Record):
         raise KeyError(name)
 
 
-def predict(scheme: str, *, setting=None, readout=None, optimizer=None, eta=None, eta_A=None, eta_B=None,
-            ratio=None, sigma_A=None, sigma_B=None, alpha=None, subtract_initial=None, steps: int = 0) -> PredictResult:
+# Every function below takes the model options of MODEL_OPTIONS as keywords (setting,
+# readout, optimizer, eta, eta_A, eta_B, ratio, sigma_A, sigma_B, alpha, subtract_initial,
+# rho, multiplier), each the CLI's option of that name.
+
+def predict(scheme: str, *, steps: int = 0, **model) -> PredictResult:
     """Every exponent at every step and the verdicts: ``gammalab gamma predict``."""
-    options = _model(dict(scheme=scheme, setting=setting, readout=readout, optimizer=optimizer, eta=eta, eta_A=eta_A,
-                          eta_B=eta_B, ratio=ratio, sigma_A=sigma_A, sigma_B=sigma_B, alpha=alpha,
-                          subtract_initial=subtract_initial))
-    return PredictResult(_call(_gammalab.predict, options, _steps(steps)))
+    return PredictResult(_call(_gammalab.predict, _model(scheme, model), _steps(steps)))
 
 
-def solve(scheme: str, *, setting=None, readout=None, optimizer=None, eta=None, eta_A=None, eta_B=None,
-          ratio=None, sigma_A=None, sigma_B=None, alpha=None, subtract_initial=None) -> SolveResult:
-    """The regions of the one free parameter (default γ[η]): ``gammalab gamma solve``."""
-    options = _model(dict(scheme=scheme, setting=setting, readout=readout, optimizer=optimizer, eta=eta, eta_A=eta_A,
-                          eta_B=eta_B, ratio=ratio, sigma_A=sigma_A, sigma_B=sigma_B, alpha=alpha,
-                          subtract_initial=subtract_initial))
-    return SolveResult(_call(_gammalab.solve, options))
+def solve(scheme: str, **model) -> SolveResult:
+    """The regions of the free parameter (default γ[η]; with rho="free", γ[η] against ρ):
+    ``gammalab gamma solve``."""
+    return SolveResult(_call(_gammalab.solve, _model(scheme, model)))
 
 
-def explain(scheme: str, *, setting=None, readout=None, optimizer=None, eta=None, eta_A=None, eta_B=None,
-            ratio=None, sigma_A=None, sigma_B=None, alpha=None, subtract_initial=None, steps: int = 0) -> ExplainResult:
+def explain(scheme: str, *, steps: int = 0, **model) -> ExplainResult:
     """The derivation, rule by rule: ``gammalab gamma explain``."""
-    options = _model(dict(scheme=scheme, setting=setting, readout=readout, optimizer=optimizer, eta=eta, eta_A=eta_A,
-                          eta_B=eta_B, ratio=ratio, sigma_A=sigma_A, sigma_B=sigma_B, alpha=alpha,
-                          subtract_initial=subtract_initial))
-    return ExplainResult(_call(_gammalab.explain, options, _steps(steps)))
+    return ExplainResult(_call(_gammalab.explain, _model(scheme, model), _steps(steps)))
 
 
-def phase(scheme: str, *, x: str, y: str, low="-2", high="1", setting=None, readout=None, optimizer=None, eta=None,
-          eta_A=None, eta_B=None, ratio=None, sigma_A=None, sigma_B=None, alpha=None,
-          subtract_initial=None) -> PhaseResult:
+def phase(scheme: str, *, x: str, y: str, low="-2", high="1", **model) -> PhaseResult:
     """The (x, y) diagram with exact vertices, clipped to [low, high]²: ``gammalab gamma phase``."""
-    options = _model(dict(scheme=scheme, setting=setting, readout=readout, optimizer=optimizer, eta=eta, eta_A=eta_A,
-                          eta_B=eta_B, ratio=ratio, sigma_A=sigma_A, sigma_B=sigma_B, alpha=alpha,
-                          subtract_initial=subtract_initial))
-    return PhaseResult(_call(_gammalab.phase, options, str(x), str(y), option_text(low), option_text(high)))
+    return PhaseResult(_call(_gammalab.phase, _model(scheme, model), str(x), str(y), option_text(low), option_text(high)))
 
 
-def table(optimizer: str = "adam") -> TableResult:
+def table(optimizer: str = "adam", multiplier: str = "lora") -> TableResult:
     """Every built-in scheme at a glance: ``gammalab gamma table``."""
-    return TableResult(_call(_gammalab.table, option_text(optimizer)))
+    return TableResult(_call(_gammalab.table, option_text(optimizer), option_text(multiplier)))
 
 
 def _steps(steps) -> int:
