@@ -36,10 +36,16 @@ std::string unsupported_on_gpu(const sim::TrainSpec& spec) {
   if (spec.batch_size > 0)
     return "[training] batch_size = " + std::to_string(spec.batch_size) +
            ": the GPU backend trains full batch only; use --device cpu for minibatches";
-  switch (spec.rank) {
-    case 1: case 2: case 4: case 8: case 16: return {};
-    default: return "[model] rank = " + std::to_string(spec.rank) + ": the GPU backend supports ranks 1, 2, 4, 8 and 16";
-  }
+  if (spec.rank < 1 || spec.rank > kLargestRank)
+    return "[model] rank = " + std::to_string(spec.rank) + ": the GPU backend trains ranks 1 to " + std::to_string(kLargestRank) +
+           "; use --device cpu for larger ones";
+  // The spare columns of a stored rank have zero gradients and moments, which Adam's
+  // step m/(√v + ε) leaves at zero only where ε > 0.
+  if (spec.optimizer.kind == sim::Optimizer::Adam && spec.optimizer.epsilon == 0 && stored_rank(spec.rank) != spec.rank)
+    return "[optimizer] epsilon = 0 with [model] rank = " + std::to_string(spec.rank) + ": the GPU backend stores this rank as " +
+           std::to_string(stored_rank(spec.rank)) + " factor columns, the spare ones zero, which AdamW without ε turns into 0/0; " +
+           "use epsilon > 0, a power-of-two rank or --device cpu";
+  return {};
 }
 
 namespace {
@@ -47,9 +53,10 @@ namespace {
 bool needs_frozen_weight(const std::string& scheme) { return sim::find_initialiser(scheme).reads_frozen_weight; }
 
 // A, B and B₀ of every configuration from the CPU's own initialisation code, on the
-// host; A₀ = A and B₀ = B where B₀A₀ is subtracted (P = Z A₀ᵀ is formed on the device).
-HostAdapters initial_adapters(const sim::StudentKey& key, const std::vector<sim::TrainSpec>& specs) {
-  const int n = key.width, R = specs.front().rank, C = static_cast<int>(specs.size());
+// host, at stored rank R (the columns past the rank zero); A₀ = A and B₀ = B where B₀A₀
+// is subtracted (P = Z A₀ᵀ is formed on the device).
+HostAdapters initial_adapters(const sim::StudentKey& key, const std::vector<sim::TrainSpec>& specs, int R) {
+  const int n = key.width, rank = specs.front().rank, C = static_cast<int>(specs.size());
   const double scale = sim::adapter_scale(specs.front());
   sim::FrozenStudent host;
   host.width = n;
@@ -57,19 +64,20 @@ HostAdapters initial_adapters(const sim::StudentKey& key, const std::vector<sim:
     host.W_h = sim::counter_normal_matrix(sim::student_key(key.seed, n, sim::kHiddenWeight), n, n,
                                           1 / std::sqrt(static_cast<double>(n)));
   HostAdapters out;
+  out.rank = rank;
   const std::size_t size = static_cast<std::size_t>(C) * R * n;
-  out.A.resize(size), out.B.resize(size), out.A0.assign(size, 0.0f), out.B0.assign(size, 0.0f);
+  out.A.assign(size, 0.0f), out.B.assign(size, 0.0f), out.A0.assign(size, 0.0f), out.B0.assign(size, 0.0f);
   // The factors depend on the scheme and its σ, not on the learning rate: the group's
   // configurations share them, which spares repeating an IniLoRA fit or an SVD per rate.
   std::map<std::tuple<std::string, double, std::uint64_t>, sim::LoraFactors> initialised;
   for (int c = 0; c < C; ++c) {
     const auto& spec = specs[c];
     auto [at, fresh] = initialised.try_emplace({spec.init.scheme, spec.init.sigma.value_or(0), spec.seed});
-    if (fresh) at->second = sim::initialise_lora(spec.init, host, R, static_cast<float>(scale), spec.seed);
+    if (fresh) at->second = sim::initialise_lora(spec.init, host, rank, static_cast<float>(scale), spec.seed);
     const sim::LoraFactors& factors = at->second;
     out.fit_residual.push_back(factors.fit_residual);
     out.subtract = out.subtract || factors.subtract_initial_product;
-    for (int k = 0; k < R; ++k)
+    for (int k = 0; k < rank; ++k)
       for (int j = 0; j < n; ++j) {
         const std::size_t at_A = (static_cast<std::size_t>(c) * R + k) * n + j;
         const std::size_t at_B = (static_cast<std::size_t>(c) * n + j) * R + k;
@@ -90,7 +98,7 @@ template <int R>
 std::vector<sim::TrainResult> train_on_gpu(const sim::Dataset& data, const sim::StudentKey& key,
                                            const std::vector<sim::TrainSpec>& specs, int multiprocessors) {
   check_group(specs);
-  return GroupTrainer<R>(data, key, specs, initial_adapters(key, specs), multiprocessors).run();
+  return GroupTrainer<R>(data, key, specs, initial_adapters(key, specs, R), multiprocessors).run();
 }
 
 // The trainer of one GPU. Every call makes its device current first, so that one
@@ -109,7 +117,7 @@ class GpuBackend final : public sim::TrainerBackend {
   }
   int concurrent_groups() const override { return 2; }
   std::string describe() const override {
-    return "gpu (" + name_ + ", FP32 accuracy; products as 3 × BF16 terms on tensor cores)";
+    return "gpu (" + name_ + ", FP32 accuracy; products as 3 × BF16 terms on tensor cores, above rank 16 partly FP32 GEMMs)";
   }
 
   std::vector<sim::TrainResult> train_group(const sim::Dataset& data, const sim::StudentKey& key,
@@ -124,12 +132,17 @@ class GpuBackend final : public sim::TrainerBackend {
     if (group_memory_bytes(data, key.width, C, specs.front().rank) > memory_bytes_ / 4) alone.lock();
     else shared.lock();
     std::vector<sim::TrainResult> results;
-    switch (specs.front().rank) {
+    static_assert(kLargestRank == 256, "a stored rank for each power of two up to the largest");
+    switch (stored_rank(specs.front().rank)) {
       case 1: results = train_on_gpu<1>(data, key, specs, multiprocessors_); break;
       case 2: results = train_on_gpu<2>(data, key, specs, multiprocessors_); break;
       case 4: results = train_on_gpu<4>(data, key, specs, multiprocessors_); break;
       case 8: results = train_on_gpu<8>(data, key, specs, multiprocessors_); break;
-      default: results = train_on_gpu<16>(data, key, specs, multiprocessors_); break;
+      case 16: results = train_on_gpu<16>(data, key, specs, multiprocessors_); break;
+      case 32: results = train_on_gpu<32>(data, key, specs, multiprocessors_); break;
+      case 64: results = train_on_gpu<64>(data, key, specs, multiprocessors_); break;
+      case 128: results = train_on_gpu<128>(data, key, specs, multiprocessors_); break;
+      default: results = train_on_gpu<256>(data, key, specs, multiprocessors_); break;
     }
     for (std::size_t i = 0; i < results.size(); ++i) one_done(i, results[i]);
     return results;

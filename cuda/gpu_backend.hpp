@@ -4,9 +4,10 @@
 // run on the tensor cores with each factor as three BF16 terms, so that each product of
 // terms is exact: cuda/split_product.cuh, masked_mma.cuh, split_gemm.cuh), with the same
 // initialisation (computed on the host by sim/lora_init) and the same semantics as the
-// CPU reference (divergence, curves, horizons, final losses). What it does not do it
-// refuses with a message naming the option: minibatches and ranks other than 1, 2, 4, 8
-// and 16.
+// CPU reference (divergence, curves, horizons, final losses). Every rank from 1 to 256
+// (cuda/group_memory.cuh: kLargestRank), ranks to 16 on fused tensor-core kernels and
+// larger ones with their rank-R products as FP32 GEMMs (kernels_for_rank says why). What
+// it does not do it refuses with a message naming the option: minibatches, larger ranks.
 #include <memory>
 #include <string>
 #include <vector>

@@ -9,7 +9,8 @@
 //     ∂L/∂f, the ReLU mask, the fragments of the tensor-core operands, the BF16 terms
 //     and blocks of the split GEMMs, ∂L/∂B's partial sums, the loss and norm sums;
 //   - where B₀A₀ is subtracted, A − A₀ and Z·(A − A₀)ᵀ for the horizons' RMS.
-// Layouts are those of cuda/kernels/forward.cuh.
+// Layouts are those of cuda/kernels/forward.cuh. R is the group's stored rank
+// (stored_rank below): the factor columns past the spec's rank are zero.
 #include <Eigen/Dense>
 #include <cuda_bf16.h>
 
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "cuda/device_buffer.hpp"
+#include "cuda/kernels/dense_step.cuh"
 #include "cuda/kernels/forward.cuh"
 #include "cuda/kernels/gradient.cuh"
 #include "cuda/kernels/reductions.cuh"
@@ -33,6 +35,37 @@
 #include "sim/student.hpp"
 
 namespace gammalab::cuda {
+
+// How a step forms the products that hold the rank (h's product, u and ∂L/∂B): the
+// fused tensor-core kernels (kernels/forward.cuh, gradient.cuh), whose operands live in
+// registers and shared memory sized by R, or cuBLAS FP32 GEMMs around a pointwise kernel
+// (kernels/dense_step.cuh). The rest of the step is the same for both.
+enum class StepKernels { TensorCore, Gemm };
+
+// The ranks a group is compiled for, and the largest the GPU trains. A spec's rank r
+// trains at the smallest of them that holds it, the factor columns past r zero: they
+// stay zero, since their gradients are exact zeros (u and Z_A vanish in those columns)
+// and neither rule moves a parameter whose gradient and moments are zero; the scale is
+// the spec's own, sim::adapter_scale. Powers of two, so that at most half the columns are
+// padding.
+constexpr int kLargestRank = 256;
+constexpr int stored_rank(int rank) {
+  int R = 1;
+  while (R < rank) R *= 2;
+  return R;
+}
+
+// The step's kernels for stored rank R: the tensor-core kernels as far as their registers
+// and shared memory hold the operands (to rank 16: at 32 the subtracting forward
+// kernel's two stages would need 300 KB, over the 227 KB a block may have), the GEMMs
+// above. Measured by bench/rank_paths.cu on one H200 at
+// width 4096, 33 configurations, N = 1000 (docs/gpu-notes.md, "Every rank"), a step took
+//   rank               1      4      16     32     64     128    256
+//   tensor cores, ms   0.28   0.32   0.60   —      —      —      —
+//   GEMMs, ms          0.99   1.20   1.24   1.45   2.18   3.51   6.46
+// the GEMMs' floor being the C × N × n product's trips through memory (four a step):
+// the tensor-core kernels win wherever they fit.
+constexpr StepKernels kernels_for_rank(int R) { return R <= 16 ? StepKernels::TensorCore : StepKernels::Gemm; }
 
 using Floats = DeviceBuffer<float>;
 using BF16s = DeviceBuffer<__nv_bfloat16>;
@@ -50,8 +83,10 @@ inline void fill_normal(float* out, std::uint64_t key, std::int64_t first, std::
 }
 
 // The adapters' initial values, computed on the host by sim/lora_init (gpu_backend.cu):
-// A and A₀ (C·R) × n, B and B₀ (C·n) × R, A₀ and B₀ zero where nothing is subtracted.
+// A and A₀ (C·R) × n, B and B₀ (C·n) × R at the stored rank R, A₀ and B₀ zero where
+// nothing is subtracted, and every factor column past the specs' rank zero.
 struct HostAdapters {
+  int rank = 0;  // the specs' rank
   std::vector<float> A, B, A0, B0, lr_A, lr_B;
   std::vector<double> fit_residual;
   bool subtract = false;  // some configuration subtracts B₀A₀
@@ -107,30 +142,45 @@ inline Split plan_split(std::int64_t blocks_without_split, int extent, int tile,
   return {(extent + length - 1) / length, length};
 }
 
-// The bytes a group takes: H and Z (and Z's BF16 terms); A, B, their moments and
-// gradients (and A's terms, A₀, B₀ and A − A₀); the fragments of w∘B and of h's product
-// (at most 2R factor columns); the N × C·R matrices (and dZA's terms, the blocks of
-// Z·Aᵀ and Z·(A − A₀)ᵀ); the mask (a bit per training row, column and configuration);
-// W_h's blocks.
-inline double group_memory_bytes(const sim::Dataset& data, int n, int C, int R) {
-  const double rows = static_cast<double>(data.X_train.rows() + data.X_test.rows());
+// The bytes a group of rank `rank` takes (at its stored rank R): H and Z (and Z's BF16
+// terms); A, B, their moments and gradients (and A's terms, A₀, B₀ and A − A₀); the
+// N × C·R matrices (and dZA's terms, the blocks of Z·Aᵀ and Z·(A − A₀)ᵀ); the Gram
+// matrices of the curves and horizons (C of (2R)², in double); W_h's blocks; the cuBLAS
+// workspace. With the tensor-core kernels, the fragments of w∘B and of h's product (at
+// most 2R factor columns) and the mask (a bit per training row, column and
+// configuration); with the GEMMs, the product (C × N × n, for the larger split) and D.
+// Held against what the device loses to a group by bench/rank_paths.cu (docs/gpu-notes.md,
+// "Every rank"): above it where nothing is subtracted (A₀, B₀, P and the changes are then
+// not allocated), the smallest groups a little under it (the allocator's granularity,
+// cuBLAS's own memory).
+inline double group_memory_bytes(const sim::Dataset& data, int n, int C, int rank, StepKernels kernels) {
+  const int R = stored_rank(rank);
+  const double train_rows = static_cast<double>(data.X_train.rows());
+  const double rows = train_rows + static_cast<double>(data.X_test.rows());
   const double CR = static_cast<double>(C) * R, configs_by_width = static_cast<double>(C) * n;
-  const double floats = 3.5 * rows * n + 13.5 * CR * n +
-                        configs_by_width * (4 * mma::operand_tiles(R) + 8 * mma::product_chunks(2 * R)) + 18 * rows * CR +
-                        static_cast<double>(data.X_train.rows()) * configs_by_width / 32 +
+  const double kernel_floats =
+      kernels == StepKernels::TensorCore
+          ? configs_by_width * (4 * mma::operand_tiles(R) + 8 * mma::product_chunks(2 * R)) + train_rows * configs_by_width / 32
+          : configs_by_width * static_cast<double>(std::max(data.X_train.rows(), data.X_test.rows())) + train_rows * CR;
+  const double floats = 3.5 * rows * n + 13.5 * CR * n + 18 * rows * CR + 2 * C * (2.0 * R) * (2.0 * R) + kernel_floats +
                         std::min<double>(static_cast<double>(n) * n, 1 << 28);
-  return floats * sizeof(float);
+  return floats * sizeof(float) + static_cast<double>(Cublas::kWorkspaceBytes);
 }
 
-inline void check_memory(const sim::Dataset& data, int n, int C, int R) {
+// The same with the kernels the GPU trains that rank with.
+inline double group_memory_bytes(const sim::Dataset& data, int n, int C, int rank) {
+  return group_memory_bytes(data, n, C, rank, kernels_for_rank(stored_rank(rank)));
+}
+
+inline void check_memory(const sim::Dataset& data, int n, int C, int rank, StepKernels kernels) {
   std::size_t free_bytes = 0, total_bytes = 0;
   CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-  const double needed = group_memory_bytes(data, n, C, R);
+  const double needed = group_memory_bytes(data, n, C, rank, kernels);
   if (needed > 0.95 * static_cast<double>(free_bytes))
-    throw std::runtime_error("a group of width " + std::to_string(n) + " with " + std::to_string(C) + " configurations needs " +
-                             std::to_string(needed / (1 << 30)) + " GiB of GPU memory; " +
-                             std::to_string(static_cast<double>(free_bytes) / (1 << 30)) +
-                             " GiB are free: fewer learning rates or schemes per sweep, or a smaller width");
+    throw std::runtime_error("a group of width " + std::to_string(n) + " and rank " + std::to_string(rank) + " with " +
+                             std::to_string(C) + " configurations needs " + std::to_string(needed / (1 << 30)) +
+                             " GiB of GPU memory; " + std::to_string(static_cast<double>(free_bytes) / (1 << 30)) +
+                             " GiB are free: fewer learning rates or schemes per sweep, or a smaller width or rank");
 }
 
 // The forward kernel's split of the columns (in whole mask words), with buffers for its
@@ -141,8 +191,9 @@ struct ForwardPlan {
   kernels::SegmentedSums loss_sums;
 };
 
-template <int R>
+template <int R, StepKernels KERNELS = kernels_for_rank(R)>
 struct GroupMemory {
+  static constexpr bool kTensorCore = KERNELS == StepKernels::TensorCore;
   const int n, C;
   const std::int64_t CR;
   const bool subtract;
@@ -155,9 +206,13 @@ struct GroupMemory {
   Floats ZA, dZA, test_ZA, ZA_blocks, grad_parts;
   Floats A_change, ZA_change;                       // A − A₀ and Z·(A − A₀)ᵀ, where B₀A₀ is subtracted
   BF16s A_terms, dZA_terms;                         // the large products' factors (split_gemm.cuh)
+  // The tensor-core kernels' operands and the mask they pass between them:
   DeviceBuffer<std::uint32_t> mask_words;           // the training step's ReLU mask, for ∂L/∂B
   DeviceBuffer<uint2> wB_fragments, D_fragments;    // the masked sums' operands (masked_mma.cuh)
   DeviceBuffer<uint2> product_fragments;            // h's product's B operand (split_product.cuh)
+  // The GEMMs' (kernels/dense_step.cuh):
+  Floats product;                                   // s Z_A Bᵀ (− s P B₀ᵀ), then G; C × N × n
+  Floats D;                                         // ∂L/∂f ∘ Z_A, in Z_A's layout
   ForwardPlan train_forward, test_forward;
   Split grad_split;
   kernels::SegmentedSums gram_sums, norm_sums;      // for the curves' feature norms and the horizons' RMS
@@ -166,7 +221,7 @@ struct GroupMemory {
               Cublas& blas, cudaStream_t stream)
       : n(key.width), C(static_cast<int>(adapters.lr_A.size())), CR(static_cast<std::int64_t>(C) * R),
         subtract(adapters.subtract) {
-    check_memory(data, n, C, R);
+    check_memory(data, n, C, adapters.rank, KERNELS);
     train_forward = plan_forward(static_cast<int>(data.X_train.rows()), true, multiprocessors);
     test_forward = plan_forward(static_cast<int>(data.X_test.rows()), false, multiprocessors);
     gram_sums = kernels::SegmentedSums(static_cast<std::int64_t>(C) * product_factors() * product_factors(), n);
@@ -223,26 +278,35 @@ struct GroupMemory {
     A_terms = BF16s(static_cast<std::size_t>(split::kTerms) * CR * n);
     dZA_terms = BF16s(split::kBlocks * by_rows);
     ZA_blocks = Floats(split::kBlocks * by_rows);
-    const std::int64_t grad_blocks = static_cast<std::int64_t>(blocks_over(n, kernels::grad_columns<R>())) *
-                                     blocks_over(C, kernels::grad_configs_per_warp<R>());
-    grad_split = plan_split(grad_blocks, train.rows, mma::kTile, multiprocessors);
-    if (grad_split.splits > 1) grad_parts = Floats(static_cast<std::size_t>(grad_split.splits) * CR * n);
-    mask_words = DeviceBuffer<std::uint32_t>(static_cast<std::size_t>(C) * mma::row_tiles(train.rows) *
-                                             mma::words_per_row(n) * mma::kWarp);
-    wB_fragments = DeviceBuffer<uint2>(fragment_count(mma::words_per_row(n) * mma::kTilesPerWord));
-    product_fragments = DeviceBuffer<uint2>(static_cast<std::size_t>(C) * product_tiles() *
-                                            mma::product_chunks(product_factors()) * mma::kWarp);
-    D_fragments = DeviceBuffer<uint2>(fragment_count(mma::row_tiles(train.rows)));
+    if constexpr (kTensorCore) {
+      const std::int64_t grad_blocks = static_cast<std::int64_t>(blocks_over(n, kernels::grad_columns<R>())) *
+                                       blocks_over(C, kernels::grad_configs_per_warp<R>());
+      grad_split = plan_split(grad_blocks, train.rows, mma::kTile, multiprocessors);
+      if (grad_split.splits > 1) grad_parts = Floats(static_cast<std::size_t>(grad_split.splits) * CR * n);
+      mask_words = DeviceBuffer<std::uint32_t>(static_cast<std::size_t>(C) * mma::row_tiles(train.rows) *
+                                               mma::words_per_row(n) * mma::kWarp);
+      wB_fragments = DeviceBuffer<uint2>(fragment_count(mma::words_per_row(n) * mma::kTilesPerWord));
+      product_fragments = DeviceBuffer<uint2>(static_cast<std::size_t>(C) * product_tiles() *
+                                              mma::product_chunks(product_factors()) * mma::kWarp);
+      D_fragments = DeviceBuffer<uint2>(fragment_count(mma::row_tiles(train.rows)));
+    } else {
+      product = Floats(static_cast<std::size_t>(C) * std::max(train.rows, test.rows) * n);
+      D = Floats(by_rows);
+    }
     if (subtract) {
       A_change = Floats(A.size());
       ZA_change = Floats(by_rows);
     }
   }
 
+  // The GEMMs' forward sums each row whole: one split.
   ForwardPlan plan_forward(int rows, bool with_gradient, int multiprocessors) const {
-    const std::int64_t blocks = static_cast<std::int64_t>(blocks_over(rows, kernels::kForwardRows)) *
-                                blocks_over(C, kernels::forward_configs<R>());
-    const Split split = plan_split(blocks, n, mma::kWordColumns, multiprocessors);
+    Split split{1, n};
+    if constexpr (kTensorCore) {
+      const std::int64_t blocks = static_cast<std::int64_t>(blocks_over(rows, kernels::kForwardRows)) *
+                                  blocks_over(C, kernels::forward_configs<R>());
+      split = plan_split(blocks, n, mma::kWordColumns, multiprocessors);
+    }
     ForwardPlan plan{split, Floats(static_cast<std::size_t>(split.splits) * C * rows), Floats(),
                      Floats(static_cast<std::size_t>(C) * rows), Floats(), kernels::SegmentedSums(C, rows)};
     if (with_gradient) {

@@ -10,12 +10,12 @@ namespace gammalab::cuda {
 
 namespace {
 
-// The final factors of configuration c.
+// The final factors of configuration c, without the stored columns past the rank.
 void unpack_factors(const GroupRecord& record, int c, sim::TrainResult& r) {
-  const int R = record.rank, n = record.width;
-  r.final_A.resize(R, n);
-  r.final_B.resize(n, R);
-  for (int k = 0; k < R; ++k)
+  const int R = record.stored_rank, n = record.width;
+  r.final_A.resize(record.rank, n);
+  r.final_B.resize(n, record.rank);
+  for (int k = 0; k < record.rank; ++k)
     for (int j = 0; j < n; ++j) {
       r.final_A(k, j) = record.A[(static_cast<std::size_t>(c) * R + k) * n + j];
       r.final_B(j, k) = record.B[(static_cast<std::size_t>(c) * n + j) * R + k];

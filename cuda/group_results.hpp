@@ -14,9 +14,11 @@ namespace gammalab::cuda {
 // recorded steps record_steps[i], record_*[i·C + c]; at the horizon spec.horizons[i]
 // (where the group's steps reached it, as the CPU trainer walks them),
 // horizon_rms[i·C + c] the RMS of the adapter's output (sim::HorizonRecord::rms_Z_B);
-// the final factors (with keep_factors), A (C·R) × n and B (C·n) × R.
+// the final factors (with keep_factors), A (C·R) × n and B (C·n) × R at the stored rank
+// R (cuda/group_memory.cuh: stored_rank), of which the first `rank` columns are the
+// adapter's.
 struct GroupRecord {
-  int rank = 0, width = 0;
+  int rank = 0, stored_rank = 0, width = 0;
   std::vector<float> history;
   std::vector<int> diverged;
   std::vector<float> final_train, final_test;

@@ -26,7 +26,7 @@ inline void check_group(const std::vector<sim::TrainSpec>& specs) {
       throw std::logic_error("a GPU group must share steps, rank, α, optimiser, schedule, recording and horizons");
 }
 
-template <int R>
+template <int R, StepKernels KERNELS = kernels_for_rank(R)>
 class GroupTrainer {
  public:
   GroupTrainer(const sim::Dataset& data, const sim::StudentKey& key, const std::vector<sim::TrainSpec>& specs,
@@ -39,7 +39,7 @@ class GroupTrainer {
     DeviceBuffer<kernels::StepScalars> scalars(step_scalars());
     DeviceBuffer<int> step(std::vector<int>{1});
     Floats history(static_cast<std::size_t>(std::max(T, 1)) * C);
-    GroupRecord record{R, memory_.n};
+    GroupRecord record{first_.rank, R, memory_.n};
     for (int t = 1; t <= T; ++t)
       if (sim::is_recorded_step(t, T, first_.record_every)) record.record_steps.push_back(t);
     const std::size_t records = record.record_steps.size() * static_cast<std::size_t>(C);
@@ -100,8 +100,8 @@ class GroupTrainer {
   const sim::TrainSpec& first_;
   Stream stream_;
   Cublas blas_;
-  GroupMemory<R> memory_;
-  TrainingStep<R> step_;
+  GroupMemory<R, KERNELS> memory_;
+  TrainingStep<R, KERNELS> step_;
   std::vector<double> fit_residual_;
 };
 

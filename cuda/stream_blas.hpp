@@ -27,8 +27,22 @@ class Stream {
   cudaStream_t stream_{};
 };
 
+// A batch of row-major FP32 matrices: matrix b at data + b·stride, rows ld apart.
+struct StridedMatrices {
+  const float* data;
+  int ld;
+  long long stride;
+};
+struct StridedOutput {
+  float* data;
+  int ld;
+  long long stride;
+};
+
 class Cublas {
  public:
+  static constexpr std::size_t kWorkspaceBytes = 32u << 20;  // each handle's own (the group's memory counts it)
+
   // On `stream`, with a workspace of its own so that no call allocates memory: a step
   // can then be captured into a CUDA graph.
   explicit Cublas(cudaStream_t stream) : workspace_(kWorkspaceBytes / sizeof(float)) {
@@ -58,13 +72,24 @@ class Cublas {
                               C, CUDA_R_32F, N, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
   }
 
+  // The large ranks' products (cuda/kernels/dense_step.cuh), one per configuration, in
+  // FP32 on the CUDA cores. Row-major, for each b < batches:
+  //   C_b (M × N) = alpha · op(A_b) · op(B_b) + beta · C_b,   op(X) = Xᵀ where asked,
+  // op(A_b) M × K and op(B_b) K × N. cuBLAS is column-major, where the same memory holds
+  // C_bᵀ = op(B_b)ᵀ · op(A_b)ᵀ: B's operation comes first, each the one asked for.
+  void gemm_batched(bool transpose_A, bool transpose_B, int M, int N, int K, float alpha, StridedMatrices A,
+                    StridedMatrices B, float beta, StridedOutput C, int batches) {
+    auto op = [](bool transpose) { return transpose ? CUBLAS_OP_T : CUBLAS_OP_N; };
+    CUBLAS_CHECK(cublasSgemmStridedBatched(handle_, op(transpose_B), op(transpose_A), N, M, K, &alpha, B.data, B.ld, B.stride,
+                                           A.data, A.ld, A.stride, &beta, C.data, C.ld, C.stride, batches));
+  }
+
  private:
   template <class T>
   static constexpr cudaDataType type_of() {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, __nv_bfloat16>);
     return std::is_same_v<T, float> ? CUDA_R_32F : CUDA_R_16BF;
   }
-  static constexpr std::size_t kWorkspaceBytes = 32u << 20;
   DeviceBuffer<float> workspace_;
   cublasHandle_t handle_{};
 };

@@ -5,6 +5,10 @@
 //   mask) → the residual: f, ∂L/∂f, the loss and the divergence test → ∂L/∂Z_A →
 //   fragments of D → grad_B_kernel (∂L/∂B) → ∂L/∂A = dZAᵀ·Z (split GEMM) → the update
 //   of A and B → the step counter.
+// With StepKernels::Gemm (the large ranks) the three products that hold R are GEMMs
+// instead (kernels/dense_step.cuh): h's product, rectify_rows_kernel (f and G) and u = G·B
+// in place of the fragments and forward_kernel; D and ∂L/∂B = s·Gᵀ·D in place of D's
+// fragments and grad_B_kernel.
 // Also the evaluations outside the step: the test loss, the curves' feature norms and
 // the horizons' RMS of the adapter's output.
 #include <stdexcept>
@@ -15,15 +19,20 @@
 
 namespace gammalab::cuda {
 
-template <int R>
+template <int R, StepKernels KERNELS = kernels_for_rank(R)>
 class TrainingStep {
  public:
-  TrainingStep(GroupMemory<R>& memory, Cublas& blas, cudaStream_t stream, const sim::TrainSpec& spec)
+  static constexpr bool kTensorCore = KERNELS == StepKernels::TensorCore;
+
+  // The scale is the spec's, α/r^κ of its own rank r, whatever R stores.
+  TrainingStep(GroupMemory<R, KERNELS>& memory, Cublas& blas, cudaStream_t stream, const sim::TrainSpec& spec)
       : m_(memory), blas_(blas), stream_(stream), spec_(spec), scale_(static_cast<float>(sim::adapter_scale(spec))) {
-    allow_forward_shared_memory<true, true>();
-    allow_forward_shared_memory<true, false>();
-    allow_forward_shared_memory<false, true>();
-    allow_forward_shared_memory<false, false>();
+    if constexpr (kTensorCore) {
+      allow_forward_shared_memory<true, true>();
+      allow_forward_shared_memory<true, false>();
+      allow_forward_shared_memory<false, true>();
+      allow_forward_shared_memory<false, false>();
+    }
   }
 
   // One step, reading its number from `step` (1, 2, …) and the step's scalars from
@@ -128,9 +137,14 @@ class TrainingStep {
     CUDA_CHECK_LAUNCH();
   }
 
-  // f (and, with gradients, u and the mask) of every configuration on one split of the data.
+  // f (and, with gradients, u and the mask or G) of every configuration on one split of the data.
   void forward(const DeviceSplit& split, ForwardPlan& plan, const Floats& P, Floats& ZA, bool with_gradient) {
     product_ZA(split, ZA);
+    if constexpr (kTensorCore) forward_on_tensor_cores(split, plan, P, ZA, with_gradient);
+    else forward_by_gemm(split, plan, P, ZA, with_gradient);
+  }
+
+  void forward_on_tensor_cores(const DeviceSplit& split, ForwardPlan& plan, const Floats& P, Floats& ZA, bool with_gradient) {
     const int column_tiles = mma::words_per_row(m_.n) * mma::kTilesPerWord;
     if (m_.subtract) fill_product_fragments<2 * R>();
     else fill_product_fragments<R>();
@@ -140,6 +154,13 @@ class TrainingStep {
     else if (m_.subtract) launch_forward<true, false>(split, plan, P, ZA);
     else if (with_gradient) launch_forward<false, true>(split, plan, P, ZA);
     else launch_forward<false, false>(split, plan, P, ZA);
+  }
+
+  void forward_by_gemm(const DeviceSplit& split, ForwardPlan& plan, const Floats& P, const Floats& ZA, bool with_gradient) {
+    const kernels::DenseForwardOperands operands{split.H.get(), split.H_stride, ZA.get(), m_.subtract ? P.get() : nullptr,
+                                                 m_.B.get(), m_.B0.get(), m_.w.get(), m_.product.get(), plan.f_part.get(),
+                                                 with_gradient ? plan.u_part.get() : nullptr};
+    kernels::dense_forward<R>(blas_, split.rows, m_.n, m_.C, scale_, operands, stream_);
   }
 
   // The forward kernel's two stages pass the default 48 KB of shared memory: allowed
@@ -176,10 +197,21 @@ class TrainingStep {
     for_each_index(N * m_.CR,
                    kernels::BackpropFactors<R>{N, C, plan.split.splits, scale_, plan.d_output.get(), plan.u_part.get(), dZA->get()},
                    stream_);
-    fill_fragments(mma::row_tiles(N), N, kernels::OutputGradientTimesZA<R>{plan.d_output.get(), m_.ZA.get(), N, C}, m_.D_fragments);
+    const kernels::OutputGradientTimesZA<R> D{plan.d_output.get(), m_.ZA.get(), N, C};
+    if constexpr (kTensorCore) fill_fragments(mma::row_tiles(N), N, D, m_.D_fragments);
+    else for_each_index(N * m_.CR, kernels::RowsLayout<R, kernels::OutputGradientTimesZA<R>>{D, C, m_.D.get()}, stream_);
   }
 
   void gradient_of_B() {
+    if constexpr (kTensorCore) gradient_of_B_on_tensor_cores();
+    else gradient_of_B_by_gemm();
+  }
+
+  void gradient_of_B_by_gemm() {
+    kernels::dense_grad_B<R>(blas_, m_.train.rows, m_.n, m_.C, scale_, m_.product.get(), m_.D.get(), m_.gB.get());
+  }
+
+  void gradient_of_B_on_tensor_cores() {
     const int N = m_.train.rows;
     const Split& split = m_.grad_split;
     const dim3 threads(kernels::kGradWarps * mma::kWarp);
@@ -204,7 +236,7 @@ class TrainingStep {
                    stream_);
   }
 
-  GroupMemory<R>& m_;
+  GroupMemory<R, KERNELS>& m_;
   Cublas& blas_;
   cudaStream_t stream_;
   const sim::TrainSpec& spec_;

@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release -DGAMMALAB_WITH_MPI=OFF \
   -DCMAKE_EXE_LINKER_FLAGS="-static-libstdc++ -static-libgcc" >/dev/null
-cmake --build build-device -j"$(nproc)" --target gammalab test_gpu_parity test_gpu_kernels sweep_benchmark
+cmake --build build-device -j"$(nproc)" --target gammalab test_gpu_parity test_gpu_kernels sweep_benchmark rank_paths
 mkdir -p .carry/bin
-cp build-device/gammalab build-device/tests/test_gpu_parity build-device/tests/test_gpu_kernels build-device/bench/sweep_benchmark .carry/bin/
+cp build-device/gammalab build-device/tests/test_gpu_parity build-device/tests/test_gpu_kernels build-device/bench/sweep_benchmark \
+  build-device/bench/rank_paths .carry/bin/
 # Debian's shared libraries that gammalab links (cpp-httplib for `serve`, and what it
 # needs), which that machine lacks: carried in .carry/lib, found through LD_LIBRARY_PATH
 # (the device scripts set it). The C library and CUDA's own stay the machine's.

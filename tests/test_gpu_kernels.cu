@@ -3,8 +3,9 @@
 // fused forward and ∂L/∂B kernels, the fragment layouts, and the element-wise work and
 // reductions run through CUB (setup, split GEMM terms, residual and loss, split sums,
 // ∂L/∂Z_A, the optimiser's rules, the feature norms, the horizons' RMS of the adapter's
-// output). Where no GPU is usable (as in CI) the program says why and exits 77, which
-// ctest reports as skipped.
+// output), and the large ranks' GEMM forward and ∂L/∂B (kernels/dense_step.cuh). Where
+// no GPU is usable (as in CI) the program says why and exits 77, which ctest reports as
+// skipped.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "cuda/device_buffer.hpp"
+#include "cuda/kernels/dense_step.cuh"
 #include "cuda/kernels/forward.cuh"
 #include "cuda/kernels/gradient.cuh"
 #include "cuda/kernels/optimizer.cuh"
@@ -187,6 +189,44 @@ constexpr double kSumTolerance = 2e-5;
 // h within this of zero may round to either side on the GPU: its mask bit is not compared.
 constexpr double kMaskMargin = 1e-4;
 
+// f (C × N) and, with GRADIENT, u (Z_A's layout) of a forward pass on `in` against the
+// CPU's h in double: f within kSumTolerance of Σ|term|; the GPU's mask, gpu_mask(c, i, j),
+// equal to 1[h > 0] wherever |h| > kMaskMargin, and u as its masked sum.
+template <int R, bool SUBTRACT, bool GRADIENT, class Mask>
+void check_forward_results(const Operands<R>& in, const std::vector<float>& f, const std::vector<float>& u, Mask gpu_mask) {
+  const int N = in.N, n = in.n, C = in.C;
+  int checked_bits = 0;
+  for (int c = 0; c < C; ++c)
+    for (int i = 0; i < N; ++i) {
+      double f_ref = 0, f_size = 1e-6 / kSumTolerance;
+      std::vector<double> u_ref(R, 0.0), u_size(R, 1e-6 / kSumTolerance);
+      for (int j = 0; j < n; ++j) {
+        double h = in.H[static_cast<std::size_t>(i) * in.H_stride + j];
+        for (int k = 0; k < R; ++k) {
+          h += static_cast<double>(in.scale) * in.za(i, c, k) * in.b(in.B, c, j, k);
+          if (SUBTRACT) h -= static_cast<double>(in.scale) * in.P[(static_cast<std::size_t>(i) * C + c) * R + k] * in.b(in.B0, c, j, k);
+        }
+        f_ref += std::max(h, 0.0) * in.w[j];
+        f_size += std::abs(std::max(h, 0.0) * in.w[j]);
+        if (!GRADIENT) continue;
+        const bool bit = gpu_mask(c, i, j);
+        if (std::abs(h) > kMaskMargin) {
+          REQUIRE(bit == (h > 0));
+          ++checked_bits;
+        }
+        for (int k = 0; k < R; ++k) {  // u from the GPU's own mask: the sums are what is checked here
+          u_ref[k] += bit ? static_cast<double>(in.w[j]) * in.b(in.B, c, j, k) : 0.0;
+          u_size[k] += std::abs(static_cast<double>(in.w[j]) * in.b(in.B, c, j, k));
+        }
+      }
+      REQUIRE(std::abs(f[static_cast<std::size_t>(c) * N + i] - f_ref) <= kSumTolerance * f_size);
+      if (GRADIENT)
+        for (int k = 0; k < R; ++k)
+          REQUIRE(std::abs(u[(static_cast<std::size_t>(i) * C + c) * R + k] - u_ref[k]) <= kSumTolerance * u_size[k]);
+    }
+  if (GRADIENT) CHECK(checked_bits > C * N * n * 9 / 10);
+}
+
 template <int R, bool SUBTRACT, bool GRADIENT>
 void check_forward(int N, int n, int C, int words_per_split) {
   INFO("rank " << R << ", subtract " << SUBTRACT << ", gradient " << GRADIENT << ", width " << n);
@@ -217,37 +257,7 @@ void check_forward(int N, int n, int C, int words_per_split) {
   finish();
   const std::vector<float> f = sum_splits(f_part.download(), splits), u = sum_splits(u_part.download(), splits);
   const std::vector<std::uint32_t> words_out = mask_words.download();
-
-  int checked_bits = 0;
-  for (int c = 0; c < C; ++c)
-    for (int i = 0; i < N; ++i) {
-      double f_ref = 0, f_size = 1e-6 / kSumTolerance;
-      std::vector<double> u_ref(R, 0.0), u_size(R, 1e-6 / kSumTolerance);
-      for (int j = 0; j < n; ++j) {
-        double h = in.H[static_cast<std::size_t>(i) * in.H_stride + j];
-        for (int k = 0; k < R; ++k) {
-          h += static_cast<double>(in.scale) * in.za(i, c, k) * in.b(in.B, c, j, k);
-          if (SUBTRACT) h -= static_cast<double>(in.scale) * in.P[(static_cast<std::size_t>(i) * C + c) * R + k] * in.b(in.B0, c, j, k);
-        }
-        f_ref += std::max(h, 0.0) * in.w[j];
-        f_size += std::abs(std::max(h, 0.0) * in.w[j]);
-        if (!GRADIENT) continue;
-        const bool bit = mask_bit(words_out, c, i, j, N, n);
-        if (std::abs(h) > kMaskMargin) {
-          REQUIRE(bit == (h > 0));
-          ++checked_bits;
-        }
-        for (int k = 0; k < R; ++k) {  // u from the GPU's own mask: the sums are what is checked here
-          u_ref[k] += bit ? static_cast<double>(in.w[j]) * in.b(in.B, c, j, k) : 0.0;
-          u_size[k] += std::abs(static_cast<double>(in.w[j]) * in.b(in.B, c, j, k));
-        }
-      }
-      REQUIRE(std::abs(f[static_cast<std::size_t>(c) * N + i] - f_ref) <= kSumTolerance * f_size);
-      if (GRADIENT)
-        for (int k = 0; k < R; ++k)
-          REQUIRE(std::abs(u[(static_cast<std::size_t>(i) * C + c) * R + k] - u_ref[k]) <= kSumTolerance * u_size[k]);
-    }
-  if (GRADIENT) CHECK(checked_bits > C * N * n * 9 / 10);
+  check_forward_results<R, SUBTRACT, GRADIENT>(in, f, u, [&](int c, int i, int j) { return mask_bit(words_out, c, i, j, N, n); });
 }
 
 TEST_CASE("[gpu] forward_kernel: f, u and the ReLU mask against the CPU's h, at ranks 1, 4 and 16") {
@@ -278,6 +288,26 @@ TEST_CASE("[gpu] b_fragments: the masked-sum and product operands laid out as on
   CHECK(same_fragments(product.download(), host_product_fragments<R>(C, product_tiles, n, b)));
 }
 
+// ∂L/∂B (config c's n × R block at c·n·R) against s·w_j Σ_i mask(c, i, j) ∂L/∂f_c,i Z_A,ik
+// on the CPU, within kSumTolerance of Σ|term|.
+template <int R, class Mask>
+void check_grad_B_results(const std::vector<float>& gB, int N, int n, int C, float scale, const std::vector<float>& d_host,
+                          const std::vector<float>& ZA_host, const std::vector<float>& w_host, Mask mask) {
+  for (int c = 0; c < C; ++c)
+    for (int j = 0; j < n; ++j)
+      for (int k = 0; k < R; ++k) {
+        double sum = 0, size = 1e-6 / kSumTolerance;
+        for (int i = 0; i < N; ++i) {
+          const double term = static_cast<double>(d_host[static_cast<std::size_t>(c) * N + i]) *
+                              ZA_host[(static_cast<std::size_t>(i) * C + c) * R + k];
+          if (mask(c, i, j)) sum += term;
+          size += std::abs(term);
+        }
+        const double factor = static_cast<double>(scale) * w_host[j];
+        REQUIRE(std::abs(gB[(static_cast<std::size_t>(c) * n + j) * R + k] - factor * sum) <= kSumTolerance * std::abs(factor) * size);
+      }
+}
+
 template <int R>
 void check_grad_B(int N, int n, int C, int row_tiles_per_split) {
   INFO("rank " << R << ", rows " << N << ", width " << n);
@@ -297,20 +327,8 @@ void check_grad_B(int N, int n, int C, int row_tiles_per_split) {
                                                                           w.get(), parts.get());
   CUDA_CHECK_LAUNCH();
   finish();
-  const std::vector<float> gB = sum_splits(parts.download(), splits);
-  for (int c = 0; c < C; ++c)
-    for (int j = 0; j < n; ++j)
-      for (int k = 0; k < R; ++k) {
-        double sum = 0, size = 1e-6 / kSumTolerance;
-        for (int i = 0; i < N; ++i) {
-          const double term = static_cast<double>(d_host[static_cast<std::size_t>(c) * N + i]) *
-                              ZA_host[(static_cast<std::size_t>(i) * C + c) * R + k];
-          if (mask_bit(mask_host, c, i, j, N, n)) sum += term;
-          size += std::abs(term);
-        }
-        const double factor = static_cast<double>(scale) * w_host[j];
-        REQUIRE(std::abs(gB[(static_cast<std::size_t>(c) * n + j) * R + k] - factor * sum) <= kSumTolerance * std::abs(factor) * size);
-      }
+  check_grad_B_results<R>(sum_splits(parts.download(), splits), N, n, C, scale, d_host, ZA_host, w_host,
+                          [&](int c, int i, int j) { return mask_bit(mask_host, c, i, j, N, n); });
 }
 
 TEST_CASE("[gpu] grad_B_kernel: s·w_j Σ_i mask_ij D_ik against the CPU, at ranks 1, 4, 8 and 16") {
@@ -318,6 +336,71 @@ TEST_CASE("[gpu] grad_B_kernel: s·w_j Σ_i mask_ij D_ik against the CPU, at ran
   check_grad_B<1>(50, 70, 3, 1);
   check_grad_B<8>(64, 128, 3, 4);
   check_grad_B<16>(40, 64, 2, 1);
+}
+
+// The large ranks' forward (dense_forward: the product by GEMMs, rectify_rows_kernel,
+// u = G·B) against the same CPU reference as forward_kernel's; G exactly w_j or 0.
+template <int R, bool SUBTRACT, bool GRADIENT>
+void check_dense_forward(int N, int n, int C) {
+  INFO("rank " << R << ", subtract " << SUBTRACT << ", gradient " << GRADIENT << ", width " << n);
+  Operands<R> in(N, n, C);
+  DeviceBuffer<float> H(in.H), ZA(in.ZA), P(in.P), w(in.w), B(in.B), B0(in.B0);
+  DeviceBuffer<float> product(static_cast<std::size_t>(C) * N * n), f(static_cast<std::size_t>(C) * N), u(in.ZA.size());
+  Stream stream;
+  Cublas blas(stream);
+  kernels::dense_forward<R>(blas, N, n, C, in.scale,
+                            {H.get(), in.H_stride, ZA.get(), SUBTRACT ? P.get() : nullptr, B.get(), B0.get(), w.get(), product.get(),
+                             f.get(), GRADIENT ? u.get() : nullptr},
+                            stream);
+  CUDA_CHECK(cudaStreamSynchronize(stream));
+  const std::vector<float> G = product.download();
+  auto g = [&](int c, int i, int j) { return G[(static_cast<std::size_t>(c) * N + i) * n + j]; };
+  if (GRADIENT)
+    for (int c = 0; c < C; ++c)
+      for (int i = 0; i < N; ++i)
+        for (int j = 0; j < n; ++j) REQUIRE((g(c, i, j) == 0.0f || g(c, i, j) == in.w[j]));
+  check_forward_results<R, SUBTRACT, GRADIENT>(in, f.download(), u.download(), [&](int c, int i, int j) { return g(c, i, j) != 0.0f; });
+}
+
+// The large ranks' ∂L/∂B: D tabulated by RowsLayout (the same FP32 product as the
+// fragments', exact) and dense_grad_B = s·Gᵀ·D against the CPU's masked sum, from a
+// random mask.
+template <int R>
+void check_dense_grad_B(int N, int n, int C) {
+  INFO("rank " << R << ", rows " << N << ", width " << n);
+  const float scale = 0.7f;
+  const std::vector<float> d_host = normals(static_cast<std::size_t>(C) * N), ZA_host = normals(static_cast<std::size_t>(N) * C * R),
+                           w_host = normals(n);
+  std::vector<float> G_host(static_cast<std::size_t>(C) * N * n);
+  std::bernoulli_distribution coin(0.5);
+  for (std::size_t e = 0; e < G_host.size(); ++e) G_host[e] = coin(rng) ? w_host[e % n] : 0.0f;
+  DeviceBuffer<float> d_output(d_host), ZA(ZA_host), G(G_host), D(ZA_host.size()), gB(static_cast<std::size_t>(C) * n * R);
+  Stream stream;
+  Cublas blas(stream);
+  for_each_index(static_cast<std::int64_t>(D.size()),
+                 kernels::RowsLayout<R, kernels::OutputGradientTimesZA<R>>{{d_output.get(), ZA.get(), N, C}, C, D.get()}, stream);
+  kernels::dense_grad_B<R>(blas, N, n, C, scale, G.get(), D.get(), gB.get());
+  CUDA_CHECK(cudaStreamSynchronize(stream));
+  const std::vector<float> D_out = D.download();
+  for (int i = 0; i < N; ++i)
+    for (int c = 0; c < C; ++c)
+      for (int k = 0; k < R; ++k) {
+        const std::size_t e = (static_cast<std::size_t>(i) * C + c) * R + k;
+        REQUIRE(D_out[e] == d_host[static_cast<std::size_t>(c) * N + i] * ZA_host[e]);
+      }
+  check_grad_B_results<R>(gB.download(), N, n, C, scale, d_host, ZA_host, w_host,
+                          [&](int c, int i, int j) { return G_host[(static_cast<std::size_t>(c) * N + i) * n + j] != 0.0f; });
+}
+
+TEST_CASE("[gpu] the large ranks' GEMM forward and ∂L/∂B against the CPU, at ranks 16, 32, 128 and 256") {
+  check_dense_forward<32, false, true>(100, 200, 5);  // N and n not whole blocks or words
+  check_dense_forward<32, true, true>(70, 130, 3);
+  check_dense_forward<32, true, false>(64, 128, 4);
+  check_dense_forward<16, false, true>(33, 100, 3);  // the rank of both kernels, for the measurement
+  check_dense_forward<256, true, true>(40, 300, 2);
+  check_dense_grad_B<32>(100, 200, 5);
+  check_dense_grad_B<128>(50, 70, 3);
+  check_dense_grad_B<256>(40, 300, 2);
 }
 
 TEST_CASE("[gpu] setup: counter-normal entries as the CPU's, and relu of a strided matrix") {

@@ -5,8 +5,10 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "cuda/device_probe.hpp"
@@ -146,43 +148,75 @@ TEST_CASE("[gpu] every scheme and optimiser: GPU losses and factors match the CP
   }
 }
 
-// The kernels' other instantiations: ranks 1, 2, 8 and 16 (their fragments hold a
-// factor column per lane differently), a subtracting scheme (PiSSA), and a width that is
-// not a multiple of the kernels' 64-column words.
-TEST_CASE("[gpu] ranks 1, 2, 8 and 16 at width 100: GPU losses and factors match the CPU's") {
+// Every kind of rank the GPU trains, under both multipliers: the tensor-core kernels'
+// stored ranks 1, 2, 8 and 16 (their fragments hold a factor column per lane
+// differently) and rank 3 stored as 4; the GEMMs' 32, 100 (stored as 128) and 256
+// (cuda/group_memory.cuh: stored_rank, kernels_for_rank); a subtracting scheme (PiSSA);
+// widths that are not a multiple of the kernels' 64-column words. With α = 4 the scale
+// α/r^κ differs between κ = 1 and κ = 1/2 at every rank but 1 (and so do the CPU's final
+// losses, by up to tenfold at rank 256), and between the rank and its stored rank at 3
+// and 100: a trainer that took either from the wrong place would miss the CPU's losses.
+TEST_CASE("[gpu] ranks 1 to 256, LoRA and rsLoRA multipliers: GPU losses and factors match the CPU's") {
   sim::Dataset data = sim::make_teacher_dataset({5, 256, 8, 200, 50, 11});
-  const sim::StudentKey key{100, sim::Readout::Standard, 5};
-  for (int rank : {1, 2, 8, 16}) {
-    std::vector<sim::TrainSpec> group;
-    for (const std::string scheme : {"A", "B", "pissa"}) {
-      sim::TrainSpec spec;
-      spec.rank = rank;
-      spec.alpha = rank;
-      spec.init.scheme = scheme;
-      spec.init.sigma_A = {1.0, -0.5};
-      spec.init.sigma_B = {0.5, -0.5};
-      spec.lr_A = spec.lr_B = 3e-3;
-      spec.steps = 100;
-      spec.seed = 2;
-      spec.record_every = 25;
-      spec.keep_factors = true;
-      spec.horizons = {1, 10, spec.steps};
-      group.push_back(spec);
-    }
-    const auto [expected, actual] = train_on_both(data, key, group);
-    for (std::size_t i = 0; i < group.size(); ++i) {
-      CAPTURE(rank);
-      CAPTURE(group[i].init.scheme);
-      const auto &e = expected[i], &a = actual[i];
-      REQUIRE(!e.diverged);
-      REQUIRE(!a.diverged);
-      CHECK(a.final_train_loss == doctest::Approx(e.final_train_loss).epsilon(kLossTolerance));
-      CHECK(a.final_test_loss == doctest::Approx(e.final_test_loss).epsilon(kLossTolerance));
-      CHECK(relative_error(a.final_A, e.final_A) < kFactorTolerance);
-      CHECK(relative_error(a.final_B, e.final_B) < kFactorTolerance);
-      check_horizons(a, e);
+  struct RankCase {
+    int rank, width;
+  };
+  for (const RankCase rank_case : {RankCase{1, 100}, {2, 100}, {3, 100}, {8, 100}, {16, 100}, {32, 100}, {100, 300}, {256, 300}}) {
+    const sim::StudentKey key{rank_case.width, sim::Readout::Standard, 5};
+    for (double kappa : {1.0, 0.5}) {
+      std::vector<sim::TrainSpec> group;
+      for (const std::string scheme : {"A", "B", "pissa"}) {
+        sim::TrainSpec spec;
+        spec.rank = rank_case.rank;
+        spec.multiplier_exponent = kappa;
+        spec.alpha = 4;
+        spec.init.scheme = scheme;
+        spec.init.sigma_A = {1.0, -0.5};
+        spec.init.sigma_B = {0.5, -0.5};
+        spec.lr_A = spec.lr_B = 3e-3;
+        spec.steps = 100;
+        spec.seed = 2;
+        spec.record_every = 25;
+        spec.keep_factors = true;
+        spec.horizons = {1, 10, spec.steps};
+        group.push_back(spec);
+      }
+      const auto [expected, actual] = train_on_both(data, key, group);
+      double worst_loss = 0, worst_factor = 0;
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        CAPTURE(rank_case.rank);
+        CAPTURE(kappa);
+        CAPTURE(group[i].init.scheme);
+        const auto &e = expected[i], &a = actual[i];
+        REQUIRE(!e.diverged);
+        REQUIRE(!a.diverged);
+        REQUIRE(a.final_A.rows() == rank_case.rank);
+        REQUIRE(a.final_B.cols() == rank_case.rank);
+        CHECK(a.final_train_loss == doctest::Approx(e.final_train_loss).epsilon(kLossTolerance));
+        CHECK(a.final_test_loss == doctest::Approx(e.final_test_loss).epsilon(kLossTolerance));
+        const double factor_error = std::max(relative_error(a.final_A, e.final_A), relative_error(a.final_B, e.final_B));
+        CHECK(factor_error < kFactorTolerance);
+        check_horizons(a, e);
+        worst_loss = std::max({worst_loss, std::abs(a.final_train_loss / e.final_train_loss - 1),
+                               std::abs(a.final_test_loss / e.final_test_loss - 1)});
+        worst_factor = std::max(worst_factor, factor_error);
+      }
+      MESSAGE("rank " << rank_case.rank << ", κ = " << kappa << ": worst relative error of final losses " << worst_loss
+                      << ", of final factors " << worst_factor);
     }
   }
+}
+
+TEST_CASE("[gpu] the GPU trains every rank from 1 to 256 and refuses a larger one, naming [model] rank (and ε = 0 where it pads)") {
+  sim::TrainSpec spec;
+  for (spec.rank = 1; spec.rank <= 256; ++spec.rank) REQUIRE(cuda::unsupported_on_gpu(spec).empty());
+  spec.rank = 257;
+  CHECK(cuda::unsupported_on_gpu(spec) == "[model] rank = 257: the GPU backend trains ranks 1 to 256; use --device cpu for larger ones");
+  spec.optimizer.epsilon = 0;  // AdamW without ε: only at a stored rank
+  spec.rank = 64;
+  CHECK(cuda::unsupported_on_gpu(spec).empty());
+  spec.rank = 100;
+  CHECK(cuda::unsupported_on_gpu(spec).find("[optimizer] epsilon = 0 with [model] rank = 100") == 0);
 }
 
 // The horizons of diverging runs: a run that diverges at step d stops there

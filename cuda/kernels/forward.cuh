@@ -4,8 +4,8 @@
 // by hand on the tensor cores (split_product.cuh, masked_mma.cuh).
 //
 // Layouts (row-major): H, Z: N × n; ZA = Z·Aᵀ, P = Z·A₀ᵀ, u: N × (C·R), row i holding
-// config c's R entries at c·R; B (and B₀): config c's n × R block at c·n·R. With s = α/r,
-// config c's pre-activation is
+// config c's R entries at c·R; B (and B₀): config c's n × R block at c·n·R. With s the
+// adapter's scale (sim::adapter_scale: α/r^κ), config c's pre-activation is
 //   h_ij = H_ij + s Σ_k ZA_i,cR+k B_c,jk − s Σ_k P_i,cR+k B₀_c,jk
 // (the last term only where B₀A₀ is subtracted).
 #include <cuda_pipeline.h>
