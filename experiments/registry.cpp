@@ -79,7 +79,7 @@ std::string format_slope(const sim::SlopeSummary& slope) {
 std::string verdict_line(const sim::ArmSummary& arm, const std::string& what, const sim::SlopeSummary& slope) {
   std::string line = "verdict: " + arm.scheme + " (" + gamma::readouts().name(arm.readout) + " readout) " + what + " ∝ " +
                      format_slope(slope) + " against the engine's " + slope.bound + " n^" +
-                     (slope.engine ? slope.engine->exact : "none") + ": " + slope.finite_width.verdict;
+                     (slope.engine ? slope.engine->exact : "none") + ": " + slope.trend.verdict;
   return line;
 }
 

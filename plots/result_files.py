@@ -15,7 +15,7 @@ import pathlib
 import re
 import sys
 
-RUNS_SCHEMA = 2  # the runs.csv columns below; a manifest says which schema its directory has
+RUNS_SCHEMA = 3  # the runs.csv columns below; a manifest says which schema its directory has
 
 
 def _flag(text):
@@ -28,7 +28,8 @@ RUNS_COLUMNS = {
     "id": int, "scheme": str, "width": int, "seed": int, "lr_A": float, "lr_B": float,
     "initial_train_loss": float, "final_train_loss": float, "final_test_loss": float,
     "mean_last_train_loss": float, "max_train_loss": float, "diverged": _flag, "diverged_step": int,
-    "steps_done": int, "fit_residual": float, "init_sigma": float, "readout": str, "round": int,
+    "steps_done": int, "fit_residual": float, "init_sigma": float, "readout": str, "rank": int,
+    "multiplier": str, "round": int,
 }
 HORIZON_COLUMNS = ("max_train_loss_at_", "rms_Z_B_at_")  # each followed by a horizon H ≥ 1, both for every H
 CURVES_COLUMNS = {
