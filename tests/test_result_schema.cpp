@@ -305,3 +305,42 @@ TEST_CASE("runs are matched to the grid by configuration id, in any order; a row
   rows.back() = rows.front();  // the same configuration twice
   CHECK_THROWS_WITH_AS(analyse_runs(rows, spec), doctest::Contains("appears twice"), InputError);
 }
+
+TEST_CASE("with several ranks, each (arm, rank) is fitted against the width and each (arm, width) against the rank") {
+  // A bowl in log η around η* = 0.01 · r^-1/2 · (n/16)^-1 under LoRA and 0.01 · r^1/4 under
+  // rsLoRA, the seeds' losses apart by a constant factor, so the optimum of any
+  // resample of seeds is the bowl's vertex: the slopes are exact, their intervals points.
+  const SweepSpec spec = parse_sweep_spec(
+      "[sweep]\nwidths = [16, 32]\nseeds = 3\nschemes = [\"A\"]\nsteps = 30\n"
+      "[learning_rate]\nmin = 1e-4\nmax = 1\nper_decade = 8\n[data]\ntrain_size = 64\ntest_size = 16\nteacher_width = 64\n"
+      "[model]\nrank = [1, 4, 16]\nmultiplier = [\"lora\", \"rslora\"]\nalpha = 1\n",
+      "rank.toml");
+  auto optimum = [](const Configuration& c) {
+    return c.multiplier == "lora" ? 0.01 * std::pow(c.rank, -0.5) * 16.0 / c.width : 0.01 * std::pow(c.rank, 0.25);
+  };
+  std::vector<RunRow> rows;
+  for (const auto& c : enumerate_configurations(spec)) {
+    const double loss = std::exp(std::pow(std::log(c.lr_A / optimum(c)), 2)) * (1 + 0.01 * static_cast<double>(c.seed));
+    rows.push_back({c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1e3, loss, loss, loss, loss, false, 0, 30, 0, 0, c.readout, c.rank,
+                    c.multiplier, 0, {{10, loss, 1.0}, {30, loss, 1.0}}});
+  }
+  const SweepSummary summary = analyse_runs(rows, spec);
+  REQUIRE(summary.arms.size() == 2 * 3);  // (multiplier, rank)
+  CHECK(summary.arms[0].multiplier == "lora");
+  CHECK(summary.arms[4].rank == 4);
+  CHECK(summary.arms[0].optimal_slope.slope.value() == doctest::Approx(-1).epsilon(0.02));  // n^-1 at rank 1
+  CHECK(summary.arms[4].optimal_slope.slope.value() == doctest::Approx(0).scale(1).epsilon(0.02));  // rsLoRA: no n
+  REQUIRE(summary.rank_slopes.size() == 2 * 2);  // (multiplier, width)
+  const RankSlopes& lora = summary.rank_slopes[1];
+  CHECK(lora.multiplier == "lora");
+  CHECK(lora.width == 32);
+  CHECK(lora.ranks == std::vector<int>{1, 4, 16});
+  CHECK(lora.optimal_slope.points_used == std::vector<int>{1, 4, 16});
+  CHECK(lora.optimal_slope.slope.value() == doctest::Approx(-0.5).epsilon(0.02));
+  CHECK(lora.optimal_slope.trend.local.size() == 2);
+  CHECK(lora.optimal_slope.trend.local[1].from == 4);
+  CHECK(summary.rank_slopes[3].optimal_slope.slope.value() == doctest::Approx(0.25).epsilon(0.02));
+  // The text names the rank's slopes with r.
+  CHECK(describe_analysis(summary).find("against the rank") != std::string::npos);
+  CHECK(describe_analysis(summary).find("optimal η: r^-0.50") != std::string::npos);
+}
