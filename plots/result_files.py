@@ -158,6 +158,16 @@ def summary(directory):
     return document
 
 
+def one_adapter_shape(directory, summary_document):
+    """Stops unless the sweep trained one rank and one multiplier: a figure of one arm per
+    scheme would otherwise draw several adapters' estimates as one (lr_vs_rank.py draws
+    those sweeps)."""
+    shapes = {(arm.get("rank"), arm.get("multiplier")) for arm in summary_document["schemes"]}
+    if len(shapes) > 1:
+        _fail(f"{directory}/summary.json: the sweep trained {len(shapes)} (rank, multiplier) pairs; this figure draws one "
+              "(plots/lr_vs_rank.py draws a sweep over ranks)")
+
+
 def runs(directory):
     """runs.csv: one dict per configuration, cells typed (diverged a bool; the horizon
     columns, max_train_loss_at_H and rms_Z_B_at_H, floats). Stops on a directory of an

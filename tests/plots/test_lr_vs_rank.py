@@ -102,3 +102,10 @@ def test_one_rank_is_refused(tmp_path):
     folder, _ = write_directory(tmp_path / "result", ranks=[4])
     done = subprocess.run([sys.executable, str(PLOTS / "lr_vs_rank.py"), str(folder)], capture_output=True, text=True)
     assert done.returncode != 0 and "trained one rank" in done.stderr
+
+
+def test_figures_of_one_adapter_refuse_a_sweep_over_ranks(tmp_path):
+    folder, _ = write_directory(tmp_path / "result")
+    for script in ("schemes_vs_width.py", "loss_vs_lr.py"):
+        done = subprocess.run([sys.executable, str(PLOTS / script), str(folder)], capture_output=True, text=True)
+        assert done.returncode != 0 and "the sweep trained 6 (rank, multiplier) pairs" in done.stderr, script
