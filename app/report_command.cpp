@@ -100,7 +100,7 @@ std::string sweep_section(const sim::SweepSummary& summary) {
       const sim::SlopeSummary& s = arm.slope(e);
       html << "<tr><td>" << escape(arm.scheme) << "</td><td>" << number(arm.init_sigma) << "</td><td>" << sim::name_of(e)
            << "</td><td>" << number(s.slope) << "</td><td>" << interval(s.interval) << "</td><td>"
-           << nlohmann::json(s.widths_used).dump() << "</td><td>" << exact(arm.engine_network) << "</td>"
+           << nlohmann::json(s.points_used).dump() << "</td><td>" << exact(arm.engine_network) << "</td>"
            << verdict_cell(s.verdict_network) << "<td>" << exact(arm.engine_module) << "</td>" << verdict_cell(s.verdict_module)
            << "</tr>\n";
     }

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     std::size_t configurations = 0, diverged = 0;
     const auto start = std::chrono::steady_clock::now();
     sim::train_groups(spec, data, groups, trainers, [&](const sim::Configuration& c, const sim::TrainResult& r) {
-      flops += r.steps_done * sim::lora_step_flops(spec.data.train_size, c.width, spec.training.rank);
+      flops += r.steps_done * sim::lora_step_flops(spec.data.train_size, c.width, c.rank);
       diverged += r.diverged;
       ++configurations;
     });

@@ -1,5 +1,6 @@
 #include "experiments/registry.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -65,35 +66,72 @@ void write_sigma_verdicts(const sim::SweepSpec& spec, const fs::path& output) {
 
 // ---- verdict lines -------------------------------------------------------------------
 
-std::string format_slope(const sim::SlopeSummary& slope) {
-  if (!slope.slope) return "no slope (fewer than two widths inside the rates trained)";
+// The axis a slope is fitted along: its variable in the text ("n", "r") and its points.
+struct SlopeAxis {
+  const char* variable;
+  const char* points;
+};
+constexpr SlopeAxis kAlongWidth{"n", "widths"}, kAlongRank{"r", "ranks"};
+
+std::string format_slope(const sim::SlopeSummary& slope, const SlopeAxis& axis) {
+  if (!slope.slope) return std::string("no slope (fewer than two ") + axis.points + " inside the rates trained)";
   char text[160];
   if (!slope.interval)
-    std::snprintf(text, sizeof text, "n^%.2f (no interval)", *slope.slope);
+    std::snprintf(text, sizeof text, "%s^%.2f (no interval)", axis.variable, *slope.slope);
   else
-    std::snprintf(text, sizeof text, "n^%.2f [%.2f, %.2f]", *slope.slope, slope.interval->low, slope.interval->high);
+    std::snprintf(text, sizeof text, "%s^%.2f [%.2f, %.2f]", axis.variable, *slope.slope, slope.interval->low, slope.interval->high);
   return text;
 }
 
-// One verdict line: what was measured, its slope, the bound it is held against, the verdict.
-std::string verdict_line(const sim::ArmSummary& arm, const std::string& what, const sim::SlopeSummary& slope) {
-  std::string line = "verdict: " + arm.scheme + " (" + gamma::readouts().name(arm.readout) + " readout) " + what + " ∝ " +
-                     format_slope(slope) + " against the engine's " + slope.bound + " n^" +
-                     (slope.engine ? slope.engine->exact : "none") + ": " + slope.finite_width.verdict;
-  return line;
+// One verdict line: which arm, what was measured, its slope, the bound it is held
+// against, the verdict with the trend along the axis.
+std::string verdict_line(const std::string& arm, const std::string& what, const sim::SlopeSummary& slope, const SlopeAxis& axis) {
+  return "verdict: " + arm + " " + what + " ∝ " + format_slope(slope, axis) + " against the engine's " + slope.bound + " " +
+         axis.variable + "^" + (slope.engine ? slope.engine->exact : "none") + ": " + slope.trend.verdict;
 }
 
-// A width sweep's learning-rate slopes, each against the engine bound it tests: the
-// optimum, the final-loss edge, and the output and internal edges at the last horizon
-// (summary.json holds every horizon).
+// An arm's or a rank slope's measures, each with its slope: the optimum, the final-loss
+// edge, and the output and internal edges at the last horizon (summary.json holds every
+// horizon).
+template <class Slopes>
+std::vector<std::pair<std::string, const sim::SlopeSummary*>> reported_slopes(const Slopes& arm, int last_horizon) {
+  std::vector<std::pair<std::string, const sim::SlopeSummary*>> slopes = {{"optimal η", &arm.optimal_slope},
+                                                                           {"max stable η (final loss)", &arm.max_stable_slope}};
+  for (const auto& s : arm.stability)
+    if (s.horizon == last_horizon) slopes.emplace_back("max stable η (" + s.criterion + ")", &s.slope);
+  return slopes;
+}
+
+// A width sweep's learning-rate slopes, each against the engine bound it tests.
 std::vector<std::string> slope_verdicts(const sim::SweepSummary& summary) {
   std::vector<std::string> lines;
-  for (const auto& arm : summary.arms) {
-    lines.push_back(verdict_line(arm, "optimal η", arm.optimal_slope));
-    lines.push_back(verdict_line(arm, "max stable η (final loss)", arm.max_stable_slope));
-    for (const auto& s : arm.stability)
-      if (s.horizon == summary.horizons.back()) lines.push_back(verdict_line(arm, "max stable η (" + s.criterion + ")", s.slope));
-  }
+  for (const auto& arm : summary.arms)
+    for (const auto& [what, slope] : reported_slopes(arm, summary.horizons.back()))
+      lines.push_back(verdict_line(arm.scheme + " (" + gamma::readouts().name(arm.readout) + " readout)", what, *slope, kAlongWidth));
+  return lines;
+}
+
+// The rank experiment's slopes: in r at the sweep's largest width, for every arm (scheme,
+// multiplier), against the engine's exponents of r; and in n at the middle rank.
+std::vector<std::string> rank_verdicts(const sim::SweepSummary& summary) {
+  std::vector<std::string> lines;
+  if (summary.rank_slopes.empty()) return lines;
+  int largest_width = 0;
+  std::vector<int> ranks;
+  for (const auto& r : summary.rank_slopes) largest_width = std::max(largest_width, r.width);
+  for (const auto& arm : summary.arms)
+    if (std::find(ranks.begin(), ranks.end(), arm.rank) == ranks.end()) ranks.push_back(arm.rank);
+  std::sort(ranks.begin(), ranks.end());
+  const int middle_rank = ranks[ranks.size() / 2];
+  auto name = [](const auto& arm) { return arm.scheme + " (" + gamma::readouts().name(arm.readout) + " readout, " + arm.multiplier + ")"; };
+  for (const auto& r : summary.rank_slopes)
+    if (r.width == largest_width)
+      for (const auto& [what, slope] : reported_slopes(r, summary.horizons.back()))
+        lines.push_back(verdict_line(name(r) + " at n = " + std::to_string(r.width), what, *slope, kAlongRank));
+  for (const auto& arm : summary.arms)
+    if (arm.rank == middle_rank)
+      for (const auto& [what, slope] : reported_slopes(arm, summary.horizons.back()))
+        lines.push_back(verdict_line(name(arm) + " at r = " + std::to_string(arm.rank), what, *slope, kAlongWidth));
   return lines;
 }
 
@@ -183,6 +221,8 @@ const std::vector<Experiment>& experiments() {
        "plots/schemes_vs_width.py", "schemes_vs_width.png", Kind::Sweep},
       {"coordcheck", "each quantity's measured exponent in n, step by step, against the engine's exact one, per scheme",
        "plots/coordcheck.py", "coordcheck.png", Kind::CoordCheck},
+      {"rank", "issue 17: optimal and maximal stable learning rate against the adapter rank, Init[A] and Init[B], LoRA and rsLoRA",
+       "plots/lr_vs_rank.py", "lr_vs_rank.png", Kind::Sweep, nullptr, rank_verdicts},
       {"phase", "the engine's exact (γ[η_A], γ[η_B]) regions for Init[A] and Init[B], with the LoRA+ and equal-rate lines",
        "plots/phase_diagram.py", "phase.png", Kind::Engine},
   };

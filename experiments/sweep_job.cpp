@@ -37,6 +37,16 @@ struct Trainers {
   }
 };
 
+// Why the GPU backend cannot train the spec, at any of its ranks; empty when it can.
+std::string unsupported_on_gpu(const sim::SweepSpec& spec) {
+  for (int rank : spec.ranks) {
+    sim::TrainSpec training = spec.training;
+    training.rank = rank;
+    if (auto why = cuda::unsupported_on_gpu(training); !why.empty()) return why;
+  }
+  return {};
+}
+
 Trainers choose_trainers(const SweepRequest& r, const sim::SweepSpec& spec, std::optional<int> only_gpu) {
   cuda::DeviceProbe probe = cuda::probe_devices();
   Trainers trainers;
@@ -46,7 +56,7 @@ Trainers choose_trainers(const SweepRequest& r, const sim::SweepSpec& spec, std:
     return trainers;
   }
   if (probe.device_count == 0) reject("--device", "gpu asked for, but " + probe.description);
-  if (auto why = cuda::unsupported_on_gpu(spec.training); !why.empty())
+  if (auto why = unsupported_on_gpu(spec); !why.empty())
     reject("--device", "the GPU backend cannot train this spec: " + why + (r.device == DeviceChoice::Auto ? " (it was chosen by --device auto)" : ""));
   if (only_gpu) {
     trainers.gpus = {*only_gpu % probe.device_count};
@@ -120,7 +130,7 @@ SweepEstimate estimate_sweep(const SweepRequest& r, const sim::SweepSpec& spec, 
     sim::CpuMemory parts;
     for (const auto& group : groups) {
       const int busy = std::min(r.threads, static_cast<int>(group.members.size()));
-      const sim::CpuMemory memory = sim::cpu_memory_bytes(spec, group.width);
+      const sim::CpuMemory memory = sim::cpu_memory_bytes(spec, group.width, group.rank);
       if (memory.with_workers(busy) > needed) std::tie(needed, width, workers, parts) = std::tuple(memory.with_workers(busy), group.width, busy, memory);
       seconds += group.flops / (kCpuFlopsPerThread * busy * processes);
     }
@@ -148,7 +158,7 @@ SweepEstimate estimate_sweep(const SweepRequest& r, const sim::SweepSpec& spec, 
     int width = 0, size = 0, smallest = 0;
     for (const auto& group : groups) {
       const int members = static_cast<int>(group.members.size());
-      const double bytes = cuda::gpu_group_memory_bytes(data, group.width, members, spec.training.rank);
+      const double bytes = cuda::gpu_group_memory_bytes(data, group.width, members, group.rank);
       if (bytes > needed) std::tie(needed, width, size) = std::tuple(bytes, group.width, members);
     }
     for (int gpu : trainers.gpus)

@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 def main(directory):
     directory = pathlib.Path(directory)
     summary = result_files.summary(directory)
+    result_files.one_adapter_shape(directory, summary)
     engine = result_files.document(directory, "engine.json", required=False) or {}
     losses = defaultdict(list)  # (scheme, width, lr) → final train losses of the seeds
     for run in result_files.runs(directory):

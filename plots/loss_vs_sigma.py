@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 def main(directory):
     directory = pathlib.Path(directory)
     summary = result_files.summary(directory)
+    result_files.one_adapter_shape(directory, summary)
     manifest = result_files.manifest(directory)
     engine = result_files.document(directory, "engine.json")
     schemes = list(dict.fromkeys(arm["scheme"] for arm in summary["schemes"]))

@@ -239,14 +239,15 @@ def rates_figure(directory, summary, manifest):
 # ---- the loss curves --------------------------------------------------------------------
 
 def seed_means(runs, column, seeds):
-    """The grid's runs (round 0) of the given seeds as (readout, scheme, σ, width) →
+    """The grid's runs (round 0) of the given seeds as (readout, scheme, σ, rank, multiplier, width) →
     [(η, mean, complete)], η ascending: the mean of the log loss over the seeds whose run
     did not diverge (None when none did); complete when every seed ran and none diverged."""
     logs = defaultdict(list)
     for run in runs:
         if run["round"] == 0 and run["seed"] in seeds:
             finite = not run["diverged"] and math.isfinite(run[column]) and run[column] > 0
-            logs[(run["readout"], run["scheme"], run["init_sigma"], run["width"], run["lr_A"])].append(
+            logs[(run["readout"], run["scheme"], run["init_sigma"], run["rank"], run["multiplier"], run["width"],
+                  run["lr_A"])].append(
                 math.log(run[column]) if finite else math.inf)
     curves = defaultdict(list)
     for (*arm, width, lr), values in sorted(logs.items(), key=lambda item: item[0][-1]):
@@ -271,7 +272,8 @@ def plot_loss_curves(axis, arm, curves):
     widths = [w["width"] for w in arm["widths"]]
     colours = plt.cm.viridis([i / max(1, len(widths) - 1) for i in range(len(widths))])
     sigma = arm.get("init_sigma") or 0.0
-    points = [curves.get((arm.get("readout"), arm["scheme"], sigma, width), []) for width in widths]
+    points = [curves.get((arm.get("readout"), arm["scheme"], sigma, arm["rank"], arm["multiplier"], width), [])
+              for width in widths]
     complete = [mean for width_points in points for _, mean, done in width_points if done]
     top = max(complete) + 0.5 if complete else math.inf
     for estimate, colour, width_points in zip(arm["widths"], colours, points):

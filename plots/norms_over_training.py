@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 def main(directory):
     directory = pathlib.Path(directory)
     summary = result_files.summary(directory)
+    result_files.one_adapter_shape(directory, summary)
     runs = result_files.runs(directory)
     curves = defaultdict(list)
     for row in result_files.curves(directory):

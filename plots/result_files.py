@@ -15,7 +15,7 @@ import pathlib
 import re
 import sys
 
-RUNS_SCHEMA = 2  # the runs.csv columns below; a manifest says which schema its directory has
+RUNS_SCHEMA = 3  # the runs.csv columns below; a manifest says which schema its directory has
 
 
 def _flag(text):
@@ -28,7 +28,8 @@ RUNS_COLUMNS = {
     "id": int, "scheme": str, "width": int, "seed": int, "lr_A": float, "lr_B": float,
     "initial_train_loss": float, "final_train_loss": float, "final_test_loss": float,
     "mean_last_train_loss": float, "max_train_loss": float, "diverged": _flag, "diverged_step": int,
-    "steps_done": int, "fit_residual": float, "init_sigma": float, "readout": str, "round": int,
+    "steps_done": int, "fit_residual": float, "init_sigma": float, "readout": str, "rank": int,
+    "multiplier": str, "round": int,
 }
 HORIZON_COLUMNS = ("max_train_loss_at_", "rms_Z_B_at_")  # each followed by a horizon H ≥ 1, both for every H
 CURVES_COLUMNS = {
@@ -155,6 +156,16 @@ def summary(directory):
         if key not in document:
             _fail(f"{directory}/summary.json: no '{key}'; not a gammalab summary")
     return document
+
+
+def one_adapter_shape(directory, summary_document):
+    """Stops unless the sweep trained one rank and one multiplier: a figure of one arm per
+    scheme would otherwise draw several adapters' estimates as one (lr_vs_rank.py draws
+    those sweeps)."""
+    shapes = {(arm.get("rank"), arm.get("multiplier")) for arm in summary_document["schemes"]}
+    if len(shapes) > 1:
+        _fail(f"{directory}/summary.json: the sweep trained {len(shapes)} (rank, multiplier) pairs; this figure draws one "
+              "(plots/lr_vs_rank.py draws a sweep over ranks)")
 
 
 def runs(directory):

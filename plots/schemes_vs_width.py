@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 def main(directory):
     directory = pathlib.Path(directory)
     summary = result_files.summary(directory)
+    result_files.one_adapter_shape(directory, summary)
     manifest = result_files.manifest(directory)
     figure, (loss_axis, rate_axis) = plt.subplots(1, 2, figsize=(12, 4.8))
     markers = "osD^v<>px*"

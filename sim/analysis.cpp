@@ -4,12 +4,14 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 
 #include "gamma/input_error.hpp"
+#include "gamma/rank.hpp"
 #include "sim/optimum.hpp"
 #include "sim/prediction.hpp"
 #include "sim/refinement.hpp"
@@ -20,16 +22,18 @@ namespace gammalab::sim {
 
 namespace {
 
-// ---- the runs on the grid of (arm, width, seed) ---------------------------------------
+// ---- the runs on the grid of (arm, rank, width, seed) ---------------------------------
 
-// An arm: a readout, a scheme and its initial scale (0: the scheme's own).
+// An arm: a readout, a scheme and its initial scale (0: the scheme's own), under one
+// multiplier (κ's name). Its learning rates are estimated per (rank, width).
 struct Arm {
   Readout readout;
   std::string scheme;
   double sigma;
+  std::string multiplier;
 };
 
-// One (arm, width).
+// One (arm, rank, width).
 struct Cell {
   // For the optimum: the grid's rates (log, ascending) and each seed's log loss there,
   // [rate][seed]; +inf where the run diverged or is missing.
@@ -41,7 +45,7 @@ struct Cell {
 
 struct Grid {
   std::vector<Arm> arms;
-  std::vector<std::vector<Cell>> cells;  // [arm][width]
+  std::vector<std::vector<std::vector<Cell>>> cells;  // [arm][rank][width]
   std::size_t used = 0;
 };
 
@@ -68,33 +72,38 @@ std::map<Value, std::size_t> index_of(const std::vector<Value>& values) {
 Grid grid_of(const std::vector<RunRow>& rows, const SweepSpec& spec) {
   Grid grid;
   for (Readout readout : spec.readouts)
-    for (const auto& scheme : spec.schemes)
-      for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas) grid.arms.push_back({readout, scheme, sigma});
+    for (const auto& multiplier : spec.multipliers)
+      for (const auto& scheme : spec.schemes)
+        for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas)
+          grid.arms.push_back({readout, scheme, sigma, multiplier});
   std::vector<double> sorted = spec.learning_rates;
   std::sort(sorted.begin(), sorted.end());
   Cell empty;
   for (double lr : sorted) empty.grid_log_lr.push_back(std::log(lr));
   empty.grid_log_loss.assign(sorted.size(), std::vector<double>(spec.seeds.size(), INFINITY));
   empty.runs_of_seed.resize(spec.seeds.size());
-  grid.cells.assign(grid.arms.size(), std::vector<Cell>(spec.widths.size(), empty));
+  grid.cells.assign(grid.arms.size(), std::vector<std::vector<Cell>>(spec.ranks.size(), std::vector<Cell>(spec.widths.size(), empty)));
 
   const auto width = index_of(spec.widths);
+  const auto rank = index_of(spec.ranks);
   const auto seed = index_of(spec.seeds);
   const auto rate = index_of(sorted);
-  std::map<std::tuple<Readout, std::string, double>, std::size_t> arm;
-  for (std::size_t a = 0; a < grid.arms.size(); ++a) arm.emplace(std::tuple{grid.arms[a].readout, grid.arms[a].scheme, grid.arms[a].sigma}, a);
+  std::map<std::tuple<Readout, std::string, double, std::string>, std::size_t> arm;
+  for (std::size_t a = 0; a < grid.arms.size(); ++a)
+    arm.emplace(std::tuple{grid.arms[a].readout, grid.arms[a].scheme, grid.arms[a].sigma, grid.arms[a].multiplier}, a);
   for (const RunRow& r : rows) {
     if (!seed.count(r.seed)) continue;
     const std::size_t s = seed.at(r.seed);
-    Cell& cell = grid.cells[arm.at({r.readout, r.scheme, r.init_sigma})][width.at(r.width)];
+    Cell& cell = grid.cells[arm.at({r.readout, r.scheme, r.init_sigma, r.multiplier})][rank.at(r.rank)][width.at(r.width)];
     if (r.round == 0) cell.grid_log_loss[rate.at(r.lr_A)][s] = log_loss_of(r, spec.analysis.loss);
     cell.runs_of_seed[s].push_back(&r);
     ++grid.used;
   }
-  for (auto& cells : grid.cells)
-    for (Cell& cell : cells)
-      for (auto& runs : cell.runs_of_seed)
-        std::sort(runs.begin(), runs.end(), [](const RunRow* a, const RunRow* b) { return a->lr_A < b->lr_A; });
+  for (auto& of_arm : grid.cells)
+    for (auto& of_rank : of_arm)
+      for (Cell& cell : of_rank)
+        for (auto& runs : cell.runs_of_seed)
+          std::sort(runs.begin(), runs.end(), [](const RunRow* a, const RunRow* b) { return a->lr_A < b->lr_A; });
   return grid;
 }
 
@@ -108,12 +117,12 @@ void check_rows_belong(const std::vector<RunRow>& rows, const SweepSpec& spec) {
   for (const RunRow& r : rows) {
     auto is = [&](const Configuration& c) {
       return c.scheme == r.scheme && c.width == r.width && c.seed == r.seed && c.lr_A == r.lr_A && c.init_sigma == r.init_sigma &&
-             c.readout == r.readout && c.round == r.round;
+             c.readout == r.readout && c.rank == r.rank && c.multiplier == r.multiplier && c.round == r.round;
     };
     const bool known = r.round == 0 ? r.id < grid.size() && is(grid[r.id]) : refined.count(r.id) && is(refined.at(r.id));
     if (!known)
       throw InputError("runs.csv: the row of configuration " + std::to_string(r.id) + " (" + r.scheme + ", width " +
-                       std::to_string(r.width) + ", seed " + std::to_string(r.seed) + ", round " + std::to_string(r.round) +
+                       std::to_string(r.width) + ", rank " + std::to_string(r.rank) + ", multiplier " + r.multiplier + ", seed " + std::to_string(r.seed) + ", round " + std::to_string(r.round) +
                        ") is not that configuration of the manifest's spec: the runs are of another sweep, or were edited");
     std::vector<int> horizons;
     for (const auto& h : r.horizons) horizons.push_back(h.step);
@@ -125,7 +134,38 @@ void check_rows_belong(const std::vector<RunRow>& rows, const SweepSpec& spec) {
   }
 }
 
-// ---- the estimates of one (arm, width) ------------------------------------------------
+// ---- the estimates along an axis -------------------------------------------------------
+
+// The points a slope is fitted over: the widths of an arm at one rank, or its ranks at one
+// width. A point draws its seeds from the bootstrap's sample of its width, so that along
+// the rank axis a resampled seed brings its runs at every rank (they share its student).
+struct Axis {
+  std::string name;                      // "width", "rank": how summary.json and the text name it
+  std::vector<const Cell*> cells;        // one per point
+  std::vector<int> values;               // n or r at each point, ascending
+  std::vector<std::size_t> width_index;  // each point's width, an index into spec.widths
+  const SeedSample& sample(std::size_t point, const WidthSamples& samples) const { return samples[width_index[point]]; }
+  std::string values_text(const std::vector<std::size_t>& at) const {
+    return std::to_string(values[at.front()]) + "–" + std::to_string(values[at.back()]);
+  }
+};
+
+// The widths of one (arm, rank).
+Axis width_axis(const std::vector<Cell>& of_rank, const SweepSpec& spec) {
+  Axis axis{"width", {}, spec.widths, {}};
+  for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) axis.cells.push_back(&of_rank[wi]), axis.width_index.push_back(wi);
+  return axis;
+}
+
+// The ranks of one arm at width index wi, ascending.
+Axis rank_axis(const std::vector<std::vector<Cell>>& of_arm, std::size_t wi, const SweepSpec& spec) {
+  std::vector<std::size_t> order(spec.ranks.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return spec.ranks[a] < spec.ranks[b]; });
+  Axis axis{"rank", {}, {}, {}};
+  for (std::size_t k : order) axis.cells.push_back(&of_arm[k][wi]), axis.values.push_back(spec.ranks[k]), axis.width_index.push_back(wi);
+  return axis;
+}
 
 struct Estimate {
   double log_lr;
@@ -134,12 +174,12 @@ struct Estimate {
   bool flat = false;
 };
 
-// An estimator: the estimate at width index wi from the seeds of a sample.
-using WidthEstimator = std::function<std::optional<Estimate>(std::size_t wi, const SeedSample&)>;
+// An estimator: the estimate at one point of an axis from the seeds of a sample.
+using PointEstimator = std::function<std::optional<Estimate>(std::size_t point, const SeedSample&)>;
 
-WidthEstimator optimum_estimator(const std::vector<Cell>& cells, double window) {
-  return [&cells, window](std::size_t wi, const SeedSample& sample) -> std::optional<Estimate> {
-    const Cell& cell = cells[wi];
+PointEstimator optimum_estimator(const Axis& axis, double window) {
+  return [cells = axis.cells, window](std::size_t point, const SeedSample& sample) -> std::optional<Estimate> {
+    const Cell& cell = *cells[point];
     std::vector<double> mean(cell.grid_log_lr.size());
     for (std::size_t i = 0; i < mean.size(); ++i) {
       double sum = 0;
@@ -176,30 +216,32 @@ SeedEdges edges_of(const Cell& cell, const StabilityMeasure& measure, const Swee
 }
 
 // The maximal stable rate: the geometric mean over the sample's seeds of each one's edge.
-WidthEstimator edge_estimator(std::vector<SeedEdges> edges) {
-  return [edges = std::move(edges)](std::size_t wi, const SeedSample& sample) -> std::optional<Estimate> {
+PointEstimator edge_estimator(const Axis& axis, const StabilityMeasure& measure, const SweepSpec& spec) {
+  std::vector<SeedEdges> edges;
+  for (const Cell* cell : axis.cells) edges.push_back(edges_of(*cell, measure, spec));
+  return [edges = std::move(edges)](std::size_t point, const SeedSample& sample) -> std::optional<Estimate> {
     Estimate e{0};
     for (auto s : sample) {
-      if (!edges[wi].log_lr[s]) return std::nullopt;
-      e.log_lr += *edges[wi].log_lr[s];
-      e.at_edge = e.at_edge || edges[wi].beyond[s];
+      if (!edges[point].log_lr[s]) return std::nullopt;
+      e.log_lr += *edges[point].log_lr[s];
+      e.at_edge = e.at_edge || edges[point].beyond[s];
     }
     e.log_lr /= static_cast<double>(sample.size());
     return e;
   };
 }
 
-// An estimator at one width: the point estimate from every seed, and the estimates of
+// An estimator at one point: the point estimate from every seed, and the estimates of
 // the bootstrap's resamples (those that have one).
 struct Bootstrapped {
   std::optional<Estimate> point;
   std::vector<Estimate> replicates;
 };
 
-Bootstrapped bootstrapped(const WidthEstimator& estimate, std::size_t wi, const SeedBootstrap& bootstrap) {
-  Bootstrapped b{estimate(wi, bootstrap.everyone[wi]), {}};
+Bootstrapped bootstrapped(const PointEstimator& estimate, const Axis& axis, std::size_t point, const SeedBootstrap& bootstrap) {
+  Bootstrapped b{estimate(point, axis.sample(point, bootstrap.everyone)), {}};
   for (const auto& sample : bootstrap.resamples)
-    if (auto r = estimate(wi, sample[wi])) b.replicates.push_back(*r);
+    if (auto r = estimate(point, axis.sample(point, sample))) b.replicates.push_back(*r);
   return b;
 }
 
@@ -232,19 +274,20 @@ std::optional<ExactExponent> exact(const std::optional<gamma::Rational>& q) {
   return ExactExponent{gamma::to_string(*q), static_cast<double>(*q)};
 }
 
-// Slopes of one estimator over subsets of the fitted widths, from the same resamples.
+// Slopes of one estimator over subsets of the fitted points, from the same resamples.
 class SlopeFitter {
  public:
-  SlopeFitter(const WidthEstimator& estimate, const SweepSpec& spec, const SeedBootstrap& bootstrap)
-      : estimate_(estimate), spec_(spec), bootstrap_(bootstrap) {}
+  SlopeFitter(const PointEstimator& estimate, const Axis& axis, const SeedBootstrap& bootstrap)
+      : estimate_(estimate), axis_(axis), bootstrap_(bootstrap) {}
 
-  // The least-squares slope of log η against log n over width indices `at`.
-  std::optional<double> slope(const std::vector<std::size_t>& at, const WidthSamples& sample) const {
+  // The least-squares slope of log η against the log of the axis's value (n or r) over
+  // the points `at`.
+  std::optional<double> slope(const std::vector<std::size_t>& at, const WidthSamples& samples) const {
     std::vector<double> x, y;
-    for (std::size_t wi : at) {
-      auto r = estimate_(wi, sample[wi]);
+    for (std::size_t point : at) {
+      auto r = estimate_(point, axis_.sample(point, samples));
       if (!r) return std::nullopt;
-      x.push_back(std::log(static_cast<double>(spec_.widths[wi])));
+      x.push_back(std::log(static_cast<double>(axis_.values[point])));
       y.push_back(r->log_lr);
     }
     if (x.size() < 2) return std::nullopt;
@@ -263,16 +306,13 @@ class SlopeFitter {
   }
   std::optional<Interval> interval(const std::vector<std::size_t>& at) const { return percentile_interval(present(replicates(at))); }
   const SeedBootstrap& bootstrap() const { return bootstrap_; }
+  const Axis& axis() const { return axis_; }
 
  private:
-  const WidthEstimator& estimate_;
-  const SweepSpec& spec_;
+  const PointEstimator& estimate_;
+  const Axis& axis_;
   const SeedBootstrap& bootstrap_;
 };
-
-std::string widths_text(const SweepSpec& spec, const std::vector<std::size_t>& at) {
-  return std::to_string(spec.widths[at.front()]) + "–" + std::to_string(spec.widths[at.back()]);
-}
 
 std::string slope_text(std::optional<double> slope, const std::optional<Interval>& interval) {
   char text[96];
@@ -282,30 +322,31 @@ std::string slope_text(std::optional<double> slope, const std::optional<Interval
   return text;
 }
 
-// The local slopes, the slope over the largest widths, and whether a slope that departs
-// approaches the engine's exponent as n grows: it does when the slope over the larger
-// half of the widths is closer to it than the slope over the smaller half in at least
-// 95% of the resamples, or when the larger half's interval holds it and its slope is
-// the closer one.
-FiniteWidth finite_width(const SlopeFitter& fit, const std::vector<std::size_t>& fitted, const SweepSpec& spec,
-                         const std::optional<gamma::Rational>& engine, const std::string& full_verdict) {
-  FiniteWidth f;
+// The local slopes, the slope over the largest points, and whether a slope that departs
+// approaches the engine's exponent as n (or r) grows: it does when the slope over the
+// larger half of the points is closer to it than the slope over the smaller half in at
+// least 95% of the resamples, or when the larger half's interval holds it and its slope
+// is the closer one.
+Trend trend(const SlopeFitter& fit, const std::vector<std::size_t>& fitted, const std::optional<gamma::Rational>& engine,
+            const std::string& full_verdict) {
+  const Axis& axis = fit.axis();
+  Trend f;
   for (std::size_t i = 0; i + 1 < fitted.size(); ++i) {
     const std::vector<std::size_t> pair = {fitted[i], fitted[i + 1]};
-    f.local.push_back({spec.widths[pair[0]], spec.widths[pair[1]], fit.slope(pair, fit.bootstrap().everyone), fit.interval(pair)});
+    f.local.push_back({axis.values[pair[0]], axis.values[pair[1]], fit.slope(pair, fit.bootstrap().everyone), fit.interval(pair)});
   }
   const std::size_t half = fitted.size() / 2;
   if (half < 2) {
     f.verdict = full_verdict;
-    f.evidence = "fewer than four widths: no trend with width can be read";
+    f.evidence = "fewer than four " + axis.name + "s: no trend with " + axis.name + " can be read";
     return f;
   }
   const std::vector<std::size_t> small(fitted.begin(), fitted.begin() + static_cast<std::ptrdiff_t>(half));
   const std::vector<std::size_t> large(fitted.end() - static_cast<std::ptrdiff_t>(half), fitted.end());
-  for (std::size_t wi : large) f.large_widths.push_back(spec.widths[wi]);
+  for (std::size_t point : large) f.large_points.push_back(axis.values[point]);
   const auto small_reps = fit.replicates(small), large_reps = fit.replicates(large);
-  f.large_width_slope = fit.slope(large, fit.bootstrap().everyone);
-  f.large_width_interval = percentile_interval(SlopeFitter::present(large_reps));
+  f.large_slope = fit.slope(large, fit.bootstrap().everyone);
+  f.large_interval = percentile_interval(SlopeFitter::present(large_reps));
   const auto small_slope = fit.slope(small, fit.bootstrap().everyone);
   const auto small_interval = percentile_interval(SlopeFitter::present(small_reps));
   if (!engine || full_verdict == "undetermined") return f;
@@ -314,34 +355,34 @@ FiniteWidth finite_width(const SlopeFitter& fit, const std::vector<std::size_t>&
   for (std::size_t r = 0; r < small_reps.size(); ++r)
     if (small_reps[r] && large_reps[r]) ++compared, closer += std::abs(*large_reps[r] - e) < std::abs(*small_reps[r] - e);
   const double share = compared ? static_cast<double>(closer) / static_cast<double>(compared) : 0;
-  const bool large_holds = f.large_width_interval && verdict_of(e, *f.large_width_interval) == Verdict::Agrees;
-  const bool nearer = f.large_width_slope && small_slope && std::abs(*f.large_width_slope - e) < std::abs(*small_slope - e);
+  const bool large_holds = f.large_interval && verdict_of(e, *f.large_interval) == Verdict::Agrees;
+  const bool nearer = f.large_slope && small_slope && std::abs(*f.large_slope - e) < std::abs(*small_slope - e);
   if (full_verdict == "agrees") f.verdict = "agrees";
   else if (share >= 0.95 || (large_holds && nearer)) f.verdict = "approaching";
   else f.verdict = "departs";
   char share_text[64];
   std::snprintf(share_text, sizeof share_text, "%.0f%%", 100 * share);
-  f.evidence = "widths " + widths_text(spec, small) + ": " + slope_text(small_slope, small_interval) + "; widths " +
-               widths_text(spec, large) + ": " + slope_text(f.large_width_slope, f.large_width_interval) +
-               "; the larger widths' slope is the closer to " + gamma::to_string(*engine) + " in " + share_text + " of resamples";
+  f.evidence = axis.name + "s " + axis.values_text(small) + ": " + slope_text(small_slope, small_interval) + "; " + axis.name + "s " +
+               axis.values_text(large) + ": " + slope_text(f.large_slope, f.large_interval) + "; the larger " + axis.name +
+               "s' slope is the closer to " + gamma::to_string(*engine) + " in " + share_text + " of resamples";
   return f;
 }
 
-// The slope of one estimator over the slope widths whose estimate lies inside the rates
-// trained (an estimate at the edge only bounds the true value), with its interval, its
-// verdicts against `target`, and its finite-width analysis.
-SlopeSummary fit_slope(const WidthEstimator& estimate, const SweepSpec& spec, const std::vector<int>& slope_widths,
+// The slope of one estimator over the axis's points among `slope_points` whose estimate
+// lies inside the rates trained (an estimate at the edge only bounds the true value),
+// with its interval, its verdicts against `target`, and its trend.
+SlopeSummary fit_slope(const PointEstimator& estimate, const Axis& axis, const std::vector<int>& slope_points,
                        const SeedBootstrap& bootstrap, const Target& target) {
   SlopeSummary s;
   std::vector<std::size_t> fitted;
-  for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
-    auto point = estimate(wi, bootstrap.everyone[wi]);
-    if (point && !point->at_edge && std::find(slope_widths.begin(), slope_widths.end(), spec.widths[wi]) != slope_widths.end()) {
-      fitted.push_back(wi);
-      s.widths_used.push_back(spec.widths[wi]);
+  for (std::size_t point = 0; point < axis.values.size(); ++point) {
+    auto e = estimate(point, axis.sample(point, bootstrap.everyone));
+    if (e && !e->at_edge && std::find(slope_points.begin(), slope_points.end(), axis.values[point]) != slope_points.end()) {
+      fitted.push_back(point);
+      s.points_used.push_back(axis.values[point]);
     }
   }
-  const SlopeFitter fit(estimate, spec, bootstrap);
+  const SlopeFitter fit(estimate, axis, bootstrap);
   s.slope = fit.slope(fitted, bootstrap.everyone);
   const std::vector<double> replicates = SlopeFitter::present(fit.replicates(fitted));
   s.interval = percentile_interval(replicates);
@@ -350,11 +391,50 @@ SlopeSummary fit_slope(const WidthEstimator& estimate, const SweepSpec& spec, co
   s.engine = exact(target.engine);
   s.verdict_network = verdict_text(target.engine, s.interval);
   s.verdict_module = verdict_text(target.module, s.interval);
-  s.finite_width = finite_width(fit, fitted, spec, target.engine, s.verdict_network);
+  s.trend = trend(fit, fitted, target.engine, s.verdict_network);
   return s;
 }
 
-// ---- one arm ---------------------------------------------------------------------------
+// ---- one arm, along each axis -----------------------------------------------------------
+
+// The estimators of one axis: the optimum, and the maximal stable rate under each
+// stability measure (in the order of stability_measures: the final loss first).
+struct Estimators {
+  PointEstimator optimum;
+  std::vector<PointEstimator> edges;
+};
+
+Estimators estimators_of(const Axis& axis, const std::vector<StabilityMeasure>& measures, const SweepSpec& spec) {
+  Estimators e{optimum_estimator(axis, spec.analysis.optimum_window), {}};
+  for (const auto& m : measures) e.edges.push_back(edge_estimator(axis, m, spec));
+  return e;
+}
+
+// What a slope is held against: along the width, the engine's exponent of n at a fixed
+// rank; along the rank, its exponent of r (η_max = Θ(n^a r^b), gamma::max_stable_law).
+// The optimum against the stable region's supremum, where paper 003's efficient learning
+// puts it; a stability criterion against the bound it sees.
+enum class Along { Width, Rank };
+Target target_of(const EnginePrediction& prediction, gamma::Region gamma::Verdicts::*bound, Along along) {
+  if (along == Along::Width) return {gamma::verdict_kind(bound).label, prediction.supremum_of(bound), prediction.module};
+  return {gamma::verdict_kind(bound).label, prediction.rank_exponent_of(bound), prediction.module_rank_exponent};
+}
+
+// The slopes along an axis: the optimum's, then one per stability measure.
+struct AxisSlopes {
+  SlopeSummary optimal;
+  std::vector<SlopeSummary> measures;
+};
+
+AxisSlopes slopes_along(const Axis& axis, const Estimators& estimators, const std::vector<StabilityMeasure>& measures,
+                        const std::vector<int>& slope_points, const SeedBootstrap& bootstrap, const EnginePrediction& prediction,
+                        Along along) {
+  AxisSlopes slopes{fit_slope(estimators.optimum, axis, slope_points, bootstrap, target_of(prediction, &gamma::Verdicts::stable, along)), {}};
+  for (std::size_t m = 0; m < measures.size(); ++m)
+    slopes.measures.push_back(
+        fit_slope(estimators.edges[m], axis, slope_points, bootstrap, target_of(prediction, bound_of(measures[m].criterion), along)));
+  return slopes;
+}
 
 std::vector<int> slope_widths_of(const SweepSpec& spec) {
   std::vector<int> widths;
@@ -365,12 +445,12 @@ std::vector<int> slope_widths_of(const SweepSpec& spec) {
   return widths;
 }
 
-// The optimum's estimates at one width (`optimum`: optimum_estimator at the spec's
-// window): point, interval, the best loss, and the sensitivity to the window.
-void summarise_optimum(WidthSummary& w, std::size_t wi, const WidthEstimator& optimum, const std::vector<Cell>& cells,
-                       const SweepSpec& spec, const SeedBootstrap& bootstrap) {
+// The optimum's estimates at one width: point, interval, the best loss, and the
+// sensitivity to the window.
+void summarise_optimum(WidthSummary& w, const Axis& widths, std::size_t wi, const PointEstimator& optimum, const SweepSpec& spec,
+                       const SeedBootstrap& bootstrap) {
   const double window = spec.analysis.optimum_window;
-  const Bootstrapped b = bootstrapped(optimum, wi, bootstrap);
+  const Bootstrapped b = bootstrapped(optimum, widths, wi, bootstrap);
   w.optimal = lr_estimate(b);
   if (!b.point) return;
   w.optimal_flat = b.point->flat;
@@ -378,18 +458,26 @@ void summarise_optimum(WidthSummary& w, std::size_t wi, const WidthEstimator& op
   for (const Estimate& r : b.replicates) best_losses.push_back(r.best_log_loss);
   w.best_mean_log_loss = b.point->best_log_loss;
   w.best_mean_log_loss_interval = percentile_interval(best_losses);
-  if (auto half = optimum_estimator(cells, window / 2)(wi, bootstrap.everyone[wi])) w.optimal_lr_half_window = std::exp(half->log_lr);
-  if (auto twice = optimum_estimator(cells, window * 2)(wi, bootstrap.everyone[wi])) w.optimal_lr_twice_window = std::exp(twice->log_lr);
+  const SeedSample& everyone = widths.sample(wi, bootstrap.everyone);
+  if (auto half = optimum_estimator(widths, window / 2)(wi, everyone)) w.optimal_lr_half_window = std::exp(half->log_lr);
+  if (auto twice = optimum_estimator(widths, window * 2)(wi, everyone)) w.optimal_lr_twice_window = std::exp(twice->log_lr);
 }
 
-ArmSummary summarise_arm(const Arm& arm, const std::vector<Cell>& cells, const SweepSpec& spec, const std::vector<int>& slope_widths,
-                         const SeedBootstrap& bootstrap) {
-  // With its own σ a scheme is no longer the engine's preset (the reproduce command's
-  // variance experiment sets σ's exponents beside the measurement instead).
-  const EnginePrediction prediction = arm.sigma > 0 ? EnginePrediction{} : predict_max_stable_exponent(spec, arm.scheme, arm.readout);
+// The engine's predictions for an arm. With its own σ a scheme is no longer the engine's
+// preset (the reproduce command's variance experiment sets σ's exponents beside the
+// measurement instead).
+EnginePrediction prediction_of(const Arm& arm, const SweepSpec& spec) {
+  return arm.sigma > 0 ? EnginePrediction{} : predict_max_stable_exponent(spec, arm.scheme, arm.readout, arm.multiplier);
+}
+
+// One (arm, rank) across the widths.
+ArmSummary summarise_arm(const Arm& arm, int rank, const std::vector<Cell>& of_rank, const EnginePrediction& prediction,
+                         const SweepSpec& spec, const std::vector<int>& slope_widths, const SeedBootstrap& bootstrap) {
   ArmSummary summary;
   summary.scheme = arm.scheme;
   summary.readout = arm.readout;
+  summary.rank = rank;
+  summary.multiplier = arm.multiplier;
   if (arm.sigma > 0) summary.init_sigma = arm.sigma;
   summary.engine_network = exact(prediction.network);
   summary.engine_module = exact(prediction.module);
@@ -397,35 +485,43 @@ ArmSummary summarise_arm(const Arm& arm, const std::vector<Cell>& cells, const S
   summary.engine_Z_B_bounded = exact(prediction.supremum_of(&gamma::Verdicts::lora_output_bounded));
 
   const std::vector<StabilityMeasure> measures = stability_measures(spec);
-  auto edge_estimator_of = [&](const StabilityMeasure& m) {
-    std::vector<SeedEdges> edges;
-    for (const Cell& cell : cells) edges.push_back(edges_of(cell, m, spec));
-    return edge_estimator(std::move(edges));
-  };
-  auto target_of = [&](Criterion c) {
-    return Target{gamma::verdict_kind(bound_of(c)).label, prediction.supremum_of(bound_of(c)), prediction.module};
-  };
-
-  const WidthEstimator optimum = optimum_estimator(cells, spec.analysis.optimum_window);
-  const WidthEstimator final_loss_edge = edge_estimator_of(measures.front());
+  const Axis widths = width_axis(of_rank, spec);
+  const Estimators estimators = estimators_of(widths, measures, spec);
   for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
     WidthSummary w;
     w.width = spec.widths[wi];
-    summarise_optimum(w, wi, optimum, cells, spec, bootstrap);
-    w.max_stable = lr_estimate(bootstrapped(final_loss_edge, wi, bootstrap));
+    summarise_optimum(w, widths, wi, estimators.optimum, spec, bootstrap);
+    w.max_stable = lr_estimate(bootstrapped(estimators.edges.front(), widths, wi, bootstrap));
     summary.widths.push_back(w);
   }
-  // The optimum is held against the stable region's supremum, where paper 003's efficient
-  // learning puts it; each stability criterion against the bound it sees.
-  summary.optimal_slope = fit_slope(optimum, spec, slope_widths, bootstrap, {gamma::verdict_kind(&gamma::Verdicts::stable).label, prediction.network, prediction.module});
-  summary.max_stable_slope = fit_slope(final_loss_edge, spec, slope_widths, bootstrap, target_of(Criterion::FinalLoss));
-  for (auto m = measures.begin() + 1; m != measures.end(); ++m) {
-    const WidthEstimator edge = edge_estimator_of(*m);
-    StabilitySummary s{name_of(m->criterion), spec.training.horizons[m->horizon], {}, {}};
-    for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) s.widths.push_back(lr_estimate(bootstrapped(edge, wi, bootstrap)));
-    s.slope = fit_slope(edge, spec, slope_widths, bootstrap, target_of(m->criterion));
+  AxisSlopes slopes = slopes_along(widths, estimators, measures, slope_widths, bootstrap, prediction, Along::Width);
+  summary.optimal_slope = std::move(slopes.optimal);
+  summary.max_stable_slope = std::move(slopes.measures.front());
+  for (std::size_t m = 1; m < measures.size(); ++m) {
+    StabilitySummary s{name_of(measures[m].criterion), spec.training.horizons[measures[m].horizon], {}, std::move(slopes.measures[m])};
+    for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) s.widths.push_back(lr_estimate(bootstrapped(estimators.edges[m], widths, wi, bootstrap)));
     summary.stability.push_back(std::move(s));
   }
+  return summary;
+}
+
+// One arm at one width across the ranks.
+RankSlopes summarise_ranks(const Arm& arm, std::size_t wi, const std::vector<std::vector<Cell>>& of_arm, const EnginePrediction& prediction,
+                           const SweepSpec& spec, const SeedBootstrap& bootstrap) {
+  const std::vector<StabilityMeasure> measures = stability_measures(spec);
+  const Axis ranks = rank_axis(of_arm, wi, spec);
+  AxisSlopes slopes = slopes_along(ranks, estimators_of(ranks, measures, spec), measures, ranks.values, bootstrap, prediction, Along::Rank);
+  RankSlopes summary;
+  summary.scheme = arm.scheme;
+  summary.readout = arm.readout;
+  summary.multiplier = arm.multiplier;
+  if (arm.sigma > 0) summary.init_sigma = arm.sigma;
+  summary.width = spec.widths[wi];
+  summary.ranks = ranks.values;
+  summary.optimal_slope = std::move(slopes.optimal);
+  summary.max_stable_slope = std::move(slopes.measures.front());
+  for (std::size_t m = 1; m < measures.size(); ++m)
+    summary.stability.push_back({name_of(measures[m].criterion), spec.training.horizons[measures[m].horizon], std::move(slopes.measures[m])});
   return summary;
 }
 
@@ -444,8 +540,14 @@ SweepSummary summarise(const std::vector<RunRow>& rows, const SweepSpec& spec) {
   summary.seeds = spec.seeds.size();
   summary.runs_used = grid.used;
   summary.slope_widths = slope_widths_of(spec);
-  for (std::size_t a = 0; a < grid.arms.size(); ++a)
-    summary.arms.push_back(summarise_arm(grid.arms[a], grid.cells[a], spec, summary.slope_widths, bootstrap));
+  for (std::size_t a = 0; a < grid.arms.size(); ++a) {
+    const EnginePrediction prediction = prediction_of(grid.arms[a], spec);
+    for (std::size_t k = 0; k < spec.ranks.size(); ++k)
+      summary.arms.push_back(summarise_arm(grid.arms[a], spec.ranks[k], grid.cells[a][k], prediction, spec, summary.slope_widths, bootstrap));
+    if (spec.ranks.size() > 1)
+      for (std::size_t wi = 0; wi < spec.widths.size(); ++wi)
+        summary.rank_slopes.push_back(summarise_ranks(grid.arms[a], wi, grid.cells[a], prediction, spec, bootstrap));
+  }
   return summary;
 }
 
@@ -473,12 +575,50 @@ SeedHalves analyse_seed_halves(const std::vector<RunRow>& rows, const SweepSpec&
 
 namespace {
 
-// Every slope of an arm with the name of its measure.
-std::vector<std::pair<std::string, const SlopeSummary*>> slopes_of(const ArmSummary& arm) {
+// Every slope of an arm (ArmSummary, or RankSlopes) with the name of its measure.
+template <class Slopes>
+std::vector<std::pair<std::string, const SlopeSummary*>> slopes_of(const Slopes& arm) {
   std::vector<std::pair<std::string, const SlopeSummary*>> slopes = {{"optimal", &arm.optimal_slope},
                                                                      {"final_loss", &arm.max_stable_slope}};
   for (const auto& s : arm.stability) slopes.emplace_back(s.criterion + "@" + std::to_string(s.horizon), &s.slope);
   return slopes;
+}
+
+// Whether the rank and the multiplier are axes of the summary's sweep: the texts name
+// them only then.
+struct VaryingAxes {
+  bool rank = false, multiplier = false;
+};
+VaryingAxes varying_axes(const SweepSummary& summary) {
+  VaryingAxes v;
+  for (const auto& arm : summary.arms) {
+    v.rank = v.rank || arm.rank != summary.arms.front().rank;
+    v.multiplier = v.multiplier || arm.multiplier != summary.arms.front().multiplier;
+  }
+  return v;
+}
+
+// "A (sp readout)", with the multiplier and the rank where the sweep varies them.
+template <class Slopes>
+std::string arm_name(const Slopes& arm, const VaryingAxes& varying, const std::string& where) {
+  std::string name = arm.scheme + " (" + gamma::readouts().name(arm.readout) + " readout";
+  if (varying.multiplier) name += ", " + arm.multiplier;
+  return name + ")" + where;
+}
+
+// The two halves' slopes of one arm, measure by measure.
+template <class Slopes>
+void compare(const Slopes& first, const Slopes& second, const std::string& arm, const std::string& axis,
+             std::vector<HalfComparison>& comparisons) {
+  const auto one = slopes_of(first), other = slopes_of(second);
+  for (std::size_t m = 0; m < one.size(); ++m) {
+    HalfComparison c{arm, one[m].first + axis, {*one[m].second, *other[m].second}};
+    const auto& i = c.halves[0].interval;
+    const auto& j = c.halves[1].interval;
+    c.intervals_overlap = i && j && i->low <= j->high && j->low <= i->high;
+    c.same_verdict = c.halves[0].verdict_network == c.halves[1].verdict_network;
+    comparisons.push_back(std::move(c));
+  }
 }
 
 }  // namespace
@@ -486,18 +626,13 @@ std::vector<std::pair<std::string, const SlopeSummary*>> slopes_of(const ArmSumm
 std::vector<HalfComparison> compare_halves(const SeedHalves& halves) {
   std::vector<HalfComparison> comparisons;
   const auto& [first, second] = halves.summaries;
-  for (std::size_t a = 0; a < first.arms.size(); ++a) {
-    const auto one = slopes_of(first.arms[a]), other = slopes_of(second.arms[a]);
-    for (std::size_t m = 0; m < one.size(); ++m) {
-      HalfComparison c{first.arms[a].scheme + " (" + gamma::readouts().name(first.arms[a].readout) + " readout)", one[m].first,
-                       {*one[m].second, *other[m].second}};
-      const auto& i = c.halves[0].interval;
-      const auto& j = c.halves[1].interval;
-      c.intervals_overlap = i && j && i->low <= j->high && j->low <= i->high;
-      c.same_verdict = c.halves[0].verdict_network == c.halves[1].verdict_network;
-      comparisons.push_back(std::move(c));
-    }
-  }
+  const VaryingAxes varying = varying_axes(first);
+  for (std::size_t a = 0; a < first.arms.size(); ++a)
+    compare(first.arms[a], second.arms[a],
+            arm_name(first.arms[a], varying, varying.rank ? " at rank " + std::to_string(first.arms[a].rank) : ""), "", comparisons);
+  for (std::size_t r = 0; r < first.rank_slopes.size(); ++r)
+    compare(first.rank_slopes[r], second.rank_slopes[r],
+            arm_name(first.rank_slopes[r], varying, " at width " + std::to_string(first.rank_slopes[r].width)), " in r", comparisons);
   return comparisons;
 }
 
@@ -528,33 +663,44 @@ std::string interval_text(const std::optional<Interval>& i) {
 
 std::string exact_text(const std::optional<ExactExponent>& e) { return e ? e->exact : "none"; }
 
-std::string arm_title(const ArmSummary& arm) {
+template <class Slopes>
+std::string arm_title(const Slopes& arm, const VaryingAxes& varying) {
   std::string title = arm.scheme + ", " + gamma::readouts().title(arm.readout);
+  if (varying.multiplier) title += ", " + gamma::multiplier_title(gamma::parse_multiplier(arm.multiplier));
   if (arm.init_sigma) title += ", σ = " + std::to_string(*arm.init_sigma);
   return title;
 }
 
-void describe_slope(std::ostream& out, const std::string& what, const SlopeSummary& s) {
+// `variable`: n for a slope along the widths, r along the ranks.
+void describe_slope(std::ostream& out, const std::string& what, const SlopeSummary& s, const std::string& variable, const std::string& axis) {
   out << "  " << what << ": ";
   if (!s.slope) {
-    out << "fewer than two widths with an estimate inside the rates trained\n";
+    out << "fewer than two " << axis << "s with an estimate inside the rates trained\n";
     return;
   }
-  out << "n^" << slope_text(s.slope, s.interval) << " against " << s.bound << " n^" << exact_text(s.engine) << ": "
-      << s.verdict_network << " (single module: " << s.verdict_module << ")";
-  if (s.finite_width.verdict != s.verdict_network) out << "; with width: " << s.finite_width.verdict;
+  out << variable << "^" << slope_text(s.slope, s.interval) << " against " << s.bound << " " << variable << "^" << exact_text(s.engine)
+      << ": " << s.verdict_network << " (single module: " << s.verdict_module << ")";
+  if (s.trend.verdict != s.verdict_network) out << "; with " << axis << ": " << s.trend.verdict;
   out << "\n";
-  if (!s.finite_width.local.empty()) {
+  if (!s.trend.local.empty()) {
     out << "    local slopes:";
-    for (const auto& l : s.finite_width.local) out << " " << l.from_width << "→" << l.to_width << " " << slope_text(l.slope, l.interval) << ";";
+    for (const auto& l : s.trend.local) out << " " << l.from << "→" << l.to << " " << slope_text(l.slope, l.interval) << ";";
     out << "\n";
   }
-  if (!s.finite_width.evidence.empty()) out << "    " << s.finite_width.evidence << "\n";
+  if (!s.trend.evidence.empty()) out << "    " << s.trend.evidence << "\n";
 }
 
-void describe_arm(std::ostream& out, const ArmSummary& arm) {
+template <class Slopes>
+void describe_slopes(std::ostream& out, const Slopes& arm, const std::string& variable, const std::string& axis) {
+  describe_slope(out, "optimal η", arm.optimal_slope, variable, axis);
+  describe_slope(out, "max stable η (final loss)", arm.max_stable_slope, variable, axis);
+  for (const auto& s : arm.stability)
+    describe_slope(out, "max stable η (" + s.criterion + " at step " + std::to_string(s.horizon) + ")", s.slope, variable, axis);
+}
+
+void describe_arm(std::ostream& out, const ArmSummary& arm, const VaryingAxes& varying) {
   char line[512];
-  out << "\n" << arm_title(arm) << ": engine's maximal stable γ[η] n^" << exact_text(arm.engine_network) << " (f bounded to n^"
+  out << "\n" << arm_title(arm, varying) << (varying.rank ? ", rank " + std::to_string(arm.rank) : "") << ": engine's maximal stable γ[η] n^" << exact_text(arm.engine_network) << " (f bounded to n^"
       << exact_text(arm.engine_f_bounded) << ", Z_B bounded to n^" << exact_text(arm.engine_Z_B_bounded) << "); module n^"
       << exact_text(arm.engine_module) << "\n";
   out << "  width   optimal η   interval               (window ½, 2×)        max stable η   interval\n";
@@ -565,9 +711,12 @@ void describe_arm(std::ostream& out, const ArmSummary& arm) {
                   w.max_stable.at_grid_edge ? "*" : " ", interval_text(w.max_stable.interval).c_str());
     out << line;
   }
-  describe_slope(out, "optimal η", arm.optimal_slope);
-  describe_slope(out, "max stable η (final loss)", arm.max_stable_slope);
-  for (const auto& s : arm.stability) describe_slope(out, "max stable η (" + s.criterion + " at step " + std::to_string(s.horizon) + ")", s.slope);
+  describe_slopes(out, arm, "n", "width");
+}
+
+void describe_ranks(std::ostream& out, const RankSlopes& ranks, const VaryingAxes& varying) {
+  out << "\n" << arm_title(ranks, varying) << ", width " << ranks.width << ", against the rank (the estimates: each rank's table above)\n";
+  describe_slopes(out, ranks, "r", "rank");
 }
 
 }  // namespace
@@ -579,7 +728,9 @@ std::string describe_analysis(const SweepSummary& summary) {
       << " bootstrap resamples\nstable: final loss — final train loss ≤ " << summary.stable_factor
       << " × initial; output — largest train loss so far ≤ " << summary.edge_factor
       << " × initial; internal — RMS of s·Z_B ≤ " << summary.internal_bound << "\n";
-  for (const auto& arm : summary.arms) describe_arm(out, arm);
+  const VaryingAxes varying = varying_axes(summary);
+  for (const auto& arm : summary.arms) describe_arm(out, arm, varying);
+  for (const auto& ranks : summary.rank_slopes) describe_ranks(out, ranks, varying);
   out << "\n(* at the edge of the rates trained: the true value may lie beyond them, so that width is left\n"
          "   out of the slope)\n";
   return out.str();

@@ -1,11 +1,11 @@
 #pragma once
 // The analysis of a sweep's runs (`gammalab analyze DIR`; docs/simulator.md says more).
-// Each arm — a readout and a scheme, or with an [init_sigma] axis a (scheme, σ) pair —
-// is analysed on its own:
-//   optimal learning rate per (arm, width): the vertex of a parabola fitted to the
+// Each arm — a readout and a scheme, or with an [init_sigma] axis a (scheme, σ) pair,
+// under one multiplier — is analysed on its own at each rank:
+//   optimal learning rate per (arm, rank, width): the vertex of a parabola fitted to the
 //     seed-averaged log loss against log η near its minimum (sim/optimum.hpp), also with
 //     half and twice the window, so that its sensitivity shows;
-//   maximal stable learning rate per (arm, width) under each stability measure
+//   maximal stable learning rate per (arm, rank, width) under each stability measure
 //     (sim/stability.hpp): per seed the edge, the geometric midpoint of the largest
 //     stable rate of all it trained (the grid and any refinement) and the next rate
 //     above it, the geometric mean over seeds;
@@ -14,7 +14,9 @@
 //     optimum against the stable region's supremum, the loss criteria against "f
 //     bounded", the internal one against "Z_B bounded"), with local slopes between
 //     consecutive widths, the slope over the larger widths, and a verdict: agrees,
-//     approaching (departs, but moves towards the engine's exponent as n grows), departs.
+//     approaching (departs, but moves towards the engine's exponent as n grows), departs;
+//   with several ranks, the same slopes of log η against log r at each width, held against
+//     the engine's exponents of r (sim/prediction.hpp): one fit over an axis serves both.
 // Every interval is a bootstrap over seeds; the bootstrap, the interval, the slope and
 // the verdict are sim/statistics.hpp's.
 #include <nlohmann/json.hpp>

@@ -37,11 +37,19 @@ std::optional<gamma::Rational> EnginePrediction::supremum_of(gamma::Region gamma
   return top_of(network_regions.*member);
 }
 
+std::optional<gamma::Rational> EnginePrediction::rank_exponent_of(gamma::Region gamma::Verdicts::*member) const {
+  const auto& kinds = gamma::verdict_kinds();
+  for (std::size_t k = 0; k < kinds.size() && k < network_rank_exponents.size(); ++k)
+    if (kinds[k].member == member) return network_rank_exponents[k];
+  return std::nullopt;
+}
+
 std::optional<gamma::Rational> max_stable_exponent(const gamma::LoraModel& model) {
   return top_of(gamma::answer(model).every_step.stable);
 }
 
-EnginePrediction predict_max_stable_exponent(const SweepSpec& spec, const std::string& scheme, Readout readout) {
+EnginePrediction predict_max_stable_exponent(const SweepSpec& spec, const std::string& scheme, Readout readout,
+                                             [[maybe_unused]] const std::string& multiplier) {
   gamma::LoraModel model =
       engine_model_of(scheme, spec.training, readout, spec.custom_sigma_A_exponent, spec.custom_sigma_B_exponent);
   EnginePrediction prediction;

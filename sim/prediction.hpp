@@ -1,7 +1,8 @@
 #pragma once
 // What the γ engine predicts for a simulated scheme: the maximal stable learning-rate
 // exponent of the toy network (its setting, readout and optimiser) and of the single
-// module, exactly, for the analysis to set beside the measured slopes.
+// module, exactly, for the analysis to set beside the measured slopes — as a power of
+// the width n at a fixed rank, and as a power of the rank r.
 #include <optional>
 #include <string>
 
@@ -31,8 +32,20 @@ struct EnginePrediction {
   // stability, say: f bounded, Z_B bounded.
   gamma::Verdicts network_regions;
   std::optional<gamma::Rational> supremum_of(gamma::Region gamma::Verdicts::*member) const;
+
+  // The exponent b of r in each verdict's supremum η = Θ(n^a · r^b) (gamma::max_stable_law:
+  // the rank free, r = Θ(n^ρ), near a fixed rank, under the sweep's multiplier), in the
+  // network setting, by verdict (gamma::verdict_kinds' order); and the module's stable one.
+  // Absent where the engine has no model of the scheme, or the supremum is unbounded or
+  // the region empty — and, until the engine's law in r (gamma::max_stable_law) is merged
+  // from main, everywhere: the slopes against r are then undetermined.
+  std::vector<std::optional<gamma::Rational>> network_rank_exponents;
+  std::optional<gamma::Rational> module_rank_exponent;
+  std::optional<gamma::Rational> rank_exponent_of(gamma::Region gamma::Verdicts::*member) const;
 };
 
-EnginePrediction predict_max_stable_exponent(const SweepSpec& spec, const std::string& scheme, Readout readout);
+// `multiplier`: κ's name (SweepSpec::multipliers), which only the exponents of r depend on.
+EnginePrediction predict_max_stable_exponent(const SweepSpec& spec, const std::string& scheme, Readout readout,
+                                             const std::string& multiplier = "lora");
 
 }  // namespace gammalab::sim

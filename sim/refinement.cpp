@@ -55,7 +55,7 @@ std::vector<Configuration> refinement_round(const SweepSpec& spec, const std::ve
   for (auto& [line, points] : lines) {
     std::sort(points.begin(), points.end(), [](const RunRow* a, const RunRow* b) { return a->lr_A < b->lr_A; });
     std::size_t refined = static_cast<std::size_t>(std::count_if(points.begin(), points.end(), [](const RunRow* p) { return p->round > 0; }));
-    const Configuration& axes = grid.at(line * spec.learning_rates.size());  // the line's width, seed, readout, scheme, σ
+    const Configuration& axes = grid.at(line * spec.learning_rates.size());  // the line's width, seed, readout, rank, multiplier, scheme, σ
     for (double rate : proposals_of_line(spec, points)) {
       if (refined == kRefinedPerLine) break;
       Configuration c = axes;

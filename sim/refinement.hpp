@@ -4,8 +4,8 @@
 // apart by about ±0.4 from quantization alone; refinement trains more rates where the
 // edges are, until each is known to the precision asked.
 //
-// Each line — one (width, seed, readout, scheme, σ) of the spec: one seed's rates for one
-// arm at one width — is refined on its own, in rounds. Round k proposes, from the line's
+// Each line — one (width, seed, readout, rank, multiplier, scheme, σ) of the spec: one
+// seed's rates for one arm at one rank and width — is refined on its own, in rounds. Round k proposes, from the line's
 // runs of the rounds before it, for every stability measure (sim/stability.hpp):
 //   - the geometric midpoint of the largest stable rate and the next rate above it,
 //     while the two differ by more than a factor 1 + edge_precision;

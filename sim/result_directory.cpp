@@ -150,6 +150,8 @@ ResultRows rows_of(const Configuration& c, const TrainResult& r) {
                    r.fit_residual,
                    c.init_sigma,
                    c.readout,
+                   c.rank,
+                   c.multiplier,
                    c.round,
                    r.horizons};
   return {runs_line(row), curves};

@@ -30,6 +30,8 @@ struct Configuration {
   double lr_A, lr_B;
   double init_sigma = 0;  // the [init_sigma] axis; 0: the scheme's own initial scale
   Readout readout = Readout::Standard;
+  int rank = 4;
+  std::string multiplier = "lora";  // κ of α/r^κ by its name (SweepSpec::multipliers)
   int round = 0;  // 0: the spec's grid; k: the k-th round of edge refinement (sim/refinement.hpp)
 };
 

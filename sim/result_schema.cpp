@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "gamma/input_error.hpp"
+#include "gamma/rank.hpp"
 #include "sim/result_directory.hpp"
 
 namespace gammalab::sim {
@@ -51,7 +52,7 @@ void parse(const std::string& text, Integer& value) {
   if (error != std::errc() || end != text.data() + text.size()) throw std::invalid_argument("not a whole number");
 }
 
-// ---- runs.csv: the columns of schema 2, in the order they are written -------------
+// ---- runs.csv: the columns of schema 3, in the order they are written -------------
 
 struct RunsColumn {
   const char* name;
@@ -65,7 +66,7 @@ constexpr RunsColumn column(const char* name) {
           [](const std::string& text, RunRow& row) { parse(text, row.*Member); }};
 }
 
-const std::array<RunsColumn, 18> kRunsColumns = {
+const std::array<RunsColumn, 20> kRunsColumns = {
     column<&RunRow::id>("id"),
     column<&RunRow::scheme>("scheme"),
     column<&RunRow::width>("width"),
@@ -83,6 +84,8 @@ const std::array<RunsColumn, 18> kRunsColumns = {
     column<&RunRow::fit_residual>("fit_residual"),
     column<&RunRow::init_sigma>("init_sigma"),
     column<&RunRow::readout>("readout"),
+    column<&RunRow::rank>("rank"),
+    column<&RunRow::multiplier>("multiplier"),
     column<&RunRow::round>("round"),
 };
 
@@ -201,6 +204,17 @@ void check_ranges(const RunRow& row, const std::string& where) {
   if (!(row.lr_A > 0) || !std::isfinite(row.lr_A)) refuse("lr_A", row.lr_A, "a positive rate");
   if (!(row.lr_B > 0) || !std::isfinite(row.lr_B)) refuse("lr_B", row.lr_B, "a positive rate");
   if (row.width < 1) refuse("width", row.width, "a width ≥ 1");
+  if (row.rank < 1) refuse("rank", row.rank, "a rank ≥ 1");
+  auto canonical = [](const std::string& multiplier) {  // as the sweep writes it: "lora", not "1"
+    try {
+      return gamma::multiplier_name(gamma::parse_multiplier(multiplier)) == multiplier;
+    } catch (const InputError&) {
+      return false;
+    }
+  };
+  if (!canonical(row.multiplier))
+    throw InputError(where + "column 'multiplier': '" + row.multiplier + "' is not a multiplier's name; accepted: " +
+                     std::string(gamma::kMultiplierForms));
   if (!(row.initial_train_loss >= 0) || !std::isfinite(row.initial_train_loss))
     refuse("initial_train_loss", row.initial_train_loss, "a finite loss ≥ 0");
   loss("final_train_loss", row.final_train_loss);
@@ -356,52 +370,59 @@ LrEstimate estimate_of(const nlohmann::json& json) {
   return {optional_of<double>(json.at("lr")), optional_of<Interval>(json.at("interval")), json.at("at_grid_edge").get<bool>()};
 }
 
-nlohmann::json finite_width_json(const FiniteWidth& f) {
+// A slope's keys name its axis's points ("width": widths_used, finite_width, from_width).
+struct AxisKeys {
+  std::string point;
+  std::string points() const { return point + "s"; }
+};
+const AxisKeys kWidthAxis{"width"}, kRankAxis{"rank"};
+
+nlohmann::json trend_json(const Trend& f, const AxisKeys& axis) {
   nlohmann::json local = nlohmann::json::array();
   for (const auto& l : f.local)
-    local.push_back({{"from_width", l.from_width}, {"to_width", l.to_width}, {"slope", or_null(l.slope)}, {"interval", or_null(l.interval)}});
+    local.push_back({{"from_" + axis.point, l.from}, {"to_" + axis.point, l.to}, {"slope", or_null(l.slope)}, {"interval", or_null(l.interval)}});
   return {{"local", local},
-          {"large_widths", f.large_widths},
-          {"large_width_slope", or_null(f.large_width_slope)},
-          {"large_width_interval", or_null(f.large_width_interval)},
+          {"large_" + axis.points(), f.large_points},
+          {"large_" + axis.point + "_slope", or_null(f.large_slope)},
+          {"large_" + axis.point + "_interval", or_null(f.large_interval)},
           {"verdict", f.verdict},
           {"evidence", f.evidence}};
 }
-FiniteWidth finite_width_of(const nlohmann::json& json) {
-  FiniteWidth f;
+Trend trend_of(const nlohmann::json& json, const AxisKeys& axis) {
+  Trend f;
   for (const auto& l : json.at("local"))
-    f.local.push_back({l.at("from_width").get<int>(), l.at("to_width").get<int>(), optional_of<double>(l.at("slope")),
+    f.local.push_back({l.at("from_" + axis.point).get<int>(), l.at("to_" + axis.point).get<int>(), optional_of<double>(l.at("slope")),
                        optional_of<Interval>(l.at("interval"))});
-  f.large_widths = json.at("large_widths").get<std::vector<int>>();
-  f.large_width_slope = optional_of<double>(json.at("large_width_slope"));
-  f.large_width_interval = optional_of<Interval>(json.at("large_width_interval"));
+  f.large_points = json.at("large_" + axis.points()).get<std::vector<int>>();
+  f.large_slope = optional_of<double>(json.at("large_" + axis.point + "_slope"));
+  f.large_interval = optional_of<Interval>(json.at("large_" + axis.point + "_interval"));
   f.verdict = json.at("verdict").get<std::string>();
   f.evidence = json.at("evidence").get<std::string>();
   return f;
 }
 
-nlohmann::json slope_json(const SlopeSummary& s) {
+nlohmann::json slope_json(const SlopeSummary& s, const AxisKeys& axis = kWidthAxis) {
   return {{"slope", or_null(s.slope)},
           {"interval", or_null(s.interval)},
-          {"widths_used", s.widths_used},
+          {axis.points() + "_used", s.points_used},
           {"resamples_used", s.resamples_used},
           {"bound", s.bound},
           {"engine", or_null(s.engine)},
           {"verdict_network", s.verdict_network},
           {"verdict_module", s.verdict_module},
-          {"finite_width", finite_width_json(s.finite_width)}};
+          {"finite_" + axis.point, trend_json(s.trend, axis)}};
 }
 
-SlopeSummary slope_of(const nlohmann::json& json) {
+SlopeSummary slope_of(const nlohmann::json& json, const AxisKeys& axis = kWidthAxis) {
   return {optional_of<double>(json.at("slope")),
           optional_of<Interval>(json.at("interval")),
-          json.at("widths_used").get<std::vector<int>>(),
+          json.at(axis.points() + "_used").get<std::vector<int>>(),
           json.at("resamples_used").get<std::size_t>(),
           json.at("bound").get<std::string>(),
           optional_of<ExactExponent>(json.at("engine")),
           json.at("verdict_network").get<std::string>(),
           json.at("verdict_module").get<std::string>(),
-          finite_width_of(json.at("finite_width"))};
+          trend_of(json.at("finite_" + axis.point), axis)};
 }
 
 nlohmann::json stability_json(const StabilitySummary& s) {
@@ -419,6 +440,8 @@ nlohmann::json arm_json(const ArmSummary& arm) {
   nlohmann::json json = {{"scheme", arm.scheme},
                          {"init_sigma", or_null(arm.init_sigma)},
                          {"readout", gamma::readouts().name(arm.readout)},
+                         {"rank", arm.rank},
+                         {"multiplier", arm.multiplier},
                          {"engine_max_stable_exponent", {{"network", or_null(arm.engine_network)}, {"module", or_null(arm.engine_module)}}},
                          {"engine_bounds", {{"f_bounded", or_null(arm.engine_f_bounded)}, {"Z_B_bounded", or_null(arm.engine_Z_B_bounded)}}},
                          {"widths", nlohmann::json::array()},
@@ -437,6 +460,8 @@ ArmSummary arm_of(const nlohmann::json& json) {
   arm.engine_network = optional_of<ExactExponent>(engine.at("network"));
   arm.engine_module = optional_of<ExactExponent>(engine.at("module"));
   arm.readout = gamma::readouts().parse(json.at("readout").get<std::string>());
+  arm.rank = json.at("rank").get<int>();
+  arm.multiplier = json.at("multiplier").get<std::string>();
   const auto& bounds = json.at("engine_bounds");
   arm.engine_f_bounded = optional_of<ExactExponent>(bounds.at("f_bounded"));
   arm.engine_Z_B_bounded = optional_of<ExactExponent>(bounds.at("Z_B_bounded"));
@@ -444,6 +469,34 @@ ArmSummary arm_of(const nlohmann::json& json) {
   for (Estimator e : kEstimators) arm.slope(e) = slope_of(json.at("slopes").at(name_of(e)));
   for (const auto& s : json.at("stability")) arm.stability.push_back(stability_of(s));
   return arm;
+}
+
+nlohmann::json rank_slopes_json(const RankSlopes& r) {
+  nlohmann::json json = {{"scheme", r.scheme},
+                         {"init_sigma", or_null(r.init_sigma)},
+                         {"readout", gamma::readouts().name(r.readout)},
+                         {"multiplier", r.multiplier},
+                         {"width", r.width},
+                         {"ranks", r.ranks},
+                         {"stability", nlohmann::json::array()}};
+  for (Estimator e : kEstimators) json["slopes"][name_of(e)] = slope_json(r.slope(e), kRankAxis);
+  for (const auto& c : r.stability)
+    json["stability"].push_back({{"criterion", c.criterion}, {"horizon", c.horizon}, {"slope", slope_json(c.slope, kRankAxis)}});
+  return json;
+}
+
+RankSlopes rank_slopes_of(const nlohmann::json& json) {
+  RankSlopes r;
+  r.scheme = json.at("scheme").get<std::string>();
+  r.init_sigma = optional_of<double>(json.at("init_sigma"));
+  r.readout = gamma::readouts().parse(json.at("readout").get<std::string>());
+  r.multiplier = json.at("multiplier").get<std::string>();
+  r.width = json.at("width").get<int>();
+  r.ranks = json.at("ranks").get<std::vector<int>>();
+  for (Estimator e : kEstimators) r.slope(e) = slope_of(json.at("slopes").at(name_of(e)), kRankAxis);
+  for (const auto& c : json.at("stability"))
+    r.stability.push_back({c.at("criterion").get<std::string>(), c.at("horizon").get<int>(), slope_of(c.at("slope"), kRankAxis)});
+  return r;
 }
 
 }  // namespace
@@ -454,6 +507,8 @@ void to_json(nlohmann::json& json, const SweepSummary& s) {
           {"optimum_window", s.optimum_window}, {"edge_factor", s.edge_factor}, {"internal_bound", s.internal_bound},
           {"horizons", s.horizons},             {"schemes", nlohmann::json::array()}};
   for (const auto& arm : s.arms) json["schemes"].push_back(arm_json(arm));
+  json["rank_slopes"] = nlohmann::json::array();
+  for (const auto& r : s.rank_slopes) json["rank_slopes"].push_back(rank_slopes_json(r));
   if (s.status_of_runs) json["status_of_runs"] = *s.status_of_runs;
 }
 
@@ -471,6 +526,8 @@ void from_json(const nlohmann::json& json, SweepSummary& s) {
     s.slope_widths = json.at("slope_widths").get<std::vector<int>>();
     s.arms.clear();
     for (const auto& arm : json.at("schemes")) s.arms.push_back(arm_of(arm));
+    s.rank_slopes.clear();
+    for (const auto& r : json.at("rank_slopes")) s.rank_slopes.push_back(rank_slopes_of(r));
     s.status_of_runs = json.contains("status_of_runs") ? std::optional(json["status_of_runs"].get<std::string>()) : std::nullopt;
   } catch (const std::exception& e) {  // a missing key, a mistyped value
     throw InputError(std::string("not a gammalab summary: ") + e.what());

@@ -29,8 +29,9 @@ namespace gammalab::sim {
 // ---- runs.csv --------------------------------------------------------------------
 
 // Schema 2 added the readout, the refinement round and the horizon columns (max_train_loss_at_H, rms_Z_B_at_H
-// for each horizon H of the spec); a directory of schema 1 is refused by its readers.
-inline constexpr int kRunsSchema = 2;
+// for each horizon H of the spec); schema 3 the rank and the multiplier. A directory of an
+// older schema is refused by its readers.
+inline constexpr int kRunsSchema = 3;
 
 struct RunRow {
   std::size_t id;  // the configuration's index in enumerate_configurations(spec)
@@ -45,6 +46,8 @@ struct RunRow {
   double fit_residual = 0;
   double init_sigma = 0;  // 0: the scheme's own initial scale
   Readout readout = Readout::Standard;
+  int rank = 4;
+  std::string multiplier = "lora";      // κ of α/r^κ by its name (gamma::multiplier_name)
   int round = 0;                        // 0: the grid; k: refinement round k
   std::vector<HorizonRecord> horizons;  // ascending, the spec's horizons
 };
@@ -113,26 +116,32 @@ struct WidthSummary {
   const LrEstimate& estimate(Estimator e) const { return e == Estimator::Optimal ? optimal : max_stable; }
 };
 
-// The slope between two consecutive widths of a fit.
+// A slope is fitted along an axis: log η against log n (the widths at one rank) or log r
+// (the ranks at one width). Its points are values of that axis, and summary.json names
+// them after it: "widths_used", "from_width", "finite_width"; "ranks_used", "from_rank",
+// "finite_rank".
+
+// The slope between two consecutive points of a fit.
 struct LocalSlope {
-  int from_width = 0, to_width = 0;
+  int from = 0, to = 0;
   std::optional<double> slope;
   std::optional<Interval> interval;
 };
-// Whether a slope that departs is on its way to the engine's exponent: the local slopes,
-// the slope over the largest widths, and a verdict on the trend (sim/analysis.hpp).
-struct FiniteWidth {
+// Whether a slope that departs is on its way to the engine's exponent as n (or r) grows:
+// the local slopes, the slope over the largest points, and a verdict on the trend
+// (sim/analysis.hpp).
+struct Trend {
   std::vector<LocalSlope> local;
-  std::vector<int> large_widths;
-  std::optional<double> large_width_slope;
-  std::optional<Interval> large_width_interval;
+  std::vector<int> large_points;
+  std::optional<double> large_slope;
+  std::optional<Interval> large_interval;
   std::string verdict = "undetermined";  // agrees, departs, approaching
   std::string evidence;                  // what the verdict rests on, in words
 };
 struct SlopeSummary {
   std::optional<double> slope;
   std::optional<Interval> interval;
-  std::vector<int> widths_used;
+  std::vector<int> points_used;
   std::size_t resamples_used = 0;
   // The engine bound the slope is held against ("stable", "f bounded", "Z_B bounded"),
   // its exponent in the sweep's network setting, and the verdicts against it and
@@ -140,7 +149,7 @@ struct SlopeSummary {
   std::string bound = "stable";
   std::optional<ExactExponent> engine;
   std::string verdict_network = "undetermined", verdict_module = "undetermined";  // or to_string(Verdict)
-  FiniteWidth finite_width;
+  Trend trend;
 };
 // The maximal stable rate under one stability criterion read at one horizon
 // (sim/stability.hpp), per width, and its slope.
@@ -151,16 +160,42 @@ struct StabilitySummary {
   SlopeSummary slope;
 };
 
+// One arm (readout, scheme, σ, multiplier) at one rank, across the widths.
 struct ArmSummary {
   std::string scheme;
   std::optional<double> init_sigma;  // none: the scheme's own initial scale
   Readout readout = Readout::Standard;
+  int rank = 4;
+  std::string multiplier = "lora";
   std::optional<ExactExponent> engine_network, engine_module;  // the engine's maximal stable γ[η]
   // The suprema of the two parts of the network's stable region: f bounded, Z_B bounded.
   std::optional<ExactExponent> engine_f_bounded, engine_Z_B_bounded;
   std::vector<StabilitySummary> stability;
   std::vector<WidthSummary> widths;
   SlopeSummary optimal_slope, max_stable_slope;
+  SlopeSummary& slope(Estimator e) { return e == Estimator::Optimal ? optimal_slope : max_stable_slope; }
+  const SlopeSummary& slope(Estimator e) const { return e == Estimator::Optimal ? optimal_slope : max_stable_slope; }
+};
+
+// The slope of a stability criterion read at one horizon.
+struct CriterionSlope {
+  std::string criterion;  // "output", "internal"
+  int horizon = 0;
+  SlopeSummary slope;
+};
+
+// One arm at one width across the ranks (a sweep of several ranks): the slopes of log η
+// against log r, held against the engine's exponents of r. The estimates they are fitted
+// to are the arm's at each rank (ArmSummary::widths).
+struct RankSlopes {
+  std::string scheme;
+  std::optional<double> init_sigma;
+  Readout readout = Readout::Standard;
+  std::string multiplier = "lora";
+  int width = 0;
+  std::vector<int> ranks;  // ascending
+  SlopeSummary optimal_slope, max_stable_slope;
+  std::vector<CriterionSlope> stability;
   SlopeSummary& slope(Estimator e) { return e == Estimator::Optimal ? optimal_slope : max_stable_slope; }
   const SlopeSummary& slope(Estimator e) const { return e == Estimator::Optimal ? optimal_slope : max_stable_slope; }
 };
@@ -172,7 +207,8 @@ struct SweepSummary {
   std::vector<int> horizons;
   std::size_t bootstrap_resamples = 0, seeds = 0, runs_used = 0;
   std::vector<int> slope_widths;
-  std::vector<ArmSummary> arms;  // "schemes" in the file
+  std::vector<ArmSummary> arms;  // "schemes" in the file: each (arm, rank)
+  std::vector<RankSlopes> rank_slopes;  // each (arm, width), with several ranks
   std::optional<std::string> status_of_runs;  // the manifest's status when analysed
 };
 

@@ -17,10 +17,12 @@ std::vector<Configuration> enumerate_configurations(const SweepSpec& spec) {
   for (int width : spec.widths)
     for (auto seed : spec.seeds)
       for (Readout readout : spec.readouts)
-        for (const auto& scheme : spec.schemes)
-          for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas)
-            for (double lr : spec.learning_rates)
-              all.push_back({all.size(), scheme, width, seed, lr, lr * spec.lr_ratio, sigma, readout});
+        for (int rank : spec.ranks)
+          for (const auto& multiplier : spec.multipliers)
+            for (const auto& scheme : spec.schemes)
+              for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas)
+                for (double lr : spec.learning_rates)
+                  all.push_back({all.size(), scheme, width, seed, lr, lr * spec.lr_ratio, sigma, readout, rank, multiplier});
   return all;
 }
 
@@ -30,6 +32,8 @@ TrainSpec train_spec_of(const SweepSpec& spec, const Configuration& c) {
   t.lr_A = c.lr_A;
   t.lr_B = c.lr_B;
   t.seed = c.seed;
+  t.rank = c.rank;
+  t.multiplier_exponent = multiplier_exponent(c.multiplier);
   if (c.init_sigma > 0) t.init.sigma = c.init_sigma;
   return t;
 }
@@ -53,6 +57,8 @@ nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std
   manifest["scheme_titles"] = titles;
   manifest["learning_rates"] = spec.learning_rates;
   manifest["readouts"] = gamma::readouts().names(spec.readouts);
+  manifest["ranks"] = spec.ranks;
+  manifest["multipliers"] = spec.multipliers;
   manifest["optimizer"] = gamma::optimizers().name(spec.training.optimizer.kind);
   manifest["steps"] = spec.training.steps;
   nlohmann::json subtract;

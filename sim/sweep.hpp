@@ -1,6 +1,6 @@
 #pragma once
-// Running a sweep: every (scheme, width, seed, learning rate) of the spec, grouped by
-// (width, seed) so that each frozen student is built once and shared, and spread over
+// Running a sweep: every configuration of the spec, grouped (sim/work_plan.hpp) so that
+// each frozen student is built once per group and shared, and spread over
 // the trainers given (one per GPU, or the CPU). A shard runs one part of the sweep
 // (sim/work_plan.hpp); mpi/ runs the parts on MPI ranks with the same pieces.
 #include <filesystem>
@@ -16,8 +16,9 @@
 
 namespace gammalab::sim {
 
-// In a fixed order — width, seed, scheme, initial scale, learning rate — so that a
-// configuration's id means the same thing in every run of the same spec.
+// In a fixed order — width, seed, readout, rank, multiplier, scheme, initial scale,
+// learning rate — so that a configuration's id means the same thing in every run of the
+// same spec.
 std::vector<Configuration> enumerate_configurations(const SweepSpec& spec);
 TrainSpec train_spec_of(const SweepSpec& spec, const Configuration& configuration);
 

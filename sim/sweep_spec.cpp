@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -11,6 +12,7 @@
 
 #include "gamma/exponent.hpp"
 #include "gamma/input_error.hpp"
+#include "gamma/rank.hpp"
 
 namespace gammalab::sim {
 
@@ -71,23 +73,34 @@ class TableReader {
     fail(key, "got " + text_of(*node) + "; accepted: " + vocabulary.accepted());
   }
 
-  // One term or a list of them (an axis of the sweep), each by one of its spellings.
+  // One value or a list of them (an axis of the sweep), each read by `one` (none: not
+  // an accepted value); `accepted` says what one value may be.
   template <class Value>
-  std::vector<Value> terms(const std::string& key, Value fallback, const gamma::Vocabulary<Value>& vocabulary) {
+  std::vector<Value> axis(const std::string& key, Value fallback, const std::string& accepted,
+                          const std::function<std::optional<Value>(const toml::node&)>& one) {
     const toml::node* node = find(key);
     if (!node) return {fallback};
-    auto one = [&](const toml::node& item) -> Value {
+    auto read = [&](const toml::node& item) -> Value {
+      if (auto value = one(item)) return *value;
+      fail(key, "got " + text_of(item) + "; accepted: " + accepted + ", or a list of them");
+    };
+    if (!node->is_array()) return {read(*node)};
+    if (node->as_array()->empty()) fail(key, "is empty; accepted: " + accepted + ", or a list of them");
+    std::vector<Value> values;
+    for (const auto& item : *node->as_array()) values.push_back(read(item));
+    return values;
+  }
+
+  // One term or a list of them, each by one of its spellings.
+  template <class Value>
+  std::vector<Value> terms(const std::string& key, Value fallback, const gamma::Vocabulary<Value>& vocabulary) {
+    return axis<Value>(key, fallback, vocabulary.accepted(), [&](const toml::node& item) -> std::optional<Value> {
       try {
         if (item.is_string()) return vocabulary.parse(*item.value<std::string>());
       } catch (const InputError&) {
       }
-      fail(key, "got " + text_of(item) + "; accepted: " + vocabulary.accepted() + ", or a list of them");
-    };
-    if (!node->is_array()) return {one(*node)};
-    if (node->as_array()->empty()) fail(key, "is empty; accepted: " + vocabulary.accepted() + ", or a list of them");
-    std::vector<Value> values;
-    for (const auto& item : *node->as_array()) values.push_back(one(item));
-    return values;
+      return std::nullopt;
+    });
   }
 
   std::string exponent(const std::string& key, const std::string& fallback) {
@@ -289,15 +302,41 @@ void read_data_table(TableReader data, TeacherSpec& teacher) {
   data.finish();
 }
 
+// The rank and the multiplier are axes, so that one sweep measures how the learning rate
+// moves with r under each multiplier; α is one number for the whole sweep.
 void read_model_table(TableReader model, SweepSpec& spec) {
-  TrainSpec& t = spec.training;
-  t.rank = model.integer("rank", 4, 1, 1 << 20);
-  t.alpha = model.number("alpha", t.rank, 1e-300, 1e300, "a positive number (α/r scales the adapter)");
+  constexpr std::int64_t kLargestRank = 1 << 20;
+  spec.ranks = model.axis<int>("rank", 4, "a whole number from 1 to " + std::to_string(kLargestRank),
+                               [&](const toml::node& item) -> std::optional<int> {
+                                 auto value = item.value<std::int64_t>();
+                                 if (!item.is_integer() || *value < 1 || *value > kLargestRank) return std::nullopt;
+                                 return static_cast<int>(*value);
+                               });
+  refuse_repeats(model, "rank", spec.ranks);
+  // Each κ by its canonical name, so that "1" and "lora" are the same multiplier.
+  spec.multipliers = model.axis<std::string>(
+      "multiplier", "lora", std::string(gamma::kMultiplierForms) + " (κ quoted: \"3/4\")",
+      [](const toml::node& item) -> std::optional<std::string> {
+        try {
+          if (item.is_string()) return gamma::multiplier_name(gamma::parse_multiplier(*item.value<std::string>()));
+          if (item.is_integer()) return gamma::multiplier_name(gamma::parse_multiplier(std::to_string(*item.value<std::int64_t>())));
+        } catch (const InputError&) {
+        }
+        return std::nullopt;
+      });
+  refuse_repeats(model, "multiplier", spec.multipliers);
+  // α = r (α/r = 1 under LoRA) is a default only for one rank: with several, α/r^κ
+  // must vary with r for the rank to be a scaling dimension, so α is asked for.
+  if (spec.ranks.size() > 1 && !model.find("alpha"))
+    model.fail("alpha", "missing; with a list of ranks give α explicitly (e.g. alpha = 1): the default α = r would hold "
+                        "α/r^κ fixed as r moves, and rank would not be a scaling dimension");
+  spec.training.alpha = model.number("alpha", spec.ranks.front(), 1e-300, 1e300, "a positive number (α/r^κ scales the adapter)");
   spec.readouts = model.terms("readout", Readout::Standard, gamma::readouts());
   refuse_repeats(model, "readout", gamma::readouts().names(spec.readouts));
   model.finish();
-  for (int width : spec.widths)
-    if (t.rank > width) model.fail("rank", "is " + std::to_string(t.rank) + ", larger than the width " + std::to_string(width));
+  for (int rank : spec.ranks)
+    for (int width : spec.widths)
+      if (rank > width) model.fail("rank", "is " + std::to_string(rank) + ", larger than the width " + std::to_string(width));
 }
 
 void read_init_table(TableReader init, SweepSpec& spec) {
@@ -462,6 +501,8 @@ std::string read_spec_file(const std::string& path) {
 
 SweepSpec load_sweep_spec(const std::string& path) { return parse_sweep_spec(read_spec_file(path), path); }
 
+double multiplier_exponent(const std::string& multiplier) { return static_cast<double>(gamma::parse_multiplier(multiplier)); }
+
 // The spec as data, in the tables and keys of its file, every value explicit: a grid's
 // points, the seeds, the defaults the file left out. spec_from_json reads it back with
 // the checks of a file, so both directions share one vocabulary.
@@ -477,7 +518,10 @@ nlohmann::json spec_to_json(const SweepSpec& spec) {
   if (!spec.init_sigmas.empty()) json["init_sigma"] = {{"values", spec.init_sigmas}};
   json["data"] = {{"input_dim", spec.data.input_dim},   {"teacher_width", spec.data.width}, {"teacher_rank", spec.data.rank},
                   {"train_size", spec.data.train_size}, {"test_size", spec.data.test_size}, {"seed", spec.data.seed}};
-  json["model"] = {{"rank", t.rank}, {"alpha", t.alpha}, {"readout", gamma::readouts().names(spec.readouts)}};
+  json["model"] = {{"rank", spec.ranks},
+                   {"multiplier", spec.multipliers},
+                   {"alpha", t.alpha},
+                   {"readout", gamma::readouts().names(spec.readouts)}};
   const auto& subtract = t.init.subtract_initial_product;
   json["init"] = {{"subtract_initial", !subtract ? "auto" : *subtract ? "on" : "off"},
                   {"sigma_A_scale", t.init.sigma_A.constant},

@@ -59,17 +59,26 @@ struct SweepSpec {
   double lr_ratio = 1.0;
   TeacherSpec data;
   std::vector<Readout> readouts = {Readout::Standard};  // an axis: [model] readout, one or a list
-  TrainSpec training;  // rank, α, init options, optimiser, schedule, steps, batch, bound, recording
+  std::vector<int> ranks = {4};                         // an axis: [model] rank, one or a list
+  // An axis: [model] multiplier, each κ of the adapter's scale α/r^κ by its name
+  // (gamma::multiplier_name: "lora", "rslora", "3/4"), the exact text the engine reads.
+  std::vector<std::string> multipliers = {"lora"};
+  // α, init options, optimiser, schedule, steps, batch, bound, recording. Its rank and
+  // multiplier_exponent are each configuration's, set by train_spec_of (sim/sweep.hpp).
+  TrainSpec training;
   std::string custom_sigma_A_exponent = "-1/2", custom_sigma_B_exponent = "-inf";  // exact text, for the γ engine
   AnalysisSpec analysis;
   RefineSpec refine;
 
   // The configurations of the grid; refinement adds its own (sim/refinement.hpp).
   std::size_t configuration_count() const {
-    return widths.size() * seeds.size() * readouts.size() * schemes.size() * std::max<std::size_t>(init_sigmas.size(), 1) *
-           learning_rates.size();
+    return widths.size() * seeds.size() * readouts.size() * ranks.size() * multipliers.size() * schemes.size() *
+           std::max<std::size_t>(init_sigmas.size(), 1) * learning_rates.size();
   }
 };
+
+// κ of a multiplier's name (SweepSpec::multipliers) as the trainers use it.
+double multiplier_exponent(const std::string& multiplier);
 
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin);
 // The text of a spec file; InputError naming the path when it cannot be read.

@@ -13,29 +13,29 @@
 
 namespace gammalab::sim {
 
-double training_flops(const SweepSpec& spec, int width) {
-  return spec.training.steps * lora_step_flops(spec.data.train_size, width, spec.training.rank);
+double training_flops(const SweepSpec& spec, int width, int rank) {
+  return spec.training.steps * lora_step_flops(spec.data.train_size, width, rank);
 }
 
-CpuMemory cpu_memory_bytes(const SweepSpec& spec, int width) {
+CpuMemory cpu_memory_bytes(const SweepSpec& spec, int width, int rank) {
   const double n = width, train = spec.data.train_size, rows = train + spec.data.test_size;
   const bool reads_W_h = std::any_of(spec.schemes.begin(), spec.schemes.end(),
                                      [](const std::string& scheme) { return find_initialiser(scheme).reads_frozen_weight; });
   CpuMemory doubles;
   doubles.student = n * n + 2 * rows * n + (reads_W_h ? 6 * n * n : 0);
-  doubles.per_worker = std::max(rows * n + 2 * train * n, reads_W_h ? 2 * n * n : 0);
+  doubles.per_worker = std::max(rows * n + 2 * train * n, reads_W_h ? 2 * n * n : 0) + 8 * n * rank + 3 * rows * rank;
   return {doubles.student * sizeof(double), doubles.per_worker * sizeof(double)};
 }
 
 std::vector<WorkGroup> group_configurations(const SweepSpec& spec, const std::vector<Configuration>& configurations) {
   std::vector<WorkGroup> groups;
-  std::map<std::tuple<int, std::uint64_t, Readout>, std::size_t> index_of;
+  std::map<std::tuple<int, std::uint64_t, Readout, int, std::string>, std::size_t> index_of;
   for (const auto& c : configurations) {
-    auto [at, inserted] = index_of.try_emplace({c.width, c.seed, c.readout}, groups.size());
-    if (inserted) groups.push_back({c.width, c.seed, c.readout, {}, 0});
+    auto [at, inserted] = index_of.try_emplace({c.width, c.seed, c.readout, c.rank, c.multiplier}, groups.size());
+    if (inserted) groups.push_back({c.width, c.seed, c.readout, c.rank, c.multiplier, {}, 0});
     WorkGroup& group = groups[at->second];
     group.members.push_back(c);
-    group.flops += training_flops(spec, c.width);
+    group.flops += training_flops(spec, c.width, c.rank);
   }
   return groups;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // How a sweep's work is divided. The unit of work is a group: the configurations that
-// share one frozen student (same width and seed), which every backend trains together.
+// share one frozen student (same width, seed and readout) and one adapter shape (same
+// rank and multiplier: the GPU trains a group as one batch of r × n adapters with one
+// scale), which every backend trains together.
 // Groups differ in cost by orders of magnitude (a 2^13 group costs 64 times a 2^7
 // one), so work is divided by floating-point operations, never by count:
 //
@@ -22,13 +24,15 @@ struct WorkGroup {
   int width;
   std::uint64_t seed;
   Readout readout;
+  int rank;
+  std::string multiplier;
   std::vector<Configuration> members;  // in configuration-id order
   double flops;                        // to train every member
 };
 
-// Training one configuration of this width: lora_step_flops (N·n·(10r + 5) for the
-// forward pass, loss and both gradients) times the steps.
-double training_flops(const SweepSpec& spec, int width);
+// Training one configuration of this width and rank: lora_step_flops (N·n·(10r + 5) for
+// the forward pass, loss and both gradients) times the steps.
+double training_flops(const SweepSpec& spec, int width, int rank);
 
 // The memory the CPU backend (sim/backend.cpp) holds while it trains a group of this
 // width: one frozen student, which the group's workers (threads) share, and one
@@ -42,16 +46,20 @@ double training_flops(const SweepSpec& spec, int width);
 //   per worker (sim/trainer.cpp, sim/lora_network.cpp): the configuration's own copy of
 //     H₀ for both splits, N·n, and a step's H' and the ReLU'd copy its product with w_out
 //     reads, 2·N_train·n; or, where a scheme reads W_h, IniLoRA's fit before training
-//     (its residual and B·A, 2·n²) when that is larger.
-// W_in, A, B, their gradients and moments and the N × r products are O(n·(d + r)) and
-// left out. This is an estimate to refuse what cannot fit, not an allocator's count.
+//     (its residual and B·A, 2·n²) when that is larger; and the adapter at rank r, which
+//     at ranks in the hundreds is of the same order: A and B, their gradients and
+//     Adam's two moments, 8·n·r, and the N × r products of both splits and their
+//     gradient, 3·N·r.
+// W_in (n·d) is left out. This is an estimate to refuse what cannot fit, not an
+// allocator's count.
 struct CpuMemory {
   double student = 0, per_worker = 0;
   double with_workers(int workers) const { return student + workers * per_worker; }
 };
-CpuMemory cpu_memory_bytes(const SweepSpec& spec, int width);
+CpuMemory cpu_memory_bytes(const SweepSpec& spec, int width, int rank);
 
-// The configurations grouped by (width, seed, readout), in the order of their first member.
+// The configurations grouped by (width, seed, readout, rank, multiplier), in the order of
+// their first member.
 std::vector<WorkGroup> group_configurations(const SweepSpec& spec, const std::vector<Configuration>& configurations);
 
 // Groups divided into `parts` lists (indices into `groups`) of nearly equal FLOPs by

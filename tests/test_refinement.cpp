@@ -128,7 +128,7 @@ TEST_CASE("an edge beyond the grid is found by extending the grid upwards, up to
   const SweepSummary summary = analyse_runs(rows, spec);
   CHECK(summary.arms[0].widths[0].max_stable.at_grid_edge);  // a bound, left out of the slope
   CHECK_FALSE(summary.arms[0].widths[1].max_stable.at_grid_edge);
-  CHECK(summary.arms[0].max_stable_slope.widths_used == std::vector<int>{64, 256});
+  CHECK(summary.arms[0].max_stable_slope.points_used == std::vector<int>{64, 256});
   CHECK(*summary.arms[0].max_stable_slope.slope == doctest::Approx(-0.5).epsilon(0.05));
   // Refined rows that refinement did not propose are refused by the analysis.
   std::vector<RunRow> edited = rows;

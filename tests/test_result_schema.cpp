@@ -22,7 +22,7 @@ namespace {
 
 RunRow row(std::size_t id, double loss) {
   return {id,   "inilora-alpha", 64,          3, 0.1, 0.2, 1.5, loss, 1.0 / 3, 0.25, 7e300, false, 0, 20, 1e-17, 0.001,
-          Readout::MuP, 2, {{10, 1.25, 0.5}, {20, 7e300, INFINITY}}};
+          Readout::MuP, 16, "3/4", 2, {{10, 1.25, 0.5}, {20, 7e300, INFINITY}}};
 }
 
 const std::vector<int> kHorizons = {10, 20};
@@ -40,6 +40,8 @@ void check_same(const RunRow& a, const RunRow& b) {
   CHECK(a.final_test_loss == b.final_test_loss);
   CHECK(a.init_sigma == b.init_sigma);
   CHECK(a.readout == b.readout);
+  CHECK(a.rank == b.rank);
+  CHECK(a.multiplier == b.multiplier);
   CHECK(a.round == b.round);
   REQUIRE(a.horizons.size() == b.horizons.size());
   for (std::size_t h = 0; h < a.horizons.size(); ++h) {
@@ -55,10 +57,10 @@ const std::string kSpec =
 
 }  // namespace
 
-TEST_CASE("runs.csv: the header of schema 2, and rows that read back exactly") {
+TEST_CASE("runs.csv: the header of schema 3, and rows that read back exactly") {
   CHECK(runs_header(kHorizons) ==
         "id,scheme,width,seed,lr_A,lr_B,initial_train_loss,final_train_loss,final_test_loss,mean_last_train_loss,"
-        "max_train_loss,diverged,diverged_step,steps_done,fit_residual,init_sigma,readout,round,"
+        "max_train_loss,diverged,diverged_step,steps_done,fit_residual,init_sigma,readout,rank,multiplier,round,"
         "max_train_loss_at_10,rms_Z_B_at_10,max_train_loss_at_20,rms_Z_B_at_20");
   RunRow diverged = row(1, INFINITY);
   diverged.diverged = true;
@@ -105,18 +107,29 @@ TEST_CASE("runs.csv is read by header name, and a wrong header names the file an
     return line;
   }());
   CHECK_THROWS_WITH_AS(read_runs(bad_readout), doctest::Contains(":2: column 'readout': 'ntk'"), InputError);
+  // A multiplier is written by its name: "0.75" is κ = 3/4 but not as a sweep writes it.
+  for (const char* multiplier : {"0.75", "dora", "-1"}) {
+    std::string line = runs_line(row(0, 0.1));
+    line.replace(line.find(",3/4,"), 5, std::string(",") + multiplier + ",");
+    const fs::path bad_multiplier = write_csv("multiplier.csv", runs_header(kHorizons) + "\n" + line);
+    CAPTURE(multiplier);
+    const std::string named = ":2: column 'multiplier': '" + std::string(multiplier) + "' is not a multiplier's name";
+    CHECK_THROWS_WITH_AS(read_runs(bad_multiplier), doctest::Contains(named.c_str()), InputError);
+    fs::remove(bad_multiplier);
+  }
   CHECK_THROWS_WITH_AS(read_runs(twice), doctest::Contains("column 'width' appears twice"), InputError);
   std::string bad = runs_line(row(0, 0.1));
   bad.replace(bad.find(",64,"), 4, ",6x4,");
   const fs::path malformed = write_csv("malformed.csv", runs_header(kHorizons) + "\n" + runs_line(row(0, 0.1)) + bad);
   CHECK_THROWS_WITH_AS(read_runs(malformed), doctest::Contains((malformed.string() + ":3: column 'width': '6x4'").c_str()), InputError);
   const fs::path short_row = write_csv("short.csv", runs_header(kHorizons) + "\n0,A,16\n");
-  CHECK_THROWS_WITH_AS(read_runs(short_row), doctest::Contains(":2: malformed row: 3 cells, but the header has 22 columns"), InputError);
+  CHECK_THROWS_WITH_AS(read_runs(short_row), doctest::Contains(":2: malformed row: 3 cells, but the header has 24 columns"), InputError);
   // Values no trainer writes are refused, naming the line and the column.
   for (const auto& [from, to, column] : {std::tuple{",0.125,", ",-5,", "final_train_loss"},
                                          std::tuple{",0.125,", ",nan,", "final_train_loss"},
                                          std::tuple{",0.125,", ",inf,", "final_train_loss"},  // not diverged
-                                         std::tuple{",1.5,", ",-1.5,", "initial_train_loss"}}) {
+                                         std::tuple{",1.5,", ",-1.5,", "initial_train_loss"},
+                                         std::tuple{",16,", ",0,", "rank"}}) {
     std::string line = runs_line(row(0, 0.125));
     line.replace(line.find(from), std::string(from).size(), to);
     const fs::path out_of_range = write_csv("range.csv", runs_header(kHorizons) + "\n" + line);
@@ -148,7 +161,9 @@ TEST_CASE("summary.json: the structs write what they read") {
   w.best_mean_log_loss = -3.25;
   arm.widths = {w, WidthSummary{128}};
   arm.optimal_slope = {-0.7, Interval{-0.8, -0.6}, {64, 128}, 399, "stable", ExactExponent{"-3/4", -0.75}, "agrees", "departs"};
-  arm.optimal_slope.finite_width = {{{64, 128, -0.7, Interval{-0.8, -0.6}}}, {}, std::nullopt, std::nullopt, "agrees", "two widths"};
+  arm.optimal_slope.trend = {{{64, 128, -0.7, Interval{-0.8, -0.6}}}, {}, std::nullopt, std::nullopt, "agrees", "two widths"};
+  arm.rank = 8;
+  arm.multiplier = "rslora";
   arm.readout = Readout::MuP;
   arm.engine_Z_B_bounded = ExactExponent{"-1/2", -0.5};
   arm.stability = {StabilitySummary{"internal", 10, {LrEstimate{0.5, Interval{0.4, 0.6}, false}, LrEstimate{}}, {}}};
@@ -158,7 +173,24 @@ TEST_CASE("summary.json: the structs write what they read") {
   arm.widths.front() = w;
   summary.horizons = {10, 30};
   summary.arms = {arm};
+  RankSlopes ranks;
+  ranks.scheme = "B";
+  ranks.multiplier = "3/4";
+  ranks.width = 256;
+  ranks.ranks = {1, 4, 16};
+  ranks.max_stable_slope = {-0.4, Interval{-0.5, -0.3}, {1, 4, 16}, 399, "f bounded", ExactExponent{"-1/2", -0.5}, "agrees", "agrees"};
+  ranks.max_stable_slope.trend.local = {{1, 4, -0.3, std::nullopt}, {4, 16, -0.5, Interval{-0.6, -0.4}}};
+  ranks.stability = {CriterionSlope{"output", 10, ranks.max_stable_slope}};
+  summary.rank_slopes = {ranks};
   const nlohmann::json json = summary;
+  // Along the rank, a slope's keys name ranks, not widths.
+  CHECK(json["rank_slopes"][0]["slopes"]["max_stable"]["ranks_used"] == nlohmann::json{1, 4, 16});
+  CHECK(json["rank_slopes"][0]["slopes"]["max_stable"]["finite_rank"]["local"][1]["from_rank"] == 4);
+  CHECK_FALSE(json["rank_slopes"][0]["slopes"]["max_stable"].contains("widths_used"));
+  CHECK(json["rank_slopes"][0]["stability"][0]["slope"]["engine"]["exact"] == "-1/2");
+  CHECK(json["rank_slopes"][0]["multiplier"] == "3/4");
+  CHECK(json["schemes"][0]["rank"] == 8);
+  CHECK(json["schemes"][0]["multiplier"] == "rslora");
   CHECK(json["schemes"][0]["widths"][0]["optimal_lr_interval"] == nlohmann::json{0.005, 0.02});
   CHECK(json["schemes"][0]["widths"][0]["best_mean_log_loss_interval"].is_null());
   CHECK_FALSE(json["schemes"][0]["widths"][1].contains("best_mean_log_loss"));
@@ -232,12 +264,20 @@ TEST_CASE("a manifest of another runs_schema is refused, naming the program that
   CHECK(spec_hash_of_manifest(current, "new/manifest.json") == spec_hash(spec));
   const nlohmann::json legacy = {{"spec", kSpec}, {"program", "gammalab 0.3.0"}};  // schema 1: no runs_schema key
   CHECK_THROWS_WITH_AS(spec_of_manifest(legacy, "old/manifest.json"),
-                       doctest::Contains("old/manifest.json: runs_schema 1, but this gammalab reads schema 2; analyse it with the "
+                       doctest::Contains("old/manifest.json: runs_schema 1, but this gammalab reads schema 3; analyse it with the "
                                          "gammalab that wrote it (gammalab 0.3.0)"),
+                       InputError);
+  // Schema 2: readouts and horizons, but no rank or multiplier columns.
+  nlohmann::json before_rank = current;
+  before_rank["runs_schema"] = 2;
+  before_rank["program"] = "gammalab 0.4.0";
+  CHECK_THROWS_WITH_AS(spec_of_manifest(before_rank, "two/manifest.json"),
+                       doctest::Contains("two/manifest.json: runs_schema 2, but this gammalab reads schema 3; analyse it with the "
+                                         "gammalab that wrote it (gammalab 0.4.0)"),
                        InputError);
   nlohmann::json newer = current;
   newer["runs_schema"] = kRunsSchema + 1;
-  CHECK_THROWS_WITH_AS(spec_of_manifest(newer, "new/manifest.json"), doctest::Contains("runs_schema 3, but"), InputError);
+  CHECK_THROWS_WITH_AS(spec_of_manifest(newer, "new/manifest.json"), doctest::Contains("runs_schema 4, but"), InputError);
 }
 
 TEST_CASE("runs are matched to the grid by configuration id, in any order; a row of another spec is refused") {
@@ -246,7 +286,8 @@ TEST_CASE("runs are matched to the grid by configuration id, in any order; a row
   for (const auto& c : enumerate_configurations(spec)) {
     // A bowl in log η around 0.01, deeper for wider students.
     const double loss = std::exp(std::pow(std::log(c.lr_A / 0.01), 2)) / c.width * (1 + 0.01 * static_cast<double>(c.seed));
-    rows.push_back({c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1.0, loss, loss, loss, loss, false, 0, 30, 0, 0, c.readout, 0,
+    rows.push_back({c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1.0, loss, loss, loss, loss, false, 0, 30, 0, 0, c.readout, c.rank,
+                    c.multiplier, 0,
                     {{10, loss, 1.0}, {30, loss, 1.0}}});
   }
   const nlohmann::json in_order = analyse_runs(rows, spec);
@@ -263,4 +304,43 @@ TEST_CASE("runs are matched to the grid by configuration id, in any order; a row
   CHECK_THROWS_AS(analyse_runs(rows, spec), InputError);
   rows.back() = rows.front();  // the same configuration twice
   CHECK_THROWS_WITH_AS(analyse_runs(rows, spec), doctest::Contains("appears twice"), InputError);
+}
+
+TEST_CASE("with several ranks, each (arm, rank) is fitted against the width and each (arm, width) against the rank") {
+  // A bowl in log η around η* = 0.01 · r^-1/2 · (n/16)^-1 under LoRA and 0.01 · r^1/4 under
+  // rsLoRA, the seeds' losses apart by a constant factor, so the optimum of any
+  // resample of seeds is the bowl's vertex: the slopes are exact, their intervals points.
+  const SweepSpec spec = parse_sweep_spec(
+      "[sweep]\nwidths = [16, 32]\nseeds = 3\nschemes = [\"A\"]\nsteps = 30\n"
+      "[learning_rate]\nmin = 1e-4\nmax = 1\nper_decade = 8\n[data]\ntrain_size = 64\ntest_size = 16\nteacher_width = 64\n"
+      "[model]\nrank = [1, 4, 16]\nmultiplier = [\"lora\", \"rslora\"]\nalpha = 1\n",
+      "rank.toml");
+  auto optimum = [](const Configuration& c) {
+    return c.multiplier == "lora" ? 0.01 * std::pow(c.rank, -0.5) * 16.0 / c.width : 0.01 * std::pow(c.rank, 0.25);
+  };
+  std::vector<RunRow> rows;
+  for (const auto& c : enumerate_configurations(spec)) {
+    const double loss = std::exp(std::pow(std::log(c.lr_A / optimum(c)), 2)) * (1 + 0.01 * static_cast<double>(c.seed));
+    rows.push_back({c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1e3, loss, loss, loss, loss, false, 0, 30, 0, 0, c.readout, c.rank,
+                    c.multiplier, 0, {{10, loss, 1.0}, {30, loss, 1.0}}});
+  }
+  const SweepSummary summary = analyse_runs(rows, spec);
+  REQUIRE(summary.arms.size() == 2 * 3);  // (multiplier, rank)
+  CHECK(summary.arms[0].multiplier == "lora");
+  CHECK(summary.arms[4].rank == 4);
+  CHECK(summary.arms[0].optimal_slope.slope.value() == doctest::Approx(-1).epsilon(0.02));  // n^-1 at rank 1
+  CHECK(summary.arms[4].optimal_slope.slope.value() == doctest::Approx(0).scale(1).epsilon(0.02));  // rsLoRA: no n
+  REQUIRE(summary.rank_slopes.size() == 2 * 2);  // (multiplier, width)
+  const RankSlopes& lora = summary.rank_slopes[1];
+  CHECK(lora.multiplier == "lora");
+  CHECK(lora.width == 32);
+  CHECK(lora.ranks == std::vector<int>{1, 4, 16});
+  CHECK(lora.optimal_slope.points_used == std::vector<int>{1, 4, 16});
+  CHECK(lora.optimal_slope.slope.value() == doctest::Approx(-0.5).epsilon(0.02));
+  CHECK(lora.optimal_slope.trend.local.size() == 2);
+  CHECK(lora.optimal_slope.trend.local[1].from == 4);
+  CHECK(summary.rank_slopes[3].optimal_slope.slope.value() == doctest::Approx(0.25).epsilon(0.02));
+  // The text names the rank's slopes with r.
+  CHECK(describe_analysis(summary).find("against the rank") != std::string::npos);
+  CHECK(describe_analysis(summary).find("optimal η: r^-0.50") != std::string::npos);
 }

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -223,6 +224,39 @@ TEST_CASE("work is balanced by FLOPs: the paper's figure 2 groups split evenly o
   std::sort(units.begin(), units.end());
   CHECK(units == std::vector<double>{169, 169, 170});
   CHECK(count == 28);
+}
+
+TEST_CASE("the rank and the multiplier are axes: each configuration trains its own, a group shares one of each") {
+  const SweepSpec spec = parse_sweep_spec(
+      "[sweep]\nwidths = [64, 128]\nseeds = 2\nschemes = [\"A\", \"B\"]\nsteps = 10\n[learning_rate]\nvalues = [0.01, 0.1]\n"
+      "[model]\nrank = [2, 8]\nmultiplier = [\"lora\", \"rslora\"]\nalpha = 1\n",
+      "rank.toml");
+  const auto all = enumerate_configurations(spec);
+  REQUIRE(all.size() == spec.configuration_count());
+  // Width, seed, readout, rank, multiplier, scheme, rate: the rank changes every 8 ids.
+  CHECK(all[7].rank == 2);
+  CHECK(all[8].rank == 8);
+  CHECK(all[3].multiplier == "lora");
+  CHECK(all[4].multiplier == "rslora");
+  const TrainSpec trained = train_spec_of(spec, all[12]);  // rank 8, rsLoRA
+  CHECK(trained.rank == 8);
+  CHECK(trained.multiplier_exponent == 0.5);
+  CHECK(adapter_scale(trained) == doctest::Approx(1 / std::sqrt(8.0)));
+  const auto groups = group_configurations(spec, all);
+  REQUIRE(groups.size() == 2 * 2 * 2 * 2);  // widths, seeds, ranks, multipliers
+  for (const auto& group : groups)
+    for (const auto& c : group.members) {
+      CHECK(c.rank == group.rank);
+      CHECK(c.multiplier == group.multiplier);
+    }
+  // A group's FLOPs are its rank's: N·n·(10r + 5) per step.
+  CHECK(groups[0].flops == doctest::Approx(4 * 10 * lora_step_flops(1000, 64, 2)));
+  CHECK(groups[2].flops == doctest::Approx(4 * 10 * lora_step_flops(1000, 64, 8)));
+  // The adapter's memory grows with the rank: 8·n·r + 3·N·r doubles per worker more.
+  const double n = 64, rows = 1000 + 100;
+  CHECK(cpu_memory_bytes(spec, 64, 256).per_worker - cpu_memory_bytes(spec, 64, 2).per_worker ==
+        doctest::Approx((8 * n + 3 * rows) * 254 * sizeof(double)));
+  CHECK(cpu_memory_bytes(spec, 64, 256).student == cpu_memory_bytes(spec, 64, 2).student);
 }
 
 TEST_CASE("shards: --shard is i/k with 1 <= i <= k, and the shards of a spec cover it once") {

@@ -30,7 +30,8 @@ TEST_CASE("a minimal spec takes the documented defaults") {
   CHECK(spec.widths == std::vector<int>{64, 128});
   CHECK(spec.seeds == std::vector<std::uint64_t>{0, 1});
   CHECK(spec.training.steps == 1000);
-  CHECK(spec.training.rank == 4);
+  CHECK(spec.ranks == std::vector<int>{4});
+  CHECK(spec.multipliers == std::vector<std::string>{"lora"});
   CHECK(spec.training.alpha == 4);
   CHECK(spec.training.optimizer.beta2 == 0.99);
   CHECK(spec.data.train_size == 1000);
@@ -100,6 +101,44 @@ TEST_CASE("bad values of the new keys are refused with the key named") {
   expect_error(kMinimal + "[learning_rate]\nmax = 1\nedge_precision = 0.1\nextend_up_to = 0.5\n",
                "[learning_rate] extend_up_to: is 0.500000, not above the grid's largest rate 1.000000");
   expect_error(kMinimal + "[learning_rate]\nextend_up_to = 10\n", "[learning_rate] extend_up_to: extends the grid to locate edges, which needs edge_precision > 0");
+}
+
+TEST_CASE("the rank and the multiplier are axes: one value or a list, κ by its canonical name") {
+  const SweepSpec spec = parse_sweep_spec(kMinimal + "[model]\nrank = [1, 2, 16]\nmultiplier = [\"lora\", \"rslora\", \"3/4\", 0]\nalpha = 2\n",
+                                          "spec.toml");
+  CHECK(spec.ranks == std::vector<int>{1, 2, 16});
+  CHECK(spec.multipliers == std::vector<std::string>{"lora", "rslora", "3/4", "0"});
+  CHECK(spec.training.alpha == 2);
+  CHECK(spec.configuration_count() == 2 * 2 * 3 * 4 * 2 * 33);  // widths, seeds, ranks, multipliers, schemes, rates
+  CHECK(multiplier_exponent(spec.multipliers[2]) == 0.75);
+  // "1" and "0.5" are LoRA's and rsLoRA's κ, stored by their names.
+  CHECK(parse_sweep_spec(kMinimal + "[model]\nmultiplier = [\"1\", \"0.5\"]\n", "spec.toml").multipliers ==
+        std::vector<std::string>{"lora", "rslora"});
+  // One rank keeps the default α = r (α/r = 1 under LoRA), one multiplier or several.
+  const SweepSpec one = parse_sweep_spec(kMinimal + "[model]\nrank = 8\nmultiplier = \"rslora\"\n", "spec.toml");
+  CHECK(one.ranks == std::vector<int>{8});
+  CHECK(one.training.alpha == 8);
+  // The manifest's spec reads back to the same axes.
+  const SweepSpec back = spec_from_json(spec_to_json(spec), "manifest.json");
+  CHECK(back.ranks == spec.ranks);
+  CHECK(back.multipliers == spec.multipliers);
+  CHECK(back.training.alpha == 2);
+  CHECK(spec_to_json(back) == spec_to_json(spec));
+  CHECK(spec_to_json(spec_from_json(spec_to_json(one), "manifest.json")) == spec_to_json(one));
+}
+
+TEST_CASE("bad ranks and multipliers are refused naming the key, the value and what is accepted") {
+  expect_error(kMinimal + "[model]\nrank = [1, 2, 1]\nalpha = 1\n", "[model] rank: lists 1 twice");
+  expect_error(kMinimal + "[model]\nrank = []\n", "[model] rank: is empty; accepted: a whole number from 1 to 1048576, or a list of them");
+  expect_error(kMinimal + "[model]\nrank = [1, 0]\nalpha = 1\n", "[model] rank: got 0; accepted: a whole number from 1 to 1048576");
+  expect_error(kMinimal + "[model]\nrank = 2.5\n", "[model] rank: got 2.5; accepted: a whole number");
+  expect_error(kMinimal + "[model]\nrank = [2, 128]\nalpha = 1\n", "[model] rank: is 128, larger than the width 64");
+  expect_error(kMinimal + "[model]\nrank = [1, 2]\n", "[model] alpha: missing; with a list of ranks give α explicitly");
+  expect_error(kMinimal + "[model]\nmultiplier = \"dora\"\n", "[model] multiplier: got 'dora'; accepted: lora (α/r), rslora (α/√r)");
+  expect_error(kMinimal + "[model]\nmultiplier = \"-1/2\"\n", "[model] multiplier: got '-1/2'");
+  expect_error(kMinimal + "[model]\nmultiplier = 0.5\n", "[model] multiplier: got 0.5; accepted:");
+  expect_error(kMinimal + "[model]\nmultiplier = [\"lora\", \"1\"]\n", "[model] multiplier: lists lora twice");
+  expect_error(kMinimal + "[model]\nmultiplier = []\n", "[model] multiplier: is empty");
 }
 
 TEST_CASE("typos and bad values are errors naming the table, the key, the value and what is accepted") {

@@ -82,6 +82,12 @@ def lr_vs_width(result, save: bool = False):
     return draw("lr_vs_width", result, save)
 
 
+def lr_vs_rank(result, save: bool = False):
+    """Optimal and maximal stable η against the rank per multiplier, and against width at
+    the middle rank, with the engine's lines (a sweep over ranks: reproduce rank)."""
+    return draw("lr_vs_rank", result, save)
+
+
 def loss_vs_lr(result, save: bool = False):
     """Loss against η, a panel per width."""
     return draw("loss_vs_lr", result, save)

@@ -25,7 +25,8 @@ RUNS_DTYPES = {
     "id": "int64", "scheme": "object", "width": "int64", "seed": "int64", "lr_A": "float64", "lr_B": "float64",
     "initial_train_loss": "float64", "final_train_loss": "float64", "final_test_loss": "float64",
     "mean_last_train_loss": "float64", "max_train_loss": "float64", "diverged": "bool", "diverged_step": "int64",
-    "steps_done": "int64", "fit_residual": "float64", "init_sigma": "float64", "readout": "object", "round": "int64",
+    "steps_done": "int64", "fit_residual": "float64", "init_sigma": "float64", "readout": "object", "rank": "int64",
+    "multiplier": "object", "round": "int64",
 }
 # After them, for each horizon H of the spec's [analysis] horizons: these, each float64.
 HORIZON_COLUMNS = ("max_train_loss_at_", "rms_Z_B_at_")

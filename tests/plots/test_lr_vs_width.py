@@ -43,7 +43,8 @@ def runs_rows(readouts):
                                "initial_train_loss": 1.0, "final_train_loss": loss, "final_test_loss": loss,
                                "mean_last_train_loss": loss, "max_train_loss": 1.0, "diverged": int(math.isinf(loss)),
                                "diverged_step": 5 if math.isinf(loss) else 0, "steps_done": 30, "fit_residual": 0,
-                               "init_sigma": 0, "readout": readout, "round": round_}
+                               "init_sigma": 0, "readout": readout, "rank": 4, "multiplier": "lora",
+                               "round": round_}
                         for horizon in HORIZONS:
                             row[f"max_train_loss_at_{horizon}"] = 1.0
                             row[f"rms_Z_B_at_{horizon}"] = 0.5
@@ -73,7 +74,7 @@ def full_arm(readout, scheme):
                   "slope": slope(-0.4, bounds[key], bound)}
                  for criterion, key, bound in (("output", "f_bounded", "f bounded"), ("internal", "Z_B_bounded", "Z_B bounded"))
                  for horizon in HORIZONS]
-    return {"readout": readout, "scheme": scheme, "init_sigma": None,
+    return {"readout": readout, "scheme": scheme, "init_sigma": None, "rank": 4, "multiplier": "lora",
             "engine_max_stable_exponent": {"network": engine, "module": engine},
             "engine_bounds": bounds,
             "widths": widths, "slopes": {"optimal": slope(-0.45, engine), "max_stable": None},
@@ -88,7 +89,7 @@ def empty_arm(readout, scheme):
                "best_mean_log_loss": None} for w in WIDTHS]
     nothing = {"slope": None, "interval": None, "widths_used": [], "bound": "stable", "engine": None,
                "verdict_network": "undetermined", "verdict_module": "undetermined", "finite_width": None}
-    return {"readout": readout, "scheme": scheme, "init_sigma": None,
+    return {"readout": readout, "scheme": scheme, "init_sigma": None, "rank": 4, "multiplier": "lora",
             "engine_max_stable_exponent": {"network": None, "module": None},
             "engine_bounds": {"f_bounded": None, "Z_B_bounded": None},
             "widths": widths, "slopes": {"optimal": nothing, "max_stable": None}, "stability": []}
@@ -96,7 +97,7 @@ def empty_arm(readout, scheme):
 
 def write_directory(folder, readouts):
     folder.mkdir()
-    manifest = {"runs_schema": 2, "spec_name": "test", "scale": "quick", "device": "cpu", "optimizer": "adam",
+    manifest = {"runs_schema": 3, "spec_name": "test", "scale": "quick", "device": "cpu", "optimizer": "adam",
                 "scheme_titles": {"A": "Init[A]", "B": "Init[B]"}, "schemes": ["A", "B"], "readouts": readouts,
                 "seeds": list(range(SEEDS))}
     summary = {"loss_statistic": "final_train", "seeds": SEEDS, "horizons": HORIZONS, "optimum_window": 0.1,
@@ -125,21 +126,21 @@ def test_writes_both_figures(tmp_path, readouts):
 def test_reader_types_the_horizon_columns(tmp_path):
     folder = write_directory(tmp_path / "result", ["sp"])
     row = result_files.runs(folder)[0]
-    assert row["readout"] == "sp" and row["round"] == 0
+    assert row["readout"] == "sp" and row["round"] == 0 and row["rank"] == 4 and row["multiplier"] == "lora"
     assert row["max_train_loss_at_10"] == 1.0 and row["rms_Z_B_at_30"] == 0.5
 
 
 def test_loss_curves_are_the_seed_means_of_the_grid(tmp_path):
     folder = write_directory(tmp_path / "result", ["sp"])
     curves = lr_vs_width.seed_means(result_files.runs(folder), "final_train_loss", set(range(SEEDS)))
-    assert sorted(curves) == [("sp", scheme, 0.0, w) for scheme in ("A", "B") for w in WIDTHS]
-    curve = curves[("sp", "A", 0.0, 32)]
+    assert sorted(curves) == [("sp", scheme, 0.0, 4, "lora", w) for scheme in ("A", "B") for w in WIDTHS]
+    curve = curves[("sp", "A", 0.0, 4, "lora", 32)]
     assert [lr for lr, _, _ in curve] == RATES  # the refinement round's η = 0.3 is left out
     assert curve[1][1] == pytest.approx(-3 - 0.05) and all(complete for _, _, complete in curve)
-    lr, mean, complete = curves[("sp", "A", 0.0, 64)][-1]
+    lr, mean, complete = curves[("sp", "A", 0.0, 4, "lora", 64)][-1]
     assert (lr, complete) == (1.0, False) and mean == pytest.approx(-2)  # seed 1 diverged: seed 0's alone
     seed_one = lr_vs_width.seed_means(result_files.runs(folder), "final_train_loss", {1})
-    assert seed_one[("sp", "A", 0.0, 32)][1] == (0.1, pytest.approx(-3.1), True)  # a spec of some of the seeds
+    assert seed_one[("sp", "A", 0.0, 4, "lora", 32)][1] == (0.1, pytest.approx(-3.1), True)  # a spec of some of the seeds
 
 
 def test_verdict_lines_say_what_the_summary_says(tmp_path):
