@@ -13,12 +13,13 @@
 
 namespace gammalab::sim {
 
-// The engine's model of a simulated scheme: the scheme's σ exponents (for `custom`, the
-// exact texts given), its subtract switch and optimiser from `training`, in the network
-// setting with `readout`; both learning rates are the free parameter γ[η] (a constant
-// ratio η_B/η_A does not change the exponent).
+// The engine's model of a simulated scheme: the scheme's σ exponents at the rank r =
+// Θ(n^rank) (for `custom`, the exact texts given), its subtract switch and optimiser from
+// `training`, in the network setting with `readout`; both learning rates are the free
+// parameter γ[η] (a constant ratio η_B/η_A does not change the exponent).
 gamma::LoraModel engine_model_of(const std::string& scheme, const TrainSpec& training, Readout readout,
-                                 const std::string& custom_sigma_A = "-1/2", const std::string& custom_sigma_B = "-inf");
+                                 const std::string& custom_sigma_A = "-1/2", const std::string& custom_sigma_B = "-inf",
+                                 const gamma::Affine& rank = gamma::Affine::constant(0));
 
 // The supremum of the stable γ[η] at every step; absent when there is no bound or no
 // stable value.
@@ -33,12 +34,12 @@ struct EnginePrediction {
   gamma::Verdicts network_regions;
   std::optional<gamma::Rational> supremum_of(gamma::Region gamma::Verdicts::*member) const;
 
-  // The exponent b of r in each verdict's supremum η = Θ(n^a · r^b) (gamma::max_stable_law:
-  // the rank free, r = Θ(n^ρ), near a fixed rank, under the sweep's multiplier), in the
-  // network setting, by verdict (gamma::verdict_kinds' order); and the module's stable one.
-  // Absent where the engine has no model of the scheme, or the supremum is unbounded or
-  // the region empty — and, until the engine's law in r (gamma::max_stable_law) is merged
-  // from main, everywhere: the slopes against r are then undetermined.
+  // For a sweep of several ranks: the exponent b of r in the supremum η = Θ(n^a · r^b) of
+  // the stable region and of each of its parts (gamma::max_stable_law: the rank free,
+  // r = Θ(n^ρ), near a fixed rank, under the arm's multiplier), in the network setting, by
+  // verdict (gamma::verdict_kinds' order; absent for the other verdicts); and the module's
+  // stable one. Absent where the engine has no model of the scheme, or the supremum is
+  // unbounded or the region empty.
   std::vector<std::optional<gamma::Rational>> network_rank_exponents;
   std::optional<gamma::Rational> module_rank_exponent;
   std::optional<gamma::Rational> rank_exponent_of(gamma::Region gamma::Verdicts::*member) const;

@@ -10,7 +10,9 @@
 
 #include "gamma/input_error.hpp"
 #include "result_files.hpp"
+#include "gamma/scheme.hpp"
 #include "sim/analysis.hpp"
+#include "sim/prediction.hpp"
 #include "sim/result_schema.hpp"
 #include "sim/sweep.hpp"
 
@@ -340,7 +342,42 @@ TEST_CASE("with several ranks, each (arm, rank) is fitted against the width and 
   CHECK(lora.optimal_slope.trend.local.size() == 2);
   CHECK(lora.optimal_slope.trend.local[1].from == 4);
   CHECK(summary.rank_slopes[3].optimal_slope.slope.value() == doctest::Approx(0.25).epsilon(0.02));
+  // Held against the engine's exponent of r under the arm's multiplier.
+  const auto engine_r = predict_max_stable_exponent(spec, "A", Readout::Standard, "lora").rank_exponent_of(&gamma::Verdicts::stable);
+  REQUIRE(engine_r);
+  REQUIRE(lora.optimal_slope.engine);
+  CHECK(lora.optimal_slope.engine->exact == gamma::to_string(*engine_r));
   // The text names the rank's slopes with r.
   CHECK(describe_analysis(summary).find("against the rank") != std::string::npos);
   CHECK(describe_analysis(summary).find("optimal η: r^-0.50") != std::string::npos);
+}
+
+TEST_CASE("the engine's exponents of r: its law with the rank free, under the arm's multiplier, for a sweep of several ranks") {
+  const SweepSpec spec = parse_sweep_spec(
+      "[sweep]\nwidths = [16, 32]\nseeds = 1\nschemes = [\"A\", \"B\"]\n[model]\nrank = [1, 4]\nalpha = 1\n", "rank.toml");
+  // The model the engine is asked, built here by hand: Init[B] with σ_B at r = n^ρ, ρ free,
+  // under rsLoRA's κ = 1/2.
+  gamma::LoraModel free_rank = engine_model_of("B", spec.training, Readout::Standard);
+  free_rank.rank = gamma::Affine::parameter("rho");
+  free_rank.sigma_A = gamma::find_scheme("B").sigma_A_at(free_rank.rank);
+  free_rank.sigma_B = gamma::find_scheme("B").sigma_B_at(free_rank.rank);
+  free_rank.multiplier = gamma::Rational(1, 2);
+  const EnginePrediction rslora = predict_max_stable_exponent(spec, "B", Readout::Standard, "rslora");
+  for (auto member : {&gamma::Verdicts::stable, &gamma::Verdicts::network_output_bounded, &gamma::Verdicts::lora_output_bounded}) {
+    const auto law = gamma::max_stable_law(free_rank, member);
+    CAPTURE(gamma::verdict_kind(member).label);
+    REQUIRE(law.has_value() == rslora.rank_exponent_of(member).has_value());
+    if (law) CHECK(*rslora.rank_exponent_of(member) == law->rank_exponent);
+  }
+  free_rank.setting = gamma::Setting::Module;
+  const auto module = gamma::max_stable_law(free_rank, &gamma::Verdicts::stable);
+  CHECK((module ? std::optional(module->rank_exponent) : std::nullopt) == rslora.module_rank_exponent);
+  // The multiplier moves the exponent of r, not the exponent of n at a fixed rank.
+  const EnginePrediction lora = predict_max_stable_exponent(spec, "B", Readout::Standard, "lora");
+  CHECK(lora.rank_exponent_of(&gamma::Verdicts::stable) != rslora.rank_exponent_of(&gamma::Verdicts::stable));
+  CHECK(lora.network == rslora.network);
+  // Only the stable region and its parts are asked; one rank asks nothing of r.
+  CHECK_FALSE(lora.rank_exponent_of(&gamma::Verdicts::feature_learning));
+  const SweepSpec one_rank = parse_sweep_spec("[sweep]\nwidths = [16]\nseeds = 1\nschemes = [\"B\"]\n", "one.toml");
+  CHECK(predict_max_stable_exponent(one_rank, "B", Readout::Standard, "rslora").network_rank_exponents.empty());
 }
