@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release -DGAMMALAB_WITH_MPI=OFF \
+cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache -DGAMMALAB_WITH_MPI=OFF \
   -DCMAKE_EXE_LINKER_FLAGS="-static-libstdc++ -static-libgcc" >/dev/null
 cmake --build build-device -j"$(nproc)" --target gammalab test_gpu_parity test_gpu_kernels sweep_benchmark rank_paths
 mkdir -p .carry/bin

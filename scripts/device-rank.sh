@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine (after scripts/build-for-device.sh here, with .carry carried):
+# issue 17's measurements. The parity test (ranks 1 … 256, both multipliers), then the
+# paper-scale rank experiment, timed and analysed. Results come back in $OUT:
+# device-rank.log and rank-paper/ (manifest, runs and summary; the figure is drawn here
+# from what comes back).
+set -uo pipefail
+source "$(dirname "$0")/device-env.sh" device-rank.log
+
+step "machine"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
+
+step "parity: GPU against the CPU reference, ranks 1 … 256, LoRA and rsLoRA"
+timeout 120 $bin/test_gpu_parity 2>&1 | tail -4
+
+step "paper-scale rank experiment on the GPU: sweep and analysis (timed)"
+/usr/bin/time -f "wall %e s" timeout 420 $bin/gammalab reproduce rank --scale paper -o "$out/rank-paper" --device gpu --home . 2>&1 |
+  grep -vE "^refining|^  [0-9]" | tail -60
+rm -rf "$out/rank-paper/curves.csv" "$out/rank-paper/.lock" "$out/rank-paper/figures"
+step "done"
