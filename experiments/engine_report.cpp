@@ -38,6 +38,22 @@ std::string padded(const std::string& text, std::size_t width) {
   return text + std::string(width > characters ? width - characters : 1, ' ');
 }
 
+// Rows as columns aligned by their widest cell, two spaces apart.
+std::string aligned_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], display_width(row[i]));
+    }
+  std::ostringstream out;
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) out << (i + 1 < row.size() ? padded(row[i], widths[i] + 2) : row[i]);
+    out << "\n";
+  }
+  return out.str();
+}
+
 // The verdicts a model's tables show: the parts of stability only where there are two.
 std::vector<gamma::VerdictKind> verdict_rows(const gamma::LoraModel& model) {
   std::vector<gamma::VerdictKind> rows;
@@ -176,14 +192,8 @@ std::string verdict_table(const Analysis& analysis) {
     }
     rows.push_back(cells);
   }
-  std::vector<std::size_t> widths(header.size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
   std::ostringstream out;
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) out << (i + 1 < row.size() ? padded(row[i], widths[i] + 2) : row[i]);
-    out << "\n";
-  }
+  out << aligned_table(rows);
   if (free.size() == 1 && free.front() == "eta")
     out << "maximal stable γ[η] (every step): " << max_stable_text(analysis) << "\n";
   else if (free.size() == 1)
@@ -227,15 +237,7 @@ std::string exponent_table(const Analysis& analysis, int last_step) {
     }
     rows.push_back(row);
   }
-  std::vector<std::size_t> widths(header.size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
-  std::ostringstream out;
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) out << (i + 1 < row.size() ? padded(row[i], widths[i] + 2) : row[i]);
-    out << "\n";
-  }
-  return out.str();
+  return aligned_table(rows);
 }
 
 nlohmann::json steps_json(const Analysis& analysis, int last_step) {

@@ -13,22 +13,33 @@ std::string describe(Sources sources) {
   return text;
 }
 
-RandomVector::RandomVector(Sources sources, const MaxAffine& entries) {
-  if (!entries.is_zero_quantity()) parts_[sources] = entries;
+namespace {
+
+// Sums of parts, vectors' and matrices' alike: a part joins the one of equal label by
+// max (sum → max), an exactly zero part is none, and the entries are the largest part's.
+template <class Label>
+void add_part(std::map<Label, MaxAffine>& parts, const Label& label, const MaxAffine& entries) {
+  if (entries.is_zero_quantity()) return;
+  auto [slot, inserted] = parts.try_emplace(label, entries);
+  if (!inserted) slot->second = max(slot->second, entries);
 }
 
-MaxAffine RandomVector::entries() const {
+template <class Label>
+MaxAffine largest(const std::map<Label, MaxAffine>& parts) {
   MaxAffine result;
-  for (const auto& [sources, exponent] : parts_) result = max(result, exponent);
+  for (const auto& [label, entries] : parts) result = max(result, entries);
   return result;
 }
 
+}  // namespace
+
+RandomVector::RandomVector(Sources sources, const MaxAffine& entries) { add_part(parts_, sources, entries); }
+
+MaxAffine RandomVector::entries() const { return largest(parts_); }
+
 RandomVector RandomVector::operator+(const RandomVector& other) const {
   RandomVector sum = *this;
-  for (const auto& [sources, exponent] : other.parts_) {
-    auto [slot, inserted] = sum.parts_.try_emplace(sources, exponent);
-    if (!inserted) slot->second = max(slot->second, exponent);
-  }
+  for (const auto& [sources, entries] : other.parts_) add_part(sum.parts_, sources, entries);
   return sum;
 }
 
@@ -65,17 +76,9 @@ RandomMatrix RandomMatrix::outer(const RandomVector& along_width, const RandomVe
   return matrix;
 }
 
-void RandomMatrix::add(const MatrixPart& part, const MaxAffine& entries) {
-  if (entries.is_zero_quantity()) return;
-  auto [slot, inserted] = parts_.try_emplace(part, entries);
-  if (!inserted) slot->second = max(slot->second, entries);
-}
+void RandomMatrix::add(const MatrixPart& part, const MaxAffine& entries) { add_part(parts_, part, entries); }
 
-MaxAffine RandomMatrix::entries() const {
-  MaxAffine result;
-  for (const auto& [part, exponent] : parts_) result = max(result, exponent);
-  return result;
-}
+MaxAffine RandomMatrix::entries() const { return largest(parts_); }
 
 RandomMatrix RandomMatrix::operator+(const RandomMatrix& other) const {
   RandomMatrix sum = *this;

@@ -170,6 +170,15 @@ bool is_unbounded_above(const Region& region, const std::string& parameter) {
 
 namespace {
 
+// A condition a·p + b·q + c (≤ or <) 0 of the two parameters p and q, read as a bound of
+// p by an affine form in q: −(b·q + c)/a (above if a > 0, below if a < 0); with a = 0,
+// the form b·q + c itself, a condition on q alone.
+Affine bound_on(const Condition& condition, const std::string& parameter, const std::string& along) {
+  const Rational a = condition.form.coefficient(parameter);
+  Affine rest = Affine::constant(condition.form.constant_term()) + Affine::parameter(along) * condition.form.coefficient(along);
+  return a == 0 ? rest : rest * Rational(-1 / a);
+}
+
 // The supremum at one value of `along`: over the pieces feasible there, the largest
 // upper bound of `parameter`, with the affine form (in `along`) that gives it.
 struct PointSupremum {
@@ -193,15 +202,14 @@ PointSupremum supremum_at(const Region& region, const std::string& parameter, co
       here.push_back({substituted, condition.strict});
     }
     if (!is_feasible(here)) continue;
-    // The tightest upper bound p ≤ −(c + b·q)/a over the conditions with a > 0.
+    if (best.feasible && !best.form) break;  // another piece is unbounded above here already
+    // The tightest upper bound over the conditions with a > 0.
     std::optional<Affine> tightest;
     Rational bound;
     bool closed = true;
     for (const auto& condition : piece.conditions()) {
-      Rational a = condition.form.coefficient(parameter);
-      if (a <= 0) continue;
-      Affine upper = (Affine::constant(condition.form.constant_term()) + Affine::parameter(along) * condition.form.coefficient(along)) *
-                     Rational(-1 / a);
+      if (condition.form.coefficient(parameter) <= 0) continue;
+      Affine upper = bound_on(condition, parameter, along);
       Rational value = upper.evaluate({{along, at}});
       if (!tightest || value < bound || (value == bound && condition.strict)) {
         tightest = upper;
@@ -209,10 +217,8 @@ PointSupremum supremum_at(const Region& region, const std::string& parameter, co
         bound = value;
       }
     }
-    if (!best.feasible || !tightest || (best.form && (bound > best.value || (bound == best.value && closed)))) {
-      if (best.feasible && !best.form) continue;  // already unbounded
+    if (!best.feasible || !tightest || bound > best.value || (bound == best.value && closed))
       best = {true, tightest, tightest ? bound : Rational(0), tightest && closed};
-    }
   }
   return best;
 }
@@ -220,16 +226,12 @@ PointSupremum supremum_at(const Region& region, const std::string& parameter, co
 }  // namespace
 
 std::vector<SupremumPiece> supremum_along(const Region& region, const std::string& parameter, const std::string& along) {
-  // Where the answer may change: the ends of each piece's range of `along`, and where two
-  // upper bounds cross. Collect every bound's form, and every condition's zero in `along`
-  // once `parameter` is eliminated pairwise.
-  std::vector<Affine> bounds;  // upper and lower bounds of `parameter`, and conditions on `along` alone
+  // Where the answer may change: where a condition on `along` alone changes sign, and
+  // where two bounds of `parameter` cross (the ends of a piece's range of `along` are
+  // among those crossings).
+  std::vector<Affine> bounds;
   for (const auto& piece : region.pieces())
-    for (const auto& condition : piece.conditions()) {
-      Rational a = condition.form.coefficient(parameter);
-      Affine rest = Affine::constant(condition.form.constant_term()) + Affine::parameter(along) * condition.form.coefficient(along);
-      bounds.push_back(a == 0 ? rest : rest * Rational(-1 / a));
-    }
+    for (const auto& condition : piece.conditions()) bounds.push_back(bound_on(condition, parameter, along));
   std::vector<Rational> breaks;
   auto zero_of = [&](const Affine& form) {
     Rational slope = form.coefficient(along);

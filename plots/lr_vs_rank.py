@@ -83,14 +83,8 @@ def plot_series(axis, points, engine, colour, label, variable):
 
 
 def verdict_line(label, measure, slope):
-    slope = slope or {}
-    engine = slope.get("engine")
-    against = f"{slope.get('bound', 'engine')} r^({engine['exact']})" if engine else "no engine exponent"
-    if slope.get("slope") is None:
-        return f"{label:<26} {measure:<8} no slope (fewer than two ranks inside the grid); engine: {against}"
-    trend = (slope.get("finite_rank") or {}).get("verdict") or "undetermined"
-    return (f"{label:<26} {measure:<8} r^{lr_vs_width.slope_text(slope):<22} vs {against + ':':<24} "
-            f"{slope.get('verdict_network', 'undetermined')} (with rank: {trend})")
+    engine = (slope or {}).get("engine")
+    return f"{label:<26} {measure:<8} {lr_vs_width.slope_verdict(slope, engine, 'rank', 24, 'r^')}"
 
 
 def readout_block(block, directory, summary, readout):

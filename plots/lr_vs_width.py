@@ -171,15 +171,23 @@ def slope_text(slope):
     return f"{slope['slope']:+.2f} {span}"
 
 
+def slope_verdict(slope, engine, axis, engine_column, slope_prefix=""):
+    """A slope along `axis` ("width", n, or "rank", r), the engine bound it is held against
+    (its exact exponent, or None) and its verdicts: what a verdict line says after its labels
+    (the rank figure writes its slopes as powers, slope_prefix "r^")."""
+    slope = slope or {}
+    symbol = {"width": "n", "rank": "r"}[axis]
+    against = f"{slope.get('bound', 'engine')} {symbol}^({engine['exact']})" if engine else "no engine exponent"
+    if slope.get("slope") is None:
+        return f"no slope (fewer than two {axis}s inside the grid); engine: {against}"
+    trend = (slope.get(f"finite_{axis}") or {}).get("verdict") or "undetermined"
+    return (f"{slope_prefix}{slope_text(slope):<22} vs {against + ':':<{engine_column}} "
+            f"{slope.get('verdict_network', 'undetermined')} (with {axis}: {trend})")
+
+
 def verdict_line(label, measure):
     """One measure's slope, the engine bound it is held against, and its verdicts."""
-    slope = measure.slope or {}
-    engine = f"{slope.get('bound', 'engine')} n^({measure.engine['exact']})" if measure.engine else "no engine exponent"
-    if slope.get("slope") is None:
-        return f"{label:<10} {measure.label:<32} no slope (fewer than two widths inside the grid); engine: {engine}"
-    finite = (slope.get("finite_width") or {}).get("verdict") or "undetermined"
-    return (f"{label:<10} {measure.label:<32} {slope_text(slope):<22} vs {engine + ':':<22} "
-            f"{slope.get('verdict_network', 'undetermined')} (with width: {finite})")
+    return f"{label:<10} {measure.label:<32} {slope_verdict(measure.slope, measure.engine, 'width', 22)}"
 
 
 def rate_row(row, directory, arms, horizon):
