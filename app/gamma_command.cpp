@@ -73,12 +73,13 @@ int explain(const ModelOptions& options, int steps, bool as_json) {
 
 int phase(const ModelOptions& options, const std::string& x, const std::string& y, const std::string& low_text,
           const std::string& high_text, bool as_json) {
-  nlohmann::json document = phase_document(options, x, y, low_text, high_text);
+  const PhaseReport report = phase_report(options, x, y, low_text, high_text);
+  const nlohmann::json& document = report.document;
   if (as_json) {
-    print_json(phase_json(document));
+    print_json(document);
     return 0;
   }
-  std::cout << document["description"].get<std::string>() << "\n" << document["settle_sentence"].get<std::string>() << "\n";
+  std::cout << report.description << "\n" << report.settle_sentence << "\n";
   for (const auto& window : gamma::window_kinds()) {
     if (document[window.key].is_null()) continue;
     std::cout << "\n" << window.label << " — regions in (" << x << ", " << y << ") clipped to [" << low_text << ", " << high_text << "]²\n";

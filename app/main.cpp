@@ -11,6 +11,7 @@
 #include "app/merge_command.hpp"
 #include "app/report_command.hpp"
 #include "app/reproduce_command.hpp"
+#include "app/schema_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/sweep_command.hpp"
 
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   auto run_merge = gammalab::app::add_merge_command(app);
   auto run_report = gammalab::app::add_report_command(app);
   auto run_serve = gammalab::app::add_serve_command(app);
+  auto run_schema = gammalab::app::add_schema_command(app);
 
   try {
     app.parse(argc, argv);
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("merge")) return run_merge();
     if (app.got_subcommand("report")) return run_report();
     if (app.got_subcommand("serve")) return run_serve();
+    if (app.got_subcommand("schema")) return run_schema();
   } catch (const gammalab::InputError& e) {
     std::cerr << "gammalab: " << e.what() << "\n";
     return gammalab::app::kExitBadInput;

@@ -133,26 +133,30 @@ std::string coordcheck_section(const nlohmann::json& check) {
 }
 
 std::string directory_section(const fs::path& directory) {
-  const auto manifest = read_json(directory / "manifest.json");
-  if (!manifest) throw InputError("DIR: " + directory.string() + " has no manifest.json: not a gammalab result directory");
+  sim::Manifest manifest;
+  try {
+    manifest = sim::read_manifest(directory);
+  } catch (const InputError& e) {
+    reject("DIR", e.what());
+  }
   // The section sets summary.json's numbers out; they stand only for the rows the sweep
   // wrote, and for the whole sweep.
-  sim::check_checksums(directory, *manifest);
-  experiments::require_whole_sweep(directory, *manifest);
+  sim::check_checksums(directory, manifest);
+  if (manifest.experiment == sim::ExperimentKind::Sweep) experiments::require_whole_sweep(directory, manifest);
   std::ostringstream html;
-  const std::string title = manifest->value("spec_name", manifest->value("experiment", directory.filename().string()));
+  const std::string title = manifest.title();
   html << "<section><h2>" << escape(title.empty() ? directory.filename().string() : title) << "</h2>\n<p class=\"how\">"
-       << escape(directory.string()) << " · scale " << escape(manifest->value("scale", "—")) << " · "
-       << escape(manifest->value("device", "the γ engine (exact, no training)")) << " · " << escape(manifest->value("program", ""))
-       << " (" << escape(manifest->value("git_revision", "")) << ")</p>\n";
+       << escape(directory.string()) << " · scale " << escape(manifest.scale().value_or("—")) << " · " << escape(manifest.device)
+       << " · " << escape(manifest.provenance.program) << " (" << escape(manifest.provenance.git_revision) << ")</p>\n";
   if (fs::exists(directory / "figures"))
     for (const auto& entry : fs::directory_iterator(directory / "figures"))
       if (entry.path().extension() == ".png")
         html << "<figure><img alt=\"" << escape(entry.path().filename().string()) << "\" src=\"data:image/png;base64,"
              << base64(read_file(entry.path())) << "\"></figure>\n";
   if (auto summary = sim::read_summary(directory / "summary.json")) html << sweep_section(*summary);
-  for (const auto& scheme : manifest->value("schemes", nlohmann::json::array()))
-    if (auto check = read_json(directory / ("coordcheck-" + scheme.get<std::string>() + ".json"))) html << coordcheck_section(*check);
+  if (manifest.experiment == sim::ExperimentKind::CoordCheck)
+    for (const auto& scheme : manifest.scheme_names())
+      if (auto check = read_json(directory / ("coordcheck-" + scheme + ".json"))) html << coordcheck_section(*check);
   if (auto engine = read_json(directory / "engine.json"))
     html << "<details><summary>the engine's exponents for this experiment (engine.json)</summary><pre>" << escape(engine->dump(2))
          << "</pre></details>\n";

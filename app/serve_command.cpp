@@ -51,10 +51,12 @@ void route(httplib::Server& server, const fs::path& results) {
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   server.set_default_headers(kHeaders);
+  // web/index.html at /, web/app.js at /app.js, schema/summary.schema.json at /schema/….
   for (const auto& asset : web_assets()) {
     const std::string body(reinterpret_cast<const char*>(asset.data), asset.size);
     const std::string type = asset.content_type;
-    const std::string path = std::string(asset.name) == "index.html" ? "/" : "/" + std::string(asset.name);
+    const std::string name = asset.name;
+    const std::string path = name == "web/index.html" ? "/" : name.rfind("web/", 0) == 0 ? name.substr(3) : "/" + name;
     server.Get(path, [body, type](const httplib::Request&, httplib::Response& response) { response.set_content(body, type); });
   }
   server.Get("/api/vocabulary", [](const httplib::Request&, httplib::Response& response) {

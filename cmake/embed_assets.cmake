@@ -1,7 +1,8 @@
 # Writes a C++ header holding the files of one folder as byte arrays, so that the
 # program serves them with no file beside it. Run as a script:
-#   cmake -DASSET_DIR=web -DASSET_FILES="index.html|app.js" -DOUTPUT=web_assets.hpp -P embed_assets.cmake
-# The header defines gammalab::web_assets(): {name, content type, bytes, size} per file.
+#   cmake -DASSET_DIR=. -DASSET_FILES="web/index.html|web/app.js" -DOUTPUT=web_assets.hpp -P embed_assets.cmake
+# The header defines gammalab::web_assets(): {name (the path given), content type, bytes,
+# size} per file.
 string(REPLACE "|" ";" files "${ASSET_FILES}")
 set(arrays "")
 set(entries "")
@@ -20,6 +21,8 @@ foreach(file IN LISTS files)
     set(type "image/svg+xml")
   elseif(file MATCHES "\\.png$")
     set(type "image/png")
+  elseif(file MATCHES "\\.json$")
+    set(type "application/json")
   else()
     set(type "application/octet-stream")
   endif()

@@ -157,7 +157,7 @@ std::optional<gamma::ScalingLaw> max_stable_law(const ModelOptions& options) {
 
 nlohmann::json law_json(const std::optional<gamma::ScalingLaw>& law) {
   if (!law) return nullptr;
-  return {{"n", gamma::to_string(law->width_exponent)}, {"r", gamma::to_string(law->rank_exponent)},
+  return {{"width_exponent", gamma::to_string(law->width_exponent)}, {"rank_exponent", gamma::to_string(law->rank_exponent)},
           {"attained", law->attained}, {"text", gamma::to_string(*law)}};
 }
 
@@ -393,14 +393,8 @@ nlohmann::json TableReport::json() const {
           {"schemes", schemes}};
 }
 
-nlohmann::json phase_json(nlohmann::json document) {
-  document.erase("description");
-  document.erase("settle_sentence");
-  return document;
-}
-
-nlohmann::json phase_document(const ModelOptions& options, const std::string& x, const std::string& y,
-                              const std::string& low_text, const std::string& high_text) {
+PhaseReport phase_report(const ModelOptions& options, const std::string& x, const std::string& y, const std::string& low_text,
+                         const std::string& high_text) {
   for (const auto& [option, name] : {std::pair{"--x", x}, std::pair{"--y", y}})
     if (std::find(kParameterNames.begin(), kParameterNames.end(), name) == kParameterNames.end())
       reject(option, "unknown parameter '" + name + "'; accepted: " + parameter_names());
@@ -431,15 +425,19 @@ nlohmann::json phase_document(const ModelOptions& options, const std::string& x,
     }
     return object;
   };
-  nlohmann::json document = {{"command", "phase"}, {"model", choice.to_json()}, {"description", choice.describe()},
-          {"settle_sentence", settle_sentence(analysis)}, {"x", x}, {"y", y},
-          {"box", {gamma::to_string(*low), gamma::to_string(*high)}},
-          {"settled_from", settled_json(analysis)}};
+  PhaseReport report{{{"command", "phase"},
+                      {"model", choice.to_json()},
+                      {"x", x},
+                      {"y", y},
+                      {"box", {gamma::to_string(*low), gamma::to_string(*high)}},
+                      {"settled_from", settled_json(analysis)}},
+                     choice.describe(),
+                     settle_sentence(analysis)};
   for (const auto& window : gamma::window_kinds()) {
     const gamma::Verdicts* verdicts = gamma::verdicts_in(analysis, window.key);
-    document[window.key] = verdicts ? window_json(*verdicts) : nlohmann::json(nullptr);
+    report.document[window.key] = verdicts ? window_json(*verdicts) : nlohmann::json(nullptr);
   }
-  return document;
+  return report;
 }
 
 }  // namespace gammalab::experiments

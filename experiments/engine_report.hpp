@@ -88,11 +88,14 @@ struct TableReport {
 TableReport table_report(gamma::Optimizer optimizer, const gamma::Rational& multiplier = 1);
 
 // The (x, y) phase diagram of a model with those two parameters free, clipped to
-// [low, high]², every verdict's regions as polygons with exact vertices: what
-// `gamma phase --json` prints, plus "description" and "settle_sentence" for people.
-nlohmann::json phase_document(const ModelOptions& options, const std::string& x, const std::string& y,
-                              const std::string& low_text, const std::string& high_text);
-// The phase document without its fields for people: what `gamma phase --json` prints.
-nlohmann::json phase_json(nlohmann::json document);
+// [low, high]², every verdict's regions as polygons with exact vertices (`document`:
+// what `gamma phase --json` prints and phase-*.json files hold), and the two sentences
+// its text form opens with.
+struct PhaseReport {
+  nlohmann::json document;
+  std::string description, settle_sentence;
+};
+PhaseReport phase_report(const ModelOptions& options, const std::string& x, const std::string& y, const std::string& low_text,
+                         const std::string& high_text);
 
 }  // namespace gammalab::experiments

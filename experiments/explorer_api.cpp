@@ -91,18 +91,26 @@ bool lies_under(const fs::path& inside, const fs::path& root) {
   return mismatch.first == root.end();
 }
 
-nlohmann::json progress_of(const fs::path& directory, const nlohmann::json& manifest) {
-  std::size_t total = manifest.value("shard_configurations", manifest.value("configurations", std::size_t{0}));
+nlohmann::json progress_of(const fs::path& directory, const sim::Manifest& manifest) {
+  std::size_t total = manifest.shard_configurations.value_or(manifest.configurations);
   std::size_t done = fs::exists(directory / "runs.csv") ? sim::read_csv_rows(directory / "runs.csv").size() : 0;
-  return {{"status", manifest.value("status", "complete")}, {"done", done}, {"total", total}};
+  return {{"status", manifest.status}, {"done", done}, {"total", total}};
 }
 
-nlohmann::json listing_entry(const fs::path& directory, const nlohmann::json& manifest) {
-  const std::string name = directory.filename().string();
-  return {{"name", name},
-          {"title", manifest.value("spec_name", manifest.value("experiment", name))},
-          {"scale", manifest.value("scale", "")},
+nlohmann::json listing_entry(const fs::path& directory, const sim::Manifest& manifest) {
+  return {{"name", directory.filename().string()},
+          {"title", manifest.title()},
+          {"scale", manifest.scale().value_or("")},
           {"progress", progress_of(directory, manifest)}};
+}
+
+// A directory's manifest, typed; none when it is not a gammalab manifest.
+std::optional<sim::Manifest> manifest_in(const fs::path& manifest_path) {
+  try {
+    return sim::read_manifest(manifest_path.parent_path());
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -122,7 +130,7 @@ ApiReply engine_reply(const ApiQuery& query) {
     ModelOptions free_rates = options;
     free_rates.eta = free_rates.eta_A = free_rates.eta_B = free_rates.ratio = std::nullopt;
     reply["solve"] = or_error([&] { return solve_report(free_rates).json(); });
-    reply["phase"] = or_error([&] { return phase_document(free_rates, "eta_A", "eta_B", "-2", "1"); });
+    reply["phase"] = or_error([&] { return phase_report(free_rates, "eta_A", "eta_B", "-2", "1").document; });
     reply["description"] = choose_model(options).describe();
     nlohmann::json quantities = nlohmann::json::array();
     for (const auto& quantity : gamma::all_quantities())
@@ -168,8 +176,7 @@ ApiReply results_list_reply(const fs::path& root) {
       if (entry.is_directory() && fs::is_regular_file(entry.path() / "manifest.json")) found.push_back(entry.path());
     std::sort(found.begin(), found.end());
     for (const auto& directory : found) {
-      nlohmann::json manifest = json_file(directory / "manifest.json");
-      if (manifest.is_object() && !manifest.contains("error")) directories.push_back(listing_entry(directory, manifest));
+      if (const auto manifest = manifest_in(directory / "manifest.json")) directories.push_back(listing_entry(directory, *manifest));
     }
   }
   return {200, {{"root", root.string()}, {"directories", directories}}};
@@ -180,9 +187,8 @@ ApiReply result_reply(const fs::path& root, const std::string& name) {
   const auto manifest_path = file_under(root, name + "/manifest.json");
   if (!manifest_path) return refusal(404, "'" + name + "' is not a result directory under " + root.string(), "name");
   const fs::path directory = manifest_path->parent_path();
-  nlohmann::json manifest = json_file(*manifest_path);
-  if (!manifest.is_object() || manifest.contains("error"))
-    return refusal(404, name + "/manifest.json is not valid JSON", "name");
+  const auto manifest = manifest_in(*manifest_path);
+  if (!manifest) return refusal(404, name + "/manifest.json is not a gammalab manifest", "name");
 
   nlohmann::json figures = nlohmann::json::array();
   std::error_code error;
@@ -195,12 +201,11 @@ ApiReply result_reply(const fs::path& root, const std::string& name) {
     figures = files;
   }
   nlohmann::json coordchecks = nlohmann::json::array();
-  for (const auto& scheme : manifest.value("schemes", nlohmann::json::array()))
-    if (scheme.is_string())
-      if (auto check = json_file(directory / ("coordcheck-" + scheme.get<std::string>() + ".json")); !check.is_null())
-        coordchecks.push_back(check);
-  nlohmann::json reply = listing_entry(directory, manifest);
-  reply["manifest"] = manifest;
+  if (manifest->experiment == sim::ExperimentKind::CoordCheck)
+    for (const auto& scheme : manifest->scheme_names())
+      if (auto check = json_file(directory / ("coordcheck-" + scheme + ".json")); !check.is_null()) coordchecks.push_back(check);
+  nlohmann::json reply = listing_entry(directory, *manifest);
+  reply["manifest"] = *manifest;
   reply["summary"] = json_file(directory / "summary.json");
   reply["coordchecks"] = coordchecks;
   reply["engine"] = json_file(directory / "engine.json");

@@ -9,6 +9,8 @@
 #include "experiments/engine_report.hpp"
 #include "experiments/figures.hpp"
 #include "gamma/input_error.hpp"
+#include "experiments/sweep_job.hpp"
+#include "sim/manifest.hpp"
 #include "sim/prediction.hpp"
 #include "sim/result_directory.hpp"
 #include "sim/result_schema.hpp"
@@ -144,14 +146,17 @@ std::vector<std::string> run_phase_diagrams(const fs::path& output) {
     ModelOptions options;
     options.scheme = scheme;
     sim::write_atomically(output / ("phase-" + std::string(scheme) + ".json"),
-                          phase_document(options, "eta_A", "eta_B", "-2", "1").dump(2) + "\n");
+                          phase_report(options, "eta_A", "eta_B", "-2", "1").document.dump(2) + "\n");
   }
-  sim::write_atomically(output / "manifest.json",
-                        nlohmann::json{{"experiment", "phase"}, {"program", "gammalab " GAMMALAB_VERSION},
-                                       {"git_revision", GAMMALAB_GIT_REVISION}, {"schemes", {"A", "B"}},
-                                       {"setting", gamma::settings().name(gamma::Setting::Module)},
-                                       {"optimizer", gamma::optimizers().name(gamma::Optimizer::Adam)}}
-                                .dump(2) + "\n");
+  sim::Manifest manifest;
+  manifest.experiment = sim::ExperimentKind::Phase;
+  manifest.provenance = this_program();
+  manifest.device = "the γ engine (exact, no training)";
+  manifest.schemes = {"A", "B"};
+  manifest.setting = gamma::settings().name(gamma::Setting::Module);
+  manifest.optimizer = gamma::optimizers().name(gamma::Optimizer::Adam);
+  manifest.status = "complete";
+  sim::write_manifest(output, manifest);
   return {};
 }
 
@@ -184,12 +189,15 @@ std::vector<std::string> run_coordinate_checks(const fs::path& spec_path, const 
     verdicts.push_back("verdict: " + scheme + " at γ[η] = " + check.eta_exponent + ": " + std::to_string(agree) + " of " +
                        std::to_string(fitted["rows"].size()) + " (step, quantity) exponents agree with the engine");
   }
-  sim::write_atomically(output / "manifest.json",
-                        nlohmann::json{{"experiment", "coordcheck"}, {"spec_name", spec.name}, {"scale", spec.scale},
-                                       {"spec", sim::spec_to_json(spec)}, {"schemes", spec.schemes}, {"program", "gammalab " GAMMALAB_VERSION},
-                                       {"git_revision", GAMMALAB_GIT_REVISION},
-                                       {"device", "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)")}}
-                                .dump(2) + "\n");
+  sim::Manifest manifest;
+  manifest.experiment = sim::ExperimentKind::CoordCheck;
+  manifest.provenance = this_program();
+  manifest.provenance.spec_file = spec_path.string();
+  manifest.spec = spec;
+  manifest.configurations = spec.schemes.size() * spec.widths.size() * spec.seeds.size();
+  manifest.device = "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
+  manifest.status = "complete";
+  sim::write_manifest(output, manifest);
   return verdicts;
 }
 

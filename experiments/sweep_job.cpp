@@ -181,9 +181,9 @@ SweepEstimate estimate_sweep(const SweepRequest& r, const sim::SweepSpec& spec, 
 }
 
 sim::SweepRun sweep_run_of(const SweepRequest& r, const sim::Shard& shard) {
-  return {r.output, r.resume,
-          {{"program", "gammalab " GAMMALAB_VERSION}, {"git_revision", GAMMALAB_GIT_REVISION}, {"spec_file", r.spec_path}},
-          shard};
+  sim::Provenance provenance = this_program();
+  provenance.spec_file = r.spec_path;
+  return {r.output, r.resume, provenance, shard};
 }
 
 // Every rank checks the memory of its own device, and the job stops as one: rank 0 hears
@@ -248,9 +248,13 @@ SweepOutcome run_sweep_request(const SweepRequest& r, const std::function<void(c
   return shard.whole() ? SweepOutcome::Whole : SweepOutcome::Shard;
 }
 
-void require_whole_sweep(const std::filesystem::path& directory, const nlohmann::json& manifest) {
-  if (manifest.contains("shard"))
-    reject("DIR", directory.string() + " holds shard " + manifest["shard"].get<std::string>() +
+sim::Provenance this_program() { return {"gammalab " GAMMALAB_VERSION, GAMMALAB_GIT_REVISION, std::nullopt}; }
+
+void require_whole_sweep(const std::filesystem::path& directory, const sim::Manifest& manifest) {
+  if (manifest.experiment != sim::ExperimentKind::Sweep)
+    reject("DIR", directory.string() + " holds a " + sim::experiment_kinds().title(manifest.experiment) + ", not a sweep");
+  if (manifest.shard)
+    reject("DIR", directory.string() + " holds shard " + *manifest.shard +
                       " of a sweep, not all of it: join the shards with gammalab merge DIR... -o OUT, then analyse OUT");
 }
 
@@ -259,21 +263,21 @@ namespace {
 // A whole sweep's result directory as the analysis reads it: its manifest, its spec
 // (with the analysis options given on the command line), and its runs.
 struct ResultOnDisk {
-  nlohmann::json manifest;
+  sim::Manifest manifest;
   sim::SweepSpec spec;
   std::vector<sim::RunRow> runs;
 };
 
 ResultOnDisk read_result_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss,
                                    std::optional<int> bootstrap) {
-  std::ifstream manifest_file(directory / "manifest.json");
-  if (!manifest_file) reject("DIR", directory.string() + " has no manifest.json: not a sweep's result directory");
   ResultOnDisk result;
-  result.manifest = nlohmann::json::parse(manifest_file, nullptr, false);
-  if (!result.manifest.is_object() || !result.manifest.contains("spec"))
-    reject("DIR", (directory / "manifest.json").string() + " is not a gammalab manifest");
+  try {
+    result.manifest = sim::read_manifest(directory);
+  } catch (const InputError& e) {
+    reject("DIR", e.what());
+  }
   require_whole_sweep(directory, result.manifest);
-  result.spec = sim::spec_of_manifest(result.manifest, (directory / "manifest.json").string());
+  result.spec = result.manifest.sweep_spec((directory / "manifest.json").string());
   if (loss) result.spec.analysis.loss = *loss;
   if (bootstrap) result.spec.analysis.bootstrap = *bootstrap;
   sim::check_checksums(directory, result.manifest);
@@ -287,7 +291,7 @@ nlohmann::json analyse_result_directory(const std::filesystem::path& directory, 
                                         std::optional<int> bootstrap) {
   const ResultOnDisk result = read_result_directory(directory, loss, bootstrap);
   nlohmann::json summary = sim::analyse_runs(result.runs, result.spec);
-  summary["status_of_runs"] = result.manifest.value("status", "unknown");
+  summary["status_of_runs"] = result.manifest.status;
   sim::write_atomically(directory / "summary.json", summary.dump(2) + "\n");
   return summary;
 }

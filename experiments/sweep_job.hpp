@@ -73,7 +73,10 @@ SweepOutcome run_sweep_request(const SweepRequest& request, const std::function<
 
 // InputError naming DIR unless the manifest is of a whole sweep (not one shard of it):
 // what analyze and report read.
-void require_whole_sweep(const std::filesystem::path& directory, const nlohmann::json& manifest);
+void require_whole_sweep(const std::filesystem::path& directory, const sim::Manifest& manifest);
+// How this program names itself in the manifests it writes: its version and the commit
+// it was built from.
+sim::Provenance this_program();
 
 // Reads the spec kept in a result directory's manifest, writes summary.json and
 // returns it (with `loss` and `bootstrap` overriding the spec's analysis).

@@ -106,8 +106,8 @@ RankOutcome run_sweep_on_ranks(const World& world, const sim::SweepSpec& spec, c
   std::string finished_text;
   if (root) {
     try {
-      nlohmann::json manifest = sim::manifest_of(spec, run, device);
-      manifest["processes"] = world.size();
+      sim::Manifest manifest = sim::manifest_of(spec, run, device);
+      manifest.processes = world.size();
       directory.emplace(run.directory, run.resume, manifest);
       finished_text = encode_ids(directory->finished());
     } catch (const InputError&) {

@@ -20,10 +20,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-QUANTITIES = ["Z_A", "Z_B", "dZ_B", "delta1", "delta2", "B", "df"]
-LABELS = {"Z_A": "Z_A", "Z_B": "Z_B", "dZ_B": "ΔZ_B", "delta1": "δ¹", "delta2": "δ²", "B": "B", "df": "Δf"}
-
-
 def exponent(text):
     """The engine's exponent as a number; None for exactly zero ('-inf')."""
     if text == "-inf":
@@ -38,7 +34,9 @@ def main(directory):
     checks = result_files.coordchecks(directory)
     figure, axes = plt.subplots(2, 4, figsize=(17, 8))
     count = len(checks)
-    for axis, quantity in zip(axes.flat, QUANTITIES):
+    # The quantities measured, with the engine's symbols: the documents list them.
+    quantities = {q["key"]: q["symbol"] for check in checks for q in check["quantities"]}
+    for axis, quantity in zip(axes.flat, quantities):
         for index, check in enumerate(checks):
             offset = (index - (count - 1) / 2) * 0.8 / max(count, 1)
             rows = [r for r in check["rows"] if r["quantity"] == quantity]
@@ -53,7 +51,7 @@ def main(directory):
                 agrees = row["verdict"] == "agrees"
                 axis.errorbar(x, row["slope"], yerr=[[row["slope"] - low], [high - row["slope"]]], marker="o", markersize=4,
                               capsize=2, color=f"C{index}", markerfacecolor=f"C{index}" if agrees else "white")
-        axis.set_title(LABELS[quantity])
+        axis.set_title(quantities[quantity])
         axis.set_xlabel("step")
         axis.set_ylabel("exponent of n (RMS coordinate)")
         axis.grid(True, alpha=0.3)
@@ -62,7 +60,7 @@ def main(directory):
                for index, check in enumerate(checks)]
     axes.flat[-1].legend(handles=handles, loc="center", fontsize=9, title="scheme (x: engine, ●: agrees, ○: departs)")
     first = checks[0]
-    figure.suptitle(f"coordinate check ({manifest.get('scale', '')} scale): widths {first['widths'][0]} … {first['widths'][-1]}, "
+    figure.suptitle(f"coordinate check ({manifest['spec']['sweep']['scale']} scale): widths {first['widths'][0]} … {first['widths'][-1]}, "
                     f"{first['seeds']} seeds, {first['readout']} readout, η = {first['eta_constant']}·n^γ[η]; "
                     f"95% bootstrap intervals", fontsize=10)
     figure.tight_layout()

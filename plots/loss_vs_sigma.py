@@ -29,7 +29,7 @@ def main(directory):
     manifest = result_files.manifest(directory)
     engine = result_files.document(directory, "engine.json")
     schemes = list(dict.fromkeys(arm["scheme"] for arm in summary["schemes"]))
-    widths = manifest["widths"]
+    widths = manifest["spec"]["sweep"]["widths"]
     figure, axes = plt.subplots(1, len(schemes), figsize=(6.2 * len(schemes), 5.2), squeeze=False)
     for axis, scheme in zip(axes[0], schemes):
         arms = [arm for arm in summary["schemes"] if arm["scheme"] == scheme and arm["init_sigma"] is not None]
@@ -63,7 +63,7 @@ def main(directory):
         axis.legend(fontsize=8)
     verdicts = "\n".join("; ".join(f"σ ∝ n^{e['sigma_exponent']}: max stable γ[η] {e['max_stable']}" for e in pair)
                          for pair in (engine["exponents"][:2], engine["exponents"][2:]))
-    figure.suptitle(f"loss against initial scale ({manifest.get('scale', '')} scale, {manifest.get('device', '')})\n"
+    figure.suptitle(f"loss against initial scale: {result_files.title(directory)}\n"
                     f"{summary['seeds']} seeds, 95% bootstrap intervals; the engine, Init[AB] in the network ({engine['readout']} "
                     f"readout):\n{verdicts}", fontsize=9)
     figure.tight_layout()

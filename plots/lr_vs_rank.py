@@ -141,7 +141,6 @@ def finish(axis):
 
 def main(directory):
     summary = result_files.summary(directory)
-    manifest = result_files.manifest(directory)
     if not summary.get("rank_slopes"):
         raise SystemExit(f"lr_vs_rank: {directory}/summary.json has no slopes against the rank: the sweep trained one rank")
     readouts = lr_vs_width.readouts_of(summary)
@@ -153,7 +152,7 @@ def main(directory):
         block.suptitle(lr_vs_width.readout_title(readout), fontsize=11, fontweight="bold")
     horizons = summary.get("horizons") or ["?"]
     figure.suptitle(
-        f"{manifest.get('spec_name', 'sweep')} ({manifest.get('scale', '')} scale, {manifest.get('device', '')}): "
+        f"{result_files.title(directory)}: "
         f"loss {summary['loss_statistic']}, {summary['seeds']} seeds, 95% bootstrap intervals; hollow: at the grid's edge; "
         f"output criterion at step {horizons[-1]}", fontsize=10)
     figure_files.save(figure, directory, "lr_vs_rank")

@@ -236,8 +236,8 @@ def rates_figure(directory, summary, manifest):
                  horizons[-1] if horizons else "?")
         row.suptitle(readout_title(readout), fontsize=11, fontweight="bold")
     figure.suptitle(
-        f"{manifest.get('spec_name', 'sweep')} ({manifest.get('scale', '')} scale, {manifest.get('device', '')}; "
-        f"optimizer {manifest.get('optimizer', 'adam')}): loss {summary['loss_statistic']}, {summary['seeds']} seeds, "
+        f"{result_files.title(directory)}, optimizer {manifest['spec']['optimizer']['kind']}: "
+        f"loss {summary['loss_statistic']}, {summary['seeds']} seeds, "
         f"95% bootstrap intervals; hollow: at the grid's edge\n"
         f"output criterion: largest train loss of steps 1…H at most {summary.get('edge_factor', '?')}× the initial; "
         f"internal criterion: RMS of s·Z_B at step H at most {summary.get('internal_bound', '?')}", fontsize=10)
@@ -303,7 +303,7 @@ def plot_loss_curves(axis, arm, curves):
 def losses_figure(directory, summary, manifest):
     column = LOSS_COLUMNS.get(summary["loss_statistic"], "final_train_loss")
     runs = result_files.runs(directory)
-    curves = seed_means(runs, column, set(manifest.get("seeds") or (run["seed"] for run in runs)))
+    curves = seed_means(runs, column, set(manifest["spec"]["sweep"]["seeds"]))
     readouts = readouts_of(summary)
     arms = {readout: [arm for arm in summary["schemes"] if arm.get("readout") == readout] for readout in readouts}
     columns = max(len(row) for row in arms.values())
@@ -314,14 +314,14 @@ def losses_figure(directory, summary, manifest):
             plot_loss_curves(axis, arm, curves)
             axis.set_title(f"{arm_label(directory, arm)}, {readout_title(readout)}", fontsize=10)
             axis.set_xscale("log")
-            axis.set_xlabel(f"learning rate η ({manifest.get('optimizer', 'adam')})")
+            axis.set_xlabel(f"learning rate η ({manifest['spec']['optimizer']['kind']})")
             axis.set_ylabel(f"mean over seeds of log {column}")
             axis.grid(True, which="both", alpha=0.3)
             if axis.has_data():
                 axis.legend(fontsize=7)
         for axis in row[len(arms[readout]):]:
             axis.axis("off")
-    figure.suptitle(f"{manifest.get('spec_name', 'sweep')}: seed-averaged log loss on the grid ({summary['seeds']} seeds)\n"
+    figure.suptitle(f"{manifest['spec']['sweep']['name']}: seed-averaged log loss on the grid ({summary['seeds']} seeds)\n"
                     f"★: the optimum estimate (parabola through the points within {summary.get('optimum_window', '?')} "
                     f"of the best) with its 95% bootstrap interval, hollow at the grid's edge\n"
                     f"×: some seeds diverged (mean of the others; at most 0.5 above the curves)", fontsize=10)

@@ -1,13 +1,14 @@
 """The files of a result directory, read one way by every figure script.
 
-The C++ side owns the schema (sim/result_schema.hpp); this is its reader for Python:
-runs.csv and curves.csv by header name with typed cells (runs.csv's horizon columns,
-max_train_loss_at_H and rms_Z_B_at_H for each horizon H of the spec, by pattern),
-summary.json and the JSON documents beside it, and manifest.json with its runs_schema
-checked. A file that is missing or not what its schema says stops the script with a
-message naming the file and, for a CSV, the column; so does a runs.csv or curves.csv
-that differs from the checksum a complete directory's manifest recorded (the check
-every C++ reader makes: sim/result_directory.hpp, check_checksums).
+The files' schemas (schema/*.schema.json, which the C++ writers are tested against) say
+what each holds; this reader takes runs.csv's and curves.csv's columns from them, reads
+the CSVs by header name with typed cells (runs.csv's horizon columns, max_train_loss_at_H
+and rms_Z_B_at_H for each horizon H of the spec, by pattern), and holds manifest.json,
+summary.json and the JSON documents beside them against their schemas. A file that is
+missing or not what its schema says stops the script with a message naming the file and,
+for a CSV, the column; so does a runs.csv or curves.csv that differs from the checksum a
+complete directory's manifest recorded (the check every C++ reader makes:
+sim/result_directory.hpp, check_checksums).
 """
 import csv
 import json
@@ -15,7 +16,13 @@ import pathlib
 import re
 import sys
 
-RUNS_SCHEMA = 3  # the runs.csv columns below; a manifest says which schema its directory has
+import jsonschema
+
+SCHEMAS = pathlib.Path(__file__).resolve().parents[1] / "schema"
+
+
+def _schema(name):
+    return json.loads((SCHEMAS / f"{name}.schema.json").read_text())
 
 
 def _flag(text):
@@ -24,31 +31,41 @@ def _flag(text):
     return text == "1"
 
 
-RUNS_COLUMNS = {
-    "id": int, "scheme": str, "width": int, "seed": int, "lr_A": float, "lr_B": float,
-    "initial_train_loss": float, "final_train_loss": float, "final_test_loss": float,
-    "mean_last_train_loss": float, "max_train_loss": float, "diverged": _flag, "diverged_step": int,
-    "steps_done": int, "fit_residual": float, "init_sigma": float, "readout": str, "rank": int,
-    "multiplier": str, "round": int,
-}
-HORIZON_COLUMNS = ("max_train_loss_at_", "rms_Z_B_at_")  # each followed by a horizon H ≥ 1, both for every H
-CURVES_COLUMNS = {
-    "id": int, "step": int, "train_loss": float, "test_loss": float, "lr_factor": float,
-    "norm_Z_A": float, "norm_Z_B": float,
-}
+# How a CSV cell of each schema type is read.
+_CELL = {"integer": int, "number": float, "string": str, "boolean": _flag}
+
+
+def _columns(name):
+    """A CSV schema's fixed columns, in file order, as name → cell reader."""
+    return {column: _CELL[rule["type"]] for column, rule in _schema(name)["properties"].items()}
+
+
+RUNS_COLUMNS = _columns("runs")
+RUNS_SCHEMA = _schema("manifest")["properties"]["runs_schema"]["const"]  # which runs.csv columns these are
+# Each followed by a horizon H ≥ 1, both for every H: the schema's column patterns ^PREFIX[1-9][0-9]*$.
+HORIZON_COLUMNS = tuple(re.fullmatch(r"\^(\w+)\[1-9\]\[0-9\]\*\$", pattern).group(1)
+                        for pattern in _schema("runs")["patternProperties"])
+CURVES_COLUMNS = _columns("curves")
 
 
 def _fail(message):
     sys.exit(f"result_files: {message}")
 
 
-def _json(path):
+def _json(path, schema=None):
+    """A JSON file, held against schema/`schema`.schema.json when one is named."""
     try:
-        return json.loads(pathlib.Path(path).read_text())
+        document = json.loads(pathlib.Path(path).read_text())
     except FileNotFoundError:
         _fail(f"{path}: missing")
     except json.JSONDecodeError as error:
         _fail(f"{path}: not valid JSON ({error})")
+    if schema:
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema(schema)).iter_errors(document))
+        if error is not None:
+            where = ".".join(str(p) for p in error.absolute_path) or "(the document)"
+            _fail(f"{path}: {where}: {error.message} (schema/{schema}.schema.json)")
+    return document
 
 
 def _horizon_of(name):
@@ -130,16 +147,28 @@ def _check_checksums(directory, document):
 
 
 def manifest(directory):
-    """manifest.json; stops when its runs_schema is newer than this reader's, or when the
-    directory's runs.csv or curves.csv was changed after the sweep completed."""
-    document = _json(pathlib.Path(directory) / "manifest.json")
-    if document.get("runs_schema", 1) > RUNS_SCHEMA:
-        _fail(f"{directory}/manifest.json: runs_schema {document['runs_schema']} is newer than this reader's ({RUNS_SCHEMA})")
+    """manifest.json; stops when it is not what schema/manifest.schema.json says (a newer
+    version or runs_schema included), or when the directory's runs.csv or curves.csv was
+    changed after the sweep completed."""
+    document = _json(pathlib.Path(directory) / "manifest.json", "manifest")
     key = pathlib.Path(directory).resolve()
     if key not in _checksums_checked:
         _check_checksums(directory, document)
         _checksums_checked.add(key)
     return document
+
+
+def spec(directory):
+    """The spec the directory's sweep or coordinate check ran, as data: its tables
+    ("sweep", "learning_rate", "model", "optimizer", …) and every key."""
+    return manifest(directory)["spec"]
+
+
+def title(directory):
+    """How a figure names the sweep: '<spec name> (<scale> scale, <device>)'."""
+    document = manifest(directory)
+    sweep = document["spec"]["sweep"]
+    return f"{sweep['name']} ({sweep['scale']} scale, {document['device']})"
 
 
 def scheme_title(directory, scheme):
@@ -151,11 +180,7 @@ def scheme_title(directory, scheme):
 def summary(directory):
     """summary.json, written by `gammalab analyze`: one entry per arm under "schemes"."""
     manifest(directory)  # the rows summary.json was computed from must be the sweep's
-    document = _json(pathlib.Path(directory) / "summary.json")
-    for key in ("loss_statistic", "seeds", "schemes"):
-        if key not in document:
-            _fail(f"{directory}/summary.json: no '{key}'; not a gammalab summary")
-    return document
+    return _json(pathlib.Path(directory) / "summary.json", "summary")
 
 
 def one_adapter_shape(directory, summary_document):
@@ -172,10 +197,7 @@ def runs(directory):
     """runs.csv: one dict per configuration, cells typed (diverged a bool; the horizon
     columns, max_train_loss_at_H and rms_Z_B_at_H, floats). Stops on a directory of an
     older runs_schema, whose columns differ."""
-    schema = manifest(directory).get("runs_schema", 1)
-    if schema != RUNS_SCHEMA:
-        _fail(f"{directory}/manifest.json: runs_schema {schema}, but this reader reads schema {RUNS_SCHEMA}; "
-              "run the sweep again")
+    manifest(directory)  # its runs_schema, which the manifest's schema holds to this reader's
     return _csv(pathlib.Path(directory) / "runs.csv", RUNS_COLUMNS, horizons=True)
 
 
@@ -185,18 +207,18 @@ def curves(directory):
     return _csv(pathlib.Path(directory) / "curves.csv", CURVES_COLUMNS)
 
 
-def document(directory, name, required=True):
-    """Another JSON document of the directory (engine.json, coordcheck-A.json); None when
-    absent and not required."""
+def document(directory, name, required=True, schema=None):
+    """Another JSON document of the directory (engine.json, coordcheck-A.json), held
+    against `schema` when one is named; None when absent and not required."""
     path = pathlib.Path(directory) / name
     if not required and not path.exists():
         return None
-    return _json(path)
+    return _json(path, schema)
 
 
 def coordchecks(directory):
     """The coordinate checks of a `reproduce coordcheck` directory, one per scheme of its manifest."""
-    return [document(directory, f"coordcheck-{scheme}.json") for scheme in manifest(directory)["schemes"]]
+    return [document(directory, f"coordcheck-{scheme}.json", schema="coordcheck") for scheme in spec(directory)["sweep"]["schemes"]]
 
 
 def phase_documents(directory):
@@ -204,4 +226,4 @@ def phase_documents(directory):
     paths = sorted(pathlib.Path(directory).glob("phase-*.json"))
     if not paths:
         _fail(f"{directory}: no phase-*.json files")
-    return [_json(path) for path in paths]
+    return [_json(path, "gamma") for path in paths]

@@ -24,7 +24,6 @@ def main(directory):
     directory = pathlib.Path(directory)
     summary = result_files.summary(directory)
     result_files.one_adapter_shape(directory, summary)
-    manifest = result_files.manifest(directory)
     figure, (loss_axis, rate_axis) = plt.subplots(1, 2, figsize=(12, 4.8))
     markers = "osD^v<>px*"
     for index, scheme in enumerate(summary["schemes"]):
@@ -48,7 +47,7 @@ def main(directory):
         axis.set_ylabel(label)
         axis.grid(True, which="both", alpha=0.3)
     rate_axis.legend(fontsize=7, ncol=2)
-    figure.suptitle(f"every scheme at its tuned learning rate ({manifest.get('scale', '')} scale, {manifest.get('device', '')})\n"
+    figure.suptitle(f"every scheme at its tuned learning rate: {result_files.title(directory)}\n"
                     f"{summary['seeds']} seeds, 95% bootstrap intervals; hollow: at the grid's edge", fontsize=10)
     figure.tight_layout()
     figure_files.save(figure, directory, "schemes_vs_width")

@@ -58,7 +58,7 @@ PYBIND11_MODULE(_gammalab, m) {
         py::arg("model"), py::arg("steps") = 0, "What `gamma explain --json` prints");
   m.def("phase",
         [](const Texts& model, const std::string& x, const std::string& y, const std::string& low, const std::string& high) {
-          return text_of(phase_json(phase_document(model_options(model), x, y, low, high)));
+          return text_of(phase_report(model_options(model), x, y, low, high).document);
         },
         py::arg("model"), py::arg("x"), py::arg("y"), py::arg("low") = "-2", py::arg("high") = "1",
         "What `gamma phase --json` prints");
@@ -104,9 +104,7 @@ PYBIND11_MODULE(_gammalab, m) {
   m.def(
       "check_checksums",
       [](const std::string& directory) {
-        std::ifstream file(std::filesystem::path(directory) / "manifest.json");
-        const nlohmann::json manifest = nlohmann::json::parse(file, nullptr, false);
-        if (manifest.is_object()) sim::check_checksums(directory, manifest);
+        sim::check_checksums(directory, sim::read_manifest(directory));
       },
       py::arg("directory"), "InputError when runs.csv or curves.csv differ from the checksums recorded at completion");
   m.def("default_threads", &default_threads);

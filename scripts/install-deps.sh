@@ -20,6 +20,7 @@ packages=(
   python3 python3-matplotlib     # figures (plots/ reads result files only)
   python3-dev pybind11-dev python3-pybind11   # the Python module (python/), for Debian's /usr/bin/python3
   python3-pandas python3-pytest  # its result frames and its tests
+  python3-jsonschema             # result documents held against schema/ (Python reader and tests)
   jupyter-nbconvert python3-ipykernel python3-nbformat   # the tour notebook, executed by the tests
   pkg-config libcpp-httplib-dev  # the HTTP server of `gammalab serve`
   chromium                       # the browser tests of the page (headless)

@@ -647,7 +647,7 @@ nlohmann::json seed_halves_json(const SeedHalves& halves) {
                                {"verdict", c.halves[h].verdict_network}});
     comparisons.push_back(row);
   }
-  return {{"seeds", halves.seeds}, {"summaries", halves.summaries}, {"comparisons", comparisons}};
+  return {{"version", kSplitSeedsVersion}, {"seeds", halves.seeds}, {"summaries", halves.summaries}, {"comparisons", comparisons}};
 }
 
 // ---- in words -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #include "sim/coordcheck.hpp"
 
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "gamma/lora_dynamics.hpp"
@@ -17,56 +18,54 @@ namespace {
 double rms(const Eigen::MatrixXd& m) { return std::sqrt(m.squaredNorm() / static_cast<double>(m.size())); }
 
 // The engine's exact exponents of the measured quantities at each step.
-std::vector<std::map<std::string, gamma::MaxAffine>> engine_exponents(const CoordCheckSpec& spec) {
+std::vector<std::map<gamma::Quantity, gamma::MaxAffine>> engine_exponents(const CoordCheckSpec& spec) {
   gamma::LoraModel model = engine_model_of(spec.scheme, spec.training, spec.readout);
   model.eta_A = model.eta_B = gamma::parse_exponent(spec.eta_exponent);
   gamma::Trajectory trajectory = gamma::run_dynamics(model, spec.steps);
-  const std::map<std::string, gamma::Quantity> ids = {
-      {"Z_A", gamma::Quantity::Z_A},       {"Z_B", gamma::Quantity::Z_B},       {"dZ_B", gamma::Quantity::dZ_B},
-      {"delta1", gamma::Quantity::delta1}, {"delta2", gamma::Quantity::delta2}, {"B", gamma::Quantity::B},
-      {"df", gamma::Quantity::df}};
-  std::vector<std::map<std::string, gamma::MaxAffine>> steps(static_cast<std::size_t>(spec.steps) + 1);
+  std::vector<std::map<gamma::Quantity, gamma::MaxAffine>> steps(static_cast<std::size_t>(spec.steps) + 1);
   for (int t = 0; t <= spec.steps; ++t)
-    for (const auto& [name, id] : ids) {
+    for (gamma::Quantity id : kCoordQuantities) {
       auto found = trajectory.steps.at(std::min(t, trajectory.horizon())).find(id);
-      if (found != trajectory.steps.at(std::min(t, trajectory.horizon())).end()) steps[t][name] = found->second;
+      if (found != trajectory.steps.at(std::min(t, trajectory.horizon())).end()) steps[t][id] = found->second;
     }
   return steps;
 }
 
 
-// RMS sizes at each step of one (width, seed) run: [step][quantity].
+// RMS sizes at each step of one (width, seed) run: [step][quantity], in the order of
+// kCoordQuantities. The run is trained by the one trainer (schedule and divergence rule
+// included), which shows the factors after every step; a quantity that does not exist at
+// a step (an update at step 0) and every step after a divergence are NaN.
 std::vector<std::vector<double>> measure_run(const CoordCheckSpec& spec, const Dataset& data, double exponent, int width,
                                              std::uint64_t seed) {
   auto student = make_frozen_student(data, width, spec.readout, seed);
   TrainSpec t = spec.training;
   t.init.scheme = spec.scheme;
   t.seed = seed;
+  t.steps = spec.steps;
+  t.lr_A = t.lr_B = spec.eta_constant * std::pow(static_cast<double>(width), exponent);
+  t.record_every = 0;
+  std::erase_if(t.horizons, [&](int h) { return h > spec.steps; });
   const double scale = adapter_scale(t);
-  const double lr = spec.eta_constant * std::pow(static_cast<double>(width), exponent);
-  LoraFactors init = initialise_lora(t.init, *student, t.rank, scale, seed);
-  Eigen::MatrixXd H0 = student->train.H;
-  if (init.subtract_initial_product) H0.noalias() -= scale * ((student->train.Z * init.A.transpose()) * init.B.transpose());
-  LoraBatch batch{student->train.Z, H0, student->train.y};
-  Eigen::MatrixXd A = init.A, B = init.B;
-  AdamMoments moments_A, moments_B;
-  std::vector<std::vector<double>> per_step;
-  Eigen::MatrixXd Z_A = batch.Z * A.transpose(), Z_B = scale * Z_A * B.transpose();
-  Eigen::VectorXd f = lora_outputs(batch, A, B, student->w_out, scale);
-  per_step.push_back({rms(Z_A), rms(Z_B), NAN, NAN, NAN, rms(B), NAN});
-  for (int step = 1; step <= spec.steps; ++step) {
-    LoraGradients g = lora_loss_and_gradients(batch, A, B, student->w_out, scale);
-    Eigen::MatrixXd A_before = A, B_before = B, Z_A_before = Z_A, Z_B_before = Z_B;
-    Eigen::VectorXd f_before = f;
-    apply_update(t.optimizer, step, lr, g.A, A, moments_A);
-    apply_update(t.optimizer, step, lr, g.B, B, moments_B);
-    Z_A = batch.Z * A.transpose();
-    Z_B = scale * Z_A * B.transpose();
-    f = lora_outputs(batch, A, B, student->w_out, scale);
-    Eigen::MatrixXd delta1 = scale * (batch.Z * (A - A_before).transpose()) * B_before.transpose();
-    Eigen::MatrixXd delta2 = scale * Z_A_before * (B - B_before).transpose();
-    per_step.push_back({rms(Z_A), rms(Z_B), rms(Z_B - Z_B_before), rms(delta1), rms(delta2), rms(B), rms(f - f_before)});
-  }
+  std::vector<std::vector<double>> per_step(static_cast<std::size_t>(spec.steps) + 1,
+                                            std::vector<double>(kCoordQuantities.size(), NAN));
+  Eigen::MatrixXd A_before, B_before, Z_A_before, Z_B_before;
+  Eigen::VectorXd f_before;
+  train(*student, t, [&](const FactorsAtStep& now) {
+    const Eigen::MatrixXd Z_A = now.train.Z * now.A.transpose(), Z_B = scale * Z_A * now.B.transpose();
+    const Eigen::VectorXd f = lora_outputs(now.train, now.A, now.B, student->w_out, scale);
+    std::map<gamma::Quantity, double> size = {{gamma::Quantity::Z_A, rms(Z_A)}, {gamma::Quantity::Z_B, rms(Z_B)},
+                                              {gamma::Quantity::B, rms(now.B)}};
+    if (now.step > 0) {
+      size[gamma::Quantity::dZ_B] = rms(Z_B - Z_B_before);
+      size[gamma::Quantity::delta1] = rms(scale * (now.train.Z * (now.A - A_before).transpose()) * B_before.transpose());
+      size[gamma::Quantity::delta2] = rms(scale * Z_A_before * (now.B - B_before).transpose());
+      size[gamma::Quantity::df] = rms(f - f_before);
+    }
+    for (std::size_t q = 0; q < kCoordQuantities.size(); ++q)
+      if (auto found = size.find(kCoordQuantities[q]); found != size.end()) per_step[now.step][q] = found->second;
+    A_before = now.A, B_before = now.B, Z_A_before = Z_A, Z_B_before = Z_B, f_before = f;
+  });
   return per_step;
 }
 
@@ -116,7 +115,7 @@ nlohmann::json fit_row(const CoordCheckSpec& spec, const CoordMeasurements& m, i
   bool all_zero = true;
   for (const auto& width : m.rms)
     for (const auto& seed : width) all_zero = all_zero && seed[step][q] == 0;
-  nlohmann::json row = {{"step", step}, {"quantity", kCoordQuantities[q]}, {"engine", exact.to_string(gamma::Notation::Ascii)},
+  nlohmann::json row = {{"step", step}, {"quantity", gamma::info(kCoordQuantities[q]).key}, {"engine", exact.to_string(gamma::Notation::Ascii)},
                         {"interval", nullptr}};
   if (all_zero) {
     row["slope"] = "exactly zero";
@@ -159,13 +158,15 @@ nlohmann::json fit_coordinates(const CoordCheckSpec& spec, const CoordMeasuremen
   nlohmann::json rows = nlohmann::json::array();
   for (int step = 0; step <= spec.steps; ++step)
     for (std::size_t q = 0; q < kCoordQuantities.size(); ++q) {
-      const std::string& name = kCoordQuantities[q];
-      if (!engine[step].count(name)) continue;  // an update at step 0
-      rows.push_back(fit_row(spec, m, step, q, engine[step].at(name), bootstrap));
+      const gamma::Quantity id = kCoordQuantities[q];
+      if (!engine[step].count(id)) continue;  // an update at step 0
+      rows.push_back(fit_row(spec, m, step, q, engine[step].at(id), bootstrap));
     }
-  return {{"scheme", spec.scheme},     {"eta_exponent", spec.eta_exponent}, {"eta_constant", spec.eta_constant},
+  nlohmann::json quantities = nlohmann::json::array();
+  for (gamma::Quantity id : kCoordQuantities) quantities.push_back({{"key", gamma::info(id).key}, {"symbol", gamma::info(id).symbol}});
+  return {{"version", kCoordCheckVersion}, {"scheme", spec.scheme}, {"eta_exponent", spec.eta_exponent}, {"eta_constant", spec.eta_constant},
           {"widths", spec.widths},     {"seeds", spec.seeds.size()},       {"steps", spec.steps},
-          {"readout", gamma::readouts().name(spec.readout)},         {"rows", rows}};
+          {"readout", gamma::readouts().name(spec.readout)},         {"quantities", quantities}, {"rows", rows}};
 }
 
 std::string describe_coordcheck(const nlohmann::json& fitted) {
@@ -204,7 +205,7 @@ std::string coordcheck_csv(const CoordCheckSpec& spec, const CoordMeasurements& 
           char cell[64];
           std::snprintf(cell, sizeof cell, "%.17g", value);
           csv += std::to_string(spec.widths[w]) + "," + std::to_string(spec.seeds[s]) + "," + std::to_string(t) + "," +
-                 kCoordQuantities[q] + "," + cell + "\n";
+                 gamma::info(kCoordQuantities[q]).key + "," + cell + "\n";
         }
   return csv;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "gamma/lora_dynamics.hpp"
 #include "sim/trainer.hpp"
 
 namespace gammalab::sim {
@@ -28,7 +29,12 @@ struct CoordCheckSpec {
   int bootstrap = 1000;
 };
 
-inline const std::vector<std::string> kCoordQuantities = {"Z_A", "Z_B", "dZ_B", "delta1", "delta2", "B", "df"};
+// The quantities a coordinate check measures, the engine's own (their keys and symbols:
+// gamma::info); a coordinate-check document lists them with both, for its readers.
+inline const std::vector<gamma::Quantity> kCoordQuantities = {gamma::Quantity::Z_A,    gamma::Quantity::Z_B,
+                                                              gamma::Quantity::dZ_B,   gamma::Quantity::delta1,
+                                                              gamma::Quantity::delta2, gamma::Quantity::B,
+                                                              gamma::Quantity::df};
 
 // RMS coordinate sizes: [width][seed][step][quantity], NaN where a quantity does not
 // exist (updates at step 0).

@@ -90,27 +90,27 @@ std::string sorted_csv(const std::string& header, std::vector<std::string> rows)
   return text;
 }
 
-nlohmann::json checksums_of(const std::filesystem::path& directory) {
-  nlohmann::json checksums = nlohmann::json::object();
+std::map<std::string, std::string> checksums_of(const std::filesystem::path& directory) {
+  std::map<std::string, std::string> checksums;
   for (const char* file : kChecksummedFiles) checksums[file] = fingerprint(read_bytes(directory / file));
   return checksums;
 }
 
-void check_checksums(const std::filesystem::path& directory, const nlohmann::json& manifest) {
-  if (manifest.value("status", "") != "complete" || !manifest.contains("checksums")) return;
-  const nlohmann::json& recorded = manifest["checksums"];
+void check_checksums(const std::filesystem::path& directory, const Manifest& manifest) {
+  if (!manifest.complete() || manifest.checksums.empty()) return;
+  const std::map<std::string, std::string>& recorded = manifest.checksums;
   const std::string what_to_do = "restore it from a copy, or run the sweep again into a new directory (gammalab sweep SPEC -o NEW)";
   for (const char* name : kChecksummedFiles) {
     const std::filesystem::path file = directory / name;
-    if (!recorded.is_object() || !recorded.contains(name) || !recorded[name].is_string())
+    if (!recorded.count(name))
       throw InputError((directory / "manifest.json").string() + ": checksums." + name +
-                       " is not recorded as a string of 16 hex digits, so the manifest was edited; " + what_to_do);
+                       " is not recorded, so the manifest was edited; " + what_to_do);
     if (!std::filesystem::exists(file))
       throw InputError(file.string() + " is missing, but the manifest recorded its checksum when the sweep completed; " + what_to_do);
     const std::string actual = fingerprint(read_bytes(file));
-    if (actual != recorded[name].get<std::string>())
+    if (actual != recorded.at(name))
       throw InputError(file.string() + " was changed after the sweep completed: its checksum (FNV-1a) is " + actual +
-                       ", but the manifest recorded " + recorded[name].get<std::string>() +
+                       ", but the manifest recorded " + recorded.at(name) +
                        " at completion, so its rows are not what the sweep wrote; " + what_to_do);
   }
 }
@@ -157,11 +157,10 @@ ResultRows rows_of(const Configuration& c, const TrainResult& r) {
   return {runs_line(row), curves};
 }
 
-ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const nlohmann::json& manifest)
+ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, Manifest manifest)
     : path_(std::move(path)),
-      manifest_(manifest),
-      // The horizon columns are the spec's (the manifest holds it as spec_to_json wrote it).
-      runs_header_(runs_header(manifest.at("spec").at("analysis").at("horizons").get<std::vector<int>>())) {
+      manifest_(std::move(manifest)),
+      runs_header_(runs_header(manifest_.sweep_spec("the new manifest").training.horizons)) {
   const auto runs = path_ / "runs.csv", curves = path_ / "curves.csv";
   if (path_.empty()) throw InputError("-o: the result directory's path is empty; give one, e.g. -o results/my-sweep");
   const bool fresh = !std::filesystem::exists(path_) || (std::filesystem::is_directory(path_) && std::filesystem::is_empty(path_));
@@ -170,18 +169,16 @@ ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const 
       throw InputError("-o: " + path_.string() + " already exists; pass --resume to continue that sweep, or choose another directory");
     if (!std::filesystem::is_directory(path_)) throw InputError("-o: " + path_.string() + " is a file, not a result directory");
     lock_ = take_lock(path_);
-    std::ifstream old(path_ / "manifest.json");
-    if (!old)
+    if (!std::filesystem::exists(path_ / "manifest.json"))
       throw InputError("--resume: " + path_.string() + " has no manifest.json, so it is not a sweep's result directory; "
                        "choose a new directory with -o");
-    nlohmann::json previous = nlohmann::json::parse(old, nullptr, false);
-    if (!previous.is_object() || !previous.contains("spec"))
-      throw InputError("--resume: " + (path_ / "manifest.json").string() + " is not a gammalab manifest; choose a new directory with -o");
-    if (spec_hash_of_manifest(previous, (path_ / "manifest.json").string()) != manifest_["spec_hash"])
+    const Manifest previous = read_manifest(path_);
+    if (previous.experiment != ExperimentKind::Sweep || previous.spec_hash != manifest_.spec_hash)
       throw InputError("--resume: " + path_.string() + " holds another sweep (its manifest's spec_hash differs); choose another directory");
-    if (previous.value("shard", "1/1") != manifest_.value("shard", "1/1"))
-      throw InputError("--resume: " + path_.string() + " holds shard " + previous.value("shard", "1/1") + " of this sweep, not " +
-                       manifest_.value("shard", "1/1") + "; resume it with --shard " + previous.value("shard", "1/1"));
+    const std::string shard_before = previous.shard.value_or("1/1"), shard_now = manifest_.shard.value_or("1/1");
+    if (shard_before != shard_now)
+      throw InputError("--resume: " + path_.string() + " holds shard " + shard_before + " of this sweep, not " + shard_now +
+                       "; resume it with --shard " + shard_before);
     check_checksums(path_, previous);
     // Only rows that were completely written count as finished; the curves of a
     // configuration are written before its row, so curves without a row are dropped.
@@ -195,7 +192,7 @@ ResultDirectory::ResultDirectory(std::filesystem::path path, bool resume, const 
     write_atomically(runs, runs_header_ + "\n");
     write_atomically(curves, curves_header() + "\n");
   }
-  manifest_["status"] = "running";
+  manifest_.status = "running";
   write_manifest();
   runs_.open(runs, std::ios::app);
   curves_.open(curves, std::ios::app);
@@ -218,12 +215,12 @@ void ResultDirectory::complete(double wall_seconds) {
   curves_.close();
   rewrite_sorted(path_ / "runs.csv", runs_header_, [](std::size_t) { return true; });
   rewrite_sorted(path_ / "curves.csv", curves_header(), [](std::size_t) { return true; });
-  manifest_["status"] = "complete";
-  manifest_["wall_seconds"] = wall_seconds;
-  manifest_["checksums"] = checksums_of(path_);
+  manifest_.status = "complete";
+  manifest_.wall_seconds = wall_seconds;
+  manifest_.checksums = checksums_of(path_);
   write_manifest();
 }
 
-void ResultDirectory::write_manifest() const { write_atomically(path_ / "manifest.json", manifest_.dump(2) + "\n"); }
+void ResultDirectory::write_manifest() const { sim::write_manifest(path_, manifest_); }
 
 }  // namespace gammalab::sim

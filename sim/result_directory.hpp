@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/manifest.hpp"
 #include "sim/trainer.hpp"
 
 namespace gammalab::sim {
@@ -49,7 +50,7 @@ class ResultDirectory {
   // directory exists without `resume`, holds no manifest or another spec or shard, or
   // is being written by another process. The directory is owned by this object: an
   // exclusive OS lock on its .lock file (flock), which the OS releases on any exit.
-  ResultDirectory(std::filesystem::path path, bool resume, const nlohmann::json& manifest);
+  ResultDirectory(std::filesystem::path path, bool resume, Manifest manifest);
   ~ResultDirectory();
   ResultDirectory(const ResultDirectory&) = delete;
   ResultDirectory& operator=(const ResultDirectory&) = delete;
@@ -68,7 +69,7 @@ class ResultDirectory {
  private:
   void write_manifest() const;
   std::filesystem::path path_;
-  nlohmann::json manifest_;
+  Manifest manifest_;
   std::string runs_header_;
   std::set<std::size_t> finished_;
   std::ofstream runs_, curves_;
@@ -78,13 +79,13 @@ class ResultDirectory {
 // The checksums a complete directory's manifest records under "checksums": the
 // fingerprint (FNV-1a, sim/result_schema.hpp) of runs.csv and of curves.csv as they lie in
 // `directory`.
-nlohmann::json checksums_of(const std::filesystem::path& directory);
+std::map<std::string, std::string> checksums_of(const std::filesystem::path& directory);
 // What every reader of a result directory (analyze, --resume, merge, report) calls before
 // it reads the rows, so that a file edited after the sweep is reported, not analysed:
 // where `manifest` (the directory's) says complete, InputError naming the file whose
 // checksum differs from the one recorded, or that is missing. A directory still running
 // has no checksums yet; one completed by a gammalab that recorded none is not checked.
-void check_checksums(const std::filesystem::path& directory, const nlohmann::json& manifest);
+void check_checksums(const std::filesystem::path& directory, const Manifest& manifest);
 
 // Writes `text` to `path` through a temporary file and a rename: never half a file.
 void write_atomically(const std::filesystem::path& path, const std::string& text);

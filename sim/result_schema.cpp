@@ -273,16 +273,6 @@ std::string curves_line(std::size_t id, const CurvePoint& p) {
 
 // ---- manifest.json ---------------------------------------------------------------
 
-SweepSpec spec_of_manifest(const nlohmann::json& manifest, const std::string& origin) {
-  if (!manifest.contains("spec")) throw InputError(origin + ": no spec; not a sweep's manifest");
-  const int schema = manifest.value("runs_schema", 1);
-  if (schema != kRunsSchema)
-    throw InputError(origin + ": runs_schema " + std::to_string(schema) + ", but this gammalab reads schema " +
-                     std::to_string(kRunsSchema) + "; analyse it with the gammalab that wrote it (" +
-                     manifest.value("program", std::string("its manifest's program")) + "), or run the sweep again");
-  return spec_from_json(manifest["spec"], origin + " (spec)");
-}
-
 std::string fingerprint(const std::string& text) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ULL;
@@ -293,10 +283,6 @@ std::string fingerprint(const std::string& text) {
 
 std::string spec_hash(const SweepSpec& spec) { return fingerprint(spec_to_json(spec).dump()); }
 
-std::string spec_hash_of_manifest(const nlohmann::json& manifest, const std::string& origin) {
-  spec_of_manifest(manifest, origin);  // refuses another schema
-  return manifest.value("spec_hash", "");
-}
 
 // ---- summary.json ----------------------------------------------------------------
 
@@ -502,7 +488,8 @@ RankSlopes rank_slopes_of(const nlohmann::json& json) {
 }  // namespace
 
 void to_json(nlohmann::json& json, const SweepSummary& s) {
-  json = {{"loss_statistic", s.loss_statistic}, {"stable_factor", s.stable_factor}, {"bootstrap_resamples", s.bootstrap_resamples},
+  json = {{"version", kSummaryVersion},
+          {"loss_statistic", s.loss_statistic}, {"stable_factor", s.stable_factor}, {"bootstrap_resamples", s.bootstrap_resamples},
           {"seeds", s.seeds},                   {"runs_used", s.runs_used},         {"slope_widths", s.slope_widths},
           {"optimum_window", s.optimum_window}, {"edge_factor", s.edge_factor}, {"internal_bound", s.internal_bound},
           {"horizons", s.horizons},             {"schemes", nlohmann::json::array()}};
@@ -513,6 +500,9 @@ void to_json(nlohmann::json& json, const SweepSummary& s) {
 }
 
 void from_json(const nlohmann::json& json, SweepSummary& s) {
+  if (const int version = json.value("version", kSummaryVersion); version > kSummaryVersion)
+    throw InputError("summary version " + std::to_string(version) + ", newer than this gammalab reads (" +
+                     std::to_string(kSummaryVersion) + "); analyse the directory again with this gammalab");
   try {
     s.loss_statistic = json.at("loss_statistic").get<std::string>();
     s.stable_factor = json.at("stable_factor").get<double>();

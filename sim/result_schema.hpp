@@ -67,12 +67,8 @@ std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv);
 const std::string& curves_header();
 std::string curves_line(std::size_t id, const CurvePoint& point);
 
-// ---- manifest.json ---------------------------------------------------------------
+// ---- fingerprints (manifest.json: sim/manifest.hpp) ------------------------------
 
-// The spec a manifest holds: parsed data, or — in a directory written before the spec
-// was kept as data — its TOML text. `origin` names the manifest in errors. Throws
-// InputError when the manifest's runs_schema is newer than this program's.
-SweepSpec spec_of_manifest(const nlohmann::json& manifest, const std::string& origin);
 // FNV-1a (64-bit) of `text` as 16 hex digits: the spec's hash below, and the checksums
 // of a complete directory's CSV files (sim/result_directory.hpp: checksums_of), which
 // plots/result_files.py recomputes the same way. It finds accidental edits, not forgeries.
@@ -80,9 +76,15 @@ std::string fingerprint(const std::string& text);
 // The fingerprint of a spec as data: equal specs, however their files were written,
 // have equal hashes.
 std::string spec_hash(const SweepSpec& spec);
-// The spec_hash a manifest's sweep has (recomputed from the spec of an older manifest,
-// whose hash was of its text).
-std::string spec_hash_of_manifest(const nlohmann::json& manifest, const std::string& origin);
+
+// ---- versions ---------------------------------------------------------------------
+
+// Each JSON document records its version under "version", and each reader refuses a
+// newer one; schema/*.schema.json state the same numbers (a test holds them together).
+// manifest.json's is sim/manifest.hpp's kManifestVersion; runs.csv's, kRunsSchema above.
+inline constexpr int kSummaryVersion = 1;     // summary.json
+inline constexpr int kSplitSeedsVersion = 1;  // split-seeds.json
+inline constexpr int kCoordCheckVersion = 1;  // coordcheck-SCHEME.json
 
 // ---- summary.json ----------------------------------------------------------------
 
@@ -202,8 +204,10 @@ struct RankSlopes {
 
 struct SweepSummary {
   std::string loss_statistic;
-  double stable_factor = 1;
-  double optimum_window = 0.1, edge_factor = 2, internal_bound = 1;  // the spec's [analysis]
+  // The spec's [analysis] options it was computed with (their defaults are the spec's).
+  double stable_factor = AnalysisSpec{}.stable_factor;
+  double optimum_window = AnalysisSpec{}.optimum_window, edge_factor = AnalysisSpec{}.edge_factor,
+         internal_bound = AnalysisSpec{}.internal_bound;
   std::vector<int> horizons;
   std::size_t bootstrap_resamples = 0, seeds = 0, runs_used = 0;
   std::vector<int> slope_widths;

@@ -18,23 +18,23 @@ namespace {
 
 struct Part {
   std::filesystem::path directory;
-  nlohmann::json manifest;
+  Manifest manifest;
   Shard shard;
 };
 
 Part read_part(const std::filesystem::path& directory) {
   const std::string name = directory.string();
-  std::ifstream file(directory / "manifest.json");
-  if (!file) throw InputError("DIR: " + name + " has no manifest.json; give the directories that gammalab sweep --shard wrote");
-  Part part{directory, nlohmann::json::parse(file, nullptr, false), {}};
-  if (!part.manifest.is_object() || !part.manifest.contains("spec_hash"))
-    throw InputError("DIR: " + (directory / "manifest.json").string() + " is not a gammalab manifest");
-  if (!part.manifest.contains("shard"))
+  if (!std::filesystem::exists(directory / "manifest.json"))
+    throw InputError("DIR: " + name + " has no manifest.json; give the directories that gammalab sweep --shard wrote");
+  Part part{directory, read_manifest(directory), {}};
+  if (part.manifest.experiment != ExperimentKind::Sweep)
+    throw InputError("DIR: " + name + " holds a " + experiment_kinds().title(part.manifest.experiment) + ", not a sweep's shard");
+  if (!part.manifest.shard)
     throw InputError("DIR: " + name + " is a whole sweep, not a shard; merge joins the parts written with --shard i/k");
-  part.shard = parse_shard(part.manifest["shard"].get<std::string>());
-  if (part.manifest.value("status", "") != "complete")
+  part.shard = parse_shard(*part.manifest.shard);
+  if (!part.manifest.complete())
     throw InputError("DIR: " + name + " holds shard " + part.shard.text() + ", which is not complete (status " +
-                     part.manifest.value("status", "unknown") + "); finish it with gammalab sweep SPEC -o " + name +
+                     part.manifest.status + "); finish it with gammalab sweep SPEC -o " + name +
                      " --shard " + part.shard.text() + " --resume");
   check_checksums(directory, part.manifest);
   return part;
@@ -43,11 +43,15 @@ Part read_part(const std::filesystem::path& directory) {
 // The parts must be one sweep's shards, from one program: the same spec, the same
 // revision, the same number of shards.
 void check_alike(const Part& first, const Part& part) {
-  for (const char* key : {"spec_hash", "program", "git_revision"})
-    if (part.manifest.value(key, "") != first.manifest.value(key, ""))
-      throw InputError("DIR: " + part.directory.string() + " has " + key + " " + part.manifest.value(key, "(none)") + " but " +
-                       first.directory.string() + " has " + first.manifest.value(key, "(none)") +
+  auto differ = [&](const char* key, const std::string& mine, const std::string& theirs) {
+    if (mine != theirs)
+      throw InputError("DIR: " + part.directory.string() + " has " + key + " " + (mine.empty() ? "(none)" : mine) + " but " +
+                       first.directory.string() + " has " + (theirs.empty() ? "(none)" : theirs) +
                        ": shards of different sweeps or programs cannot be merged");
+  };
+  differ("spec_hash", part.manifest.spec_hash, first.manifest.spec_hash);
+  differ("program", part.manifest.provenance.program, first.manifest.provenance.program);
+  differ("git_revision", part.manifest.provenance.git_revision, first.manifest.provenance.git_revision);
   if (part.shard.count != first.shard.count)
     throw InputError("DIR: " + part.directory.string() + " is shard " + part.shard.text() + " but " + first.directory.string() +
                      " is shard " + first.shard.text() + ": every part must come from the same --shard i/k split");
@@ -74,10 +78,10 @@ void merge_shards(const std::vector<std::filesystem::path>& directories, const s
   if (!missing.empty()) throw InputError("DIR: shard " + missing + " missing; merge needs all " + std::to_string(count) + " parts");
 
   // Each part must hold exactly the configurations of its shard.
-  const nlohmann::json& manifest = parts.front().manifest;
-  const SweepSpec spec = spec_of_manifest(manifest, (parts.front().directory / "manifest.json").string());
+  const Manifest& manifest = parts.front().manifest;
+  const SweepSpec& spec = manifest.sweep_spec((parts.front().directory / "manifest.json").string());
   std::vector<std::string> runs, curves;
-  nlohmann::json shards = nlohmann::json::array();
+  std::vector<ShardRecord> shards;
   double wall_seconds = 0;
   std::string devices;
   for (const Part& part : parts) {
@@ -96,25 +100,25 @@ void merge_shards(const std::vector<std::filesystem::path>& directories, const s
                        " configurations; its runs.csv was changed after the sweep");
     runs.insert(runs.end(), rows.begin(), rows.end());
     for (auto& row : read_csv_rows(part.directory / "curves.csv")) curves.push_back(std::move(row));
-    const double seconds = part.manifest.value("wall_seconds", 0.0);
+    const double seconds = part.manifest.wall_seconds.value_or(0.0);
     wall_seconds += seconds;
-    const std::string device = part.manifest.value("device", "unknown");
+    const std::string& device = part.manifest.device;
     if (devices.find(device) == std::string::npos) devices += (devices.empty() ? "" : "; ") + device;
-    shards.push_back({{"shard", part.shard.text()}, {"directory", part.directory.string()}, {"device", device}, {"wall_seconds", seconds}});
+    shards.push_back({part.shard.text(), part.directory.string(), device, seconds});
   }
 
-  nlohmann::json merged = manifest;
-  merged.erase("shard");
-  merged.erase("shard_configurations");
-  merged["device"] = "merged from " + std::to_string(count) + " shards: " + devices;
-  merged["wall_seconds"] = wall_seconds;  // the parts' time added up, wherever they ran
-  merged["shards"] = shards;
-  merged["status"] = "complete";
+  Manifest merged = manifest;
+  merged.shard.reset();
+  merged.shard_configurations.reset();
+  merged.device = "merged from " + std::to_string(count) + " shards: " + devices;
+  merged.wall_seconds = wall_seconds;  // the parts' time added up, wherever they ran
+  merged.shards = shards;
+  merged.status = "complete";
   std::filesystem::create_directories(output);
   write_atomically(output / "runs.csv", sorted_csv(runs_header(spec.training.horizons), std::move(runs)));
   write_atomically(output / "curves.csv", sorted_csv(curves_header(), std::move(curves)));
-  merged["checksums"] = checksums_of(output);  // the merged files', not the first part's
-  write_atomically(output / "manifest.json", merged.dump(2) + "\n");
+  merged.checksums = checksums_of(output);  // the merged files', not the first part's
+  write_manifest(output, merged);
 }
 
 }  // namespace gammalab::sim

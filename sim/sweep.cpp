@@ -38,36 +38,23 @@ TrainSpec train_spec_of(const SweepSpec& spec, const Configuration& c) {
   return t;
 }
 
-nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std::string& device) {
-  nlohmann::json manifest = run.provenance;
-  manifest["spec_name"] = spec.name;
-  manifest["scale"] = spec.scale;
-  manifest["spec"] = spec_to_json(spec);  // as parsed data: read back by spec_of_manifest
-  manifest["spec_hash"] = spec_hash(spec);
-  manifest["runs_schema"] = kRunsSchema;
-  manifest["device"] = device;
-  manifest["configurations"] = spec.configuration_count();
-  manifest["widths"] = spec.widths;
-  manifest["seeds"] = spec.seeds;
-  manifest["schemes"] = spec.schemes;
-  // How the papers write each scheme (the engine's registry), for the figures' labels.
-  nlohmann::json titles;
-  for (const auto& scheme : spec.schemes)
-    titles[scheme] = gamma::is_custom_scheme(scheme) ? scheme : gamma::find_scheme(scheme).title;
-  manifest["scheme_titles"] = titles;
-  manifest["learning_rates"] = spec.learning_rates;
-  manifest["readouts"] = gamma::readouts().names(spec.readouts);
-  manifest["ranks"] = spec.ranks;
-  manifest["multipliers"] = spec.multipliers;
-  manifest["optimizer"] = gamma::optimizers().name(spec.training.optimizer.kind);
-  manifest["steps"] = spec.training.steps;
-  nlohmann::json subtract;
-  for (const auto& scheme : spec.schemes)
-    subtract[scheme] = spec.training.init.subtract_initial_product.value_or(subtracts_by_default(scheme));
-  manifest["subtract_initial_product"] = subtract;
+Manifest manifest_of(const SweepSpec& spec, const SweepRun& run, const std::string& device) {
+  Manifest manifest;
+  manifest.experiment = ExperimentKind::Sweep;
+  manifest.provenance = run.provenance;
+  manifest.spec = spec;
+  manifest.spec_hash = spec_hash(spec);
+  manifest.runs_schema = kRunsSchema;
+  manifest.device = device;
+  manifest.configurations = spec.configuration_count();
+  for (const auto& scheme : spec.schemes) {
+    // How the papers write each scheme (the engine's registry), for the figures' labels.
+    manifest.scheme_titles[scheme] = gamma::is_custom_scheme(scheme) ? scheme : gamma::find_scheme(scheme).title;
+    manifest.subtract_initial_product[scheme] = spec.training.init.subtract_initial_product.value_or(subtracts_by_default(scheme));
+  }
   if (!run.shard.whole()) {
-    manifest["shard"] = run.shard.text();
-    manifest["shard_configurations"] = configurations_of_shard(spec, run.shard).size();
+    manifest.shard = run.shard.text();
+    manifest.shard_configurations = configurations_of_shard(spec, run.shard).size();
   }
   return manifest;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/backend.hpp"
+#include "sim/manifest.hpp"
 #include "sim/result_directory.hpp"
 #include "sim/sweep_spec.hpp"
 #include "sim/work_plan.hpp"
@@ -32,12 +33,12 @@ struct SweepProgress {
 struct SweepRun {
   std::filesystem::path directory;
   bool resume = false;
-  nlohmann::json provenance;  // program version, git revision, command line
+  Provenance provenance;
   Shard shard;            // the whole sweep unless --shard
 };
 
 // What manifest.json holds before the sweep starts; `device` says what trains it.
-nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std::string& device);
+Manifest manifest_of(const SweepSpec& spec, const SweepRun& run, const std::string& device);
 // "cpu (2 threads)", or for several trainers "2 × gpu (NVIDIA H200, FP32; …)".
 std::string describe_trainers(const std::vector<TrainerBackend*>& trainers);
 

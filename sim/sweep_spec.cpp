@@ -288,17 +288,17 @@ void read_sweep_table(TableReader sweep, SweepSpec& spec) {
   spec.widths = read_widths(sweep);
   spec.seeds = read_seeds(sweep);
   spec.schemes = read_schemes(sweep);
-  spec.training.steps = sweep.integer("steps", 1000, 1, 10'000'000);
+  spec.training.steps = sweep.integer("steps", TrainSpec{}.steps, 1, 10'000'000);
   sweep.finish();
 }
 
 void read_data_table(TableReader data, TeacherSpec& teacher) {
-  teacher.input_dim = data.integer("input_dim", 5, 1, 100000);
-  teacher.width = data.integer("teacher_width", 1000, 1, 1 << 20);
-  teacher.rank = data.integer("teacher_rank", 20, 1, 1 << 20);
-  teacher.train_size = data.integer("train_size", 1000, 1, 10'000'000);
-  teacher.test_size = data.integer("test_size", 100, 1, 10'000'000);
-  teacher.seed = static_cast<std::uint64_t>(data.integer("seed", 0, 0, INT32_MAX));
+  teacher.input_dim = data.integer("input_dim", TeacherSpec{}.input_dim, 1, 100000);
+  teacher.width = data.integer("teacher_width", TeacherSpec{}.width, 1, 1 << 20);
+  teacher.rank = data.integer("teacher_rank", TeacherSpec{}.rank, 1, 1 << 20);
+  teacher.train_size = data.integer("train_size", TeacherSpec{}.train_size, 1, 10'000'000);
+  teacher.test_size = data.integer("test_size", TeacherSpec{}.test_size, 1, 10'000'000);
+  teacher.seed = static_cast<std::uint64_t>(data.integer("seed", static_cast<int>(TeacherSpec{}.seed), 0, INT32_MAX));
   data.finish();
 }
 
@@ -306,7 +306,7 @@ void read_data_table(TableReader data, TeacherSpec& teacher) {
 // moves with r under each multiplier; α is one number for the whole sweep.
 void read_model_table(TableReader model, SweepSpec& spec) {
   constexpr std::int64_t kLargestRank = 1 << 20;
-  spec.ranks = model.axis<int>("rank", 4, "a whole number from 1 to " + std::to_string(kLargestRank),
+  spec.ranks = model.axis<int>("rank", SweepSpec{}.ranks.front(), "a whole number from 1 to " + std::to_string(kLargestRank),
                                [&](const toml::node& item) -> std::optional<int> {
                                  auto value = item.value<std::int64_t>();
                                  if (!item.is_integer() || *value < 1 || *value > kLargestRank) return std::nullopt;
@@ -315,7 +315,7 @@ void read_model_table(TableReader model, SweepSpec& spec) {
   refuse_repeats(model, "rank", spec.ranks);
   // Each κ by its canonical name, so that "1" and "lora" are the same multiplier.
   spec.multipliers = model.axis<std::string>(
-      "multiplier", "lora", std::string(gamma::kMultiplierForms) + " (κ quoted: \"3/4\")",
+      "multiplier", SweepSpec{}.multipliers.front(), std::string(gamma::kMultiplierForms) + " (κ quoted: \"3/4\")",
       [](const toml::node& item) -> std::optional<std::string> {
         try {
           if (item.is_string()) return gamma::multiplier_name(gamma::parse_multiplier(*item.value<std::string>()));
@@ -331,7 +331,7 @@ void read_model_table(TableReader model, SweepSpec& spec) {
     model.fail("alpha", "missing; with a list of ranks give α explicitly (e.g. alpha = 1): the default α = r would hold "
                         "α/r^κ fixed as r moves, and rank would not be a scaling dimension");
   spec.training.alpha = model.number("alpha", spec.ranks.front(), 1e-300, 1e300, "a positive number (α/r^κ scales the adapter)");
-  spec.readouts = model.terms("readout", Readout::Standard, gamma::readouts());
+  spec.readouts = model.terms("readout", SweepSpec{}.readouts.front(), gamma::readouts());
   refuse_repeats(model, "readout", gamma::readouts().names(spec.readouts));
   model.finish();
   for (int rank : spec.ranks)
@@ -343,13 +343,13 @@ void read_init_table(TableReader init, SweepSpec& spec) {
   InitSpec& i = spec.training.init;
   std::string subtract = init.choice("subtract_initial", "auto", {"auto", "on", "off"});
   if (subtract != "auto") i.subtract_initial_product = subtract == "on";
-  i.sigma_A.constant = init.number("sigma_A_scale", 1.0, 0, 1e300, "a number ≥ 0");
-  spec.custom_sigma_A_exponent = init.exponent("sigma_A_exponent", "-1/2");
-  i.sigma_B.constant = init.number("sigma_B_scale", 1.0, 0, 1e300, "a number ≥ 0");
-  spec.custom_sigma_B_exponent = init.exponent("sigma_B_exponent", "-inf");
+  i.sigma_A.constant = init.number("sigma_A_scale", InitSpec{}.sigma_A.constant, 0, 1e300, "a number ≥ 0");
+  spec.custom_sigma_A_exponent = init.exponent("sigma_A_exponent", SweepSpec{}.custom_sigma_A_exponent);
+  i.sigma_B.constant = init.number("sigma_B_scale", InitSpec{}.sigma_B.constant, 0, 1e300, "a number ≥ 0");
+  spec.custom_sigma_B_exponent = init.exponent("sigma_B_exponent", SweepSpec{}.custom_sigma_B_exponent);
   i.sigma_A.exponent = exponent_value(spec.custom_sigma_A_exponent);
   i.sigma_B.exponent = exponent_value(spec.custom_sigma_B_exponent);
-  i.inilora_steps = init.integer("inilora_steps", 500, 0, 1'000'000);
+  i.inilora_steps = init.integer("inilora_steps", InitSpec{}.inilora_steps, 0, 1'000'000);
   init.finish();
 }
 
@@ -368,27 +368,27 @@ void read_init_sigma_table(TableReader sigma, SweepSpec& spec) {
 }
 
 void read_optimizer_table(TableReader optimizer, OptimizerSpec& o) {
-  o.kind = optimizer.term("kind", Optimizer::Adam, gamma::optimizers());
-  o.beta1 = optimizer.number("beta1", 0.9, 0, 0.999999, "a number in [0, 1)");
-  o.beta2 = optimizer.number("beta2", 0.99, 0, 0.999999, "a number in [0, 1)");
-  o.epsilon = optimizer.number("epsilon", 1e-8, 0, 1, "a number in [0, 1]");
-  o.weight_decay = optimizer.number("weight_decay", 0, 0, 1e6, "a number ≥ 0");
+  o.kind = optimizer.term("kind", OptimizerSpec{}.kind, gamma::optimizers());
+  o.beta1 = optimizer.number("beta1", OptimizerSpec{}.beta1, 0, 0.999999, "a number in [0, 1)");
+  o.beta2 = optimizer.number("beta2", OptimizerSpec{}.beta2, 0, 0.999999, "a number in [0, 1)");
+  o.epsilon = optimizer.number("epsilon", OptimizerSpec{}.epsilon, 0, 1, "a number in [0, 1]");
+  o.weight_decay = optimizer.number("weight_decay", OptimizerSpec{}.weight_decay, 0, 1e6, "a number ≥ 0");
   optimizer.finish();
 }
 
 void read_schedule_table(TableReader schedule, ScheduleSpec& s) {
-  s.decay = schedule.term("decay", ScheduleSpec::Decay::Constant, schedule_decays());
-  s.warmup_steps = schedule.integer("warmup_steps", 0, 0, 10'000'000);
-  s.final_fraction = schedule.number("final_fraction", 0, 0, 1, "a number in [0, 1]");
+  s.decay = schedule.term("decay", ScheduleSpec{}.decay, schedule_decays());
+  s.warmup_steps = schedule.integer("warmup_steps", ScheduleSpec{}.warmup_steps, 0, 10'000'000);
+  s.final_fraction = schedule.number("final_fraction", ScheduleSpec{}.final_fraction, 0, 1, "a number in [0, 1]");
   schedule.finish();
 }
 
 void read_training_tables(TableReader training, TableReader record, TrainSpec& t) {
-  t.batch_size = training.integer("batch_size", 0, 0, 10'000'000);
-  t.divergence_bound = training.number("divergence_bound", 1e6, 1e-300, 1e300, "a positive loss");
+  t.batch_size = training.integer("batch_size", TrainSpec{}.batch_size, 0, 10'000'000);
+  t.divergence_bound = training.number("divergence_bound", TrainSpec{}.divergence_bound, 1e-300, 1e300, "a positive loss");
   training.finish();
   bool curves = record.boolean("curves", false);
-  int every = record.integer("every", 10, 1, 10'000'000);
+  int every = record.integer("every", kDefaultRecordEvery, 1, 10'000'000);
   t.record_every = curves ? every : 0;
   record.finish();
 }
@@ -414,13 +414,13 @@ std::vector<int> read_horizons(TableReader& analysis, int steps) {
 }
 
 void read_analysis_table(TableReader analysis, SweepSpec& spec) {
-  spec.analysis.loss = analysis.term("loss", LossStatistic::FinalTrain, loss_statistics());
-  spec.training.last_k = analysis.integer("last_k", 50, 1, 10'000'000);
-  spec.analysis.bootstrap = analysis.integer("bootstrap", 1000, 0, 1'000'000);
-  spec.analysis.stable_factor = analysis.number("stable_factor", 1.0, 1e-300, 1e300, "a positive number");
-  spec.analysis.optimum_window = analysis.number("optimum_window", 0.1, 0, 10, "a log-loss difference from 0 to 10");
-  spec.analysis.edge_factor = analysis.number("edge_factor", 2.0, 1, 1e300, "a number ≥ 1 (the loss may rise to this × the initial)");
-  spec.analysis.internal_bound = analysis.number("internal_bound", 100.0, 1e-300, 1e300, "a positive RMS of s·Z_B");
+  spec.analysis.loss = analysis.term("loss", AnalysisSpec{}.loss, loss_statistics());
+  spec.training.last_k = analysis.integer("last_k", TrainSpec{}.last_k, 1, 10'000'000);
+  spec.analysis.bootstrap = analysis.integer("bootstrap", AnalysisSpec{}.bootstrap, 0, 1'000'000);
+  spec.analysis.stable_factor = analysis.number("stable_factor", AnalysisSpec{}.stable_factor, 1e-300, 1e300, "a positive number");
+  spec.analysis.optimum_window = analysis.number("optimum_window", AnalysisSpec{}.optimum_window, 0, 10, "a log-loss difference from 0 to 10");
+  spec.analysis.edge_factor = analysis.number("edge_factor", AnalysisSpec{}.edge_factor, 1, 1e300, "a number ≥ 1 (the loss may rise to this × the initial)");
+  spec.analysis.internal_bound = analysis.number("internal_bound", AnalysisSpec{}.internal_bound, 1e-300, 1e300, "a positive RMS of s·Z_B");
   spec.training.horizons = read_horizons(analysis, spec.training.steps);
   if (const toml::array* range = analysis.array("slope_widths")) {
     if (range->size() != 2 || !(*range)[0].is_integer() || !(*range)[1].is_integer())
@@ -437,8 +437,8 @@ void read_analysis_table(TableReader analysis, SweepSpec& spec) {
 }
 
 void read_refinement(TableReader& lr, SweepSpec& spec) {
-  spec.refine.edge_precision = lr.number("edge_precision", 0, 0, 1, "a relative precision from 0 (the grid alone) to 1, e.g. 0.03");
-  spec.refine.extend_up_to = lr.number("extend_up_to", 0, 0, 1e300, "0 (no extension) or a rate above the grid's largest");
+  spec.refine.edge_precision = lr.number("edge_precision", RefineSpec{}.edge_precision, 0, 1, "a relative precision from 0 (the grid alone) to 1, e.g. 0.03");
+  spec.refine.extend_up_to = lr.number("extend_up_to", RefineSpec{}.extend_up_to, 0, 1e300, "0 (no extension) or a rate above the grid's largest");
   const double largest = *std::max_element(spec.learning_rates.begin(), spec.learning_rates.end());
   if (spec.refine.extend_up_to != 0 && !(spec.refine.extend_up_to > largest))
     lr.fail("extend_up_to", "is " + std::to_string(spec.refine.extend_up_to) + ", not above the grid's largest rate " +
@@ -475,7 +475,7 @@ SweepSpec spec_of_tables(const toml::table& root, const std::string& origin) {
   read_sweep_table(table("sweep"), spec);
   TableReader lr = table("learning_rate");
   spec.learning_rates = read_log_grid(lr, 1e-5, 1e-1, 8);
-  spec.lr_ratio = lr.number("ratio", 1.0, 1e-300, 1e300, "a positive number (η_B = ratio × η_A)");
+  spec.lr_ratio = lr.number("ratio", SweepSpec{}.lr_ratio, 1e-300, 1e300, "a positive number (η_B = ratio × η_A)");
   read_refinement(lr, spec);
   lr.finish();
   read_data_table(table("data"), spec.data);
@@ -538,7 +538,7 @@ nlohmann::json spec_to_json(const SweepSpec& spec) {
                       {"warmup_steps", t.schedule.warmup_steps},
                       {"final_fraction", t.schedule.final_fraction}};
   json["training"] = {{"batch_size", t.batch_size}, {"divergence_bound", t.divergence_bound}};
-  json["record"] = {{"curves", t.record_every > 0}, {"every", t.record_every > 0 ? t.record_every : 10}};
+  json["record"] = {{"curves", t.record_every > 0}, {"every", t.record_every > 0 ? t.record_every : kDefaultRecordEvery}};
   json["analysis"] = {{"loss", loss_statistics().name(spec.analysis.loss)},
                       {"last_k", t.last_k},
                       {"bootstrap", spec.analysis.bootstrap},

@@ -48,6 +48,9 @@ struct RefineSpec {
   bool enabled() const { return edge_precision > 0; }
 };
 
+// [record] every: the spacing of curves.csv's steps when [record] curves is on.
+inline constexpr int kDefaultRecordEvery = 10;
+
 struct SweepSpec {
   std::string name;
   std::string scale = "custom";  // quick, paper or custom: recorded in the manifest

@@ -59,7 +59,7 @@ class BatchOrder {
 
 }  // namespace
 
-TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
+TrainResult train(const FrozenStudent& student, const TrainSpec& spec, const StepObserver& observe) {
   const double scale = adapter_scale(spec);
   LoraFactors init = initialise_lora(spec.init, student, spec.rank, scale, spec.seed);
   Eigen::MatrixXd A = init.A, B = init.B;
@@ -82,6 +82,7 @@ TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
   result.horizons.resize(spec.horizons.size());
   for (std::size_t i = 0; i < spec.horizons.size(); ++i) result.horizons[i].step = spec.horizons[i];
   std::size_t next_horizon = 0;
+  if (observe) observe({0, A, B, full_train});
   for (int step = 1; step <= spec.steps; ++step) {
     LoraGradients gradients;
     Eigen::MatrixXd batch_Z;  // the minibatch's rows of Z (full batch: unused)
@@ -121,6 +122,7 @@ TrainResult train(const FrozenStudent& student, const TrainSpec& spec) {
     apply_update(spec.optimizer, step, spec.lr_A * factor, gradients.A, A, moments_A);
     apply_update(spec.optimizer, step, spec.lr_B * factor, gradients.B, B, moments_B);
     result.steps_done = step;
+    if (observe) observe({step, A, B, full_train});
   }
 
   if (spec.keep_factors) {

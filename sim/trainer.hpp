@@ -6,10 +6,12 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "sim/lora_init.hpp"
+#include "sim/lora_network.hpp"
 #include "sim/optimizer.hpp"
 #include "sim/student.hpp"
 
@@ -76,6 +78,17 @@ struct TrainResult {
 // The factor s = α/r^κ that multiplies the adapter's product B·A, in every trainer.
 inline double adapter_scale(const TrainSpec& spec) { return spec.alpha / std::pow(double(spec.rank), spec.multiplier_exponent); }
 
-TrainResult train(const FrozenStudent& student, const TrainSpec& spec);
+// The adapter's factors as training leaves them: at step 0 (initialised) and after the
+// update of each step t that did not diverge. What a coordinate check measures.
+struct FactorsAtStep {
+  int step;
+  const Eigen::MatrixXd& A;
+  const Eigen::MatrixXd& B;
+  const LoraBatch& train;  // the whole train set as the adapter sees it (H less s·Z(B₀A₀)ᵀ where subtracted)
+};
+using StepObserver = std::function<void(const FactorsAtStep&)>;
+
+// `observe`, where given, sees the factors at step 0 and after every step's update.
+TrainResult train(const FrozenStudent& student, const TrainSpec& spec, const StepObserver& observe = {});
 
 }  // namespace gammalab::sim

@@ -13,6 +13,7 @@
 #include "gamma/scheme.hpp"
 #include "sim/analysis.hpp"
 #include "sim/prediction.hpp"
+#include "sim/manifest.hpp"
 #include "sim/result_schema.hpp"
 #include "sim/sweep.hpp"
 
@@ -259,27 +260,62 @@ TEST_CASE("the manifest keeps the spec as data: it reads back to the same spec, 
                        InputError);
 }
 
-TEST_CASE("a manifest of another runs_schema is refused, naming the program that wrote it") {
+TEST_CASE("a manifest of another version or runs_schema is refused, naming the program that wrote it") {
   const SweepSpec spec = parse_sweep_spec(kSpec, "spec.toml");
-  const nlohmann::json current = {{"spec", spec_to_json(spec)}, {"spec_hash", spec_hash(spec)}, {"runs_schema", kRunsSchema}};
-  CHECK(spec_to_json(spec_of_manifest(current, "new/manifest.json")) == spec_to_json(spec));
-  CHECK(spec_hash_of_manifest(current, "new/manifest.json") == spec_hash(spec));
-  const nlohmann::json legacy = {{"spec", kSpec}, {"program", "gammalab 0.3.0"}};  // schema 1: no runs_schema key
-  CHECK_THROWS_WITH_AS(spec_of_manifest(legacy, "old/manifest.json"),
-                       doctest::Contains("old/manifest.json: runs_schema 1, but this gammalab reads schema 3; analyse it with the "
-                                         "gammalab that wrote it (gammalab 0.3.0)"),
+  const nlohmann::json current = {{"version", kManifestVersion}, {"spec", spec_to_json(spec)}, {"spec_hash", spec_hash(spec)},
+                                  {"runs_schema", kRunsSchema}};
+  const Manifest read = manifest_from_json(current, "new/manifest.json");
+  CHECK(spec_to_json(read.sweep_spec("new/manifest.json")) == spec_to_json(spec));
+  CHECK(read.spec_hash == spec_hash(spec));
+  // Before the manifest recorded its version: the spec as TOML text, its keys repeated.
+  const nlohmann::json legacy = {{"spec", kSpec}, {"widths", {16}}, {"program", "gammalab 0.3.0"}};
+  CHECK_THROWS_WITH_AS(manifest_from_json(legacy, "old/manifest.json"),
+                       doctest::Contains("old/manifest.json: manifest version 1, but this gammalab reads version 2; read it with "
+                                         "the gammalab that wrote it (gammalab 0.3.0), or run the experiment again"),
                        InputError);
-  // Schema 2: readouts and horizons, but no rank or multiplier columns.
   nlohmann::json before_rank = current;
   before_rank["runs_schema"] = 2;
   before_rank["program"] = "gammalab 0.4.0";
-  CHECK_THROWS_WITH_AS(spec_of_manifest(before_rank, "two/manifest.json"),
+  CHECK_THROWS_WITH_AS(manifest_from_json(before_rank, "two/manifest.json"),
                        doctest::Contains("two/manifest.json: runs_schema 2, but this gammalab reads schema 3; analyse it with the "
                                          "gammalab that wrote it (gammalab 0.4.0)"),
                        InputError);
   nlohmann::json newer = current;
   newer["runs_schema"] = kRunsSchema + 1;
-  CHECK_THROWS_WITH_AS(spec_of_manifest(newer, "new/manifest.json"), doctest::Contains("runs_schema 4, but"), InputError);
+  CHECK_THROWS_WITH_AS(manifest_from_json(newer, "new/manifest.json"), doctest::Contains("runs_schema 4, but"), InputError);
+}
+
+TEST_CASE("a manifest is one type: written and read back unchanged, every key checked, the spec kept once") {
+  Manifest manifest;
+  manifest.provenance = {"gammalab 9.9.9", "abc123", "spec.toml"};
+  manifest.spec = parse_sweep_spec(kSpec, "spec.toml");
+  manifest.spec_hash = spec_hash(*manifest.spec);
+  manifest.runs_schema = kRunsSchema;
+  manifest.device = "cpu (2 threads)";
+  manifest.configurations = manifest.spec->configuration_count();
+  manifest.scheme_titles = {{"A", "Init[A]"}};
+  manifest.shard = "1/2";
+  manifest.status = "complete";
+  manifest.checksums = {{"runs.csv", "0123456789abcdef"}, {"curves.csv", "fedcba9876543210"}};
+  const nlohmann::json written = manifest;
+  CHECK(written["version"] == kManifestVersion);
+  CHECK(written["experiment"] == "sweep");
+  CHECK_FALSE(written.contains("widths"));  // the spec's keys are not repeated beside it
+  CHECK(nlohmann::json(manifest_from_json(written, "m.json")) == written);
+
+  nlohmann::json unknown = written;
+  unknown["widths"] = {16, 32};
+  CHECK_THROWS_WITH_AS(manifest_from_json(unknown, "m.json"), doctest::Contains("m.json: unknown key \"widths\""), InputError);
+  nlohmann::json mistyped = written;
+  mistyped["shard"] = 5;
+  CHECK_THROWS_WITH_AS(manifest_from_json(mistyped, "m.json"), doctest::Contains("m.json: shard is 5; accepted: a shard as K/N"),
+                       InputError);
+  nlohmann::json newer = written;
+  newer["version"] = kManifestVersion + 1;
+  CHECK_THROWS_WITH_AS(manifest_from_json(newer, "m.json"),
+                       doctest::Contains("manifest version 3, but this gammalab reads version 2; read it with the gammalab that "
+                                         "wrote it (gammalab 9.9.9)"),
+                       InputError);
 }
 
 TEST_CASE("runs are matched to the grid by configuration id, in any order; a row of another spec is refused") {

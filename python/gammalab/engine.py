@@ -10,6 +10,7 @@ raises :class:`InputError`, a ValueError with the CLI's message.
 from __future__ import annotations
 
 import copy
+import html
 import json
 from fractions import Fraction
 from typing import Any, Dict, List, Optional
@@ -71,9 +72,46 @@ class Record:
     def __eq__(self, other) -> bool:
         return isinstance(other, Record) and other._document == self._document
 
+    # A repr fits on a screen: a line per field (at most REPR_LINES in all), each value
+    # summarised to a line — nested records by their type and size, not their contents.
+    REPR_LINES = 20
+
+    def _summaries(self):
+        return [(key, _summary(getattr(self, key))) for key in self._fields]
+
     def __repr__(self) -> str:
-        shown = ", ".join(f"{key}={getattr(self, key)!r}" for key in self._fields)
-        return f"{type(self).__name__}({shown})"
+        lines = [f"  {key}={text}" for key, text in self._summaries()]
+        if len(lines) > self.REPR_LINES - 2:
+            hidden = len(lines) - (self.REPR_LINES - 3)
+            lines = lines[: self.REPR_LINES - 3] + [f"  … {hidden} more fields: .fields()"]
+        return f"{type(self).__name__}(\n" + ",\n".join(lines) + "\n)"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(key)}</th><td style='text-align:left'>"
+                       f"{html.escape(text)}</td></tr>" for key, text in self._summaries())
+        return f"<b>{type(self).__name__}</b><table>{rows}</table>"
+
+
+_SUMMARY_WIDTH = 72
+
+
+def _summary(value) -> str:
+    """One line for a field's value: a scalar as its repr (shortened), a record as its
+    type, a list by its length and first item, a dict by its keys."""
+    if isinstance(value, Record):
+        text = f"{type(value).__name__}({', '.join(value.fields())})"
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            text = "[]"
+        elif all(not isinstance(v, (Record, list, tuple, dict)) for v in value):
+            text = repr(list(value))
+        else:
+            text = f"[{len(value)} × {type(value[0]).__name__}]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(repr(k) for k in value) + "}"
+    else:
+        text = repr(value) if not isinstance(value, Fraction) else str(value)
+    return text if len(text) <= _SUMMARY_WIDTH else text[: _SUMMARY_WIDTH - 1] + "…"
 
 
 class Model(Record):
@@ -134,10 +172,12 @@ class MaxStableAgainstRank(Record):
 
 
 class ScalingLaw(Record):
-    """η_max = Θ(n^n · r^r): n and r as Fractions, attained, text ("n^-1/2 · r^0")."""
+    """η_max = Θ(n^a · r^b): width_exponent a and rank_exponent b as Fractions, attained,
+    text ("n^-1/2 · r^0")."""
 
     def __init__(self, document):
-        super().__init__(document, {**document, "n": Fraction(document["n"]), "r": Fraction(document["r"])})
+        super().__init__(document, {**document, "width_exponent": Fraction(document["width_exponent"]),
+                                    "rank_exponent": Fraction(document["rank_exponent"])})
 
 
 def _max_stable(value):
@@ -274,7 +314,57 @@ class TableResult(Record):
         for row in self.schemes:
             if row.scheme == name:
                 return row
-        raise KeyError(name)
+        raise KeyError(f"no scheme {name!r} in the table; it has {', '.join(r.scheme for r in self.schemes)}")
+
+    def frame(self):
+        """The table as a pandas DataFrame: a row per scheme and setting column ("module",
+        "network sp", "network mup"); the exponents exact (Fraction, or NEG_INF for an
+        exactly zero σ), the maximal stable γ[η] with whether it is attained, its law
+        n^width_exponent · r^rank_exponent, and each further region as text."""
+        import pandas
+
+        rows = []
+        for row in self.schemes:
+            for column in row.columns:
+                cell = row[column]
+                best, law = cell["max_stable_eta"], cell["max_stable_law"]
+                entry = {"scheme": row.scheme, "title": row.title, "setting": column,
+                         "sigma_A": row.sigma_A, "sigma_B": row.sigma_B,
+                         "max_stable_eta": None if best is None else getattr(best, "value", None),
+                         "attained": None if best is None else getattr(best, "attained", None),
+                         "width_exponent": None if law is None else law.width_exponent,
+                         "rank_exponent": None if law is None else law.rank_exponent}
+                entry.update({key: str(value) for key, value in cell.items() if isinstance(value, Region)})
+                rows.append(entry)
+        frame = pandas.DataFrame(rows)
+        frame.attrs.update(optimizer=self.optimizer, multiplier=self.multiplier)
+        return frame
+
+    def overview(self):
+        """A row per scheme: its σ exponents and, per setting column, the maximal stable
+        learning rate as the law the engine states (``n^-1/2 · r^0``; the bare exponent
+        where no law in r is computed). What printing the table shows."""
+        import pandas
+
+        def law_or_value(cell):
+            law, best = cell["max_stable_law"], cell["max_stable_eta"]
+            if law is not None:
+                return law.text
+            return "—" if best is None or not hasattr(best, "value") else f"n^{best.value}"
+
+        frame = pandas.DataFrame([{"scheme": row.scheme, "σ_A": str(row.sigma_A), "σ_B": str(row.sigma_B),
+                                   **{column: law_or_value(row[column]) for column in row.columns}}
+                                  for row in self.schemes])
+        return frame.set_index("scheme")
+
+    def __str__(self) -> str:
+        return (f"maximal stable η per scheme and setting (optimizer {self.optimizer}, multiplier {self.multiplier}; "
+                f"every region: .frame())\n{self.overview().to_string()}")
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return self.overview().to_html()
 
 
 # Every function below takes the model options of MODEL_OPTIONS as keywords (setting,

@@ -17,23 +17,16 @@ import tempfile
 from fractions import Fraction
 from typing import Any, Dict, List, Optional, Union
 
-from . import _gammalab
+from . import _gammalab, schema
 from .engine import InputError, Record
 
-# runs.csv and curves.csv, column by column (docs/simulator.md, "The result directory").
-RUNS_DTYPES = {
-    "id": "int64", "scheme": "object", "width": "int64", "seed": "int64", "lr_A": "float64", "lr_B": "float64",
-    "initial_train_loss": "float64", "final_train_loss": "float64", "final_test_loss": "float64",
-    "mean_last_train_loss": "float64", "max_train_loss": "float64", "diverged": "bool", "diverged_step": "int64",
-    "steps_done": "int64", "fit_residual": "float64", "init_sigma": "float64", "readout": "object", "rank": "int64",
-    "multiplier": "object", "round": "int64",
-}
-# After them, for each horizon H of the spec's [analysis] horizons: these, each float64.
-HORIZON_COLUMNS = ("max_train_loss_at_", "rms_Z_B_at_")
-CURVES_DTYPES = {
-    "id": "int64", "step": "int64", "train_loss": "float64", "test_loss": "float64", "lr_factor": "float64",
-    "norm_Z_A": "float64", "norm_Z_B": "float64",
-}
+# runs.csv and curves.csv, column by column, as their schemas (schema/runs.schema.json,
+# schema/curves.schema.json) state them.
+RUNS_DTYPES = schema.csv_columns("runs")
+# After them, for each horizon H of the spec's [analysis] horizons: one column per
+# prefix, max_train_loss_at_H and rms_Z_B_at_H (the schema's column patterns).
+HORIZON_COLUMNS = schema.csv_column_prefixes("runs")
+CURVES_DTYPES = schema.csv_columns("curves")
 
 
 # ---------------------------------------------------------------- the spec as TOML text
@@ -124,7 +117,7 @@ def sweep(spec: Union[str, os.PathLike, Dict[str, Any]], out: Union[str, os.Path
 def analyze(directory: Union[str, os.PathLike]) -> "Summary":
     """Re-analyses a result directory (``gammalab analyze DIR``), rewriting summary.json."""
     try:
-        return Summary(json.loads(_gammalab.analyze(os.fspath(directory))))
+        return Summary(json.loads(_gammalab.analyze(os.fspath(directory))), pathlib.Path(directory))
     except _gammalab.InputError as error:
         raise InputError(str(error)) from None
 
@@ -132,17 +125,22 @@ def analyze(directory: Union[str, os.PathLike]) -> "Summary":
 # ---------------------------------------------------------------- reading a result directory
 
 class Slope(Record):
-    """A fitted slope of log η against log n: slope, interval, widths_used,
-    resamples_used, verdict_network, verdict_module."""
+    """A fitted slope of log η against log n (or log r): slope, interval, the points used,
+    resamples_used, bound, engine, verdict_network, verdict_module and its trend."""
 
     def __init__(self, document):
         super().__init__(document, document)
 
 
+# The fields that tell one arm of a sweep from another, in the order they are shown.
+ARM_FIELDS = ("readout", "scheme", "init_sigma", "rank", "multiplier")
+
+
 class SchemeSummary(Record):
-    """One arm of the analysis: scheme, init_sigma, engine_max_stable_exponent
-    ({"network", "module"}: a Fraction, or None), widths (a record per width) and
-    slopes ({"optimal", "max_stable"}: Slope)."""
+    """One arm of the analysis (readout, scheme, init_sigma, rank, multiplier):
+    engine_max_stable_exponent ({"network", "module"}: a Fraction, or None),
+    engine_bounds, widths (a record per width), slopes ({"optimal", "max_stable"}:
+    Slope) and stability (a record per criterion and horizon)."""
 
     def __init__(self, document):
         converted = dict(document)
@@ -152,6 +150,11 @@ class SchemeSummary(Record):
         converted["widths"] = [Record(w, w) for w in document["widths"]]
         converted["slopes"] = {name: Slope(s) for name, s in document["slopes"].items()}
         super().__init__(document, converted)
+
+    @property
+    def arm(self) -> Dict[str, Any]:
+        """What sets this arm apart: readout, scheme, init_sigma, rank, multiplier."""
+        return {field: getattr(self, field) for field in ARM_FIELDS}
 
     def widths_frame(self):
         """The per-width estimates as a DataFrame (a row per width; intervals split
@@ -173,24 +176,105 @@ class SchemeSummary(Record):
 
 class Summary(Record):
     """summary.json: loss_statistic, stable_factor, bootstrap_resamples, seeds,
-    runs_used, slope_widths, status_of_runs, and schemes (SchemeSummary each)."""
+    runs_used, slope_widths, status_of_runs, and schemes (a SchemeSummary per arm:
+    readout × scheme × σ × rank × multiplier). ``arm(...)`` picks one arm;
+    ``slopes()`` and ``widths()`` are the results view's tables as DataFrames."""
 
-    def __init__(self, document):
+    def __init__(self, document, directory: Optional[pathlib.Path] = None):
         converted = dict(document)
         converted["schemes"] = [SchemeSummary(s) for s in document["schemes"]]
         super().__init__(document, converted)
+        self._directory = directory
+
+    def arm(self, scheme: Optional[str] = None, *, readout: Optional[str] = None, rank: Optional[int] = None,
+            multiplier: Optional[str] = None, init_sigma: Optional[float] = None) -> SchemeSummary:
+        """The one arm that matches every field given; ValueError when none does or when
+        several do (naming what would tell them apart)."""
+        wanted = {"scheme": scheme, "readout": readout, "rank": rank, "multiplier": multiplier, "init_sigma": init_sigma}
+        wanted = {field: value for field, value in wanted.items() if value is not None}
+        matching = [arm for arm in self.schemes if all(arm.arm[f] == v for f, v in wanted.items())]
+        asked = ", ".join(f"{f}={v!r}" for f, v in wanted.items()) or "no field"
+        if not matching:
+            arms = "; ".join(_arm_text(a) for a in self.schemes)
+            raise ValueError(f"no arm has {asked}; the arms are: {arms}")
+        if len(matching) > 1:
+            differing = [f for f in ARM_FIELDS if len({repr(a.arm[f]) for a in matching}) > 1]
+            raise ValueError(f"{len(matching)} arms have {asked}; say which with {', '.join(differing)} "
+                             f"(the arms: {'; '.join(_arm_text(a) for a in matching)})")
+        return matching[0]
 
     def scheme(self, name: str) -> SchemeSummary:
-        for entry in self.schemes:
-            if entry.scheme == name:
-                return entry
-        raise KeyError(name)
+        """The arm of scheme `name`: ``arm(name)``, which refuses an ambiguous request."""
+        return self.arm(name)
+
+    def _view(self, table: str):
+        if self._directory is None:
+            raise ValueError("this summary was not read from a result directory; load(directory).summary has its tables")
+        return _view_frame(self._directory, table)
+
+    def slopes(self):
+        """Every slope of the analysis as a DataFrame: a row per arm, measure and horizon
+        (and per rank slope), with the interval, the engine's exact exponent (a Fraction)
+        and the verdicts; the same rows the terminal, the report and the page show."""
+        return self._view("slopes")
+
+    def widths(self):
+        """Every arm's per-width estimates as a DataFrame (the results view's widths table)."""
+        return self._view("widths")
+
+    def __repr__(self) -> str:
+        lines = [f"Summary: {len(self.schemes)} arms, {self.seeds} seeds, {self.runs_used} runs used, "
+                 f"loss {self.loss_statistic}, status {getattr(self, 'status_of_runs', 'unknown')}"]
+        shown = self.schemes[: Record.REPR_LINES - 3]
+        lines += [f"  {_arm_text(arm)}" for arm in shown]
+        if len(self.schemes) > len(shown):
+            lines.append(f"  … {len(self.schemes) - len(shown)} more arms: .schemes")
+        lines.append("  .arm(scheme, readout=…, rank=…, multiplier=…) · .slopes() · .widths()")
+        return "\n".join(lines)
+
+
+def _arm_text(arm: SchemeSummary) -> str:
+    sigma = "" if arm.init_sigma is None else f", σ {arm.init_sigma:g}"
+    return f"{arm.scheme} ({arm.readout} readout, rank {arm.rank}, {arm.multiplier}{sigma})"
+
+
+def _view_frame(directory: pathlib.Path, table: str):
+    """One table of the results view (built by the C++ that the terminal, the report and
+    the page render) as a DataFrame: the columns are its keys, the cells its raw values;
+    exact exponents become Fractions."""
+    import pandas
+
+    try:
+        view = json.loads(_gammalab.results_view(os.fspath(directory)))
+    except _gammalab.InputError as error:
+        raise InputError(str(error)) from None
+    for candidate in view["tables"]:
+        if candidate["name"] == table:
+            keys = [column["key"] for column in candidate["columns"]]
+            rows = [[cell["value"] for cell in row] for row in candidate["rows"]]
+            frame = pandas.DataFrame(rows, columns=keys)
+            for key in keys:
+                if key.startswith("engine"):  # the engine's exact exponents
+                    frame[key] = frame[key].map(_exact)
+            frame.attrs["title"] = candidate["title"]
+            frame.attrs["labels"] = {column["key"]: column["label"] for column in candidate["columns"]}
+            return frame
+    raise ValueError(f"the results view has no table {table!r}; it has {', '.join(t['name'] for t in view['tables'])}")
+
+
+def _exact(value):
+    """An exact exponent as the engine writes it ("-3/4") as a Fraction; "-inf" and a
+    missing value as they are."""
+    if isinstance(value, str) and value != "-inf":
+        return Fraction(value)
+    return value
 
 
 class SweepResult:
     """A result directory, loaded: ``directory``, ``runs`` and ``curves`` (DataFrames;
     curves empty where none were recorded), ``summary`` (Summary, None before the
-    analysis), ``manifest`` (dict) and ``spec`` (the spec's text as run)."""
+    analysis), ``manifest`` (dict, as the file holds it) and ``spec`` (the spec as run,
+    a dict of its tables)."""
 
     def __init__(self, directory: pathlib.Path, runs, curves, summary: Optional[Summary], manifest: Dict[str, Any]):
         self.directory = directory
@@ -200,9 +284,21 @@ class SweepResult:
         self.manifest = manifest
         self.spec = manifest.get("spec")
 
+    def slopes(self):
+        """The summary's slopes as a DataFrame (Summary.slopes)."""
+        if self.summary is None:
+            raise ValueError(f"{self.directory} has no summary.json yet: analyze(directory) writes it")
+        return self.summary.slopes()
+
     def __repr__(self) -> str:
-        return (f"SweepResult({str(self.directory)!r}: {len(self.runs)} runs, {len(self.curves)} curve points, "
-                f"schemes {sorted(self.runs['scheme'].unique())})")
+        spec = self.spec or {}
+        sweep = spec.get("sweep", {})
+        widths = sweep.get("widths", [])
+        return (f"SweepResult({str(self.directory)!r}: {self.manifest.get('status')}, {len(self.runs)} runs, "
+                f"{len(self.curves)} curve points\n  spec {sweep.get('name')!r} ({sweep.get('scale')} scale), widths "
+                f"{widths[0] if widths else '?'}…{widths[-1] if widths else '?'}, schemes {sweep.get('schemes')}\n"
+                f"  {'no summary yet' if self.summary is None else f'{len(self.summary.schemes)} arms analysed'}"
+                f" · .runs · .curves · .summary · .slopes())")
 
 
 def _read_csv(path: pathlib.Path, dtypes: Dict[str, str]):
@@ -212,24 +308,30 @@ def _read_csv(path: pathlib.Path, dtypes: Dict[str, str]):
         return pandas.DataFrame({column: pandas.Series(dtype=dtype) for column, dtype in dtypes.items()})
     frame = pandas.read_csv(path, dtype={c: ("int64" if d == "bool" else d) for c, d in dtypes.items()})
     missing = [c for c in dtypes if c not in frame.columns]
-    if missing:
-        raise InputError(f"DIR: {path} lacks the columns {', '.join(missing)}")
+    extra = [c for c in frame.columns if c not in dtypes]
+    if missing or extra:
+        raise InputError(f"{path}: " + "; ".join(
+            part for part in (f"lacks the columns {', '.join(missing)}" if missing else "",
+                              f"has columns its schema does not name: {', '.join(extra)}" if extra else "") if part))
     return frame.astype(dtypes)
 
 
 def load(directory: Union[str, os.PathLike]) -> SweepResult:
-    """Reads a sweep's result directory (runs.csv, curves.csv, summary.json, manifest.json)."""
+    """Reads a sweep's result directory (runs.csv, curves.csv, summary.json,
+    manifest.json), each checked against its schema."""
     directory = pathlib.Path(directory)
     if not (directory / "manifest.json").exists():
-        raise InputError(f"DIR: {directory} has no manifest.json: not a sweep's result directory")
-    manifest = json.loads((directory / "manifest.json").read_text())
+        raise InputError(f"directory: {directory} has no manifest.json: not a sweep's result directory")
+    manifest = schema.read_json(directory / "manifest.json", "manifest")
+    if manifest.get("experiment", "sweep") != "sweep":
+        raise InputError(f"{directory} holds a {manifest['experiment']} experiment, not a sweep")
     try:  # a file changed after the sweep completed is reported, not loaded
         _gammalab.check_checksums(os.fspath(directory))
     except _gammalab.InputError as error:
         raise InputError(str(error)) from None
     summary_path = directory / "summary.json"
-    summary = Summary(json.loads(summary_path.read_text())) if summary_path.exists() else None
-    horizons = manifest.get("spec", {}).get("analysis", {}).get("horizons", [])
+    summary = Summary(schema.read_json(summary_path, "summary"), directory) if summary_path.exists() else None
+    horizons = manifest["spec"]["analysis"]["horizons"]
     runs_dtypes = dict(RUNS_DTYPES, **{f"{prefix}{h}": "float64" for h in horizons for prefix in HORIZON_COLUMNS})
     return SweepResult(directory, _read_csv(directory / "runs.csv", runs_dtypes),
                        _read_csv(directory / "curves.csv", CURVES_DTYPES), summary, manifest)

@@ -93,7 +93,7 @@ def test_load_without_curves_and_bad_directory(tmp_path, swept):
     folder, _ = swept
     with pytest.raises(ValueError) as caught:
         gammalab.load(tmp_path)
-    assert caught.value.argument == "DIR"
+    assert caught.value.argument == "directory"
 
 
 def test_bad_spec_raises_naming_the_key(tmp_path):
@@ -118,3 +118,64 @@ def test_figures_return_the_scripts_figure(swept):
     phase = gammalab.figures.phase_diagram(gammalab.phase(scheme="A", x="eta_A", y="eta_B"),
                                            gammalab.phase(scheme="B", x="eta_A", y="eta_B"))
     assert len([a for a in phase.axes if a.get_title()]) == 2
+
+
+def test_arms_are_chosen_by_every_field_and_an_ambiguous_request_is_refused(swept):
+    _, result = swept
+    document = result.summary.to_dict()
+    mup = json.loads(json.dumps(document["schemes"][0]))
+    mup["readout"] = "mup"
+    document["schemes"].append(mup)  # a second arm of scheme A, with the μP readout
+    summary = gammalab.Summary(document)
+    with pytest.raises(ValueError, match="2 arms have scheme='A'; say which with readout"):
+        summary.arm("A")
+    with pytest.raises(ValueError, match="2 arms"):
+        summary.scheme("A")
+    assert summary.arm("A", readout="mup").readout == "mup"
+    assert summary.arm("A", readout="sp").arm == {"readout": "sp", "scheme": "A", "init_sigma": None, "rank": 4,
+                                                  "multiplier": "lora"}
+    with pytest.raises(ValueError, match="no arm has scheme='C'"):
+        summary.arm("C")
+
+
+def test_every_repr_fits_a_screen(swept):
+    _, result = swept
+    shown = [result, result.summary, result.summary.schemes[0], gammalab.solve(scheme="A"),
+             gammalab.predict(scheme="A", steps=4), gammalab.explain(scheme="A", steps=2), gammalab.table(),
+             gammalab.phase(scheme="A", x="eta_A", y="eta_B")]
+    for value in shown:
+        text = repr(value)
+        assert len(text.splitlines()) <= 20, f"{type(value).__name__}: {len(text.splitlines())} lines"
+        assert len(text) < 3000, f"{type(value).__name__}: {len(text)} characters"
+    assert "<table>" in gammalab.solve(scheme="A")._repr_html_()
+
+
+def test_table_is_a_dataframe_with_exact_values():
+    table = gammalab.table()
+    frame = table.frame()
+    assert isinstance(frame, pandas.DataFrame)
+    a_module = frame[(frame["scheme"] == "A") & (frame["setting"] == "module")].iloc[0]
+    assert a_module["max_stable_eta"] == Fraction(-1, 2) and isinstance(a_module["max_stable_eta"], Fraction)
+    assert a_module["width_exponent"] == table.scheme("A")["module"]["max_stable_law"].width_exponent
+    assert len(frame) == 3 * len(table.schemes)  # module, network sp, network mup
+    overview = table.overview()
+    assert list(overview.columns) == ["σ_A", "σ_B", "module", "network sp", "network mup"]
+    assert overview.loc["A", "module"] == table.scheme("A")["module"]["max_stable_law"].text
+    assert str(table).splitlines()[2].split()[0] == table.schemes[0].scheme
+
+
+def test_scaling_law_fields_match_the_cli():
+    law = gammalab.solve(scheme="A").max_stable_law
+    assert law.width_exponent == Fraction(-1, 2) and law.rank_exponent == 0
+    assert law.to_dict()["width_exponent"] == "-1/2"
+
+
+def test_slopes_are_the_results_views_rows(swept):
+    _, result = swept
+    slopes = result.slopes()
+    assert isinstance(slopes, pandas.DataFrame) and len(slopes) > 0
+    assert {"readout", "scheme", "rank", "multiplier", "measure", "slope", "engine", "verdict"} <= set(slopes.columns)
+    optimal_a = slopes[(slopes["scheme"] == "A") & (slopes["measure"] == "optimal")].iloc[0]
+    assert optimal_a["engine"] == Fraction(-3, 4) and isinstance(optimal_a["engine"], Fraction)
+    assert optimal_a["slope"] == pytest.approx(result.summary.arm("A").slopes["optimal"].slope)
+    assert len(result.summary.widths()) == 2 * 2  # two arms × two widths
