@@ -198,7 +198,7 @@ TEST_CASE("reproduce phase: the engine's exact diagrams and their figure, no tra
   REQUIRE(record.is_object());
   REQUIRE(record["panels"].size() == 2);
   const auto& panel_a = record["panels"][0];
-  CHECK(panel_a["title"].get<std::string>().rfind("A, ", 0) == 0);
+  CHECK(panel_a["title"].get<std::string>().rfind("Init[A], ", 0) == 0);
   CHECK(panel_a["xlabel"] == "γ[η_A]  (η_A = Θ(n^γ))");
   CHECK(panel_a["ylabel"] == "γ[η_B]");
   const auto efficient = plotted_series(panel_a, "efficient learning");
