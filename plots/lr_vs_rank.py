@@ -24,9 +24,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-# Each row: the measure's name in verdict lines, the key of its estimates in an arm's
-# widths (None: a stability entry of that criterion at the last horizon), its title.
-ROWS = [("optimal", "optimal", "optimal η"), ("output", None, "maximal stable η, output criterion")]
+# Each measure, a column of panels: its kind (for a stability entry, the criterion), the
+# key of its estimates in an arm's widths (None: a stability entry of that criterion at
+# the last horizon), its title.
+MEASURES = [("optimal", "optimal", "optimal η"), ("output", None, "maximal stable η, output criterion")]
 MULTIPLIER_TITLES = {"lora": "LoRA (α/r)", "rslora": "rsLoRA (α/√r)"}
 
 
@@ -34,10 +35,10 @@ def multiplier_title(multiplier):
     return MULTIPLIER_TITLES.get(multiplier, f"α/r^{multiplier}")
 
 
-def estimate_at(arm, width, row):
-    """The arm's estimate of a row's measure at one width as a point dict (lr, interval,
+def estimate_at(arm, width, measure):
+    """The arm's estimate of a measure at one width as a point dict (lr, interval,
     at_grid_edge), and the slope along the widths it belongs to; (None, None) without one."""
-    kind, key, _ = row
+    kind, key, _ = measure
     index = next((i for i, w in enumerate(arm["widths"]) if w["width"] == width), None)
     if index is None:
         return None, None
@@ -51,9 +52,9 @@ def estimate_at(arm, width, row):
     return entry["widths"][index], entry.get("slope")
 
 
-def rank_slope(ranks, row):
-    """A rank_slopes entry's slope of a row's measure (the stability one at the last horizon)."""
-    kind, key, _ = row
+def rank_slope(ranks, measure):
+    """A rank_slopes entry's slope of a measure (the stability one at the last horizon)."""
+    kind, key, _ = measure
     if key is not None:
         return (ranks.get("slopes") or {}).get(key)
     entries = [s for s in ranks.get("stability") or [] if s.get("criterion") == kind]
@@ -68,26 +69,27 @@ def readout_block(block, directory, summary, readout):
     ranks = sorted({arm["rank"] for arm in arms})
     widths = sorted({w["width"] for arm in arms for w in arm["widths"]})
     width, middle_rank = widths[-1], ranks[len(ranks) // 2]
-    axes = block.subplots(len(multipliers) + 1, len(ROWS), squeeze=False)
-    for column, row in enumerate(ROWS):
+    axes = block.subplots(len(multipliers) + 1, len(MEASURES), squeeze=False)
+    for column, measure in enumerate(MEASURES):
         for m, multiplier in enumerate(multipliers):
             axis = axes[m, column]
             for s, scheme in enumerate(schemes):
                 of_rank = {arm["rank"]: arm for arm in arms if arm["scheme"] == scheme and arm["multiplier"] == multiplier
                            and arm.get("init_sigma") is None}
-                points = [(rank, estimate_at(of_rank[rank], width, row)[0]) for rank in ranks if rank in of_rank]
+                points = [(rank, estimate_at(of_rank[rank], width, measure)[0]) for rank in ranks if rank in of_rank]
                 entry = next((e for e in rank_slopes if e["scheme"] == scheme and e["multiplier"] == multiplier
                               and e["width"] == width and e.get("init_sigma") is None), None)
-                slope = rank_slope(entry, row) if entry else None
-                lr_vs_width.plot_estimates(axis, points, (slope or {}).get("engine"), f"C{s}", result_files.scheme_title(directory, scheme), "r")
-            lr_vs_width.finish_rate_axis(axis, f"{row[2]}\n{multiplier_title(multiplier)}, n = {width}", "rank r")
+                slope = rank_slope(entry, measure) if entry else None
+                lr_vs_width.plot_estimates(axis, points, (slope or {}).get("engine"), f"C{s}",
+                                           result_files.scheme_title(directory, scheme), "r")
+            lr_vs_width.finish_rate_axis(axis, f"{measure[2]}\n{multiplier_title(multiplier)}, n = {width}", "rank r")
         axis = axes[-1, column]
         for index, arm in enumerate(a for a in arms if a["rank"] == middle_rank and a.get("init_sigma") is None):
-            points = [(w, estimate_at(arm, w, row)[0]) for w in widths]
-            slope = estimate_at(arm, widths[0], row)[1]
+            points = [(w, estimate_at(arm, w, measure)[0]) for w in widths]
+            slope = estimate_at(arm, widths[0], measure)[1]
             label = f"{result_files.scheme_title(directory, arm['scheme'])}, {arm['multiplier']}"
             lr_vs_width.plot_estimates(axis, points, (slope or {}).get("engine"), f"C{index}", label, "n")
-        lr_vs_width.finish_rate_axis(axis, f"{row[2]}\nagainst width, r = {middle_rank}", "width n")
+        lr_vs_width.finish_rate_axis(axis, f"{measure[2]}\nagainst width, r = {middle_rank}", "width n")
 
 
 def main(directory):

@@ -83,9 +83,9 @@ def test_writes_the_figure(tmp_path):
 def test_points_are_each_ranks_estimate_at_the_largest_width(tmp_path):
     _, summary = write_directory(tmp_path / "result")
     arms = [a for a in summary["schemes"] if a["scheme"] == "B" and a["multiplier"] == "lora"]
-    points = [lr_vs_rank.estimate_at(a, 64, lr_vs_rank.ROWS[0])[0]["lr"] for a in arms]
+    points = [lr_vs_rank.estimate_at(a, 64, lr_vs_rank.MEASURES[0])[0]["lr"] for a in arms]
     assert points == [lr("B", "lora", r, 64) for r in RANKS]
-    output, width_slope = lr_vs_rank.estimate_at(arms[0], 64, lr_vs_rank.ROWS[1])
+    output, width_slope = lr_vs_rank.estimate_at(arms[0], 64, lr_vs_rank.MEASURES[1])
     assert output["at_grid_edge"] and output["lr"] == 3 * lr("B", "lora", 1, 64)  # the last horizon's entry
     assert width_slope["widths_used"] == WIDTHS
 
@@ -105,7 +105,7 @@ def test_the_figure_plots_each_ranks_estimate_with_the_engines_exponent(tmp_path
     # Init[B] under LoRA: its optimum at n = 64 for each rank, held against r^(-1/2).
     optimal = by_label["Init[B]; engine r^(-1/2)"]
     assert optimal["x"] == RANKS and optimal["y"] == [lr("B", "lora", r, 64) for r in RANKS]
-    assert optimal["y"] == [lr_vs_rank.estimate_at(a, 64, lr_vs_rank.ROWS[0])[0]["lr"] for a in summary["schemes"]
+    assert optimal["y"] == [lr_vs_rank.estimate_at(a, 64, lr_vs_rank.MEASURES[0])[0]["lr"] for a in summary["schemes"]
                             if a["scheme"] == "B" and a["multiplier"] == "lora"]
     assert by_label["Init[B]: engine r^(-1/2)"]["x"] == RANKS  # the engine's line through them
     rslora = {s["label"] for s in record["panels"][2]["series"]}
