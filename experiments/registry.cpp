@@ -229,7 +229,7 @@ const std::vector<Experiment>& experiments() {
        "plots/schemes_vs_width.py", "schemes_vs_width.png", Kind::Sweep},
       {"coordcheck", "each quantity's measured exponent in n, step by step, against the engine's exact one, per scheme",
        "plots/coordcheck.py", "coordcheck.png", Kind::CoordCheck},
-      {"rank", "issue 17: optimal and maximal stable learning rate against the adapter rank, Init[A] and Init[B], LoRA and rsLoRA",
+      {"rank", "the adapter rank as a second scaling dimension: optimal and maximal stable learning rate against the rank, Init[A] and Init[B], LoRA and rsLoRA",
        "plots/lr_vs_rank.py", "lr_vs_rank.png", Kind::Sweep, nullptr, rank_verdicts},
       {"phase", "the engine's exact (γ[η_A], γ[η_B]) regions for Init[A] and Init[B], with the LoRA+ and equal-rate lines",
        "plots/phase_diagram.py", "phase.png", Kind::Engine},

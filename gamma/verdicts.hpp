@@ -7,8 +7,8 @@
 //   efficient (Def. 5)         stable and δ¹ = δ² = Θ(1) at every update of the window;
 //   internal instability       stable while Z_A grows (γ[Z_A] > 0) at every step of the
 //                              window: Z_A explodes, Z_B stays bounded (Theorem 1).
-// Three windows are reported, and they differ (the README says which theorem is stated
-// in which):
+// Three windows are reported, and they differ (docs/engine.md, "What the engine decides,
+// and how", says which theorem is stated in which):
 //   every step        stability at t ≥ 0, the update conditions at t ≥ 1;
 //   Definition 5      stability at t ≥ 0 (Definition 3), the update conditions at t ≥ 2 —
 //                     paper 003 asks δ¹, δ² = Θ(1) for t > 1 only: under Init[A], A does

@@ -44,13 +44,14 @@ def main(directory):
                 x = row["step"] + offset
                 engine = exponent(row["engine"])
                 if engine is not None:
-                    axis.plot(x, engine, "x", color=f"C{index}", markersize=7)
+                    axis.plot(x, engine, "x", color=f"C{index}", markersize=7, label=f"{check['scheme']}: engine")
                 if isinstance(row["slope"], str):
                     continue  # exactly zero at every width: no slope to draw
                 low, high = row["interval"] or [row["slope"]] * 2
                 agrees = row["verdict"] == "agrees"
                 axis.errorbar(x, row["slope"], yerr=[[row["slope"] - low], [high - row["slope"]]], marker="o", markersize=4,
-                              capsize=2, color=f"C{index}", markerfacecolor=f"C{index}" if agrees else "white")
+                              capsize=2, color=f"C{index}", markerfacecolor=f"C{index}" if agrees else "white",
+                              label=check["scheme"])
         axis.set_title(quantities[quantity])
         axis.set_xlabel("step")
         axis.set_ylabel("exponent of n (RMS coordinate)")

@@ -5,16 +5,16 @@ loss curves the optimum is read from.
 Reads only a sweep's result directory (summary.json, manifest.json, runs.csv) and writes
 there:
 
-  figures/lr_vs_width.png and .svg: one row of panels per readout of the sweep. Panels:
-    the optimal η; the maximal stable η under the output criterion and under the
-    internal criterion, each at the last horizon; the local slopes (between neighbouring
-    widths) of the optimal and the output-criterion η against width. Points: the
-    seed-averaged estimates with their bootstrap intervals, hollow where the estimate
-    is at the grid's edge (a bound; left out of the slope). Dashed lines: the gamma
-    engine's exponent of the bound each measure is held against, drawn through the
+  figures/lr_vs_width.png and .svg: one block of four panels (two by two) per readout
+    of the sweep: the optimal η; the maximal stable η under the output criterion and
+    under the internal criterion, each at the last horizon; the local slopes (between
+    neighbouring widths) of the optimal and the output-criterion η against width.
+    Points: the seed-averaged estimates with their bootstrap intervals, hollow where the
+    estimate is at the grid's edge (a bound; left out of the slope). Dashed lines: the
+    gamma engine's exponent of the bound each measure is held against, drawn through the
     geometric mean of the points inside the grid, since the theory fixes slopes, not
-    constants; in the slope panel, the same exponents as horizontal lines. Under each
-    row, every measure's slope and verdict against its engine bound.
+    constants; in the slope panel, the same exponents as horizontal lines. The slopes'
+    verdicts are not drawn: the terminal, `analyze`, the report and the page give them.
   figures/loss_vs_lr_per_width.png and .svg: for each arm (readout, scheme), the
     seed-averaged log loss of the grid's runs (round 0) against η, one curve per width,
     with the optimum estimate marked (its bootstrap interval as a horizontal bar). A
@@ -40,7 +40,7 @@ LOSS_COLUMNS = {"final_train": "final_train_loss", "final_test": "final_test_los
 # A measure of one arm: its points (dicts of width, lr, interval, at_grid_edge), the slope
 # summary.json fits to them and the engine exponent ({exact, value}) it is held against;
 # slope and engine may be None.
-Measure = namedtuple("Measure", "kind label points slope engine")
+Measure = namedtuple("Measure", "kind points slope engine")
 PANELS = [("optimal", "optimal η"), ("output", "maximal stable η, output criterion"),
           ("internal", "maximal stable η, internal criterion")]
 SLOPE_KINDS = {"optimal": ("o", "-"), "output": ("s", "--")}  # the slope panel's measures: marker, engine line style
@@ -80,19 +80,16 @@ def stability_points(arm, entry):
 
 
 def measures(arm):
-    """The arm's measures: optimal η, maximal stable η under the final-loss criterion, and
-    under the output and the internal criteria at the last horizon (when it has them)."""
+    """The arm's measures that the figure draws: optimal η, and the maximal stable η under
+    the output and the internal criteria at the last horizon (when it has them)."""
     slopes = arm.get("slopes") or {}
     bounds = arm.get("engine_bounds") or {}
-    found = [Measure("optimal", "optimal", grid_points(arm, "optimal"), slopes.get("optimal"),
-                     (slopes.get("optimal") or {}).get("engine")),
-             Measure("final_loss", "max stable (final loss)", grid_points(arm, "max_stable"), slopes.get("max_stable"),
-                     (slopes.get("max_stable") or {}).get("engine"))]
+    found = [Measure("optimal", grid_points(arm, "optimal"), slopes.get("optimal"), (slopes.get("optimal") or {}).get("engine"))]
     for criterion, bound in (("output", "f_bounded"), ("internal", "Z_B_bounded")):
         entry = last_stability(arm, criterion)
         if entry is not None:
-            found.append(Measure(criterion, f"max stable ({criterion}, step {entry['horizon']})", stability_points(arm, entry),
-                                 entry.get("slope"), (entry.get("slope") or {}).get("engine") or bounds.get(bound)))
+            found.append(Measure(criterion, stability_points(arm, entry), entry.get("slope"),
+                                 (entry.get("slope") or {}).get("engine") or bounds.get(bound)))
     return found
 
 
@@ -109,24 +106,32 @@ def line_through(widths, values, exponent):
     return [constant * w ** exponent for w in widths]
 
 
-def plot_rates(axis, measure, colour, label):
-    """A measure's points with their intervals (hollow at the grid's edge) and its engine line."""
-    points = [p for p in measure.points if p.get("lr") is not None]
+def plot_estimates(axis, points, engine, colour, label, variable):
+    """Points (x, estimate dict of lr, interval, at_grid_edge) with their intervals, hollow
+    at the grid's edge, and the engine's exponent of `variable` (n or r) as a dashed line
+    through the points inside the grid. The legend names the series and its exponent."""
+    points = [(x, p) for x, p in points if p is not None and p.get("lr") is not None]
     if not points:
         return
-    widths = [p["width"] for p in points]
-    values = [p["lr"] for p in points]
-    intervals = [p.get("interval") or [p["lr"], p["lr"]] for p in points]
+    xs = [x for x, _ in points]
+    values = [p["lr"] for _, p in points]
+    intervals = [p.get("interval") or [p["lr"], p["lr"]] for _, p in points]
     error = [[v - i[0] for v, i in zip(values, intervals)], [i[1] - v for v, i in zip(values, intervals)]]
-    axis.errorbar(widths, values, yerr=error, fmt="o-", color=colour, capsize=3, markersize=5, label=label)
-    edge = [(p["width"], p["lr"]) for p in points if p.get("at_grid_edge")]
+    law = f"{variable}^({engine['exact']})" if engine is not None else None
+    axis.errorbar(xs, values, yerr=error, fmt="o-", color=colour, capsize=3, markersize=5,
+                  label=f"{label}; engine {law}" if law else label)
+    edge = [(x, p["lr"]) for x, p in points if p.get("at_grid_edge")]
     if edge:
         axis.plot(*zip(*edge), "o", markerfacecolor="white", color=colour, markersize=7, zorder=4)
-    inside = [p for p in points if not p.get("at_grid_edge")]
-    if measure.engine is not None and inside:
-        fitted = line_through([p["width"] for p in inside], [p["lr"] for p in inside], measure.engine["value"])
-        axis.plot([p["width"] for p in inside], fitted, "--", color=colour, alpha=0.7,
-                  label=f"{label}: engine n^({measure.engine['exact']})")
+    inside = [(x, p["lr"]) for x, p in points if not p.get("at_grid_edge")]
+    if law and inside:
+        fitted = line_through([x for x, _ in inside], [v for _, v in inside], engine["value"])
+        axis.plot([x for x, _ in inside], fitted, "--", color=colour, alpha=0.7, label=f"{label}: engine {law}")
+
+
+def plot_rates(axis, measure, colour, label):
+    """A measure's estimates against width, with its engine line."""
+    plot_estimates(axis, [(p["width"], p) for p in measure.points], measure.engine, colour, label, "n")
 
 
 def local_slopes(slope):
@@ -163,39 +168,25 @@ def plot_engine_levels(axis, slope_measures, colour, label):
                      label=f"{label}: engine {exact} ({', '.join(held)})")
 
 
-def slope_text(slope):
-    if slope is None or slope.get("slope") is None:
-        return "no slope"
-    interval = slope.get("interval")
-    span = f"[{interval[0]:.2f}, {interval[1]:.2f}]" if interval else "(no interval)"
-    return f"{slope['slope']:+.2f} {span}"
-
-
-def slope_verdict(slope, engine, axis, engine_column, slope_prefix=""):
-    """A slope along `axis` ("width", n, or "rank", r), the engine bound it is held against
-    (its exact exponent, or None) and its verdicts: what a verdict line says after its labels
-    (the rank figure writes its slopes as powers, slope_prefix "r^")."""
-    slope = slope or {}
-    symbol = {"width": "n", "rank": "r"}[axis]
-    against = f"{slope.get('bound', 'engine')} {symbol}^({engine['exact']})" if engine else "no engine exponent"
-    if slope.get("slope") is None:
-        return f"no slope (fewer than two {axis}s inside the grid); engine: {against}"
-    trend = (slope.get(f"finite_{axis}") or {}).get("verdict") or "undetermined"
-    return (f"{slope_prefix}{slope_text(slope):<22} vs {against + ':':<{engine_column}} "
-            f"{slope.get('verdict_network', 'undetermined')} (with {axis}: {trend})")
-
-
-def verdict_line(label, measure):
-    """One measure's slope, the engine bound it is held against, and its verdicts."""
-    return f"{label:<10} {measure.label:<32} {slope_verdict(measure.slope, measure.engine, 'width', 22)}"
+def finish_rate_axis(axis, title, xlabel):
+    """A panel of η against width or rank: both axes logarithmic (x in powers of two, η
+    with ticks at 1, 2 and 5 per decade), a grid, and the legend."""
+    axis.set_xscale("log", base=2)
+    axis.set_yscale("log")
+    axis.yaxis.set_major_locator(ticker.LogLocator(subs=(1, 2, 5)))
+    axis.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.yaxis.set_minor_formatter(ticker.NullFormatter())
+    axis.set_ylabel("learning rate η")
+    axis.set_xlabel(xlabel)
+    axis.set_title(title)
+    axis.grid(True, which="both", alpha=0.3)
+    if axis.containers:
+        axis.legend(handles=axis.containers)  # the series; each names its engine line
 
 
 def rate_row(row, directory, arms, horizon):
-    """One readout's panels and, under them, its verdict lines."""
-    grid = row.add_gridspec(2, len(PANELS) + 1, height_ratios=(1, 0.32))
-    axes = [row.add_subplot(grid[0, column]) for column in range(len(PANELS) + 1)]
-    text = row.add_subplot(grid[1, :])
-    lines = []
+    """One readout's panels, two by two: the three rates and the local slopes."""
+    axes = row.subplots(2, 2).flatten()
     for index, arm in enumerate(arms):
         colour, label = f"C{index}", arm_label(directory, arm)
         for axis, (kind, _) in zip(axes, PANELS):
@@ -206,41 +197,33 @@ def rate_row(row, directory, arms, horizon):
         for offset, measure in enumerate(slope_measures):
             plot_local_slopes(axes[-1], measure, colour, label, 2 ** (0.06 * (2 * index + offset - len(arms))))
         plot_engine_levels(axes[-1], slope_measures, colour, label)
-        lines += [verdict_line(label, measure) for measure in measures(arm)]
     for axis, (kind, title) in zip(axes, PANELS):
-        axis.set_yscale("log")
-        axis.yaxis.set_major_locator(ticker.LogLocator(subs=(1, 2, 5)))
-        axis.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
-        axis.yaxis.set_minor_formatter(ticker.NullFormatter())
-        axis.set_ylabel("learning rate η")
-        axis.set_title(title if kind == "optimal" else f"{title} at step {horizon}", fontsize=9)
-    axes[-1].set_ylabel("local slope of log η against log n")
-    axes[-1].set_title("local slopes (optimal, output criterion)", fontsize=9)
-    for axis in axes:
-        axis.set_xscale("log", base=2)
-        axis.set_xlabel("width n")
-        axis.grid(True, which="both", alpha=0.3)
-        if axis.has_data():
-            axis.legend(fontsize=6)
-    text.axis("off")
-    text.text(0, 1, "\n".join(lines), fontsize=7, family="monospace", va="top", transform=text.transAxes)
+        finish_rate_axis(axis, title if kind == "optimal" else f"{title}, step {horizon}", "width n")
+    slopes = axes[-1]
+    slopes.set_xscale("log", base=2)
+    slopes.set_xlabel("width n")
+    slopes.set_ylabel("local slope of log η against log n")
+    slopes.set_title("local slopes (optimal, output criterion)")
+    slopes.grid(True, which="both", alpha=0.3)
+    if slopes.has_data():
+        slopes.legend(fontsize=8)
 
 
 def rates_figure(directory, summary, manifest):
     readouts = readouts_of(summary)
     horizons = summary.get("horizons") or []
-    figure = plt.figure(figsize=(20, 5.6 * len(readouts) + 0.8), layout="constrained")
+    figure = plt.figure(figsize=(11, 8.2 * len(readouts) + 1.2), layout="constrained")
     rows = figure.subfigures(len(readouts), 1, squeeze=False)[:, 0]
     for row, readout in zip(rows, readouts):
         rate_row(row, directory, [arm for arm in summary["schemes"] if arm.get("readout") == readout],
                  horizons[-1] if horizons else "?")
-        row.suptitle(readout_title(readout), fontsize=11, fontweight="bold")
+        row.suptitle(readout_title(readout), fontweight="bold")
     figure.suptitle(
         f"{result_files.title(directory)}, optimizer {manifest['spec']['optimizer']['kind']}: "
-        f"loss {summary['loss_statistic']}, {summary['seeds']} seeds, "
-        f"95% bootstrap intervals; hollow: at the grid's edge\n"
+        f"loss {summary['loss_statistic']}, {summary['seeds']} seeds\n"
+        f"95% bootstrap intervals; hollow: at the grid's edge; dashed: the engine's exponent\n"
         f"output criterion: largest train loss of steps 1…H at most {summary.get('edge_factor', '?')}× the initial; "
-        f"internal criterion: RMS of s·Z_B at step H at most {summary.get('internal_bound', '?')}", fontsize=10)
+        f"internal: RMS of s·Z_B at step H at most {summary.get('internal_bound', '?')}", fontsize=11)
     figure_files.save(figure, directory, "lr_vs_width")
 
 
@@ -332,8 +315,9 @@ def main(directory):
     directory = pathlib.Path(directory)
     summary = result_files.summary(directory)
     manifest = result_files.manifest(directory)
-    losses_figure(directory, summary, manifest)
-    rates_figure(directory, summary, manifest)  # last: python/gammalab/figures.py returns the last figure saved
+    with figure_files.readable():
+        losses_figure(directory, summary, manifest)
+        rates_figure(directory, summary, manifest)  # last: python/gammalab/figures.py returns the last figure saved
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (after scripts/build-for-device.sh here, with .carry carried):
-# issue 12's measurements. The kernel tests (with compute-sanitizer) and the parity test,
+# the measurements of the horizon records and the refined fig2. The kernel tests (with compute-sanitizer) and the parity test,
 # both covering the horizon records; the quick fig2 spec on the GPU in FP32, to set beside
 # the same spec on the CPU in FP64; the paper-scale fig2 (both readouts, widths to 2^16,
 # edges refined), timed, analysed, and analysed again in two halves of the seeds.

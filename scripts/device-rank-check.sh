@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, after scripts/build-for-device.sh here and with its programs
-# carried: issue 17's check of every rank. The kernel tests and compute-sanitizer on
+# carried: the check of every adapter rank. The kernel tests and compute-sanitizer on
 # them, the parity test (ranks 1 to 256, both multipliers), the step kernels timed at
 # each rank at width 4096 (bench/rank_paths.cu: cuda/group_memory.cuh's kernels_for_rank
 # rests on it), and the paper-scale sweep benchmark (rank 4: the tensor-core kernels,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (after scripts/build-for-device.sh here, with .carry carried):
-# issue 17's measurements. The parity test (ranks 1 … 256, both multipliers), then the
+# the rank experiment's measurements. The parity test (ranks 1 … 256, both multipliers), then the
 # paper-scale rank experiment, timed and analysed. Results come back in $OUT:
 # device-rank.log and rank-paper/ (manifest, runs and summary; the figure is drawn here
 # from what comes back).

@@ -2,7 +2,8 @@
 // A sweep described by a TOML spec file: which widths, learning rates, seeds and
 // schemes to train, how, and how to analyse the result. Every key is checked: an
 // unknown key or a bad value is an InputError naming the file, the table, the key, the
-// value and what is accepted. The reference of every key is in the README.
+// value and what is accepted. The reference of every key is in
+// docs/simulator.md, "The spec file".
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -28,7 +29,8 @@ struct AnalysisSpec {
   double stable_factor = 1.0;  // stable: not diverged and final train loss ≤ factor × initial
   int slope_min_width = 0, slope_max_width = 0;  // 0: every width
   // The optimum is the vertex of a parabola through the grid points whose seed-averaged
-  // log loss lies within this of the best (sim/optimum.hpp; the README justifies 0.1).
+  // log loss lies within this of the best (sim/optimum.hpp;
+  // docs/simulator.md, "`gammalab analyze DIR`", justifies 0.1).
   double optimum_window = 0.1;
   // The two stability criteria read at each horizon (TrainSpec::horizons):
   //   output:   the largest train loss so far at most edge_factor × the initial one;

@@ -1,4 +1,4 @@
-// Faults a result directory must survive without an exit 0 on a wrong result (issue 14):
+// Faults a result directory must survive without an exit 0 on a wrong result:
 // two writers at once, a write that fails midway (a full disk, here a file-size limit),
 // a stop by SIGINT, paths that are no result directory, a spec too large for the
 // machine's memory, and files edited after the sweep completed. Each runs the real

@@ -3,8 +3,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
+#include <vector>
 
 #include "result_files.hpp"
 #include "run_program.hpp"
@@ -29,6 +34,35 @@ fs::path tiny_home(const std::string& name, const std::string& experiment, const
       << "schemes = " << schemes << "\nsteps = 20\n[learning_rate]\nvalues = [0.001, 0.01, 0.1, 1.0]\n[data]\n"
       << "train_size = 32\ntest_size = 8\nteacher_width = 32\n" << extra;
   return home;
+}
+
+// A scheme's title in the figures ("Init[A]"), as the manifest records it.
+std::string scheme_title(const fs::path& directory, const std::string& scheme) {
+  return nlohmann::json::parse(read_text(directory / "manifest.json"))["scheme_titles"][scheme].get<std::string>();
+}
+
+// curves.csv's column of each run, in step order: run id → values.
+std::map<long, std::vector<double>> curve_columns(const fs::path& directory, const std::string& column) {
+  std::ifstream file(directory / "curves.csv");
+  std::string line;
+  std::getline(file, line);
+  std::vector<std::string> header;
+  for (std::stringstream cells(line); std::getline(cells, line, ',');) header.push_back(line);
+  const auto at = std::find(header.begin(), header.end(), column) - header.begin();
+  std::map<long, std::vector<double>> columns;
+  while (std::getline(file, line)) {
+    std::vector<std::string> cells;
+    for (std::stringstream row(line); std::getline(row, line, ',');) cells.push_back(line);
+    columns[std::stol(cells.at(0))].push_back(std::stod(cells.at(at)));
+  }
+  return columns;
+}
+
+// Whether `value` is one of `values` to 1e-12 (relative): a plotted exp(log loss).
+bool among(double value, const nlohmann::json& values) {
+  for (const auto& v : values)
+    if (v.is_number() && std::abs(v.get<double>() - value) <= 1e-12 * std::abs(value)) return true;
+  return false;
 }
 
 const std::string kTiny =
@@ -98,11 +132,35 @@ TEST_CASE("reproduce: spec, sweep, analysis, figure and verdicts from one comman
   const std::string common = " --home " + home.string() + " --device cpu";
   Outcome outcome = run("reproduce fig2 --scale quick -o " + out.string() + common);
   REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
-  CHECK(fs::file_size(out / "figures" / "lr_vs_width.png") > 10000);
   CHECK(fs::exists(out / "figures" / "lr_vs_width.svg"));
   auto summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
   CHECK(summary["runs_used"] == 3 * 2 * 2 * 4);
   CHECK(summary["schemes"][0]["engine_max_stable_exponent"]["network"]["exact"] == "-3/4");
+  // The figure plots the summary: each scheme's optimal η at each width where it has one,
+  // named with the engine exponent it is held against, on a panel labelled as read.
+  const auto record = plotted_record(out / "figures" / "lr_vs_width.png");
+  REQUIRE(record.is_object());
+  const auto optimal = plotted_panels(record, "optimal η", "standard readout (paper's)");
+  REQUIRE(optimal.size() == 1);
+  CHECK(optimal[0]["xlabel"] == "width n");
+  CHECK(optimal[0]["ylabel"] == "learning rate η");
+  CHECK(optimal[0]["yscale"] == "log");
+  for (const auto& arm : summary["schemes"]) {
+    const std::string label = scheme_title(out, arm["scheme"]) + "; engine n^(" +
+                              arm["slopes"]["optimal"]["engine"]["exact"].get<std::string>() + ")";
+    const auto series = plotted_series(optimal[0], label);
+    REQUIRE_MESSAGE(series.is_object(), label);
+    std::vector<double> widths, rates;
+    for (const auto& estimate : arm["widths"])
+      if (!estimate["optimal_lr"].is_null()) {
+        widths.push_back(estimate["width"]);
+        rates.push_back(estimate["optimal_lr"]);
+      }
+    CHECK(series["x"] == nlohmann::json(widths));
+    CHECK(series["y"] == nlohmann::json(rates));
+  }
+  CHECK(plotted_panels(record, "local slopes (optimal, output criterion)").size() == 1);
+  CHECK(record.dump().find("agrees") == std::string::npos);  // the verdicts are the terminal's, not the figure's
   std::size_t verdicts = 0;
   for (std::size_t at = 0; (at = outcome.output.find("\nverdict: ", at)) != std::string::npos; ++at) ++verdicts;
   CHECK(verdicts == 8);  // optimal, and maximal stable by final loss, output and internal, for each scheme
@@ -122,7 +180,6 @@ TEST_CASE("reproduce phase: the engine's exact diagrams and their figure, no tra
   fs::path out = scratch("phase-out");
   Outcome outcome = run("reproduce phase -o " + out.string() + " --home " + std::string(GAMMALAB_SOURCE_DIR));
   REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
-  CHECK(fs::file_size(out / "figures" / "phase.png") > 10000);
   auto a = nlohmann::json::parse(std::ifstream(out / "phase-A.json"));
   auto b = nlohmann::json::parse(std::ifstream(out / "phase-B.json"));
   // Efficient learning on γ[η_A] + γ[η_B] = -1: for Init[A] from (1, -2) to (-1, 0), for
@@ -136,6 +193,18 @@ TEST_CASE("reproduce phase: the engine's exact diagrams and their figure, no tra
   auto b_segment = b["from_settled"]["efficient"][0]["vertices"];
   CHECK((b_segment == segment("-1", "0", "-2", "1") || b_segment == segment("-2", "1", "-1", "0")));
   CHECK(b["from_settled"]["internal_instability"].empty());
+  // The figure draws the same segment, on axes named for the two exponents.
+  const auto record = plotted_record(out / "figures" / "phase.png");
+  REQUIRE(record.is_object());
+  REQUIRE(record["panels"].size() == 2);
+  const auto& panel_a = record["panels"][0];
+  CHECK(panel_a["title"].get<std::string>().rfind("Init[A], ", 0) == 0);
+  CHECK(panel_a["xlabel"] == "γ[η_A]  (η_A = Θ(n^γ))");
+  CHECK(panel_a["ylabel"] == "γ[η_B]");
+  const auto efficient = plotted_series(panel_a, "efficient learning");
+  REQUIRE(efficient.is_object());
+  CHECK(efficient["x"] == nlohmann::json({1.0, -1.0}));
+  CHECK(efficient["y"] == nlohmann::json({-2.0, 0.0}));
   fs::remove_all(out);
 }
 
@@ -143,7 +212,24 @@ TEST_CASE("reproduce fig3: curves recorded, the norms figure drawn, no slope ver
   fs::path home = tiny_home("home3", "fig3", "[record]\ncurves = true\nevery = 5\n"), out = scratch("fig3-out");
   Outcome outcome = run("reproduce fig3 --scale quick --device cpu -o " + out.string() + " --home " + home.string());
   REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
-  CHECK(fs::file_size(out / "figures" / "norms_over_training.png") > 10000);
+  // Every panel with an optimum draws each seed's ‖Z_A‖ as recorded in curves.csv.
+  const auto record = plotted_record(out / "figures" / "norms_over_training.png");
+  REQUIRE(record.is_object());
+  REQUIRE(record["panels"].size() == 3 * 2);
+  const auto norms = curve_columns(out, "norm_Z_A");
+  std::size_t drawn = 0;
+  for (const auto& panel : record["panels"]) {
+    CHECK(panel["xlabel"] == "step");
+    CHECK(panel["ylabel"] == "mean norm over train points");
+    for (const char* label : {"‖Z_A‖ seed 0", "‖Z_A‖ seed 1"}) {
+      const auto series = plotted_series(panel, label);
+      if (series.is_null()) continue;
+      ++drawn;
+      CHECK(series["x"] == nlohmann::json({1.0, 5.0, 10.0, 15.0, 20.0}));
+      CHECK(std::any_of(norms.begin(), norms.end(), [&](const auto& run) { return series["y"] == nlohmann::json(run.second); }));
+    }
+  }
+  CHECK(drawn >= 2);
   std::ifstream curves(out / "curves.csv");
   std::size_t lines = 0;
   for (std::string line; std::getline(curves, line);) ++lines;
@@ -157,7 +243,21 @@ TEST_CASE("reproduce initab: loss against learning rate, and the engine's δ exp
   fs::path home = tiny_home("homeab", "initab", "", "[\"A\", \"AB\"]"), out = scratch("initab-out");
   Outcome outcome = run("reproduce initab --scale quick --device cpu -o " + out.string() + " --home " + home.string());
   REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
-  CHECK(fs::file_size(out / "figures" / "loss_vs_lr.png") > 10000);
+  // A panel per width, a line per scheme: the geometric mean over seeds of the final
+  // loss at each rate, so the summary's best seed-averaged log loss is one of its points.
+  const auto record = plotted_record(out / "figures" / "loss_vs_lr.png");
+  REQUIRE(record.is_object());
+  auto summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
+  for (const auto& arm : summary["schemes"])
+    for (const auto& estimate : arm["widths"]) {
+      const auto panels = plotted_panels(record, "width n = " + std::to_string(estimate["width"].get<int>()));
+      REQUIRE(panels.size() == 1);
+      CHECK(panels[0]["xlabel"].get<std::string>().rfind("learning rate η (", 0) == 0);  // and the optimizer
+      const auto series = plotted_series(panels[0], scheme_title(out, arm["scheme"]));
+      REQUIRE(series.is_object());
+      CHECK(among(std::exp(estimate["best_mean_log_loss"].get<double>()), series["y"]));
+    }
+  CHECK(record["panels"][0]["ylabel"] == "final train loss (geometric mean over seeds; band: range)");
   auto engine = nlohmann::json::parse(std::ifstream(out / "engine.json"));
   CHECK(engine["A"]["1"]["delta1"] == "-inf");        // A does not move on step 1 under Init[A]
   CHECK(engine["AB"]["1"]["delta1"] == "eta + 1/2");  // under Init[AB] it does: B₀ ≠ 0
@@ -172,11 +272,33 @@ TEST_CASE("reproduce schemes: every scheme at its tuned rate, best loss and opti
   fs::path home = tiny_home("homesch", "schemes", "[init]\ninilora_steps = 50\n", every), out = scratch("schemes-out");
   Outcome outcome = run("reproduce schemes --scale quick --device cpu -o " + out.string() + " --home " + home.string());
   REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
-  CHECK(fs::file_size(out / "figures" / "schemes_vs_width.png") > 10000);
   auto summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
   REQUIRE(summary["schemes"].size() == 9);
   CHECK(summary["runs_used"] == 9 * 3 * 2 * 4);
   for (const auto& scheme : summary["schemes"]) CHECK(scheme["widths"][2].contains("best_mean_log_loss"));
+  // Left, each scheme's best loss; right, its optimal η: the summary's values at each width.
+  const auto record = plotted_record(out / "figures" / "schemes_vs_width.png");
+  REQUIRE(record.is_object());
+  REQUIRE(record["panels"].size() == 2);
+  const auto &losses = record["panels"][0], &rates = record["panels"][1];
+  CHECK(losses["ylabel"] == "best final_train loss (seed-averaged)");
+  CHECK(rates["ylabel"] == "optimal learning rate η");
+  CHECK(rates["xlabel"] == "width n");
+  std::size_t drawn = 0;
+  for (const auto& arm : summary["schemes"]) {
+    const auto loss = plotted_series(losses, scheme_title(out, arm["scheme"])), rate = plotted_series(rates, scheme_title(out, arm["scheme"]));
+    if (loss.is_null()) continue;  // no optimum at any width
+    ++drawn;
+    std::vector<double> best, optimal;
+    for (const auto& estimate : arm["widths"])
+      if (!estimate["optimal_lr"].is_null()) {
+        best.push_back(std::exp(estimate["best_mean_log_loss"].get<double>()));
+        optimal.push_back(estimate["optimal_lr"]);
+      }
+    CHECK(loss["y"] == nlohmann::json(best));
+    CHECK(rate["y"] == nlohmann::json(optimal));
+  }
+  CHECK(drawn >= 5);
   fs::remove_all(out);
   fs::remove_all(home);
 }
@@ -186,9 +308,20 @@ TEST_CASE("reproduce variance: loss against σ per width for both schemes, and t
            out = scratch("variance-out");
   Outcome outcome = run("reproduce variance --scale quick --device cpu -o " + out.string() + " --home " + home.string());
   REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
-  CHECK(fs::file_size(out / "figures" / "loss_vs_sigma.png") > 10000);
   auto summary = nlohmann::json::parse(std::ifstream(out / "summary.json"));
   REQUIRE(summary["schemes"].size() == 2 * 3);  // one arm per (scheme, σ)
+  // A panel per scheme, a line per width: the best loss over the η grid against σ.
+  const auto record = plotted_record(out / "figures" / "loss_vs_sigma.png");
+  REQUIRE(record.is_object());
+  REQUIRE(record["panels"].size() == 2);
+  const auto& init_ab = record["panels"][0];
+  CHECK(init_ab["title"].get<std::string>().rfind(scheme_title(out, "AB") + ";", 0) == 0);
+  CHECK(init_ab["xlabel"] == "σ, the standard deviation of A's and B's initial entries");
+  const auto at_64 = plotted_series(init_ab, "n = 64");
+  REQUIRE(at_64.is_object());
+  CHECK(at_64["x"] == nlohmann::json({0.001, 0.1, 1.0}));
+  for (int arm = 0; arm < 3; ++arm)
+    CHECK(at_64["y"][arm] == std::exp(summary["schemes"][arm]["widths"][2]["best_mean_log_loss"].get<double>()));
   CHECK(summary["runs_used"] == 2 * 3 * 3 * 2 * 4);
   CHECK(summary["schemes"][2]["scheme"] == "AB");
   CHECK(summary["schemes"][2]["init_sigma"] == 1.0);
@@ -220,8 +353,21 @@ TEST_CASE("reproduce coordcheck, then report: exponents against the engine, and 
   REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
   CHECK(outcome.output.find("verdict: A at γ[η] = -3/4:") != std::string::npos);
   CHECK(outcome.output.find("verdict: B at γ[η] = -1:") != std::string::npos);
-  CHECK(fs::file_size(out / "figures" / "coordcheck.png") > 10000);
   auto check = nlohmann::json::parse(std::ifstream(out / "coordcheck-B.json"));
+  // The panel of Z_B draws B's measured slope at each step where it has one.
+  const auto record = plotted_record(out / "figures" / "coordcheck.png");
+  REQUIRE(record.is_object());
+  const auto z_b = plotted_panels(record, "Z_B");
+  REQUIRE(z_b.size() == 1);
+  CHECK(z_b[0]["xlabel"] == "step");
+  CHECK(z_b[0]["ylabel"] == "exponent of n (RMS coordinate)");
+  std::vector<double> measured, drawn;
+  for (const auto& row : check["rows"])
+    if (row["quantity"] == "Z_B" && row["slope"].is_number()) measured.push_back(row["slope"]);
+  for (const auto& series : z_b[0]["series"])
+    if (series["label"] == "B") drawn.push_back(series["y"][0]);
+  CHECK(!measured.empty());
+  CHECK(drawn == measured);
   CHECK(check["eta_exponent"] == "-1");
   CHECK(check["rows"].size() > 10);
   // B: A = 0 at step 0, so Z_A is exactly zero there, and the engine says so.

@@ -1,5 +1,5 @@
 // A sweep split three ways — one process, two MPI ranks, two shards merged — must
-// leave the same result directory (issue: sweeps across GPUs and hosts). On the CPU
+// leave the same result directory (a sweep spread across GPUs and hosts). On the CPU
 // the rows are bit-identical, so the files are compared byte for byte.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>

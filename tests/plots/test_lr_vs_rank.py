@@ -1,6 +1,7 @@
 """plots/lr_vs_rank.py on a small summary written here: the figure is written, the points
-against r are each rank's estimates at the largest width, and the verdict lines say what
-rank_slopes says; a sweep of one rank is refused with a message.
+against r are each rank's estimates at the largest width, and the figure plots them with
+the axis labels and the engine exponents rank_slopes holds them against (read back from
+the record its PNG carries); a sweep of one rank is refused with a message.
 
 Run: /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/plots
 """
@@ -11,7 +12,9 @@ import sys
 
 PLOTS = pathlib.Path(__file__).resolve().parents[2] / "plots"
 sys.path.insert(0, str(PLOTS))
+import figure_files  # noqa: E402
 import lr_vs_rank  # noqa: E402
+from schema_documents import complete  # noqa: E402
 
 WIDTHS = [32, 64]
 RANKS = [1, 4, 16]
@@ -59,12 +62,13 @@ def rank_slopes(scheme, multiplier, width):
 
 def write_directory(folder, ranks=RANKS):
     folder.mkdir()
-    manifest = {"runs_schema": 3, "spec_name": "rank", "scale": "quick", "device": "cpu",
-                "scheme_titles": {"A": "Init[A]", "B": "Init[B]"}}
+    manifest = complete({"device": "cpu", "spec_hash": "0" * 16, "scheme_titles": {"A": "Init[A]", "B": "Init[B]"},
+                         "spec": {"sweep": {"name": "rank", "scale": "quick"}}}, "manifest")
     combos = [(s, m) for m in ("lora", "rslora") for s in ("A", "B")]
     summary = {"loss_statistic": "final_train", "seeds": 2, "horizons": HORIZONS,
                "schemes": [arm(s, m, r) for s, m in combos for r in ranks],
                "rank_slopes": [rank_slopes(s, m, w) for s, m in combos for w in WIDTHS] if len(ranks) > 1 else []}
+    summary = complete(summary, "summary")
     (folder / "manifest.json").write_text(json.dumps(manifest))
     (folder / "summary.json").write_text(json.dumps(summary))
     return folder, summary
@@ -81,21 +85,39 @@ def test_writes_the_figure(tmp_path):
 def test_points_are_each_ranks_estimate_at_the_largest_width(tmp_path):
     _, summary = write_directory(tmp_path / "result")
     arms = [a for a in summary["schemes"] if a["scheme"] == "B" and a["multiplier"] == "lora"]
-    points = [lr_vs_rank.estimate_at(a, 64, lr_vs_rank.ROWS[0])[0]["lr"] for a in arms]
+    points = [lr_vs_rank.estimate_at(a, 64, lr_vs_rank.MEASURES[0])[0]["lr"] for a in arms]
     assert points == [lr("B", "lora", r, 64) for r in RANKS]
-    output, width_slope = lr_vs_rank.estimate_at(arms[0], 64, lr_vs_rank.ROWS[1])
+    output, width_slope = lr_vs_rank.estimate_at(arms[0], 64, lr_vs_rank.MEASURES[1])
     assert output["at_grid_edge"] and output["lr"] == 3 * lr("B", "lora", 1, 64)  # the last horizon's entry
     assert width_slope["widths_used"] == WIDTHS
 
 
-def test_verdict_lines_say_what_rank_slopes_says(tmp_path):
-    _, summary = write_directory(tmp_path / "result")
-    entry = next(e for e in summary["rank_slopes"] if e["scheme"] == "B" and e["multiplier"] == "lora" and e["width"] == 64)
-    optimal = lr_vs_rank.verdict_line("Init[B], lora", "optimal", lr_vs_rank.rank_slope(entry, lr_vs_rank.ROWS[0]))
-    assert "r^-0.50 [-0.60, -0.40]" in optimal and "f bounded r^(-1/2)" in optimal and "departs (with rank: departs)" in optimal
-    output = lr_vs_rank.verdict_line("Init[B], lora", "output", lr_vs_rank.rank_slope(entry, lr_vs_rank.ROWS[1]))
-    assert "r^-0.25" in output
-    assert "no slope" in lr_vs_rank.verdict_line("Init[A], lora", "optimal", None)
+def test_the_figure_plots_each_ranks_estimate_with_the_engines_exponent(tmp_path):
+    folder, summary = write_directory(tmp_path / "result")
+    lr_vs_rank.main(folder)
+    record = figure_files.plotted_record(folder / "figures" / "lr_vs_rank.png")
+    titles = [p["title"] for p in record["panels"]]
+    assert titles == ["optimal η\nLoRA (α/r), n = 64", "maximal stable η, output criterion\nLoRA (α/r), n = 64",
+                      "optimal η\nrsLoRA (α/√r), n = 64", "maximal stable η, output criterion\nrsLoRA (α/√r), n = 64",
+                      "optimal η\nagainst width, r = 4", "maximal stable η, output criterion\nagainst width, r = 4"]
+    assert [(p["xlabel"], p["ylabel"], p["xscale"], p["yscale"]) for p in record["panels"]] == \
+        [("rank r", "learning rate η", "log", "log")] * 4 + [("width n", "learning rate η", "log", "log")] * 2
+    assert {p["group"] for p in record["panels"]} == {"standard readout (paper's)"}
+    by_label = {s["label"]: s for s in record["panels"][0]["series"]}
+    # Init[B] under LoRA: its optimum at n = 64 for each rank, held against r^(-1/2).
+    optimal = by_label["Init[B]; engine r^(-1/2)"]
+    assert optimal["x"] == RANKS and optimal["y"] == [lr("B", "lora", r, 64) for r in RANKS]
+    assert optimal["y"] == [lr_vs_rank.estimate_at(a, 64, lr_vs_rank.MEASURES[0])[0]["lr"] for a in summary["schemes"]
+                            if a["scheme"] == "B" and a["multiplier"] == "lora"]
+    assert by_label["Init[B]: engine r^(-1/2)"]["x"] == RANKS  # the engine's line through them
+    rslora = {s["label"] for s in record["panels"][2]["series"]}
+    assert "Init[A]; engine r^(0)" in rslora  # rsLoRA's exponent, from rank_slopes
+    output = {s["label"]: s for s in record["panels"][1]["series"]}["Init[B]; engine r^(-1/2)"]
+    assert output["y"] == [3 * lr("B", "lora", r, 64) for r in RANKS]  # the last horizon's edges
+    widths = {s["label"]: s for s in record["panels"][4]["series"]}["Init[A], rslora; engine n^(-1/2)"]
+    assert widths["x"] == WIDTHS and widths["y"] == [lr("A", "rslora", 4, w) for w in WIDTHS]
+    svg = (folder / "figures" / "lr_vs_rank.svg").read_text()
+    assert "agrees" not in svg and "departs" not in svg  # verdicts are the terminal's, the report's and the page's
 
 
 def test_one_rank_is_refused(tmp_path):

@@ -1,6 +1,8 @@
 """plots/lr_vs_width.py on small result directories written here: both figures are
-written, the loss curves hold the seed means of the grid's runs, and the verdict lines
-say what summary.json says, also with one readout, no stability entries and null slopes.
+written, the loss curves hold the seed means of the grid's runs, and the figure plots what
+summary.json says (read back from the record its PNG carries: panels, axis labels, the
+points, their intervals and the engine's exponents), also with one readout, no stability
+entries and null slopes.
 
 Run: /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/plots
 """
@@ -15,6 +17,8 @@ import pytest
 
 PLOTS = pathlib.Path(__file__).resolve().parents[2] / "plots"
 sys.path.insert(0, str(PLOTS))
+import figure_files  # noqa: E402
+from schema_documents import complete  # noqa: E402
 import lr_vs_width  # noqa: E402
 import result_files  # noqa: E402
 
@@ -61,6 +65,13 @@ def slope(value, engine, bound="stable", verdict="agrees"):
                              "large_width_interval": None, "verdict": verdict, "evidence": "test"}}
 
 
+# A slope that could not be fitted, as the analysis writes it.
+NOTHING = {"slope": None, "interval": None, "widths_used": [], "bound": "stable", "engine": None,
+           "verdict_network": "undetermined", "verdict_module": "undetermined",
+           "finite_width": {"local": [], "large_widths": [], "large_width_slope": None, "large_width_interval": None,
+                            "verdict": "undetermined", "evidence": ""}}
+
+
 def full_arm(readout, scheme):
     """An arm with every field filled, its stability at both horizons."""
     engine = {"exact": "-1/2", "value": -0.5}
@@ -77,7 +88,7 @@ def full_arm(readout, scheme):
     return {"readout": readout, "scheme": scheme, "init_sigma": None, "rank": 4, "multiplier": "lora",
             "engine_max_stable_exponent": {"network": engine, "module": engine},
             "engine_bounds": bounds,
-            "widths": widths, "slopes": {"optimal": slope(-0.45, engine), "max_stable": None},
+            "widths": widths, "slopes": {"optimal": slope(-0.45, engine), "max_stable": NOTHING},
             "stability": stability}
 
 
@@ -85,24 +96,24 @@ def empty_arm(readout, scheme):
     """An arm with nothing estimated: null rates, slopes and engine, no stability entries."""
     widths = [{"width": w, "optimal_lr": None, "optimal_lr_interval": None, "optimal_at_grid_edge": False,
                "max_stable_lr": None, "max_stable_lr_interval": None, "max_stable_at_grid_edge": False,
-               "optimal_lr_half_window": None, "optimal_lr_twice_window": None, "optimal_flat": False,
-               "best_mean_log_loss": None} for w in WIDTHS]
-    nothing = {"slope": None, "interval": None, "widths_used": [], "bound": "stable", "engine": None,
-               "verdict_network": "undetermined", "verdict_module": "undetermined", "finite_width": None}
+               "optimal_lr_half_window": None, "optimal_lr_twice_window": None, "optimal_flat": False}
+              for w in WIDTHS]
+    nothing = NOTHING
     return {"readout": readout, "scheme": scheme, "init_sigma": None, "rank": 4, "multiplier": "lora",
             "engine_max_stable_exponent": {"network": None, "module": None},
             "engine_bounds": {"f_bounded": None, "Z_B_bounded": None},
-            "widths": widths, "slopes": {"optimal": nothing, "max_stable": None}, "stability": []}
+            "widths": widths, "slopes": {"optimal": nothing, "max_stable": nothing}, "stability": []}
 
 
 def write_directory(folder, readouts):
     folder.mkdir()
-    manifest = {"runs_schema": 3, "spec_name": "test", "scale": "quick", "device": "cpu", "optimizer": "adam",
-                "scheme_titles": {"A": "Init[A]", "B": "Init[B]"}, "schemes": ["A", "B"], "readouts": readouts,
-                "seeds": list(range(SEEDS))}
+    manifest = complete({"device": "cpu", "spec_hash": "0" * 16, "scheme_titles": {"A": "Init[A]", "B": "Init[B]"},
+                         "spec": {"sweep": {"name": "test", "scale": "quick", "schemes": ["A", "B"], "seeds": list(range(SEEDS))},
+                                  "model": {"readout": readouts}, "optimizer": {"kind": "adam"}}}, "manifest")
     summary = {"loss_statistic": "final_train", "seeds": SEEDS, "horizons": HORIZONS, "optimum_window": 0.1,
                "edge_factor": 2.0, "internal_bound": 100.0, "stable_factor": 1.0,
                "schemes": [arm for r in readouts for arm in (full_arm(r, "A"), empty_arm(r, "B"))]}
+    summary = complete(summary, "summary")
     (folder / "manifest.json").write_text(json.dumps(manifest))
     (folder / "summary.json").write_text(json.dumps(summary))
     rows = runs_rows(readouts)
@@ -143,13 +154,49 @@ def test_loss_curves_are_the_seed_means_of_the_grid(tmp_path):
     assert seed_one[("sp", "A", 0.0, 4, "lora", 32)][1] == (0.1, pytest.approx(-3.1), True)  # a spec of some of the seeds
 
 
-def test_verdict_lines_say_what_the_summary_says(tmp_path):
+def panel(record, group, title):
+    return next(p for p in record["panels"] if p["group"] == group and p["title"] == title)
+
+
+def flat(pairs):
+    return [value for pair in pairs for value in pair]
+
+
+def series(panel_record, label):
+    return next(s for s in panel_record["series"] if s["label"] == label)
+
+
+def test_the_figure_plots_what_the_summary_says(tmp_path):
+    folder = write_directory(tmp_path / "result", ["sp", "mup"])
+    lr_vs_width.main(folder)
+    record = figure_files.plotted_record(folder / "figures" / "lr_vs_width.png")
+    assert record["title"].startswith("test (quick scale, cpu), optimizer adam: loss final_train, 2 seeds")
+    titles = ["optimal η", "maximal stable η, output criterion, step 30", "maximal stable η, internal criterion, step 30",
+              "local slopes (optimal, output criterion)"]
+    assert [(p["group"], p["title"]) for p in record["panels"]] == [(g, t) for g in ("standard readout (paper's)", "μP readout")
+                                                                    for t in titles]
+    assert {(p["xlabel"], p["ylabel"]) for p in record["panels"][:3]} == {("width n", "learning rate η")}
+    assert record["panels"][3]["ylabel"] == "local slope of log η against log n"
+    for readout, group in (("sp", "standard readout (paper's)"), ("mup", "μP readout")):
+        full = result_files.summary(folder)["schemes"][["sp", "mup"].index(readout) * 2]
+        optimal = series(panel(record, group, titles[0]), "Init[A]; engine n^(-1/2)")
+        assert optimal["x"] == WIDTHS and optimal["y"] == [w["optimal_lr"] for w in full["widths"]]
+        assert flat(optimal["y_interval"]) == pytest.approx(flat(w["optimal_lr_interval"] for w in full["widths"]))
+        internal = series(panel(record, group, titles[2]), "Init[A]; engine n^(-1)")  # Z_B bounded's exponent
+        assert internal["y"] == [p["lr"] for p in full["stability"][3]["widths"]]  # the last horizon's entry
+        engine = series(panel(record, group, titles[0]), "Init[A]: engine n^(-1/2)")  # through the points inside the grid
+        assert engine["x"] == WIDTHS[:2] and engine["y"][0] / engine["y"][1] == pytest.approx(2 ** 0.5)
+        slopes = series(panel(record, group, titles[3]), "Init[A] optimal")
+        assert slopes["y"] == [-0.45, -0.45] and flat(slopes["y_interval"]) == pytest.approx([-0.65, -0.25] * 2)
+        assert series(panel(record, group, titles[3]), "Init[A]: engine -1/2 (optimal, output)")["y"] == [-0.5, -0.5]
+        # Init[B] estimated nothing: it draws no series at all.
+        assert not any((s["label"] or "").startswith("Init[B]") for p in record["panels"] for s in p["series"])
+
+
+def test_the_figure_draws_no_verdicts(tmp_path):
+    """The verdicts belong to the terminal, the report and the page, not to the image."""
     folder = write_directory(tmp_path / "result", ["sp"])
-    summary = result_files.summary(folder)
-    full, empty = summary["schemes"]
-    lines = [lr_vs_width.verdict_line("Init[A]", m) for m in lr_vs_width.measures(full)]
-    assert len(lines) == 4  # optimal, final loss, output and internal at the last horizon
-    assert "-0.45 [-0.55, -0.35]" in lines[0] and "stable n^(-1/2)" in lines[0] and "agrees (with width: agrees)" in lines[0]
-    assert "max stable (internal, step 30)" in lines[3] and "Z_B bounded n^(-1)" in lines[3]
-    assert [m.kind for m in lr_vs_width.measures(empty)] == ["optimal", "final_loss"]
-    assert "no slope" in lr_vs_width.verdict_line("Init[B]", lr_vs_width.measures(empty)[0])
+    lr_vs_width.main(folder)
+    svg = (folder / "figures" / "lr_vs_width.svg").read_text()
+    assert "agrees" not in svg and "departs" not in svg
+    assert [m.kind for m in lr_vs_width.measures(result_files.summary(folder)["schemes"][1])] == ["optimal"]
