@@ -41,7 +41,7 @@ TrainSpec train_spec_of(const SweepSpec& spec, const Configuration& c) {
 nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std::string& device) {
   nlohmann::json manifest = run.provenance;
   manifest["spec_name"] = spec.name;
-  manifest["scale"] = spec.scale;
+  manifest["scale"] = scales().name(spec.scale);
   manifest["spec"] = spec_to_json(spec);  // as parsed data: read back by spec_of_manifest
   manifest["spec_hash"] = spec_hash(spec);
   manifest["runs_schema"] = kRunsSchema;
