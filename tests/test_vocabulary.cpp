@@ -130,23 +130,24 @@ TEST_CASE("the window of an answer: each name finds its own verdicts") {
 // The one case rule: the command line (gamma::find_scheme, behind --scheme) and a spec's
 // [sweep] schemes resolve a scheme the same way, and the spec keeps its canonical name.
 TEST_CASE("a scheme resolves the same on the command line and in a spec, stored by its canonical name") {
-  const std::string spec_head = "[sweep]\nwidths = [16, 32]\nseeds = 1\nsteps = 5\n[data]\ntrain_size = 16\ntest_size = 4\n";
+  auto spec_of = [](const std::string& schemes) {
+    return sim::parse_sweep_spec("[sweep]\nwidths = [16, 32]\nseeds = 1\nsteps = 5\nschemes = [" + schemes +
+                                     "]\n[data]\ntrain_size = 16\ntest_size = 4\n",
+                                 "spec");
+  };
   for (const std::string typed : {"B", "b", "Init[B]", "init[b]", "INIT[B]"}) {
     CAPTURE(typed);
     CHECK(gamma::find_scheme(typed).name == "B");
     CHECK(gamma::canonical_scheme_name(typed) == "B");
     CHECK(sim::find_initialiser(typed).name == "B");
-    const sim::SweepSpec spec = sim::parse_sweep_spec(spec_head + "schemes = [\"" + typed + "\"]\n", "spec");
-    CHECK(spec.schemes == std::vector<std::string>{"B"});
+    CHECK(spec_of("\"" + typed + "\"").schemes == std::vector<std::string>{"B"});
   }
   CHECK(gamma::canonical_scheme_name("Custom") == "custom");
   CHECK(gamma::find_scheme("IniLoRA-β").name == "inilora-beta");
   CHECK(gamma::find_scheme("PISSA").name == "pissa");
   // Two spellings of one scheme are one scheme listed twice.
-  CHECK_THROWS_WITH_AS(sim::parse_sweep_spec(spec_head + "schemes = [\"b\", \"B\"]\n", "spec"), doctest::Contains("lists B twice"),
-                       InputError);
-  CHECK_THROWS_WITH_AS(sim::parse_sweep_spec(spec_head + "schemes = [\"Init[Z]\"]\n", "spec"),
-                       doctest::Contains("[sweep] schemes: got 'Init[Z]'; accepted: A, B, AB"), InputError);
+  CHECK_THROWS_WITH_AS(spec_of("\"b\", \"B\""), doctest::Contains("lists B twice"), InputError);
+  CHECK_THROWS_WITH_AS(spec_of("\"Init[Z]\""), doctest::Contains("[sweep] schemes: got 'Init[Z]'; accepted: A, B, AB"), InputError);
   CHECK_THROWS_WITH_AS(gamma::find_scheme("Init[Z]"), doctest::Contains("unknown scheme 'Init[Z]'; accepted: A, B, AB"), InputError);
 }
 
