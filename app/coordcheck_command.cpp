@@ -34,8 +34,7 @@ void check(const Options& o) {
   // Every scheme but custom, whose σ exponents this command has no options for.
   if (gamma::is_custom_scheme(o.scheme)) reject("--scheme", "custom needs σ exponents; accepted: " + gamma::scheme_names());
   try {
-    gamma::find_scheme(o.scheme);
-    sim::find_initialiser(o.scheme);
+    sim::find_initialiser(o.scheme);  // the engine's lookup too
   } catch (const InputError& e) {
     reject("--scheme", e.what());
   }
@@ -59,7 +58,7 @@ void check(const Options& o) {
 
 sim::CoordCheckSpec spec_of(const Options& o) {
   sim::CoordCheckSpec spec;
-  spec.scheme = o.scheme;
+  spec.scheme = sim::find_initialiser(o.scheme).name;  // stored by its canonical name
   spec.eta_constant = o.eta_constant;
   spec.widths = o.widths;
   spec.steps = o.steps;
@@ -69,7 +68,7 @@ sim::CoordCheckSpec spec_of(const Options& o) {
   spec.training.optimizer.kind = o.optimizer;
   spec.data.train_size = o.train_size;
   spec.bootstrap = o.bootstrap;
-  spec.eta_exponent = o.eta_exponent ? *o.eta_exponent : experiments::engine_eta_exponent(o.scheme, spec.training, spec.readout, "--eta-exp");
+  spec.eta_exponent = o.eta_exponent ? *o.eta_exponent : experiments::engine_eta_exponent(spec.scheme, spec.training, spec.readout, "--eta-exp");
   return spec;
 }
 

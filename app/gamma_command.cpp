@@ -80,10 +80,10 @@ int phase(const ModelOptions& options, const std::string& x, const std::string& 
     return 0;
   }
   std::cout << report.description << "\n" << report.settle_sentence << "\n";
-  for (const auto& window : gamma::window_kinds()) {
-    if (document[window.key].is_null()) continue;
-    std::cout << "\n" << window.label << " — regions in (" << x << ", " << y << ") clipped to [" << low_text << ", " << high_text << "]²\n";
-    for (const auto& [verdict, polygons] : document[window.key].items()) {
+  for (const auto& window : gamma::verdict_windows().terms()) {
+    if (document[window.name].is_null()) continue;
+    std::cout << "\n" << window.title << " — regions in (" << x << ", " << y << ") clipped to [" << low_text << ", " << high_text << "]²\n";
+    for (const auto& [verdict, polygons] : document[window.name].items()) {
       std::cout << "  " << verdict << ":" << (polygons.empty() ? " empty" : "") << "\n";
       for (const auto& polygon : polygons) {
         std::cout << "    vertices";
@@ -154,7 +154,7 @@ std::function<int()> add_gamma_command(CLI::App& app) {
 
   auto* table_app = gamma_app->add_subcommand("table", "Every built-in scheme: maximal stable γ[η] and regions, per setting");
   add_term_option(*table_app, "--optimizer", state->optimizer, gamma::optimizers(), "The optimiser; default adam");
-  table_app->add_option("--multiplier", state->multiplier, "The adapter's scale α/r^κ: " + std::string(gamma::kMultiplierForms))
+  table_app->add_option("--multiplier", state->multiplier, "The adapter's scale α/r^κ: " + gamma::multiplier_forms())
       ->capture_default_str();
   json_flag(table_app);
 

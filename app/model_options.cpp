@@ -22,7 +22,7 @@ void add_model_options(CLI::App& command, ModelOptions& o) {
   command.add_option("--sigma-B", o.sigma_B, "γ[σ_B], the initial entries of B (required by custom; overrides a preset)" + exponent_help);
   command.add_option("--alpha", o.alpha, "γ[α], the adapter multiplier (default 0)" + exponent_help);
   command.add_option("--rho", o.rho, "ρ of the rank r = n^ρ: " + std::string(gamma::kRankExponentForms) + "; default 0 (r fixed)");
-  command.add_option("--multiplier", o.multiplier, "The adapter's scale α/r^κ: " + std::string(gamma::kMultiplierForms) + "; default lora");
+  command.add_option("--multiplier", o.multiplier, "The adapter's scale α/r^κ: " + gamma::multiplier_forms() + "; default lora");
   command.add_option("--subtract-initial", o.subtract, "on/off: subtract B₀A₀ from the frozen weight (default: the scheme's)");
 }
 

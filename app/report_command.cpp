@@ -96,12 +96,13 @@ std::string sweep_section(const sim::SweepSummary& summary) {
   html << "<table><tr><th>scheme</th><th>σ</th><th>learning rate</th><th>measured slope</th><th>95% interval</th>"
           "<th>widths used</th><th>engine (network)</th><th>verdict</th><th>engine (module)</th><th>verdict</th></tr>\n";
   for (const auto& arm : summary.arms)
-    for (sim::Estimator e : sim::kEstimators) {
+    for (sim::Estimator e : sim::estimators().values()) {
       const sim::SlopeSummary& s = arm.slope(e);
-      html << "<tr><td>" << escape(arm.scheme) << "</td><td>" << number(arm.init_sigma) << "</td><td>" << sim::name_of(e)
+      html << "<tr><td>" << escape(arm.scheme) << "</td><td>" << number(arm.init_sigma) << "</td><td>" << sim::estimators().name(e)
            << "</td><td>" << number(s.slope) << "</td><td>" << interval(s.interval) << "</td><td>"
            << nlohmann::json(s.points_used).dump() << "</td><td>" << exact(arm.engine_network) << "</td>"
-           << verdict_cell(s.verdict_network) << "<td>" << exact(arm.engine_module) << "</td>" << verdict_cell(s.verdict_module)
+           << verdict_cell(sim::statistical_verdicts().name(s.verdict_network)) << "<td>" << exact(arm.engine_module) << "</td>"
+           << verdict_cell(sim::statistical_verdicts().name(s.verdict_module))
            << "</tr>\n";
     }
   html << "</table>\n<details><summary>per width: optimal and maximal stable η, best loss</summary>\n<table><tr><th>scheme</th>"
@@ -120,7 +121,7 @@ std::string sweep_section(const sim::SweepSummary& summary) {
 std::string coordcheck_section(const nlohmann::json& check) {
   std::ostringstream html;
   std::size_t agree = 0;
-  for (const auto& row : check["rows"]) agree += row["verdict"] == "agrees";
+  for (const auto& row : check["rows"]) agree += row["verdict"] == sim::statistical_verdicts().name(sim::Verdict::Agrees);
   html << "<h3>" << escape(check["scheme"].get<std::string>()) << " at γ[η] = " << escape(check["eta_exponent"].get<std::string>())
        << ": " << agree << " of " << check["rows"].size() << " agree</h3>\n<details><summary>every row</summary><table><tr><th>step</th>"
           "<th>quantity</th><th>measured exponent</th><th>95% interval</th><th>engine</th><th>verdict</th></tr>\n";

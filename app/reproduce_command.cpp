@@ -15,8 +15,16 @@ std::function<int()> add_reproduce_command(CLI::App& app) {
   o->threads = experiments::default_threads();
   auto* command = app.add_subcommand("reproduce", "Reproduce a paper's figure: sweep, analysis, figure and verdict");
   command->add_option("NAME", o->name, "The experiment: " + experiments::experiment_names())->required();
-  command->add_option("--scale", o->scale, "quick (CPU, minutes), paper (GPU), or auto (paper when a GPU is usable)")
-      ->capture_default_str();
+  command->add_option_function<std::string>(
+      "--scale",
+      [o](const std::string& text) {
+        try {
+          o->scale = experiments::reproduce_scale(text);
+        } catch (const InputError& e) {
+          throw CLI::ValidationError("--scale", e.what());
+        }
+      },
+      "quick (CPU, minutes), paper (GPU), or auto (paper when a GPU is usable); default auto");
   command->add_option("-o,--output", o->output, "Result directory (default results/NAME-SCALE; an existing one is resumed)");
   add_term_option(*command, "--device", o->device, experiments::device_choices(), "Where to train; default auto");
   command->add_option("--threads", o->threads, "CPU threads")->capture_default_str();

@@ -179,15 +179,15 @@ std::string settle_sentence(const Analysis& analysis) {
 std::string verdict_table(const Analysis& analysis) {
   const auto& free = analysis.choice.free_parameters;
   std::vector<std::string> header = {"verdict"};
-  for (const auto& window : gamma::window_kinds())
-    header.push_back(window.key == "from_settled" && analysis.from_settled
-                         ? "from step " + std::to_string(*analysis.trajectory.settled_from) + " on"
-                         : window.key == "from_settled" ? "(not settled)" : window.label);
+  for (const auto& window : gamma::verdict_windows().terms())
+    header.push_back(window.value != gamma::VerdictWindow::FromSettled ? window.title
+                     : analysis.from_settled ? "from step " + std::to_string(*analysis.trajectory.settled_from) + " on"
+                                             : "(not settled)");
   std::vector<std::vector<std::string>> rows = {header};
   for (const auto& row : verdict_rows(analysis.choice.model)) {
     std::vector<std::string> cells = {(row.is_bound ? "  of which " : "") + row.label};
-    for (const auto& window : gamma::window_kinds()) {
-      const gamma::Verdicts* verdicts = gamma::verdicts_in(analysis, window.key);
+    for (gamma::VerdictWindow window : gamma::verdict_windows().values()) {
+      const gamma::Verdicts* verdicts = gamma::verdicts_in(analysis, window);
       cells.push_back(verdicts ? region_text(verdicts->*row.member, free) : "—");
     }
     rows.push_back(cells);
@@ -214,9 +214,9 @@ nlohmann::json verdicts_json(const Analysis& analysis) {
     return object;
   };
   nlohmann::json windows;
-  for (const auto& kind : gamma::window_kinds()) {
-    const gamma::Verdicts* verdicts = gamma::verdicts_in(analysis, kind.key);
-    windows[kind.key] = verdicts ? window(*verdicts) : nlohmann::json(nullptr);
+  for (const auto& kind : gamma::verdict_windows().terms()) {
+    const gamma::Verdicts* verdicts = gamma::verdicts_in(analysis, kind.value);
+    windows[kind.name] = verdicts ? window(*verdicts) : nlohmann::json(nullptr);
   }
   return windows;
 }
@@ -433,9 +433,9 @@ PhaseReport phase_report(const ModelOptions& options, const std::string& x, cons
                       {"settled_from", settled_json(analysis)}},
                      choice.describe(),
                      settle_sentence(analysis)};
-  for (const auto& window : gamma::window_kinds()) {
-    const gamma::Verdicts* verdicts = gamma::verdicts_in(analysis, window.key);
-    report.document[window.key] = verdicts ? window_json(*verdicts) : nlohmann::json(nullptr);
+  for (const auto& window : gamma::verdict_windows().terms()) {
+    const gamma::Verdicts* verdicts = gamma::verdicts_in(analysis, window.value);
+    report.document[window.name] = verdicts ? window_json(*verdicts) : nlohmann::json(nullptr);
   }
   return report;
 }

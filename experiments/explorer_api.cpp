@@ -5,10 +5,14 @@
 #include <sstream>
 
 #include "experiments/engine_report.hpp"
+#include "experiments/sweep_job.hpp"
 #include "gamma/input_error.hpp"
+#include "gamma/rank.hpp"
 #include "gamma/scheme.hpp"
 #include "gamma/verdicts.hpp"
 #include "sim/result_directory.hpp"
+#include "sim/result_schema.hpp"
+#include "sim/sweep_spec.hpp"
 
 namespace gammalab::experiments {
 
@@ -153,7 +157,8 @@ nlohmann::json vocabulary_document() {
                      {"sigma_A", nullptr}, {"sigma_B", nullptr}, {"subtracts_initial_product", false}, {"why", ""}});
   auto terms = [](const auto& vocabulary) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& term : vocabulary.terms()) list.push_back({{"name", term.name}, {"title", term.title}});
+    for (const auto& term : vocabulary.terms())
+      list.push_back({{"name", term.name}, {"title", term.title}, {"aliases", term.aliases}});
     return list;
   };
   nlohmann::json verdicts = nlohmann::json::array();
@@ -164,6 +169,15 @@ nlohmann::json vocabulary_document() {
           {"settings", terms(gamma::settings())},
           {"readouts", terms(gamma::readouts())},
           {"optimizers", terms(gamma::optimizers())},
+          {"multipliers", terms(gamma::named_multipliers())},
+          {"windows", terms(gamma::verdict_windows())},
+          {"scales", terms(sim::scales())},
+          {"statistical_verdicts", terms(sim::statistical_verdicts())},
+          {"stability_criteria", terms(sim::stability_criteria())},
+          {"estimators", terms(sim::estimators())},
+          {"loss_statistics", terms(sim::loss_statistics())},
+          {"schedule_decays", terms(sim::schedule_decays())},
+          {"devices", terms(device_choices())},
           {"engine_keys", kEngineKeys}};
 }
 

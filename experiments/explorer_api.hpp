@@ -29,8 +29,11 @@ using ApiQuery = std::map<std::string, std::string>;
 // {"error"} instead when this model has no such answer (a σ left free, say).
 ApiReply engine_reply(const ApiQuery& query);
 
-// The choices the page offers: schemes (name, title, σ exponents), settings, readouts,
-// optimizers, the verdicts (key, label, is_bound) and the query keys above.
+// Every closed set of names gammalab accepts, for the page and the Python package: the
+// schemes (name, title, σ exponents), the engine's verdicts (key, label, is_bound), the
+// query keys above, and each vocabulary — settings, readouts, optimizers, multipliers,
+// windows, scales, statistical_verdicts, stability_criteria, estimators,
+// loss_statistics, schedule_decays, devices — as a list of {name, title, aliases}.
 nlohmann::json vocabulary_document();
 
 // The result directories directly under `root` (those holding a manifest.json), each

@@ -5,6 +5,7 @@
 #include "gamma/input_error.hpp"
 #include "gamma/rank.hpp"
 #include "gamma/scheme.hpp"
+#include "gamma/vocabulary.hpp"
 
 namespace gammalab::experiments {
 
@@ -86,7 +87,7 @@ ModelChoice choose_model(const ModelOptions& o, const std::vector<std::string>& 
   if (custom && (!o.sigma_A || !o.sigma_B) && !reader.is_forced("sigma_A") && !reader.is_forced("sigma_B"))
     reject(o.sigma_A ? "--sigma-B" : "--sigma-A", "the custom scheme needs both --sigma-A and --sigma-B");
 
-  if (o.subtract && *o.subtract != "on" && *o.subtract != "off")
+  if (o.subtract && !gamma::same_name(*o.subtract, "on") && !gamma::same_name(*o.subtract, "off"))
     reject("--subtract-initial", "'" + *o.subtract + "' is not accepted; accepted: on, off");
   model.setting = o.setting;
   if (o.readout && model.setting != gamma::Setting::Network)
@@ -133,7 +134,7 @@ ModelChoice choose_model(const ModelOptions& o, const std::vector<std::string>& 
   model.sigma_B = preset && !o.sigma_B && !reader.is_forced("sigma_B") ? preset->sigma_B_at(model.rank)
                                                                         : reader.read("--sigma-B", "sigma_B", o.sigma_B, unset);
   model.alpha = reader.read("--alpha", "alpha", o.alpha, gamma::Exponent(0));
-  model.subtract_initial_product = o.subtract ? *o.subtract == "on" : (preset && preset->subtracts_initial_product);
+  model.subtract_initial_product = o.subtract ? gamma::same_name(*o.subtract, "on") : (preset && preset->subtracts_initial_product);
 
   choice.title = preset ? preset->title : "custom";
   if (preset && (o.sigma_A || o.sigma_B)) choice.title += " with its σ overridden";

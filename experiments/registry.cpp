@@ -89,7 +89,7 @@ std::string format_slope(const sim::SlopeSummary& slope, const SlopeAxis& axis) 
 // against, the verdict with the trend along the axis.
 std::string verdict_line(const std::string& arm, const std::string& what, const sim::SlopeSummary& slope, const SlopeAxis& axis) {
   return "verdict: " + arm + " " + what + " ∝ " + format_slope(slope, axis) + " against the engine's " + slope.bound + " " +
-         axis.variable + "^" + (slope.engine ? slope.engine->exact : "none") + ": " + slope.trend.verdict;
+         axis.variable + "^" + (slope.engine ? slope.engine->exact : "none") + ": " + sim::statistical_verdicts().name(slope.trend.verdict);
 }
 
 // An arm's or a rank slope's measures, each with its slope: the optimum, the final-loss
@@ -97,10 +97,10 @@ std::string verdict_line(const std::string& arm, const std::string& what, const 
 // horizon).
 template <class Slopes>
 std::vector<std::pair<std::string, const sim::SlopeSummary*>> reported_slopes(const Slopes& arm, int last_horizon) {
-  std::vector<std::pair<std::string, const sim::SlopeSummary*>> slopes = {{"optimal η", &arm.optimal_slope},
-                                                                           {"max stable η (final loss)", &arm.max_stable_slope}};
+  std::vector<std::pair<std::string, const sim::SlopeSummary*>> slopes;
+  for (sim::Estimator e : sim::estimators().values()) slopes.emplace_back(sim::estimators().title(e), &arm.slope(e));
   for (const auto& s : arm.stability)
-    if (s.horizon == last_horizon) slopes.emplace_back("max stable η (" + s.criterion + ")", &s.slope);
+    if (s.horizon == last_horizon) slopes.emplace_back("max stable η (" + sim::stability_criteria().title(s.criterion) + ")", &s.slope);
   return slopes;
 }
 
@@ -185,7 +185,7 @@ std::vector<std::string> run_coordinate_checks(const fs::path& spec_path, const 
     check.eta_exponent = engine_eta_exponent(scheme, spec.training, check.readout, spec_path.string() + ": [sweep] schemes");
     const nlohmann::json fitted = run_coordinate_check(check, threads, output, "coordcheck-" + scheme);
     std::size_t agree = 0;
-    for (const auto& row : fitted["rows"]) agree += row["verdict"] == "agrees";
+    for (const auto& row : fitted["rows"]) agree += row["verdict"] == sim::statistical_verdicts().name(sim::Verdict::Agrees);
     verdicts.push_back("verdict: " + scheme + " at γ[η] = " + check.eta_exponent + ": " + std::to_string(agree) + " of " +
                        std::to_string(fitted["rows"].size()) + " (step, quantity) exponents agree with the engine");
   }
@@ -250,13 +250,32 @@ fs::path find_home(const std::optional<std::string>& given) {
 }
 
 // quick or paper: auto takes the paper scale for a sweep when a GPU will train it.
-std::string chosen_scale(const ReproduceRequest& request, const Experiment& experiment) {
-  if (request.scale != "auto") return request.scale;
+sim::Scale chosen_scale(const ReproduceRequest& request, const Experiment& experiment) {
+  if (request.scale) return *request.scale;
   const bool gpu = request.device != DeviceChoice::Cpu && cuda::probe_devices().device_count > 0;
-  return experiment.kind == Kind::Sweep && gpu ? "paper" : "quick";
+  return experiment.kind == Kind::Sweep && gpu ? sim::Scale::Paper : sim::Scale::Quick;
 }
 
 }  // namespace
+
+std::string reproduce_scales() {
+  return sim::scales().name(sim::Scale::Quick) + ", " + sim::scales().name(sim::Scale::Paper) + ", " + std::string(kAutoScale);
+}
+
+namespace {
+std::string custom_scale_refusal() {
+  return "scale 'custom' names no spec of an experiment (each has a quick and a paper one); accepted: " + reproduce_scales() +
+         " (a spec of one's own runs with `gammalab sweep`)";
+}
+}  // namespace
+
+std::optional<sim::Scale> reproduce_scale(std::string_view text) {
+  if (gamma::same_name(text, kAutoScale)) return std::nullopt;
+  const auto scale = sim::scales().find(text);
+  if (!scale) throw InputError("unknown scale '" + std::string(text) + "'; accepted: " + reproduce_scales());
+  if (*scale == sim::Scale::Custom) throw InputError(custom_scale_refusal());
+  return scale;
+}
 
 std::string experiment_names() {
   std::string names;
@@ -266,10 +285,10 @@ std::string experiment_names() {
 
 Reproduction reproduce(const ReproduceRequest& request, const std::function<void(const std::string&)>& announce,
                        const std::function<void(const sim::SweepProgress&)>& progress) {
-  auto found = std::find_if(experiments().begin(), experiments().end(), [&](const Experiment& e) { return e.name == request.name; });
+  auto found = std::find_if(experiments().begin(), experiments().end(),
+                            [&](const Experiment& e) { return gamma::same_name(request.name, e.name); });
   if (found == experiments().end()) reject("NAME", "unknown experiment '" + request.name + "'; accepted: " + experiment_names());
-  if (request.scale != "quick" && request.scale != "paper" && request.scale != "auto")
-    reject("--scale", "unknown scale '" + request.scale + "'; accepted: quick, paper, auto");
+  if (request.scale == sim::Scale::Custom) reject("--scale", custom_scale_refusal());
   check_threads(request.threads);
   if (request.output && request.output->empty()) reject("-o", "the result directory's path is empty; leave -o out for results/NAME-SCALE");
   const Experiment& experiment = *found;
@@ -277,14 +296,14 @@ Reproduction reproduce(const ReproduceRequest& request, const std::function<void
 
   Reproduction result;
   if (experiment.kind == Kind::Engine) {
-    result.output = request.output.value_or("results/" + request.name);
+    result.output = request.output.value_or("results/" + experiment.name);
     announce("reproducing " + experiment.what + "\n  (the γ engine, exact: no training) → " + result.output.string());
     result.verdicts = run_phase_diagrams(result.output);
   } else {
-    const std::string scale = chosen_scale(request, experiment);
-    const fs::path spec = home / "experiments" / (request.name + "-" + scale + ".toml");
+    const std::string scale = sim::scales().name(chosen_scale(request, experiment));
+    const fs::path spec = home / "experiments" / (experiment.name + "-" + scale + ".toml");
     if (!fs::exists(spec)) reject("--scale", "there is no " + spec.string());
-    result.output = request.output.value_or("results/" + request.name + "-" + scale);
+    result.output = request.output.value_or("results/" + experiment.name + "-" + scale);
     announce("reproducing " + experiment.what + "\n  spec " + spec.string() + " (" + scale + " scale) → " + result.output.string());
     if (experiment.kind == Kind::CoordCheck) {
       result.verdicts = run_coordinate_checks(spec, result.output, request.threads);

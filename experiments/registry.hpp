@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "experiments/sweep_job.hpp"
@@ -15,7 +16,8 @@ namespace gammalab::experiments {
 
 struct ReproduceRequest {
   std::string name;
-  std::string scale = "auto";  // quick, paper, or auto: paper when a GPU is usable for a sweep
+  // The experiment's quick or paper spec; none (auto): paper when a GPU is usable for a sweep.
+  std::optional<sim::Scale> scale;
   std::optional<std::string> output, home;
   DeviceChoice device = DeviceChoice::Auto;
   int threads = 1;
@@ -30,6 +32,14 @@ struct Reproduction {
 
 // "fig2, fig3, …"
 std::string experiment_names();
+
+// The scale a reproduce request names: quick, paper, or "auto" (none: chosen by the
+// device). A sweep's own scale, custom, names no spec of an experiment: InputError
+// saying so, and for an unknown word, listing what is accepted.
+inline constexpr std::string_view kAutoScale = "auto";
+std::optional<sim::Scale> reproduce_scale(std::string_view text);
+// "quick, paper, auto"
+std::string reproduce_scales();
 
 // Runs the named experiment: its sweep (resuming an existing directory), coordinate
 // check or engine computation, the analysis, the engine's notes and the figure.

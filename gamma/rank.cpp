@@ -4,30 +4,30 @@
 
 namespace gammalab::gamma {
 
-namespace {
-const Rational kLora = 1;
-const Rational kRsLora = Rational(1, 2);
-}  // namespace
+const Vocabulary<Rational>& named_multipliers() {
+  static const Vocabulary<Rational> vocabulary(
+      "multiplier", {{Rational(1), "lora", "LoRA (α/r)", {}},  // Hu et al.
+                     {Rational(1, 2), "rslora", "rsLoRA (α/√r)", {"rs-lora"}}});  // Kalajdzievski, rank-stabilised
+  return vocabulary;
+}
+
+std::string multiplier_forms() {
+  return named_multipliers().accepted() + " or an exponent κ ≥ 0 such as 3/4 (α/r^κ)";
+}
 
 Rational parse_multiplier(std::string_view text) {
-  if (text == "lora") return kLora;
-  if (text == "rslora") return kRsLora;
+  if (auto named = named_multipliers().find(text)) return *named;
   auto kappa = parse_rational(text);
-  if (!kappa || *kappa < 0)
-    throw InputError("'" + std::string(text) + "' is not a multiplier; accepted: " + std::string(kMultiplierForms));
+  if (!kappa || *kappa < 0) throw InputError("'" + std::string(text) + "' is not a multiplier; accepted: " + multiplier_forms());
   return *kappa;
 }
 
 std::string multiplier_name(const Rational& kappa) {
-  if (kappa == kLora) return "lora";
-  if (kappa == kRsLora) return "rslora";
-  return to_string(kappa);
+  return named_multipliers().has(kappa) ? named_multipliers().name(kappa) : to_string(kappa);
 }
 
 std::string multiplier_title(const Rational& kappa) {
-  if (kappa == kLora) return "LoRA (α/r)";
-  if (kappa == kRsLora) return "rsLoRA (α/√r)";
-  return "α/r^" + to_string(kappa);
+  return named_multipliers().has(kappa) ? named_multipliers().title(kappa) : "α/r^" + to_string(kappa);
 }
 
 Affine parse_rank_exponent(std::string_view text) {

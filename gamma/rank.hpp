@@ -12,21 +12,26 @@
 #include "gamma/affine.hpp"
 #include "gamma/rational.hpp"
 #include "gamma/region.hpp"
+#include "gamma/vocabulary.hpp"
 
 namespace gammalab::gamma {
 
 // The name of ρ as a free parameter (γ[r] in text: r = Θ(n^ρ)).
 inline constexpr std::string_view kRankParameter = "rho";
 
-// The multiplier's exponent κ from what users type: "lora" (1), "rslora" (1/2) or an
-// exact κ ≥ 0 ("3/4", "0.5"). InputError naming the text and the accepted forms.
+// The multipliers with a name, each term's value its κ: lora (κ = 1), rslora (κ = 1/2).
+// Any other exact κ ≥ 0 is a multiplier too, written as the number.
+const Vocabulary<Rational>& named_multipliers();
+// The multiplier's exponent κ from what users type: a named multiplier or an exact
+// κ ≥ 0 ("3/4", "0.5", "1" — the same as lora). InputError naming the text and the
+// accepted forms.
 Rational parse_multiplier(std::string_view text);
 // "lora", "rslora", or κ as an exact number ("3/4"): what files store and parse reads back.
 std::string multiplier_name(const Rational& kappa);
 // "LoRA (α/r)", "rsLoRA (α/√r)", "α/r^3/4": for people.
 std::string multiplier_title(const Rational& kappa);
-inline constexpr std::string_view kMultiplierForms =
-    "lora (α/r), rslora (α/√r) or an exponent κ ≥ 0 such as 3/4 (α/r^κ)";
+// What parse_multiplier accepts, in words: "lora, rslora (or rs-lora) or an exponent κ ≥ 0 …".
+std::string multiplier_forms();
 
 // ρ from what users type: an exact number in [0, 1) or "free" (the parameter rho).
 // InputError naming the text and the accepted forms.

@@ -1,10 +1,9 @@
 #include "gamma/scheme.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <stdexcept>
 
 #include "gamma/input_error.hpp"
+#include "gamma/vocabulary.hpp"
 
 namespace gammalab::gamma {
 
@@ -37,12 +36,6 @@ std::vector<Scheme>& registry() {
   };
   return schemes;
 }
-
-std::string lowercase(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  return lower;
-}
 }  // namespace
 
 const std::vector<Scheme>& all_schemes() { return registry(); }
@@ -57,11 +50,11 @@ MaxAffine at_rank(const Exponent& width_exponent, const Rational& per_rank, cons
 MaxAffine Scheme::sigma_A_at(const Affine& rank) const { return at_rank(sigma_A, sigma_A_per_rank, rank); }
 MaxAffine Scheme::sigma_B_at(const Affine& rank) const { return at_rank(sigma_B, sigma_B_per_rank, rank); }
 
-bool is_custom_scheme(std::string_view name) { return lowercase(name) == kCustomScheme; }
+bool is_custom_scheme(std::string_view name) { return same_name(name, kCustomScheme); }
 
 void register_scheme(Scheme scheme) {
   for (const auto& known : registry())
-    if (lowercase(known.name) == lowercase(scheme.name) || is_custom_scheme(scheme.name))
+    if (same_name(scheme.name, known.name) || same_name(scheme.name, known.title) || is_custom_scheme(scheme.name))
       throw std::invalid_argument("a scheme named '" + scheme.name + "' exists already");
   registry().push_back(std::move(scheme));
 }
@@ -74,8 +67,12 @@ std::string scheme_names() {
 
 const Scheme& find_scheme(std::string_view name) {
   for (const auto& scheme : all_schemes())
-    if (lowercase(scheme.name) == lowercase(name)) return scheme;
+    if (same_name(name, scheme.name) || same_name(name, scheme.title)) return scheme;
   throw InputError("unknown scheme '" + std::string(name) + "'; accepted: " + scheme_names());
+}
+
+std::string canonical_scheme_name(std::string_view name) {
+  return is_custom_scheme(name) ? std::string(kCustomScheme) : find_scheme(name).name;
 }
 
 }  // namespace gammalab::gamma

@@ -36,10 +36,14 @@ void register_scheme(Scheme scheme);
 
 // The scheme whose σ exponents the user gives (--sigma-A/--sigma-B, or a spec's [init]).
 inline constexpr std::string_view kCustomScheme = "custom";
-bool is_custom_scheme(std::string_view name);  // ignoring case
+bool is_custom_scheme(std::string_view name);  // under the case rule of gamma/vocabulary.hpp
 
-// By name, ignoring case; throws InputError listing the accepted names.
+// By name or by title ("B", "b", "Init[B]", "init[b]"), under the case rule of
+// gamma/vocabulary.hpp; throws InputError listing the accepted names.
 const Scheme& find_scheme(std::string_view name);
+// The name a scheme is printed and stored under ("B" for "init[b]", "custom" for
+// "Custom"); InputError as find_scheme.
+std::string canonical_scheme_name(std::string_view name);
 std::string scheme_names();  // "A, B, AB, inilora, …, custom"
 
 }  // namespace gammalab::gamma

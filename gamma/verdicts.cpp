@@ -72,20 +72,21 @@ EngineAnswer answer(const LoraModel& model, int at_least_steps, std::vector<Deri
   return result;
 }
 
-const std::vector<WindowKind>& window_kinds() {
-  static const std::vector<WindowKind> kinds = {
-      {"every_step", "at every step"},
-      {"definition_5", "Definition 5 (updates from t = 2)"},
-      {"from_settled", "from the settled step on"},
-  };
-  return kinds;
+const Vocabulary<VerdictWindow>& verdict_windows() {
+  static const Vocabulary<VerdictWindow> vocabulary(
+      "window", {{VerdictWindow::EveryStep, "every_step", "at every step", {}},
+                 {VerdictWindow::Definition5, "definition_5", "Definition 5 (updates from t = 2)", {}},
+                 {VerdictWindow::FromSettled, "from_settled", "from the settled step on", {}}});
+  return vocabulary;
 }
 
-const Verdicts* verdicts_in(const EngineAnswer& answer, const std::string& key) {
-  if (key == "every_step") return &answer.every_step;
-  if (key == "definition_5") return &answer.definition_5;
-  if (key == "from_settled") return answer.from_settled ? &*answer.from_settled : nullptr;
-  throw std::logic_error("no window '" + key + "'");
+const Verdicts* verdicts_in(const EngineAnswer& answer, VerdictWindow window) {
+  switch (window) {
+    case VerdictWindow::EveryStep: return &answer.every_step;
+    case VerdictWindow::Definition5: return &answer.definition_5;
+    case VerdictWindow::FromSettled: return answer.from_settled ? &*answer.from_settled : nullptr;
+  }
+  throw std::logic_error("a window without its verdicts");
 }
 
 std::optional<ScalingLaw> max_stable_law(const LoraModel& model, Region Verdicts::*member) {

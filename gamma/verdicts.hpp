@@ -24,6 +24,7 @@
 #include "gamma/lora_dynamics.hpp"
 #include "gamma/rank.hpp"
 #include "gamma/region.hpp"
+#include "gamma/vocabulary.hpp"
 
 namespace gammalab::gamma {
 
@@ -71,13 +72,13 @@ struct EngineAnswer {
 };
 EngineAnswer answer(const LoraModel& model, int at_least_steps = 0, std::vector<DerivationLine>* derivation = nullptr);
 
-// The windows as files and tables name them, in the order they show them.
-struct WindowKind {
-  std::string key, label;  // "definition_5", "Definition 5 (updates from t = 2)"
-};
-const std::vector<WindowKind>& window_kinds();
-// An answer's verdicts in the window of `key`; nullptr where they are absent.
-const Verdicts* verdicts_in(const EngineAnswer& answer, const std::string& key);
+// The three windows of an answer, named as files and tables name them ("every_step",
+// "definition_5", "from_settled"; titled "Definition 5 (updates from t = 2)", …), in the
+// order they show them.
+enum class VerdictWindow { EveryStep, Definition5, FromSettled };
+const Vocabulary<VerdictWindow>& verdict_windows();
+// An answer's verdicts in one window; nullptr where they are absent (not settled).
+const Verdicts* verdicts_in(const EngineAnswer& answer, VerdictWindow window);
 
 // The supremum of γ[η] in one verdict's region at every step (`member`: the stable one,
 // or a part of it) as a law in n and r, for a model whose learning rates are both the

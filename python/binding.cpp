@@ -13,6 +13,7 @@
 #include <string>
 
 #include "experiments/engine_report.hpp"
+#include "experiments/explorer_api.hpp"
 #include "experiments/model_choice.hpp"
 #include "experiments/sweep_job.hpp"
 #include "sim/result_directory.hpp"
@@ -68,7 +69,8 @@ PYBIND11_MODULE(_gammalab, m) {
               table_report(parse_term(gamma::optimizers(), "--optimizer", optimizer), multiplier_option(multiplier)).json());
         },
         py::arg("optimizer") = "adam", py::arg("multiplier") = "lora", "What `gamma table --json` prints");
-  m.def("scheme_names", [] { return gamma::scheme_names(); });
+  m.def("vocabulary", [] { return text_of(vocabulary_document()); },
+        "Every closed set of names: what `GET /api/vocabulary` of `gammalab serve` answers");
 
   // `gammalab sweep SPEC -o OUT`: trains, analyses, and returns summary.json's text.
   // The GIL is released while training; `progress(done, total, done_this_run, seconds)`

@@ -264,9 +264,9 @@ struct Target {
   std::optional<gamma::Rational> engine, module;
 };
 
-std::string verdict_text(const std::optional<gamma::Rational>& predicted, const std::optional<Interval>& interval) {
-  if (!predicted || !interval) return "undetermined";
-  return to_string(verdict_of(static_cast<double>(*predicted), *interval));
+Verdict verdict_against(const std::optional<gamma::Rational>& predicted, const std::optional<Interval>& interval) {
+  if (!predicted || !interval) return Verdict::Undetermined;
+  return verdict_of(static_cast<double>(*predicted), *interval);
 }
 
 std::optional<ExactExponent> exact(const std::optional<gamma::Rational>& q) {
@@ -328,7 +328,7 @@ std::string slope_text(std::optional<double> slope, const std::optional<Interval
 // least 95% of the resamples, or when the larger half's interval holds it and its slope
 // is the closer one.
 Trend trend(const SlopeFitter& fit, const std::vector<std::size_t>& fitted, const std::optional<gamma::Rational>& engine,
-            const std::string& full_verdict) {
+            Verdict full_verdict) {
   const Axis& axis = fit.axis();
   Trend f;
   for (std::size_t i = 0; i + 1 < fitted.size(); ++i) {
@@ -349,7 +349,7 @@ Trend trend(const SlopeFitter& fit, const std::vector<std::size_t>& fitted, cons
   f.large_interval = percentile_interval(SlopeFitter::present(large_reps));
   const auto small_slope = fit.slope(small, fit.bootstrap().everyone);
   const auto small_interval = percentile_interval(SlopeFitter::present(small_reps));
-  if (!engine || full_verdict == "undetermined") return f;
+  if (!engine || full_verdict == Verdict::Undetermined) return f;
   const double e = static_cast<double>(*engine);
   std::size_t closer = 0, compared = 0;
   for (std::size_t r = 0; r < small_reps.size(); ++r)
@@ -357,9 +357,9 @@ Trend trend(const SlopeFitter& fit, const std::vector<std::size_t>& fitted, cons
   const double share = compared ? static_cast<double>(closer) / static_cast<double>(compared) : 0;
   const bool large_holds = f.large_interval && verdict_of(e, *f.large_interval) == Verdict::Agrees;
   const bool nearer = f.large_slope && small_slope && std::abs(*f.large_slope - e) < std::abs(*small_slope - e);
-  if (full_verdict == "agrees") f.verdict = "agrees";
-  else if (share >= 0.95 || (large_holds && nearer)) f.verdict = "approaching";
-  else f.verdict = "departs";
+  if (full_verdict == Verdict::Agrees) f.verdict = Verdict::Agrees;
+  else if (share >= 0.95 || (large_holds && nearer)) f.verdict = Verdict::Approaching;
+  else f.verdict = Verdict::Departs;
   char share_text[64];
   std::snprintf(share_text, sizeof share_text, "%.0f%%", 100 * share);
   f.evidence = axis.name + "s " + axis.values_text(small) + ": " + slope_text(small_slope, small_interval) + "; " + axis.name + "s " +
@@ -389,8 +389,8 @@ SlopeSummary fit_slope(const PointEstimator& estimate, const Axis& axis, const s
   s.resamples_used = replicates.size();
   s.bound = target.bound;
   s.engine = exact(target.engine);
-  s.verdict_network = verdict_text(target.engine, s.interval);
-  s.verdict_module = verdict_text(target.module, s.interval);
+  s.verdict_network = verdict_against(target.engine, s.interval);
+  s.verdict_module = verdict_against(target.module, s.interval);
   s.trend = trend(fit, fitted, target.engine, s.verdict_network);
   return s;
 }
@@ -498,7 +498,7 @@ ArmSummary summarise_arm(const Arm& arm, int rank, const std::vector<Cell>& of_r
   summary.optimal_slope = std::move(slopes.optimal);
   summary.max_stable_slope = std::move(slopes.measures.front());
   for (std::size_t m = 1; m < measures.size(); ++m) {
-    StabilitySummary s{name_of(measures[m].criterion), spec.training.horizons[measures[m].horizon], {}, std::move(slopes.measures[m])};
+    StabilitySummary s{measures[m].criterion, spec.training.horizons[measures[m].horizon], {}, std::move(slopes.measures[m])};
     for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) s.widths.push_back(lr_estimate(bootstrapped(estimators.edges[m], widths, wi, bootstrap)));
     summary.stability.push_back(std::move(s));
   }
@@ -521,7 +521,7 @@ RankSlopes summarise_ranks(const Arm& arm, std::size_t wi, const std::vector<std
   summary.optimal_slope = std::move(slopes.optimal);
   summary.max_stable_slope = std::move(slopes.measures.front());
   for (std::size_t m = 1; m < measures.size(); ++m)
-    summary.stability.push_back({name_of(measures[m].criterion), spec.training.horizons[measures[m].horizon], std::move(slopes.measures[m])});
+    summary.stability.push_back({measures[m].criterion, spec.training.horizons[measures[m].horizon], std::move(slopes.measures[m])});
   return summary;
 }
 
@@ -578,9 +578,11 @@ namespace {
 // Every slope of an arm (ArmSummary, or RankSlopes) with the name of its measure.
 template <class Slopes>
 std::vector<std::pair<std::string, const SlopeSummary*>> slopes_of(const Slopes& arm) {
-  std::vector<std::pair<std::string, const SlopeSummary*>> slopes = {{"optimal", &arm.optimal_slope},
-                                                                     {"final_loss", &arm.max_stable_slope}};
-  for (const auto& s : arm.stability) slopes.emplace_back(s.criterion + "@" + std::to_string(s.horizon), &s.slope);
+  std::vector<std::pair<std::string, const SlopeSummary*>> slopes = {
+      {estimators().name(Estimator::Optimal), &arm.optimal_slope},
+      {stability_criteria().name(Criterion::FinalLoss), &arm.max_stable_slope}};
+  for (const auto& s : arm.stability)
+    slopes.emplace_back(stability_criteria().name(s.criterion) + "@" + std::to_string(s.horizon), &s.slope);
   return slopes;
 }
 
@@ -644,7 +646,7 @@ nlohmann::json seed_halves_json(const SeedHalves& halves) {
     for (int h = 0; h < 2; ++h)
       row["halves"].push_back({{"slope", c.halves[h].slope ? nlohmann::json(*c.halves[h].slope) : nlohmann::json()},
                                {"interval", c.halves[h].interval ? nlohmann::json(*c.halves[h].interval) : nlohmann::json()},
-                               {"verdict", c.halves[h].verdict_network}});
+                               {"verdict", statistical_verdicts().name(c.halves[h].verdict_network)}});
     comparisons.push_back(row);
   }
   return {{"version", kSplitSeedsVersion}, {"seeds", halves.seeds}, {"summaries", halves.summaries}, {"comparisons", comparisons}};
@@ -679,8 +681,9 @@ void describe_slope(std::ostream& out, const std::string& what, const SlopeSumma
     return;
   }
   out << variable << "^" << slope_text(s.slope, s.interval) << " against " << s.bound << " " << variable << "^" << exact_text(s.engine)
-      << ": " << s.verdict_network << " (single module: " << s.verdict_module << ")";
-  if (s.trend.verdict != s.verdict_network) out << "; with " << axis << ": " << s.trend.verdict;
+      << ": " << statistical_verdicts().name(s.verdict_network)
+      << " (single module: " << statistical_verdicts().name(s.verdict_module) << ")";
+  if (s.trend.verdict != s.verdict_network) out << "; with " << axis << ": " << statistical_verdicts().name(s.trend.verdict);
   out << "\n";
   if (!s.trend.local.empty()) {
     out << "    local slopes:";
@@ -692,10 +695,10 @@ void describe_slope(std::ostream& out, const std::string& what, const SlopeSumma
 
 template <class Slopes>
 void describe_slopes(std::ostream& out, const Slopes& arm, const std::string& variable, const std::string& axis) {
-  describe_slope(out, "optimal η", arm.optimal_slope, variable, axis);
-  describe_slope(out, "max stable η (final loss)", arm.max_stable_slope, variable, axis);
+  for (Estimator e : estimators().values()) describe_slope(out, estimators().title(e), arm.slope(e), variable, axis);
   for (const auto& s : arm.stability)
-    describe_slope(out, "max stable η (" + s.criterion + " at step " + std::to_string(s.horizon) + ")", s.slope, variable, axis);
+    describe_slope(out, "max stable η (" + stability_criteria().title(s.criterion) + " at step " + std::to_string(s.horizon) + ")",
+                   s.slope, variable, axis);
 }
 
 void describe_arm(std::ostream& out, const ArmSummary& arm, const VaryingAxes& varying) {
@@ -749,8 +752,10 @@ std::string describe_seed_halves(const SeedHalves& halves) {
   for (const auto& c : comparisons) {
     agreeing += c.agree();
     std::snprintf(line, sizeof line, "  %-24s %-14s %-24s %-9s %-24s %-9s %s\n", c.arm.c_str(), c.measure.c_str(),
-                  slope_text(c.halves[0].slope, c.halves[0].interval).c_str(), c.halves[0].verdict_network.c_str(),
-                  slope_text(c.halves[1].slope, c.halves[1].interval).c_str(), c.halves[1].verdict_network.c_str(),
+                  slope_text(c.halves[0].slope, c.halves[0].interval).c_str(),
+                  statistical_verdicts().name(c.halves[0].verdict_network).c_str(),
+                  slope_text(c.halves[1].slope, c.halves[1].interval).c_str(),
+                  statistical_verdicts().name(c.halves[1].verdict_network).c_str(),
                   c.agree() ? "yes" : !c.intervals_overlap ? "no: intervals apart" : "no: verdicts differ");
     out << line;
   }

@@ -115,17 +115,18 @@ nlohmann::json fit_row(const CoordCheckSpec& spec, const CoordMeasurements& m, i
   bool all_zero = true;
   for (const auto& width : m.rms)
     for (const auto& seed : width) all_zero = all_zero && seed[step][q] == 0;
+  const auto& verdicts = statistical_verdicts();
   nlohmann::json row = {{"step", step}, {"quantity", gamma::info(kCoordQuantities[q]).key}, {"engine", exact.to_string(gamma::Notation::Ascii)},
                         {"interval", nullptr}};
   if (all_zero) {
     row["slope"] = "exactly zero";
-    row["verdict"] = exact.is_zero_quantity() ? "agrees" : "departs";
+    row["verdict"] = verdicts.name(exact.is_zero_quantity() ? Verdict::Agrees : Verdict::Departs);
     return row;
   }
   const auto slope = slope_for(bootstrap.everyone);
   if (!slope) {
     row["slope"] = nullptr;
-    row["verdict"] = "undetermined (zero at some widths only)";
+    row["verdict"] = verdicts.name(Verdict::Undetermined) + " (zero at some widths only)";
     return row;
   }
   row["slope"] = *slope;
@@ -134,16 +135,16 @@ nlohmann::json fit_row(const CoordCheckSpec& spec, const CoordMeasurements& m, i
     if (auto r = slope_for(sample)) replicates.push_back(*r);
   const auto interval = percentile_interval(replicates);
   if (!interval) {
-    row["verdict"] = "undetermined (one seed)";
+    row["verdict"] = verdicts.name(Verdict::Undetermined) + " (one seed)";
     return row;
   }
   row["interval"] = *interval;
   if (exact.is_zero_quantity()) {
-    row["verdict"] = "departs";  // the engine says exactly zero, the measurement is not
+    row["verdict"] = verdicts.name(Verdict::Departs);  // the engine says exactly zero, the measurement is not
     return row;
   }
   const double predicted = static_cast<double>(exact.forms().front().constant_term());
-  row["verdict"] = to_string(verdict_of(predicted, *interval));
+  row["verdict"] = verdicts.name(verdict_of(predicted, *interval));
   row["gap"] = *slope - predicted;
   return row;
 }

@@ -102,7 +102,7 @@ std::vector<SchemeInitialiser>& registry() {
 const std::vector<SchemeInitialiser>& scheme_initialisers() { return registry(); }
 
 void register_initialiser(SchemeInitialiser initialiser) {
-  gamma::find_scheme(initialiser.name);  // the engine must know it
+  initialiser.name = gamma::find_scheme(initialiser.name).name;  // the engine must know it, by this name
   for (const auto& known : registry())
     if (known.name == initialiser.name) throw std::invalid_argument("an initialiser for '" + initialiser.name + "' exists already");
   registry().push_back(std::move(initialiser));
@@ -115,8 +115,9 @@ std::vector<std::string> simulator_schemes() {
 }
 
 const SchemeInitialiser& find_initialiser(const std::string& scheme) {
+  const std::string name = gamma::canonical_scheme_name(scheme);  // the engine's lookup, one case rule
   for (const auto& initialiser : registry())
-    if (initialiser.name == scheme) return initialiser;
+    if (initialiser.name == name) return initialiser;
   std::string accepted;
   for (const auto& name : simulator_schemes()) accepted += (accepted.empty() ? "" : ", ") + name;
   throw InputError("unknown scheme '" + scheme + "'; accepted: " + accepted);

@@ -63,7 +63,8 @@ const std::vector<SchemeInitialiser>& scheme_initialisers();
 // engine knows, registered with gamma::register_scheme (else InputError); throws
 // std::invalid_argument when the name is taken.
 void register_initialiser(SchemeInitialiser initialiser);
-// By exact name; InputError listing the accepted names.
+// By name or title, as the engine's registry finds it (gamma::find_scheme); InputError
+// listing the accepted names.
 const SchemeInitialiser& find_initialiser(const std::string& scheme);
 std::vector<std::string> simulator_schemes();
 // The engine's default for a scheme (custom: off).

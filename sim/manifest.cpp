@@ -24,7 +24,7 @@ const SweepSpec& Manifest::sweep_spec(const std::string& origin) const {
 
 std::string Manifest::title() const { return spec ? spec->name : experiment_kinds().title(experiment); }
 
-std::optional<std::string> Manifest::scale() const { return spec ? std::optional(spec->scale) : std::nullopt; }
+std::optional<std::string> Manifest::scale() const { return spec ? std::optional(scales().name(spec->scale)) : std::nullopt; }
 
 const std::vector<std::string>& Manifest::scheme_names() const { return spec ? spec->schemes : schemes; }
 

@@ -214,7 +214,7 @@ void check_ranges(const RunRow& row, const std::string& where) {
   };
   if (!canonical(row.multiplier))
     throw InputError(where + "column 'multiplier': '" + row.multiplier + "' is not a multiplier's name; accepted: " +
-                     std::string(gamma::kMultiplierForms));
+                     gamma::multiplier_forms());
   if (!(row.initial_train_loss >= 0) || !std::isfinite(row.initial_train_loss))
     refuse("initial_train_loss", row.initial_train_loss, "a finite loss ≥ 0");
   loss("final_train_loss", row.final_train_loss);
@@ -286,7 +286,12 @@ std::string spec_hash(const SweepSpec& spec) { return fingerprint(spec_to_json(s
 
 // ---- summary.json ----------------------------------------------------------------
 
-const char* name_of(Estimator estimator) { return estimator == Estimator::Optimal ? "optimal" : "max_stable"; }
+const gamma::Vocabulary<Estimator>& estimators() {
+  static const gamma::Vocabulary<Estimator> vocabulary(
+      "estimator", {{Estimator::Optimal, "optimal", "optimal η", {}},
+                    {Estimator::MaxStable, "max_stable", "max stable η (" + stability_criteria().title(Criterion::FinalLoss) + ")", {}}});
+  return vocabulary;
+}
 
 namespace {
 
@@ -315,8 +320,8 @@ namespace {
 
 nlohmann::json width_json(const WidthSummary& w) {
   nlohmann::json json = {{"width", w.width}};
-  for (Estimator e : kEstimators) {
-    const std::string name = name_of(e);
+  for (Estimator e : estimators().values()) {
+    const std::string name = estimators().name(e);
     json[name + "_lr"] = or_null(w.estimate(e).lr);
     json[name + "_lr_interval"] = or_null(w.estimate(e).interval);
     json[name + "_at_grid_edge"] = w.estimate(e).at_grid_edge;
@@ -334,8 +339,8 @@ nlohmann::json width_json(const WidthSummary& w) {
 WidthSummary width_of(const nlohmann::json& json) {
   WidthSummary w;
   w.width = json.at("width").get<int>();
-  for (Estimator e : kEstimators) {
-    const std::string name = name_of(e);
+  for (Estimator e : estimators().values()) {
+    const std::string name = estimators().name(e);
     w.estimate(e) = {optional_of<double>(json.at(name + "_lr")), optional_of<Interval>(json.at(name + "_lr_interval")),
                      json.at(name + "_at_grid_edge").get<bool>()};
   }
@@ -371,7 +376,7 @@ nlohmann::json trend_json(const Trend& f, const AxisKeys& axis) {
           {"large_" + axis.points(), f.large_points},
           {"large_" + axis.point + "_slope", or_null(f.large_slope)},
           {"large_" + axis.point + "_interval", or_null(f.large_interval)},
-          {"verdict", f.verdict},
+          {"verdict", statistical_verdicts().name(f.verdict)},
           {"evidence", f.evidence}};
 }
 Trend trend_of(const nlohmann::json& json, const AxisKeys& axis) {
@@ -382,7 +387,7 @@ Trend trend_of(const nlohmann::json& json, const AxisKeys& axis) {
   f.large_points = json.at("large_" + axis.points()).get<std::vector<int>>();
   f.large_slope = optional_of<double>(json.at("large_" + axis.point + "_slope"));
   f.large_interval = optional_of<Interval>(json.at("large_" + axis.point + "_interval"));
-  f.verdict = json.at("verdict").get<std::string>();
+  f.verdict = statistical_verdicts().parse(json.at("verdict").get<std::string>());
   f.evidence = json.at("evidence").get<std::string>();
   return f;
 }
@@ -394,8 +399,8 @@ nlohmann::json slope_json(const SlopeSummary& s, const AxisKeys& axis = kWidthAx
           {"resamples_used", s.resamples_used},
           {"bound", s.bound},
           {"engine", or_null(s.engine)},
-          {"verdict_network", s.verdict_network},
-          {"verdict_module", s.verdict_module},
+          {"verdict_network", statistical_verdicts().name(s.verdict_network)},
+          {"verdict_module", statistical_verdicts().name(s.verdict_module)},
           {"finite_" + axis.point, trend_json(s.trend, axis)}};
 }
 
@@ -406,18 +411,18 @@ SlopeSummary slope_of(const nlohmann::json& json, const AxisKeys& axis = kWidthA
           json.at("resamples_used").get<std::size_t>(),
           json.at("bound").get<std::string>(),
           optional_of<ExactExponent>(json.at("engine")),
-          json.at("verdict_network").get<std::string>(),
-          json.at("verdict_module").get<std::string>(),
+          statistical_verdicts().parse(json.at("verdict_network").get<std::string>()),
+          statistical_verdicts().parse(json.at("verdict_module").get<std::string>()),
           trend_of(json.at("finite_" + axis.point), axis)};
 }
 
 nlohmann::json stability_json(const StabilitySummary& s) {
-  nlohmann::json json = {{"criterion", s.criterion}, {"horizon", s.horizon}, {"widths", nlohmann::json::array()}, {"slope", slope_json(s.slope)}};
+  nlohmann::json json = {{"criterion", stability_criteria().name(s.criterion)}, {"horizon", s.horizon}, {"widths", nlohmann::json::array()}, {"slope", slope_json(s.slope)}};
   for (const auto& w : s.widths) json["widths"].push_back(estimate_json(w));
   return json;
 }
 StabilitySummary stability_of(const nlohmann::json& json) {
-  StabilitySummary s{json.at("criterion").get<std::string>(), json.at("horizon").get<int>(), {}, slope_of(json.at("slope"))};
+  StabilitySummary s{stability_criteria().parse(json.at("criterion").get<std::string>()), json.at("horizon").get<int>(), {}, slope_of(json.at("slope"))};
   for (const auto& w : json.at("widths")) s.widths.push_back(estimate_of(w));
   return s;
 }
@@ -433,7 +438,7 @@ nlohmann::json arm_json(const ArmSummary& arm) {
                          {"widths", nlohmann::json::array()},
                          {"stability", nlohmann::json::array()}};
   for (const auto& w : arm.widths) json["widths"].push_back(width_json(w));
-  for (Estimator e : kEstimators) json["slopes"][name_of(e)] = slope_json(arm.slope(e));
+  for (Estimator e : estimators().values()) json["slopes"][estimators().name(e)] = slope_json(arm.slope(e));
   for (const auto& s : arm.stability) json["stability"].push_back(stability_json(s));
   return json;
 }
@@ -452,7 +457,7 @@ ArmSummary arm_of(const nlohmann::json& json) {
   arm.engine_f_bounded = optional_of<ExactExponent>(bounds.at("f_bounded"));
   arm.engine_Z_B_bounded = optional_of<ExactExponent>(bounds.at("Z_B_bounded"));
   for (const auto& w : json.at("widths")) arm.widths.push_back(width_of(w));
-  for (Estimator e : kEstimators) arm.slope(e) = slope_of(json.at("slopes").at(name_of(e)));
+  for (Estimator e : estimators().values()) arm.slope(e) = slope_of(json.at("slopes").at(estimators().name(e)));
   for (const auto& s : json.at("stability")) arm.stability.push_back(stability_of(s));
   return arm;
 }
@@ -465,9 +470,9 @@ nlohmann::json rank_slopes_json(const RankSlopes& r) {
                          {"width", r.width},
                          {"ranks", r.ranks},
                          {"stability", nlohmann::json::array()}};
-  for (Estimator e : kEstimators) json["slopes"][name_of(e)] = slope_json(r.slope(e), kRankAxis);
+  for (Estimator e : estimators().values()) json["slopes"][estimators().name(e)] = slope_json(r.slope(e), kRankAxis);
   for (const auto& c : r.stability)
-    json["stability"].push_back({{"criterion", c.criterion}, {"horizon", c.horizon}, {"slope", slope_json(c.slope, kRankAxis)}});
+    json["stability"].push_back({{"criterion", stability_criteria().name(c.criterion)}, {"horizon", c.horizon}, {"slope", slope_json(c.slope, kRankAxis)}});
   return json;
 }
 
@@ -479,9 +484,9 @@ RankSlopes rank_slopes_of(const nlohmann::json& json) {
   r.multiplier = json.at("multiplier").get<std::string>();
   r.width = json.at("width").get<int>();
   r.ranks = json.at("ranks").get<std::vector<int>>();
-  for (Estimator e : kEstimators) r.slope(e) = slope_of(json.at("slopes").at(name_of(e)), kRankAxis);
+  for (Estimator e : estimators().values()) r.slope(e) = slope_of(json.at("slopes").at(estimators().name(e)), kRankAxis);
   for (const auto& c : json.at("stability"))
-    r.stability.push_back({c.at("criterion").get<std::string>(), c.at("horizon").get<int>(), slope_of(c.at("slope"), kRankAxis)});
+    r.stability.push_back({stability_criteria().parse(c.at("criterion").get<std::string>()), c.at("horizon").get<int>(), slope_of(c.at("slope"), kRankAxis)});
   return r;
 }
 

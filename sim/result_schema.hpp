@@ -95,9 +95,8 @@ struct ExactExponent {
 
 // The two learning rates the analysis estimates per (arm, width).
 enum class Estimator { Optimal, MaxStable };
-inline constexpr std::array<Estimator, 2> kEstimators = {Estimator::Optimal, Estimator::MaxStable};
 // "optimal", "max_stable": the prefix of their keys in summary.json.
-const char* name_of(Estimator estimator);
+const gamma::Vocabulary<Estimator>& estimators();
 
 struct LrEstimate {
   std::optional<double> lr;
@@ -137,7 +136,7 @@ struct Trend {
   std::vector<int> large_points;
   std::optional<double> large_slope;
   std::optional<Interval> large_interval;
-  std::string verdict = "undetermined";  // agrees, departs, approaching
+  Verdict verdict = Verdict::Undetermined;
   std::string evidence;                  // what the verdict rests on, in words
 };
 struct SlopeSummary {
@@ -150,13 +149,13 @@ struct SlopeSummary {
   // against the single module's maximal stable exponent.
   std::string bound = "stable";
   std::optional<ExactExponent> engine;
-  std::string verdict_network = "undetermined", verdict_module = "undetermined";  // or to_string(Verdict)
+  Verdict verdict_network = Verdict::Undetermined, verdict_module = Verdict::Undetermined;
   Trend trend;
 };
 // The maximal stable rate under one stability criterion read at one horizon
 // (sim/stability.hpp), per width, and its slope.
 struct StabilitySummary {
-  std::string criterion;  // "output", "internal"
+  Criterion criterion = Criterion::Output;
   int horizon = 0;
   std::vector<LrEstimate> widths;  // in the order of the arm's widths
   SlopeSummary slope;
@@ -181,7 +180,7 @@ struct ArmSummary {
 
 // The slope of a stability criterion read at one horizon.
 struct CriterionSlope {
-  std::string criterion;  // "output", "internal"
+  Criterion criterion = Criterion::Output;
   int horizon = 0;
   SlopeSummary slope;
 };

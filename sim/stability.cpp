@@ -4,15 +4,6 @@
 
 namespace gammalab::sim {
 
-const char* name_of(Criterion criterion) {
-  switch (criterion) {
-    case Criterion::FinalLoss: return "final_loss";
-    case Criterion::Output: return "output";
-    case Criterion::Internal: return "internal";
-  }
-  throw std::logic_error("a criterion without a name");
-}
-
 gamma::Region gamma::Verdicts::*bound_of(Criterion criterion) {
   return criterion == Criterion::Internal ? &gamma::Verdicts::lora_output_bounded : &gamma::Verdicts::network_output_bounded;
 }

@@ -24,7 +24,8 @@
 
 namespace gammalab::sim {
 
-enum class Criterion { FinalLoss, Output, Internal };
+// Criterion and its names, stability_criteria(), are in sim/sweep_spec.hpp, beside the
+// analysis's parameters of each.
 
 // A criterion read at one horizon (an index into the spec's horizons; the final-loss
 // criterion reads the end of the run and ignores it).
@@ -33,8 +34,6 @@ struct StabilityMeasure {
   std::size_t horizon = 0;
 };
 
-// "output", "internal" (and "final_loss"), as summary.json names them.
-const char* name_of(Criterion criterion);
 // The part of the engine's stable region a criterion tests: f bounded (the loss
 // criteria) or Z_B bounded (the internal one); gamma::verdict_kind(…).label names it.
 gamma::Region gamma::Verdicts::*bound_of(Criterion criterion);

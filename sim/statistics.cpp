@@ -51,6 +51,13 @@ Verdict verdict_of(double exact, const Interval& interval) {
                                                                                                  : Verdict::Departs;
 }
 
-std::string to_string(Verdict verdict) { return verdict == Verdict::Agrees ? "agrees" : "departs"; }
+const gamma::Vocabulary<Verdict>& statistical_verdicts() {
+  static const gamma::Vocabulary<Verdict> vocabulary(
+      "verdict", {{Verdict::Agrees, "agrees", "agrees", {}},
+                  {Verdict::Departs, "departs", "departs", {}},
+                  {Verdict::Approaching, "approaching", "approaching", {}},
+                  {Verdict::Undetermined, "undetermined", "undetermined", {}}});
+  return vocabulary;
+}
 
 }  // namespace gammalab::sim

@@ -14,12 +14,16 @@
 //                         than two replicates;
 //   slope                 the least-squares slope of y against x;
 //   verdict               "agrees" when the exact (engine's) value lies in the interval
-//                         widened by kVerdictTolerance at each end, "departs" otherwise.
+//                         widened by kVerdictTolerance at each end, "departs" otherwise;
+//                         "undetermined" without an interval or an exact value, and a
+//                         slope's trend may say "approaching" (sim/analysis.hpp).
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "gamma/vocabulary.hpp"
 
 namespace gammalab::sim {
 
@@ -57,9 +61,12 @@ double least_squares_slope(const std::vector<double>& x, const std::vector<doubl
 // slopes, whose intervals are wider than 0.01).
 inline constexpr double kVerdictTolerance = 1e-3;
 
-enum class Verdict { Agrees, Departs };
+// A measurement held against an exact value: agrees or departs (verdict_of); approaching,
+// a slope that departs but moves towards the value as n or r grows; undetermined, where
+// there is nothing to compare (no interval, no exact value).
+enum class Verdict { Agrees, Departs, Approaching, Undetermined };
+// Their names as the result files write them: "agrees", "departs", "approaching", "undetermined".
+const gamma::Vocabulary<Verdict>& statistical_verdicts();
 Verdict verdict_of(double exact, const Interval& interval);
-// "agrees" or "departs", as the result files write it.
-std::string to_string(Verdict verdict);
 
 }  // namespace gammalab::sim

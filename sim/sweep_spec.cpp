@@ -52,13 +52,14 @@ class TableReader {
     return static_cast<int>(*value);
   }
 
+  // One of `accepted`, under the case rule of gamma/vocabulary.hpp, as it is spelled there.
   std::string choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& accepted) {
     const toml::node* node = find(key);
     if (!node) return fallback;
-    auto value = node->value<std::string>();
-    if (!node->is_string() || std::find(accepted.begin(), accepted.end(), *value) == accepted.end())
-      fail(key, "got " + text_of(*node) + "; accepted: " + join(accepted));
-    return *value;
+    if (node->is_string())
+      for (const auto& name : accepted)
+        if (gamma::same_name(*node->value<std::string>(), name)) return name;
+    fail(key, "got " + text_of(*node) + "; accepted: " + join(accepted));
   }
 
   // A term of a vocabulary, by one of its spellings.
@@ -211,6 +212,21 @@ const gamma::Vocabulary<ScheduleSpec::Decay>& schedule_decays() {
   return vocabulary;
 }
 
+const gamma::Vocabulary<Criterion>& stability_criteria() {
+  static const gamma::Vocabulary<Criterion> vocabulary(
+      "stability criterion", {{Criterion::FinalLoss, "final_loss", "final loss", {}},
+                              {Criterion::Output, "output", "output", {}},
+                              {Criterion::Internal, "internal", "internal", {}}});
+  return vocabulary;
+}
+
+const gamma::Vocabulary<Scale>& scales() {
+  static const gamma::Vocabulary<Scale> vocabulary("scale", {{Scale::Quick, "quick", "quick (a CPU, minutes)", {}},
+                                                            {Scale::Paper, "paper", "paper (a GPU)", {}},
+                                                            {Scale::Custom, "custom", "custom", {}}});
+  return vocabulary;
+}
+
 const gamma::Vocabulary<LossStatistic>& loss_statistics() {
   static const gamma::Vocabulary<LossStatistic> vocabulary(
       "loss statistic", {{LossStatistic::FinalTrain, "final_train", "final train loss", {}},
@@ -272,10 +288,14 @@ std::vector<std::string> read_schemes(TableReader& sweep) {
   if (!schemes || schemes->empty()) sweep.fail("schemes", "missing; accepted: a list of " + TableReader::join(known));
   std::vector<std::string> list;
   for (const auto& s : *schemes) {
-    auto name = s.value<std::string>();
-    if (!s.is_string() || std::find(known.begin(), known.end(), *name) == known.end())
-      sweep.fail("schemes", "got " + TableReader::text_of(s) + "; accepted: " + TableReader::join(known));
-    list.push_back(*name);
+    try {
+      if (s.is_string()) {
+        list.push_back(find_initialiser(*s.value<std::string>()).name);  // stored by its canonical name
+        continue;
+      }
+    } catch (const InputError&) {
+    }
+    sweep.fail("schemes", "got " + TableReader::text_of(s) + "; accepted: " + TableReader::join(known));
   }
   refuse_repeats(sweep, "schemes", list);
   return list;
@@ -284,7 +304,7 @@ std::vector<std::string> read_schemes(TableReader& sweep) {
 void read_sweep_table(TableReader sweep, SweepSpec& spec) {
   const toml::node* name = sweep.find("name");
   spec.name = name && name->is_string() ? *name->value<std::string>() : "sweep";
-  spec.scale = sweep.choice("scale", "custom", {"quick", "paper", "custom"});
+  spec.scale = sweep.term("scale", Scale::Custom, scales());
   spec.widths = read_widths(sweep);
   spec.seeds = read_seeds(sweep);
   spec.schemes = read_schemes(sweep);
@@ -315,7 +335,7 @@ void read_model_table(TableReader model, SweepSpec& spec) {
   refuse_repeats(model, "rank", spec.ranks);
   // Each κ by its canonical name, so that "1" and "lora" are the same multiplier.
   spec.multipliers = model.axis<std::string>(
-      "multiplier", SweepSpec{}.multipliers.front(), std::string(gamma::kMultiplierForms) + " (κ quoted: \"3/4\")",
+      "multiplier", SweepSpec{}.multipliers.front(), gamma::multiplier_forms() + " (κ quoted: \"3/4\")",
       [](const toml::node& item) -> std::optional<std::string> {
         try {
           if (item.is_string()) return gamma::multiplier_name(gamma::parse_multiplier(*item.value<std::string>()));
@@ -509,7 +529,7 @@ double multiplier_exponent(const std::string& multiplier) { return static_cast<d
 nlohmann::json spec_to_json(const SweepSpec& spec) {
   const TrainSpec& t = spec.training;
   nlohmann::json json;
-  json["sweep"] = {{"name", spec.name},       {"scale", spec.scale},     {"widths", spec.widths},
+  json["sweep"] = {{"name", spec.name},       {"scale", scales().name(spec.scale)}, {"widths", spec.widths},
                    {"seeds", spec.seeds},     {"schemes", spec.schemes}, {"steps", t.steps}};
   json["learning_rate"] = {{"values", spec.learning_rates},
                            {"ratio", spec.lr_ratio},

@@ -22,6 +22,14 @@ enum class LossStatistic { FinalTrain, FinalTest, LastKTrain };
 const gamma::Vocabulary<LossStatistic>& loss_statistics();
 // The learning-rate schedule's decay after warm-up.
 const gamma::Vocabulary<ScheduleSpec::Decay>& schedule_decays();
+// The stability criteria of a width sweep (defined in sim/stability.hpp): final_loss,
+// output, internal, as summary.json names them.
+enum class Criterion { FinalLoss, Output, Internal };
+const gamma::Vocabulary<Criterion>& stability_criteria();
+// Which spec a sweep is: quick (a 2-core CPU in minutes), paper (the papers' grid, on a
+// GPU) or custom (any other); recorded in the manifest.
+enum class Scale { Quick, Paper, Custom };
+const gamma::Vocabulary<Scale>& scales();
 
 struct AnalysisSpec {
   LossStatistic loss = LossStatistic::FinalTrain;
@@ -55,7 +63,7 @@ inline constexpr int kDefaultRecordEvery = 10;
 
 struct SweepSpec {
   std::string name;
-  std::string scale = "custom";  // quick, paper or custom: recorded in the manifest
+  Scale scale = Scale::Custom;
   std::vector<int> widths;
   std::vector<std::uint64_t> seeds;
   std::vector<std::string> schemes;

@@ -44,6 +44,18 @@ TEST_CASE("bad input to every gamma subcommand: exit 2 and a message naming the 
   expect_bad_input("gamma", "subcommand");
 }
 
+// The one case rule: a name in any case, a scheme also by its title, and the answer is
+// the canonical name's, whatever was typed.
+TEST_CASE("a name typed in any case, or a scheme by its title, answers as the canonical name") {
+  const auto b = run_json("gamma solve --scheme B --json");
+  CHECK(run_json("gamma solve --scheme b --json") == b);
+  CHECK(run_json("gamma solve --scheme init[b] --json") == b);
+  const auto rslora = run_json("gamma table --multiplier rslora --optimizer adam --json");
+  CHECK(run_json("gamma table --multiplier RsLoRA --optimizer Adam --json") == rslora);
+  CHECK(run_json("gamma table --multiplier 1/2 --json") == rslora);
+  CHECK(rslora["multiplier"] == "rslora");
+}
+
 TEST_CASE("solve --json: Theorems 1 and 2, Init[AB] and a custom scheme") {
   auto b = run_json("gamma solve --scheme B --json");
   CHECK(b["verdicts"]["every_step"]["stable"] == "(-inf, -1]");

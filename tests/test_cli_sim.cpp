@@ -171,7 +171,8 @@ TEST_CASE("reproduce: spec, sweep, analysis, figure and verdicts from one comman
 
   EXPECT_BAD_INPUT("reproduce fig9" + common, "NAME: unknown experiment 'fig9'; accepted: fig2");
   EXPECT_BAD_INPUT("reproduce fig2 --scale paper" + common, "fig2-paper.toml");
-  EXPECT_BAD_INPUT("reproduce fig2 --scale huge" + common, "--scale");
+  EXPECT_BAD_INPUT("reproduce fig2 --scale huge" + common, "--scale: unknown scale 'huge'; accepted: quick, paper, auto");
+  EXPECT_BAD_INPUT("reproduce fig2 --scale custom" + common, "scale 'custom' names no spec of an experiment");
   fs::remove_all(out);
   fs::remove_all(home);
 }

@@ -171,7 +171,7 @@ TEST_CASE("a real tiny sweep: seed halves analyse as sweeps of those seeds alone
   const SweepSummary summary = analyse_runs(rows, all);
   for (std::size_t arm = 0; arm < 2; ++arm) {
     const StabilitySummary& internal = summary.arms[arm].stability[2];  // internal at step 5
-    REQUIRE(internal.criterion == "internal");
+    REQUIRE(internal.criterion == Criterion::Internal);
     REQUIRE(internal.horizon == 5);
     for (std::size_t wi = 0; wi < all.widths.size(); ++wi) {
       double log_sum = 0;

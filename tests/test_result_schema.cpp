@@ -163,13 +163,13 @@ TEST_CASE("summary.json: the structs write what they read") {
   w.max_stable = {std::nullopt, std::nullopt, true};
   w.best_mean_log_loss = -3.25;
   arm.widths = {w, WidthSummary{128}};
-  arm.optimal_slope = {-0.7, Interval{-0.8, -0.6}, {64, 128}, 399, "stable", ExactExponent{"-3/4", -0.75}, "agrees", "departs"};
-  arm.optimal_slope.trend = {{{64, 128, -0.7, Interval{-0.8, -0.6}}}, {}, std::nullopt, std::nullopt, "agrees", "two widths"};
+  arm.optimal_slope = {-0.7, Interval{-0.8, -0.6}, {64, 128}, 399, "stable", ExactExponent{"-3/4", -0.75}, Verdict::Agrees, Verdict::Departs};
+  arm.optimal_slope.trend = {{{64, 128, -0.7, Interval{-0.8, -0.6}}}, {}, std::nullopt, std::nullopt, Verdict::Agrees, "two widths"};
   arm.rank = 8;
   arm.multiplier = "rslora";
   arm.readout = Readout::MuP;
   arm.engine_Z_B_bounded = ExactExponent{"-1/2", -0.5};
-  arm.stability = {StabilitySummary{"internal", 10, {LrEstimate{0.5, Interval{0.4, 0.6}, false}, LrEstimate{}}, {}}};
+  arm.stability = {StabilitySummary{Criterion::Internal, 10, {LrEstimate{0.5, Interval{0.4, 0.6}, false}, LrEstimate{}}, {}}};
   arm.stability[0].slope.bound = "Z_B bounded";
   w.optimal_lr_half_window = 0.011;
   w.optimal_flat = true;
@@ -181,9 +181,9 @@ TEST_CASE("summary.json: the structs write what they read") {
   ranks.multiplier = "3/4";
   ranks.width = 256;
   ranks.ranks = {1, 4, 16};
-  ranks.max_stable_slope = {-0.4, Interval{-0.5, -0.3}, {1, 4, 16}, 399, "f bounded", ExactExponent{"-1/2", -0.5}, "agrees", "agrees"};
+  ranks.max_stable_slope = {-0.4, Interval{-0.5, -0.3}, {1, 4, 16}, 399, "f bounded", ExactExponent{"-1/2", -0.5}, Verdict::Agrees, Verdict::Agrees};
   ranks.max_stable_slope.trend.local = {{1, 4, -0.3, std::nullopt}, {4, 16, -0.5, Interval{-0.6, -0.4}}};
-  ranks.stability = {CriterionSlope{"output", 10, ranks.max_stable_slope}};
+  ranks.stability = {CriterionSlope{Criterion::Output, 10, ranks.max_stable_slope}};
   summary.rank_slopes = {ranks};
   const nlohmann::json json = summary;
   // Along the rank, a slope's keys name ranks, not widths.
@@ -199,6 +199,10 @@ TEST_CASE("summary.json: the structs write what they read") {
   CHECK_FALSE(json["schemes"][0]["widths"][1].contains("best_mean_log_loss"));
   CHECK(json["schemes"][0]["engine_max_stable_exponent"]["module"].is_null());
   CHECK(json["schemes"][0]["slopes"]["max_stable"]["verdict_network"] == "undetermined");
+  CHECK(json["schemes"][0]["slopes"]["optimal"]["verdict_module"] == "departs");
+  CHECK(json["schemes"][0]["slopes"]["optimal"]["finite_width"]["verdict"] == "agrees");
+  CHECK(json["schemes"][0]["stability"][0]["criterion"] == "internal");
+  CHECK(json["rank_slopes"][0]["stability"][0]["criterion"] == "output");
   CHECK(json["schemes"][0]["readout"] == "mup");
   CHECK(json["schemes"][0]["engine_bounds"]["Z_B_bounded"]["exact"] == "-1/2");
   CHECK(json["schemes"][0]["engine_bounds"]["f_bounded"].is_null());
@@ -211,6 +215,10 @@ TEST_CASE("summary.json: the structs write what they read") {
   nlohmann::json broken = json;
   broken["schemes"][0]["slopes"].erase("optimal");
   CHECK_THROWS_WITH_AS(broken.get<SweepSummary>(), doctest::Contains("optimal"), InputError);
+  nlohmann::json unknown_verdict = json;
+  unknown_verdict["schemes"][0]["slopes"]["optimal"]["verdict_network"] = "maybe";
+  CHECK_THROWS_WITH_AS(unknown_verdict.get<SweepSummary>(), doctest::Contains("'maybe'; accepted: agrees, departs, approaching, undetermined"),
+                       InputError);
 }
 
 TEST_CASE("the manifest keeps the spec as data: it reads back to the same spec, and hashes by content") {

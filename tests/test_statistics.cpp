@@ -68,6 +68,6 @@ TEST_CASE("the verdict: inside the interval widened by the one tolerance") {
   CHECK(verdict_of(-0.8 - 0.9 * kVerdictTolerance, interval) == Verdict::Agrees);
   CHECK(verdict_of(-0.7 + 2 * kVerdictTolerance, interval) == Verdict::Departs);
   CHECK(verdict_of(-0.5, interval) == Verdict::Departs);
-  CHECK(to_string(Verdict::Agrees) == "agrees");
-  CHECK(to_string(Verdict::Departs) == "departs");
+  CHECK(statistical_verdicts().name(Verdict::Agrees) == "agrees");
+  CHECK(statistical_verdicts().name(Verdict::Departs) == "departs");
 }

@@ -134,7 +134,7 @@ TEST_CASE("bad ranks and multipliers are refused naming the key, the value and w
   expect_error(kMinimal + "[model]\nrank = 2.5\n", "[model] rank: got 2.5; accepted: a whole number");
   expect_error(kMinimal + "[model]\nrank = [2, 128]\nalpha = 1\n", "[model] rank: is 128, larger than the width 64");
   expect_error(kMinimal + "[model]\nrank = [1, 2]\n", "[model] alpha: missing; with a list of ranks give α explicitly");
-  expect_error(kMinimal + "[model]\nmultiplier = \"dora\"\n", "[model] multiplier: got 'dora'; accepted: lora (α/r), rslora (α/√r)");
+  expect_error(kMinimal + "[model]\nmultiplier = \"dora\"\n", "[model] multiplier: got 'dora'; accepted: lora, rslora (or rs-lora) or an exponent κ ≥ 0");
   expect_error(kMinimal + "[model]\nmultiplier = \"-1/2\"\n", "[model] multiplier: got '-1/2'");
   expect_error(kMinimal + "[model]\nmultiplier = 0.5\n", "[model] multiplier: got 0.5; accepted:");
   expect_error(kMinimal + "[model]\nmultiplier = [\"lora\", \"1\"]\n", "[model] multiplier: lists lora twice");

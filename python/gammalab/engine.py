@@ -261,7 +261,16 @@ class ExplainResult(Record):
         super().__init__(document, _common(document))
 
 
-WINDOWS = ("every_step", "definition_5", "from_settled")
+def vocabulary() -> Dict[str, List[Dict[str, Any]]]:
+    """Every closed set of names gammalab accepts, as the C++ core defines them (what
+    ``GET /api/vocabulary`` of ``gammalab serve`` answers): "schemes", "readouts",
+    "optimizers", "multipliers", "windows", "scales", "statistical_verdicts",
+    "stability_criteria", "estimators", … each a list of {"name", "title", "aliases"}.
+    Names match in any case on input; results always hold the name as listed."""
+    return json.loads(_gammalab.vocabulary())
+
+
+WINDOWS = tuple(term["name"] for term in vocabulary()["windows"])
 
 
 class PhaseResult(Record):

@@ -140,6 +140,24 @@ def test_phase_vertices_are_fractions():
     assert [poly.vertices for poly in efficient] == [[(Fraction(1), Fraction(-2)), (Fraction(-1), Fraction(0))]]
 
 
+def test_vocabulary_is_the_cores_and_names_match_in_any_case():
+    vocabulary = gammalab.vocabulary()
+    names = {concept: [term["name"] for term in terms] for concept, terms in vocabulary.items()
+             if concept not in ("verdicts", "engine_keys")}
+    assert names["windows"] == ["every_step", "definition_5", "from_settled"]
+    assert names["statistical_verdicts"] == ["agrees", "departs", "approaching", "undetermined"]
+    assert names["multipliers"] == ["lora", "rslora"]
+    assert names["scales"] == ["quick", "paper", "custom"]
+    assert "B" in names["schemes"] and "custom" in names["schemes"]
+    p = gammalab.phase(scheme="A", x="eta_A", y="eta_B")
+    assert set(names["windows"]) <= set(p.fields())
+    b = gammalab.solve(scheme="B").to_dict()
+    assert gammalab.solve(scheme="b").to_dict() == b
+    assert gammalab.solve(scheme="Init[B]").to_dict() == b
+    assert gammalab.table(multiplier="RsLoRA").to_dict() == gammalab.table(multiplier="rslora").to_dict()
+    assert gammalab.table(multiplier="1/2").to_dict()["multiplier"] == "rslora"
+
+
 def test_table_rows():
     t = gammalab.table()
     a = t.scheme("A")
