@@ -11,6 +11,7 @@
 
 #include "gamma/input_error.hpp"
 #include "gamma/rank.hpp"
+#include "sim/refinement.hpp"
 #include "sim/result_directory.hpp"
 
 namespace gammalab::sim {
@@ -280,7 +281,15 @@ SweepSpec spec_of_manifest(const nlohmann::json& manifest, const std::string& or
     throw InputError(origin + ": runs_schema " + std::to_string(schema) + ", but this gammalab reads schema " +
                      std::to_string(kRunsSchema) + "; analyse it with the gammalab that wrote it (" +
                      manifest.value("program", std::string("its manifest's program")) + "), or run the sweep again");
-  return spec_from_json(manifest["spec"], origin + " (spec)");
+  SweepSpec spec = spec_from_json(manifest["spec"], origin + " (spec)");
+  // Refined rows are checked against the rates this gammalab's schedule proposes; a
+  // manifest without the key is of the schedule before it, bisection.
+  const std::string schedule = manifest.value("refinement", std::string("bisection, one rate per bracket per round"));
+  if (spec.refine.enabled() && schedule != kRefinementSchedule)
+    throw InputError(origin + ": its stability edges were refined by " + schedule + ", but this gammalab refines by " +
+                     kRefinementSchedule + "; analyse it with the gammalab that wrote it (" +
+                     manifest.value("program", std::string("its manifest's program")) + "), or run the sweep again");
+  return spec;
 }
 
 std::string fingerprint(const std::string& text) {

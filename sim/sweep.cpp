@@ -45,6 +45,7 @@ nlohmann::json manifest_of(const SweepSpec& spec, const SweepRun& run, const std
   manifest["spec"] = spec_to_json(spec);  // as parsed data: read back by spec_of_manifest
   manifest["spec_hash"] = spec_hash(spec);
   manifest["runs_schema"] = kRunsSchema;
+  if (spec.refine.enabled()) manifest["refinement"] = kRefinementSchedule;  // the readers check it (spec_of_manifest)
   manifest["device"] = device;
   manifest["configurations"] = spec.configuration_count();
   manifest["widths"] = spec.widths;
