@@ -17,18 +17,19 @@ namespace {
 // The plugin's table, or null with `why` set.
 const GpuPlugin* gpu_plugin(std::string& why) {
 #ifdef GAMMALAB_WITH_CUDA
-  return static_cast<const GpuPlugin*>(sim::load_plugin(kGpuPluginFile, kGpuPluginEntry, kGpuPluginInterface, why));
+  if (const void* table = sim::load_plugin(kGpuPluginFile, kGpuPluginEntry, kGpuPluginInterface, why)) return static_cast<const GpuPlugin*>(table);
+  why = "the GPU backend's plugin " + why;
 #else
   why = "this build has no CUDA (nvcc was not found at configure time)";
-  return nullptr;
 #endif
+  return nullptr;
 }
 
 // The plugin's table; std::runtime_error saying why when there is none.
 const GpuPlugin& required_gpu_plugin() {
   std::string why;
   if (const GpuPlugin* plugin = gpu_plugin(why)) return *plugin;
-  throw std::runtime_error("the GPU backend is not available: " + why);
+  throw std::runtime_error(why);
 }
 
 // Calls `function` of the plugin, and throws what it reported.

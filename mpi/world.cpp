@@ -14,7 +14,7 @@ namespace {
 const MpiPlugin* mpi_plugin(std::string& why) {
 #ifdef GAMMALAB_WITH_MPI
   if (const void* table = sim::load_plugin(kMpiPluginFile, kMpiPluginEntry, kMpiPluginInterface, why)) return static_cast<const MpiPlugin*>(table);
-  why = "its plugin " + why;
+  why = "MPI's plugin " + why;
 #else
   why = "MPI is not compiled into this gammalab (it was built without one: no MPI library was found, or GAMMALAB_WITH_MPI=OFF; "
         "scripts/install-deps.sh installs Open MPI, then rebuild)";

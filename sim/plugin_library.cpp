@@ -12,12 +12,18 @@ namespace gammalab::sim {
 namespace {
 namespace fs = std::filesystem;
 
+// A path that exists, resolved; none otherwise.
+std::optional<fs::path> resolved(const fs::path& path) {
+  std::error_code error;
+  fs::path canonical = fs::canonical(path, error);
+  if (error) return std::nullopt;
+  return canonical;
+}
+
 // The folder of a file that exists, resolved; none otherwise.
 std::optional<fs::path> folder_of(const fs::path& file) {
-  std::error_code error;
-  const fs::path resolved = fs::canonical(file, error);
-  if (error) return std::nullopt;
-  return resolved.parent_path();
+  const std::optional<fs::path> path = resolved(file);
+  return path ? std::optional(path->parent_path()) : std::nullopt;
 }
 }  // namespace
 
@@ -32,7 +38,7 @@ std::vector<fs::path> plugin_folders() {
   if (dladdr(reinterpret_cast<const void*>(&plugin_folders), &info) != 0 && info.dli_fname && *info.dli_fname)
     add(folder_of(info.dli_fname));
   add(folder_of("/proc/self/exe"));
-  add(folder_of(GAMMALAB_PLUGIN_BUILD_DIR));
+  add(resolved(GAMMALAB_PLUGIN_BUILD_DIR));
   return folders;
 }
 
