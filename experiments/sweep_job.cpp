@@ -48,7 +48,8 @@ std::string unsupported_on_gpu(const sim::SweepSpec& spec) {
 }
 
 Trainers choose_trainers(const SweepRequest& r, const sim::SweepSpec& spec, std::optional<int> only_gpu) {
-  cuda::DeviceProbe probe = cuda::probe_devices();
+  // --device cpu never loads the GPU backend's plugin (cuda/gpu_plugin.hpp).
+  const cuda::DeviceProbe probe = r.device == DeviceChoice::Cpu ? cuda::DeviceProbe{} : cuda::probe_devices();
   Trainers trainers;
   const bool use_gpu = r.device == DeviceChoice::Gpu || (r.device == DeviceChoice::Auto && probe.device_count > 0);
   if (!use_gpu) {

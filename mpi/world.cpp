@@ -1,84 +1,74 @@
+// World (mpi/world.hpp) on the host's side: MPI is loaded only when a World is made,
+// from the plugin gammalab-mpi.so (mpi/mpi_plugin.hpp), so that runs without MPI never
+// load Open MPI. Where the build has no MPI, or the plugin cannot be loaded, making a
+// World refuses with what asked for MPI and why it cannot be had.
+#include "gamma/input_error.hpp"
+#include "mpi/mpi_plugin.hpp"
 #include "mpi/world.hpp"
-
-#include <mpi.h>
-
-#include <cstdlib>
-#include <stdexcept>
-#include <vector>
 
 namespace gammalab::mpi {
 
 namespace {
-void check(int status, const char* call) {
-  if (status == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  MPI_Error_string(status, text, &length);
-  throw std::runtime_error(std::string(call) + " failed: " + std::string(text, static_cast<std::size_t>(length)));
+
+// The plugin's table, or null with `why` set: why MPI cannot be used.
+const MpiPlugin* mpi_plugin(std::string& why) {
+#ifdef GAMMALAB_WITH_MPI
+  if (const void* table = sim::load_plugin(kMpiPluginFile, kMpiPluginEntry, kMpiPluginInterface, why)) return static_cast<const MpiPlugin*>(table);
+  why = "MPI's plugin " + why;
+#else
+  why = "MPI is not compiled into this gammalab (it was built without one: no MPI library was found, or GAMMALAB_WITH_MPI=OFF; "
+        "scripts/install-deps.sh installs Open MPI, then rebuild)";
+#endif
+  return nullptr;
 }
+
+// The plugin that a World was made with.
+const MpiPlugin& loaded() {
+  std::string why;
+  return *mpi_plugin(why);
+}
+
+// Calls `function` of the plugin, and throws what it reported.
+template <class Function, class... Arguments>
+auto call(Function function, Arguments&&... arguments) {
+  sim::PluginFailure failure;
+  if constexpr (std::is_void_v<decltype(function(arguments..., failure))>) {
+    function(std::forward<Arguments>(arguments)..., failure);
+    sim::rethrow(failure);
+  } else {
+    auto value = function(std::forward<Arguments>(arguments)..., failure);
+    sim::rethrow(failure);
+    return value;
+  }
+}
+
 }  // namespace
 
 std::string implementation() {
-  char version[MPI_MAX_LIBRARY_VERSION_STRING];
-  int length = 0;
-  MPI_Get_library_version(version, &length);
-  std::string text(version, static_cast<std::size_t>(length));
-  return text.substr(0, text.find_first_of(",\n"));
+#ifdef GAMMALAB_WITH_MPI
+  std::string why;
+  const MpiPlugin* plugin = mpi_plugin(why);
+  return plugin ? plugin->implementation() : "not usable: " + why;
+#else
+  return "not compiled in";
+#endif
 }
 
-World::World(const std::string&) {
-  // Only the main thread calls MPI (mpi/distributed_sweep.cpp trains on another thread).
-  int provided = 0;
-  check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
-  MPI_Comm_size(MPI_COMM_WORLD, &size_);
-  MPI_Comm host;
-  check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &host), "MPI_Comm_split_type");
-  MPI_Comm_rank(host, &local_rank_);
-  MPI_Comm_free(&host);
+World::World(const std::string& asked_by) {
+  std::string why;
+  const MpiPlugin* plugin = mpi_plugin(why);
+  if (!plugin) throw InputError(asked_by + ": " + why + ". Without MPI, split a sweep with --shard i/k and join the parts with gammalab merge");
+  call(plugin->initialize, rank_, size_, local_rank_);
 }
 
-World::~World() { MPI_Finalize(); }
-
-void World::broadcast(std::string& text) const {
-  unsigned long long length = text.size();
-  check(MPI_Bcast(&length, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD), "MPI_Bcast");
-  text.resize(length);
-  check(MPI_Bcast(text.data(), static_cast<int>(length), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
-}
-
-void World::send(int to, int tag, const std::string& text) const {
-  check(MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, to, tag, MPI_COMM_WORLD), "MPI_Send");
-}
-
-namespace {
-Message receive_probed(const MPI_Status& status) {
-  int length = 0;
-  MPI_Get_count(&status, MPI_CHAR, &length);
-  Message message{status.MPI_SOURCE, status.MPI_TAG, std::string(static_cast<std::size_t>(length), '\0')};
-  check(MPI_Recv(message.text.data(), length, MPI_CHAR, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
-        "MPI_Recv");
-  return message;
-}
-}  // namespace
-
-std::optional<Message> World::try_receive() const {
-  int waiting = 0;
-  MPI_Status status;
-  check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &waiting, &status), "MPI_Iprobe");
-  if (!waiting) return std::nullopt;
-  return receive_probed(status);
-}
-
-Message World::receive() const {
-  MPI_Status status;
-  check(MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &status), "MPI_Probe");
-  return receive_probed(status);
-}
-
+World::~World() { loaded().finalize(); }
+void World::broadcast(std::string& text) const { call(loaded().broadcast, text); }
+void World::send(int to, int tag, const std::string& text) const { call(loaded().send, to, tag, text); }
+std::optional<Message> World::try_receive() const { return call(loaded().try_receive); }
+Message World::receive() const { return call(loaded().receive); }
 void World::abort(int status) const {
-  MPI_Abort(MPI_COMM_WORLD, status);
-  std::abort();  // MPI_Abort does not return; this keeps [[noreturn]] honest
+  loaded().abort(status);
+  std::abort();  // the plugin's abort does not return; this keeps [[noreturn]] honest
 }
 
 }  // namespace gammalab::mpi

@@ -1,14 +1,16 @@
 #pragma once
 // The MPI processes of one job, as the sweep needs them: who am I, how many are we,
-// and plain text messages between ranks. Built on Open MPI where the build found it
-// (world.cpp), and elsewhere a stand-in that says MPI is not compiled in
-// (world_absent.cpp), so callers never need #ifdefs.
+// and plain text messages between ranks. Open MPI is loaded only when a World is made,
+// from the plugin gammalab-mpi.so (mpi/mpi_plugin.hpp); where the build has no MPI, or
+// the plugin cannot be loaded, making a World refuses and says why, so callers never
+// need #ifdefs.
 #include <optional>
 #include <string>
 
 namespace gammalab::mpi {
 
-// "Open MPI v4.1.4" (the library this program was built with), or "not compiled in".
+// "Open MPI v4.1.4" (the library the plugin was built with; asking loads it), "not
+// compiled in", or "not usable: " and why the plugin cannot be loaded.
 std::string implementation();
 
 // The number of processes a launcher (mpirun, srun) started this one among, read from
@@ -22,8 +24,8 @@ struct Message {
 
 class World {
  public:
-  // MPI_Init; in a build without MPI, an InputError naming what asked for MPI
-  // ("--mpi", or "mpirun -np 4" when a launcher started this process).
+  // MPI_Init; where MPI cannot be had, an InputError naming what asked for MPI
+  // ("--mpi", or "mpirun -np 4" when a launcher started this process) and why.
   explicit World(const std::string& asked_by);
   ~World();  // MPI_Finalize
   World(const World&) = delete;

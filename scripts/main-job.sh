@@ -4,7 +4,8 @@
 # readouts) with its data, the γ engine's lines and a verdict per slope. With a usable GPU
 # it runs the paper scale (experiments/fig2-paper.toml, widths to 2^16, 8 seeds, edges
 # refined: 275 s on an H200); otherwise the CPU's quick scale (experiments/fig2-quick.toml,
-# about 105 s on 2 cores). Results land in results/.
+# about 105 s on 2 cores); both timed before edges were refined by k-section, to be
+# re-measured. Results land in results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh

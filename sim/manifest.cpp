@@ -4,6 +4,7 @@
 #include <set>
 
 #include "gamma/input_error.hpp"
+#include "sim/refinement.hpp"
 #include "sim/result_directory.hpp"
 #include "sim/result_schema.hpp"
 
@@ -43,6 +44,7 @@ void to_json(nlohmann::json& json, const Manifest& m) {
   if (m.experiment == ExperimentKind::Sweep) {
     json["spec_hash"] = m.spec_hash;
     json["runs_schema"] = m.runs_schema;
+    if (m.refinement) json["refinement"] = *m.refinement;
     json["scheme_titles"] = m.scheme_titles;
     json["subtract_initial_product"] = m.subtract_initial_product;
   }
@@ -133,7 +135,12 @@ Manifest manifest_from_json(const nlohmann::json& json, const std::string& origi
     m.subtract_initial_product =
         in.optional<std::map<std::string, bool>>("subtract_initial_product", "an object of true/false").value_or(std::map<std::string, bool>{});
   }
+  m.refinement = in.optional<std::string>("refinement", "the name of a refinement schedule");
   if (in.has("spec")) m.spec = spec_from_json(in.raw("spec"), origin + " (spec)");
+  if (m.spec && m.spec->refine.enabled() && m.refinement != kRefinementSchedule)
+    throw InputError(origin + ": its stability edges were refined by " + m.refinement.value_or("another schedule") +
+                     ", but this gammalab refines by " + kRefinementSchedule + "; analyse it with the gammalab that wrote it (" +
+                     m.provenance.program + "), or run the sweep again");
   else if (m.experiment != ExperimentKind::Phase) throw InputError(origin + ": spec is missing; not a sweep's manifest");
   m.configurations = in.optional<std::size_t>("configurations", "a whole number").value_or(0);
   if (m.experiment == ExperimentKind::Phase) {

@@ -48,6 +48,9 @@ struct Manifest {
   std::optional<SweepSpec> spec;  // a sweep's and a coordinate check's
   std::string spec_hash;          // a sweep's: spec_hash(*spec)
   int runs_schema = 0;            // a sweep's: the runs.csv schema it writes
+  // A sweep's with refined edges: the schedule that proposed its refined rates
+  // (sim/refinement.hpp: kRefinementSchedule), which a reader must propose alike.
+  std::optional<std::string> refinement;
   std::string device;             // what trained it: "cpu (2 threads)", "merged from 3 shards: …"
   std::size_t configurations = 0; // the grid's configurations (refinement adds its own)
   std::vector<std::string> schemes;                      // the phase diagrams' (the others' are the spec's)

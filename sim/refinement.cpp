@@ -22,19 +22,36 @@ std::size_t line_of(const SweepSpec& spec, const RunRow& row) {
   return row.round == 0 ? row.id / spec.learning_rates.size() : (row.id - grid) / kRefinedPerLine;
 }
 
+// `count` rates above `low`, at most a factor `step` apart and the highest at most `top`:
+// the first ones of low·step, low·step², … or, where `top` is nearer, evenly spaced in
+// log rate up to `top` itself.
+std::vector<double> rates_above(double low, double top, int count, double step) {
+  step = std::min(step, std::pow(top / low, 1.0 / count));
+  std::vector<double> rates;
+  for (int k = 1; k <= count; ++k) rates.push_back(k == count && same_rate(low * std::pow(step, k), top) ? top : low * std::pow(step, k));
+  return rates;
+}
+
 // The rates a line's edges ask for next, ascending, none already run (`points`: the
 // line's runs, ascending in rate).
 std::vector<double> proposals_of_line(const SweepSpec& spec, const std::vector<const RunRow*>& points) {
+  const double precision = spec.refine.edge_precision, top = spec.refine.extend_up_to;
   std::set<double> proposed;
   for (const StabilityMeasure& measure : stability_measures(spec)) {
     const std::optional<std::size_t> last_stable = largest_stable(points, measure, spec);
     if (!last_stable) continue;  // no stable rate: the edge lies below the grid
     const double low = points[*last_stable]->lr_A;
     if (*last_stable + 1 == points.size()) {
-      if (spec.refine.extend_up_to > 0 && low < spec.refine.extend_up_to && !same_rate(low, spec.refine.extend_up_to))
-        proposed.insert(std::min(low * kExtensionFactor, spec.refine.extend_up_to));
-    } else if (const double high = points[*last_stable + 1]->lr_A; high > low * (1 + spec.refine.edge_precision)) {
-      proposed.insert(std::sqrt(low * high));
+      // Above the top rate run: kSectionPoints rates, or as many as reach `top` in steps
+      // within the precision where fewer do.
+      if (top > 0 && low < top && !same_rate(low, top))
+        for (double rate : rates_above(low, top, std::min(kSectionPoints, section_steps(top / low, precision)), kExtensionFactor))
+          proposed.insert(rate);
+    } else {
+      const double high = points[*last_stable + 1]->lr_A;
+      std::vector<double> section = rates_above(low, high, section_steps(high / low, precision), high / low);
+      section.pop_back();  // `high`, run already: the section's inner rates remain (none once it is precise)
+      proposed.insert(section.begin(), section.end());
     }
   }
   std::vector<double> fresh;
@@ -44,6 +61,17 @@ std::vector<double> proposals_of_line(const SweepSpec& spec, const std::vector<c
 }
 
 }  // namespace
+
+int section_steps(double ratio, double precision) {
+  // The bracket must shrink by `shrink` in steps of (1 + precision), log-wise; a round
+  // of s steps shrinks it s×. Rounds needed with the most steps a round allows, then the
+  // fewest steps a round that need no more rounds. The slack keeps exact powers exact.
+  constexpr double kSlack = 1e-9;
+  const double shrink = std::log(ratio) / std::log1p(precision);
+  if (shrink <= 1 + kSlack) return 1;
+  const double rounds = std::ceil(std::log(shrink) / std::log(kSectionPoints + 1.0) - kSlack);
+  return static_cast<int>(std::ceil(std::pow(shrink, 1 / rounds) - kSlack));
+}
 
 std::vector<Configuration> refinement_round(const SweepSpec& spec, const std::vector<RunRow>& runs, int round) {
   if (!spec.refine.enabled()) return {};

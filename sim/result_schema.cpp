@@ -11,6 +11,7 @@
 
 #include "gamma/input_error.hpp"
 #include "gamma/rank.hpp"
+#include "sim/refinement.hpp"
 #include "sim/result_directory.hpp"
 
 namespace gammalab::sim {

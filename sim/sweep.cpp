@@ -45,6 +45,7 @@ Manifest manifest_of(const SweepSpec& spec, const SweepRun& run, const std::stri
   manifest.spec = spec;
   manifest.spec_hash = spec_hash(spec);
   manifest.runs_schema = kRunsSchema;
+  if (spec.refine.enabled()) manifest.refinement = kRefinementSchedule;
   manifest.device = device;
   manifest.configurations = spec.configuration_count();
   for (const auto& scheme : spec.schemes) {

@@ -119,3 +119,16 @@ TEST_CASE("text output: the verdict table and the device report") {
   CHECK(device.status == 0);
   CHECK(nlohmann::json::parse(device.output).contains("compiled_in"));
 }
+
+TEST_CASE("the program links no GPU or MPI library; `device` finds and loads their plugins") {
+  Outcome linked = run_launched("ldd", "");
+  REQUIRE(linked.status == 0);
+  CAPTURE(linked.output);
+  for (const char* library : {"libcublas", "libcudart", "libcuda.", "libmpi"}) CHECK(linked.output.find(library) == std::string::npos);
+  // The plugins are built with the program and found beside it: neither reports itself missing
+  // or unloadable (where the build has no CUDA or MPI, each says so instead).
+  const nlohmann::json device = run_json("device --json");
+  CAPTURE(device.dump());
+  CHECK(device["description"].get<std::string>().find("gammalab-cuda.so") == std::string::npos);
+  CHECK(device["mpi"].get<std::string>().find("not usable") == std::string::npos);
+}

@@ -253,6 +253,11 @@ TEST_CASE("[gpu] diverging runs: horizons before the divergence match the CPU's,
 
 int main(int argc, char** argv) {
   cuda::DeviceProbe probe = cuda::probe_devices();
+  // A build with CUDA whose plugin cannot be found or loaded is a failure, not a skip.
+  if (probe.description.find("gammalab-cuda.so") != std::string::npos) {
+    std::printf("FAILED [gpu] parity test: %s\n", probe.description.c_str());
+    return 1;
+  }
   if (probe.device_count == 0) {
     std::printf("SKIPPED [gpu] parity test: %s\n", probe.description.c_str());
     return 77;

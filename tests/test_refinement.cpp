@@ -97,15 +97,44 @@ TEST_CASE("refinement finds a synthetic edge inside the grid to the precision as
   // Every measure's edge is refined, not only the one the verdict lines print.
   CHECK(std::abs(*summary.arms[0].stability.back().slope.slope + 0.5) < 0.02);
 
-  // A sweep killed in the middle of refinement and resumed writes what an uninterrupted one did.
-  const fs::path killed = scratch("refined-killed");
-  SyntheticEdge dies(0.3, static_cast<int>(spec.configuration_count()) + 5);
-  CHECK_THROWS(run(spec, killed, dies));
-  SyntheticEdge again(0.3);
-  run(spec, killed, again, true);
-  CHECK(read_text(killed / "runs.csv") == read_text(dir / "runs.csv"));
+  // Several rates a bracket a round: the grid's steps of √10 reach 2% (a shrink of 58 in
+  // log rate) in 3 rounds of up to 3 rates, where bisection took 6.
+  const int rounds = std::max_element(rows.begin(), rows.end(), [](const RunRow& a, const RunRow& b) { return a.round < b.round; })->round;
+  CHECK(rounds == 3);
+
+  // A sweep killed in the middle of refinement, in its first round or its last, and
+  // resumed, writes what an uninterrupted one did.
+  const auto in_rounds_before = [&](int round) {
+    return static_cast<int>(std::count_if(rows.begin(), rows.end(), [&](const RunRow& r) { return r.round < round; }));
+  };
+  for (int round : {1, rounds}) {
+    CAPTURE(round);
+    const fs::path killed = scratch("refined-killed");
+    SyntheticEdge dies(0.3, in_rounds_before(round) + 5);
+    CHECK_THROWS(run(spec, killed, dies));
+    SyntheticEdge again(0.3);
+    run(spec, killed, again, true);
+    CHECK(read_text(killed / "runs.csv") == read_text(dir / "runs.csv"));
+    fs::remove_all(killed);
+  }
   fs::remove_all(dir);
-  fs::remove_all(killed);
+}
+
+TEST_CASE("a k-section cuts a bracket into the fewest steps that reach the precision in the fewest rounds of up to 3 rates") {
+  // Already within the precision: no rate.
+  CHECK(section_steps(1.05, 0.1) == 1);
+  CHECK(section_steps(1.1, 0.1) == 1);
+  // One round: as many steps as the shrink needs, up to 4.
+  CHECK(section_steps(1.1 * 1.1, 0.1) == 2);
+  CHECK(section_steps(std::pow(1.1, 2.5), 0.1) == 3);
+  CHECK(section_steps(std::pow(1.1, 4), 0.1) == 4);
+  // The quick fig2's grid step (3 per decade) to 10%: a shrink of 8.05, 2 rounds of 3 steps
+  // (bisection: 4 rounds); the paper's (4 per decade) to 8%: 7.48, also 2 rounds of 3.
+  CHECK(section_steps(std::pow(10, 1.0 / 3), 0.1) == 3);
+  CHECK(section_steps(std::pow(10, 1.0 / 4), 0.08) == 3);
+  // A shrink of exactly 16 takes 2 rounds of 4 steps; just above it, 3 rounds of 3.
+  CHECK(section_steps(std::pow(1.02, 16), 0.02) == 4);
+  CHECK(section_steps(std::pow(1.02, 17), 0.02) == 3);
 }
 
 TEST_CASE("an edge beyond the grid is found by extending the grid upwards, up to extend_up_to") {
@@ -125,6 +154,8 @@ TEST_CASE("an edge beyond the grid is found by extending the grid upwards, up to
       CHECK(bracket.second / bracket.first <= 1.05);
     }
   }
+  // Extended in one round to 5 (in steps of 5^1/3), then 2 rounds of sections to 5%.
+  CHECK(std::max_element(rows.begin(), rows.end(), [](const RunRow& a, const RunRow& b) { return a.round < b.round; })->round == 3);
   const SweepSummary summary = analyse_runs(rows, spec);
   CHECK(summary.arms[0].widths[0].max_stable.at_grid_edge);  // a bound, left out of the slope
   CHECK_FALSE(summary.arms[0].widths[1].max_stable.at_grid_edge);
