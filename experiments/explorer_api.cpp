@@ -1,6 +1,7 @@
 #include "experiments/explorer_api.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -8,7 +9,9 @@
 #include "gamma/input_error.hpp"
 #include "gamma/scheme.hpp"
 #include "gamma/verdicts.hpp"
+#include "gamma/rank.hpp"
 #include "sim/result_directory.hpp"
+#include "sim/results_view.hpp"
 
 namespace gammalab::experiments {
 
@@ -16,8 +19,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kEngineKeys = {"scheme", "setting", "readout", "optimizer", "eta",      "eta_A",
-                                              "eta_B",  "sigma_A", "sigma_B", "alpha",     "subtract", "steps"};
+// The model options (experiments/model_choice.hpp), "subtract" for subtract_initial, and
+// steps: an option the engine gains reaches the page's API with it.
+const std::vector<std::string> kEngineKeys = [] {
+  std::vector<std::string> keys;
+  for (const auto& name : kModelOptionNames) keys.push_back(name == "subtract_initial" ? "subtract" : name);
+  keys.push_back("steps");
+  return keys;
+}();
 
 ApiReply refusal(int status, const std::string& message, const std::string& field) {
   return {status, {{"error", message}, {"field", field}}};
@@ -91,10 +100,48 @@ bool lies_under(const fs::path& inside, const fs::path& root) {
   return mismatch.first == root.end();
 }
 
+// The cells of one CSV line (gammalab's CSV files quote nothing).
+std::vector<std::string> cells_of(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream in(line);
+  for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+  return cells;
+}
+
+// How far a sweep is: the grid's configurations done of the manifest's count, then the
+// refinement's runs and rounds (runs.csv's round column: 0 is the grid). A round's size
+// is known only once the rounds before it are trained, so refinement has no total.
 nlohmann::json progress_of(const fs::path& directory, const nlohmann::json& manifest) {
-  std::size_t total = manifest.value("shard_configurations", manifest.value("configurations", std::size_t{0}));
-  std::size_t done = fs::exists(directory / "runs.csv") ? sim::read_csv_rows(directory / "runs.csv").size() : 0;
-  return {{"status", manifest.value("status", "complete")}, {"done", done}, {"total", total}};
+  const std::size_t total = manifest.value("shard_configurations", manifest.value("configurations", std::size_t{0}));
+  std::size_t done = 0, refinement_runs = 0;
+  int rounds = 0;
+  if (fs::exists(directory / "runs.csv")) {
+    std::ifstream file(directory / "runs.csv");
+    std::string header;
+    std::getline(file, header);
+    const std::vector<std::string> columns = cells_of(header);
+    const auto round_column = static_cast<std::size_t>(std::find(columns.begin(), columns.end(), "round") - columns.begin());
+    for (const auto& row : sim::read_csv_rows(directory / "runs.csv")) {
+      const std::vector<std::string> cells = cells_of(row);
+      const int round = round_column < cells.size() ? std::atoi(cells[round_column].c_str()) : 0;  // none: a grid of schema 1
+      if (round == 0) ++done;
+      else ++refinement_runs;
+      rounds = std::max(rounds, round);
+    }
+  }
+  return {{"status", manifest.value("status", "complete")}, {"done", done}, {"total", total},
+          {"refinement_runs", refinement_runs}, {"refinement_rounds", rounds}};
+}
+
+// The results view of a summary (sim/results_view.hpp): null without one, {"error"} for
+// one that is not a summary.
+nlohmann::json view_of(const nlohmann::json& summary) {
+  if (!summary.is_object() || summary.contains("error")) return nullptr;
+  try {
+    return sim::results_view(summary.get<sim::SweepSummary>());
+  } catch (const InputError& e) {
+    return {{"error", std::string("summary.json: ") + e.what()}};
+  }
 }
 
 nlohmann::json listing_entry(const fs::path& directory, const nlohmann::json& manifest) {
@@ -148,6 +195,9 @@ nlohmann::json vocabulary_document() {
     for (const auto& term : vocabulary.terms()) list.push_back({{"name", term.name}, {"title", term.title}});
     return list;
   };
+  nlohmann::json multipliers = nlohmann::json::array();  // by name; any exact κ ≥ 0 is accepted too
+  for (const gamma::Rational& kappa : {gamma::Rational(1), gamma::Rational(1, 2)})
+    multipliers.push_back({{"name", gamma::multiplier_name(kappa)}, {"title", gamma::multiplier_title(kappa)}});
   nlohmann::json verdicts = nlohmann::json::array();
   for (const auto& kind : gamma::verdict_kinds())
     verdicts.push_back({{"key", kind.key}, {"label", kind.label}, {"is_bound", kind.is_bound}});
@@ -156,6 +206,9 @@ nlohmann::json vocabulary_document() {
           {"settings", terms(gamma::settings())},
           {"readouts", terms(gamma::readouts())},
           {"optimizers", terms(gamma::optimizers())},
+          {"multipliers", multipliers},
+          {"multiplier_forms", std::string(gamma::kMultiplierForms)},
+          {"rho_forms", std::string(gamma::kRankExponentForms)},
           {"engine_keys", kEngineKeys}};
 }
 
@@ -202,6 +255,7 @@ ApiReply result_reply(const fs::path& root, const std::string& name) {
   nlohmann::json reply = listing_entry(directory, manifest);
   reply["manifest"] = manifest;
   reply["summary"] = json_file(directory / "summary.json");
+  reply["view"] = view_of(reply["summary"]);
   reply["coordchecks"] = coordchecks;
   reply["engine"] = json_file(directory / "engine.json");
   reply["figures"] = figures;
