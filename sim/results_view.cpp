@@ -143,6 +143,8 @@ ViewTable slopes_table(const SweepSummary& summary) {
   for (const auto& r : summary.rank_slopes)
     add_slopes(records, {r.readout, r.scheme, r.init_sigma, std::nullopt, r.multiplier}, "rank", r.width, r, std::nullopt);
   using R = SlopeRecord;
+  // What a person reads first comes first: the measure, its slope, the engine's exponent
+  // and the verdicts; then the single module's, the points fitted and the evidence.
   const std::vector<Column<R>> columns = {
       {"axis", "along", [](const R& r) { return text_cell(r.axis); }},
       {"at", "at", [](const R& r) { return integer_cell(r.at); }},
@@ -151,13 +153,13 @@ ViewTable slopes_table(const SweepSummary& summary) {
       {"slope", "slope", [](const R& r) { return slope_cell(r.slope->slope); }},
       {"interval_low", "95% low", [](const R& r) { return r.slope->interval ? slope_cell(r.slope->interval->low) : absent(); }},
       {"interval_high", "95% high", [](const R& r) { return r.slope->interval ? slope_cell(r.slope->interval->high) : absent(); }},
-      {"points", "points used", [](const R& r) { return points_cell(r.slope->points_used); }},
       {"bound", "engine bound", [](const R& r) { return text_cell(r.slope->bound); }},
       {"engine", "engine", [](const R& r) { return exact_cell(r.slope->engine); }},
       {"verdict", "verdict", [](const R& r) { return text_cell(r.slope->verdict_network); }},
+      {"trend", "trend", [](const R& r) { return text_cell(r.slope->trend.verdict); }},
       {"engine_module", "module", [](const R& r) { return exact_cell(r.engine_module); }},
       {"verdict_module", "verdict (module)", [](const R& r) { return text_cell(r.slope->verdict_module); }},
-      {"trend", "trend", [](const R& r) { return text_cell(r.slope->trend.verdict); }},
+      {"points", "points used", [](const R& r) { return points_cell(r.slope->points_used); }},
       {"evidence", "the trend's evidence", [](const R& r) {
          return r.slope->trend.evidence.empty() ? absent() : text_cell(r.slope->trend.evidence);
        }}};
