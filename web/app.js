@@ -469,15 +469,24 @@ function keyValueTable(object, id) {
 // and its cells' text, whatever they are; a verdict's cell coloured by its value.
 const VERDICT_KEYS = new Set(['verdict', 'verdict_module', 'trend']);
 function viewTable(table) {
-  const head = element('tr', {}, ...table.columns.map((c) => element('th', { scope: 'col', 'data-key': c.key, text: c.label })));
-  const rows = table.rows.map((row) => element('tr', {}, ...row.map((cell, i) => {
+  // A column with one value in every row says it once, above the table, so that the
+  // columns that tell the rows apart fit the window.
+  const indices = table.columns.map((column, i) => i);
+  const constant = (i) => table.rows.length > 1 && table.rows.every((row) => row[i].text === table.rows[0][i].text);
+  const shown = indices.filter((i) => !constant(i)), same = indices.filter(constant);
+  const head = element('tr', {}, ...shown.map((i) => element('th', { scope: 'col', 'data-key': table.columns[i].key, text: table.columns[i].label })));
+  const rows = table.rows.map((row) => element('tr', {}, ...shown.map((i) => {
     const key = table.columns[i].key;
-    return element('td', { 'data-key': key, class: VERDICT_KEYS.has(key) ? `verdict ${cell.text}` : null, text: cell.text });
+    return element('td', { 'data-key': key, class: VERDICT_KEYS.has(key) ? `verdict ${row[i].text}` : null, text: row[i].text });
   })));
-  return element('section', {}, element('h3', { text: table.title }),
+  const inEveryRow = same.length === 0 ? null : element('p', { class: 'note', id: `view-${table.name}-same` }, 'In every row: ',
+    ...same.flatMap((i, n) => [n ? '; ' : '', element('span', { 'data-key': table.columns[i].key, 'data-text': table.rows[0][i].text,
+      text: `${table.columns[i].label}: ${table.rows[0][i].text}` })]));
+  return element('section', {}, element('h3', { text: table.title }), inEveryRow,
     element('div', { class: 'scroll table-box' }, element('table', { id: `view-${table.name}`, class: 'results-table view' },
       element('thead', {}, head), element('tbody', {}, ...rows))));
 }
+
 async function listResults() {
   let body;
   try { body = await (await fetch('/api/results')).json(); } catch (error) { $('results-root').textContent = `the server did not answer: ${error.message}`; return; }

@@ -57,10 +57,10 @@ function cliJson(...args) {
   return JSON.parse(outcome.stdout);
 }
 
-// A result directory made by a tiny fig2 (with its figure): both readouts, 300 steps, a
-// width (100) that is no power of two, and edge refinement; and one still "running".
+// A result directory made by a tiny fig2 (with its figure): both readouts, 300 steps,
+// widths 100 (no power of two) and 4096, and edge refinement; and one still "running".
 const results = path.join(scratch, 'results');
-const tinyWidths = [16, 32, 100];
+const tinyWidths = [16, 100, 4096];
 function tinyResults() {
   const home = path.join(scratch, 'home');
   fs.mkdirSync(path.join(home, 'experiments'), { recursive: true });
@@ -234,10 +234,14 @@ test('large text, and the form by keyboard alone', async () => {
   await eventually(async () => assert.match(await text('#description'), /γ\[η_A\] = -5\/8, γ\[η_B\] = -5\/8/));
 });
 
-// The rows of a results-view table on the page, as {column key: text}.
+// The rows of a results-view table on the page, as {column key: text}: its cells, and
+// the columns said once above it because every row has the same value.
 function viewRows(table) {
-  return page.evaluate((id) => [...document.querySelectorAll(`#${id} tbody tr`)].map((tr) =>
-    Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.key, td.textContent]))), `view-${table}`);
+  return page.evaluate((id) => {
+    const same = Object.fromEntries([...document.querySelectorAll(`#${id}-same [data-key]`)].map((span) => [span.dataset.key, span.dataset.text]));
+    return [...document.querySelectorAll(`#${id} tbody tr`)].map((tr) =>
+      ({ ...same, ...Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.key, td.textContent])) }));
+  }, `view-${table}`);
 }
 // runs.csv's rows per refinement round (0: the grid), counted here from the file.
 function runsPerRound(directory) {
@@ -256,7 +260,7 @@ test('a tiny sweep\'s result directory shows its figure, its numbers as numbers 
   await ready(`${base}/?view=results&dir=fig2-tiny`);
   await page.waitForSelector('#view-slopes');
   await page.waitForFunction(() => { const img = document.querySelector('#result img'); return img && img.complete && img.naturalWidth > 0; });
-  // The manifest: steps 300 reads "300", the widths as whole numbers, the spec as a table.
+  // The manifest: steps 300 reads "300", the widths as whole numbers ("100, 4096"), the spec as a table.
   assert.equal(await text('#manifest tr[data-key=steps] td'), '300');
   assert.equal(await text('#manifest tr[data-key=widths] td'), tinyWidths.join(', '));
   assert.equal(await text('#manifest tr[data-key=learning_rates] td'), '1.00e-3, 1.00e-2, 1.00e-1, 1.00e0');
@@ -295,6 +299,9 @@ test('a tiny sweep\'s result directory shows its figure, its numbers as numbers 
   const firstArm = summary.schemes[0];
   for (const [i, w] of firstArm.widths.entries())
     assert.equal(widths[i].max_stable_lr, w.max_stable_lr === null ? '—' : rateText(w.max_stable_lr));
+  // Said once: the columns alike in every row (one rank, one multiplier, no σ).
+  assert.equal(await text('#view-slopes-same [data-key=rank]'), 'rank: 4');
+  assert.equal(await page.locator('#view-slopes th[data-key=rank]').count(), 0);
   // At 1400 px the page does not run off to the right: the tables scroll in their box.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the page is wider than the window');
   await page.locator('#view-slopes').scrollIntoViewIfNeeded();
