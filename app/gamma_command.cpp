@@ -52,12 +52,9 @@ int explain(const ModelOptions& options, int steps, bool as_json) {
     return 0;
   }
   const Analysis& analysis = report.analysis;
-  std::cout << analysis.choice.describe() << "\n\n"
-            << "Rules: product → sum of exponents; sum → max; an exactly zero factor gives −inf;\n"
-            << "a sum over the width n adds +1 when its two factors share a random direction (LLN)\n"
-            << "and +1/2 when they are independent (CLT); a sum over the rank r = n^ρ adds +ρ and\n"
-            << "+ρ/2 by the same rule (marked '(rank)'; with ρ = 0, a fixed rank, nothing). A₀v, B₀v:\n"
-            << "the new directions A₀ and B₀ make of a vector independent of them.\n";
+  std::cout << analysis.choice.describe() << "\n\nRules (the engine's, for this model):\n";
+  for (const auto& rule : report.rules) std::cout << "- " << rule << "\n";
+  std::cout << "A sum over the rank is marked '(rank)'. A₀v, B₀v: the new directions A₀ and B₀ make of a vector independent of them.\n";
   int step = -1;
   for (const auto& line : report.derivation) {
     if (line.step != step) {

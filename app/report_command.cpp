@@ -12,6 +12,7 @@
 #include "experiments/sweep_job.hpp"
 #include "sim/result_directory.hpp"
 #include "sim/result_schema.hpp"
+#include "sim/results_view.hpp"
 
 namespace gammalab::app {
 
@@ -33,17 +34,7 @@ std::optional<nlohmann::json> read_json(const fs::path& path) {
   return document;
 }
 
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  return out;
-}
+using sim::html_escape;
 
 // RFC 4648 base64, for embedding a PNG as a data: URI.
 std::string base64(const std::string& bytes) {
@@ -67,7 +58,7 @@ std::string base64(const std::string& bytes) {
 
 std::string number(const nlohmann::json& value) {
   if (value.is_null()) return "—";
-  if (value.is_string()) return escape(value.get<std::string>());
+  if (value.is_string()) return html_escape(value.get<std::string>());
   char text[32];
   std::snprintf(text, sizeof text, "%.3g", value.get<double>());
   return text;
@@ -79,42 +70,17 @@ std::string interval(const nlohmann::json& value) {
 
 std::string verdict_cell(const std::string& verdict) {
   const char* style = verdict == "agrees" ? "agrees" : verdict == "departs" ? "departs" : "open";
-  return "<td class=\"" + std::string(style) + "\">" + escape(verdict) + "</td>";
+  return "<td class=\"" + std::string(style) + "\">" + html_escape(verdict) + "</td>";
 }
 
-std::string number(const std::optional<double>& value) { return value ? number(nlohmann::json(*value)) : "—"; }
-
-std::string interval(const std::optional<sim::Interval>& value) {
-  return value ? "[" + number(nlohmann::json(value->low)) + ", " + number(nlohmann::json(value->high)) + "]" : "(none)";
-}
-
-std::string exact(const std::optional<sim::ExactExponent>& exponent) { return exponent ? escape(exponent->exact) : "—"; }
-
-// A sweep's slopes beside the engine's exponents, and its per-width estimates.
+// A sweep's results view (sim/results_view.hpp): its slopes, and the estimates per width
+// they are fitted to; each table scrolls inside the page when it is wider.
 std::string sweep_section(const sim::SweepSummary& summary) {
-  std::ostringstream html;
-  html << "<table><tr><th>scheme</th><th>σ</th><th>learning rate</th><th>measured slope</th><th>95% interval</th>"
-          "<th>widths used</th><th>engine (network)</th><th>verdict</th><th>engine (module)</th><th>verdict</th></tr>\n";
-  for (const auto& arm : summary.arms)
-    for (sim::Estimator e : sim::estimators().values()) {
-      const sim::SlopeSummary& s = arm.slope(e);
-      html << "<tr><td>" << escape(arm.scheme) << "</td><td>" << number(arm.init_sigma) << "</td><td>" << sim::estimators().name(e)
-           << "</td><td>" << number(s.slope) << "</td><td>" << interval(s.interval) << "</td><td>"
-           << nlohmann::json(s.points_used).dump() << "</td><td>" << exact(arm.engine_network) << "</td>"
-           << verdict_cell(sim::statistical_verdicts().name(s.verdict_network)) << "<td>" << exact(arm.engine_module) << "</td>"
-           << verdict_cell(sim::statistical_verdicts().name(s.verdict_module))
-           << "</tr>\n";
-    }
-  html << "</table>\n<details><summary>per width: optimal and maximal stable η, best loss</summary>\n<table><tr><th>scheme</th>"
-          "<th>σ</th><th>width</th><th>optimal η</th><th>interval</th><th>max stable η</th><th>interval</th><th>best mean log loss</th></tr>\n";
-  for (const auto& arm : summary.arms)
-    for (const auto& w : arm.widths)
-      html << "<tr><td>" << escape(arm.scheme) << "</td><td>" << number(arm.init_sigma) << "</td><td>" << w.width << "</td><td>"
-           << number(w.optimal.lr) << (w.optimal.at_grid_edge ? "*" : "") << "</td><td>" << interval(w.optimal.interval)
-           << "</td><td>" << number(w.max_stable.lr) << (w.max_stable.at_grid_edge ? "*" : "") << "</td><td>"
-           << interval(w.max_stable.interval) << "</td><td>" << number(w.best_mean_log_loss) << "</td></tr>\n";
-  html << "</table><p>* at the edge of the learning-rate grid: left out of the slope.</p></details>\n";
-  return html.str();
+  const sim::ResultsView view = sim::results_view(summary);
+  const sim::ViewTable& slopes = view.table("slopes");
+  const sim::ViewTable& widths = view.table("widths");
+  return "<h3>" + html_escape(slopes.title) + "</h3>\n<div class=\"scroll\">" + sim::render_html(slopes) + "</div>\n<details><summary>" +
+         html_escape(widths.title) + "</summary>\n<div class=\"scroll\">" + sim::render_html(widths) + "</div></details>\n";
 }
 
 // A coordinate check: each (step, quantity) exponent beside the engine's.
@@ -122,11 +88,11 @@ std::string coordcheck_section(const nlohmann::json& check) {
   std::ostringstream html;
   std::size_t agree = 0;
   for (const auto& row : check["rows"]) agree += row["verdict"] == sim::statistical_verdicts().name(sim::Verdict::Agrees);
-  html << "<h3>" << escape(check["scheme"].get<std::string>()) << " at γ[η] = " << escape(check["eta_exponent"].get<std::string>())
+  html << "<h3>" << html_escape(check["scheme"].get<std::string>()) << " at γ[η] = " << html_escape(check["eta_exponent"].get<std::string>())
        << ": " << agree << " of " << check["rows"].size() << " agree</h3>\n<details><summary>every row</summary><table><tr><th>step</th>"
           "<th>quantity</th><th>measured exponent</th><th>95% interval</th><th>engine</th><th>verdict</th></tr>\n";
   for (const auto& row : check["rows"])
-    html << "<tr><td>" << row["step"] << "</td><td>" << escape(row["quantity"].get<std::string>()) << "</td><td>" << number(row["slope"])
+    html << "<tr><td>" << row["step"] << "</td><td>" << html_escape(row["quantity"].get<std::string>()) << "</td><td>" << number(row["slope"])
          << "</td><td>" << interval(row["interval"]) << "</td><td>" << number(row["engine"]) << "</td>"
          << verdict_cell(row["verdict"].get<std::string>()) << "</tr>\n";
   html << "</table></details>\n";
@@ -146,20 +112,20 @@ std::string directory_section(const fs::path& directory) {
   if (manifest.experiment == sim::ExperimentKind::Sweep) experiments::require_whole_sweep(directory, manifest);
   std::ostringstream html;
   const std::string title = manifest.title();
-  html << "<section><h2>" << escape(title.empty() ? directory.filename().string() : title) << "</h2>\n<p class=\"how\">"
-       << escape(directory.string()) << " · scale " << escape(manifest.scale().value_or("—")) << " · " << escape(manifest.device)
-       << " · " << escape(manifest.provenance.program) << " (" << escape(manifest.provenance.git_revision) << ")</p>\n";
+  html << "<section><h2>" << html_escape(title.empty() ? directory.filename().string() : title) << "</h2>\n<p class=\"how\">"
+       << html_escape(directory.string()) << " · scale " << html_escape(manifest.scale().value_or("—")) << " · " << html_escape(manifest.device)
+       << " · " << html_escape(manifest.provenance.program) << " (" << html_escape(manifest.provenance.git_revision) << ")</p>\n";
   if (fs::exists(directory / "figures"))
     for (const auto& entry : fs::directory_iterator(directory / "figures"))
       if (entry.path().extension() == ".png")
-        html << "<figure><img alt=\"" << escape(entry.path().filename().string()) << "\" src=\"data:image/png;base64,"
+        html << "<figure><img alt=\"" << html_escape(entry.path().filename().string()) << "\" src=\"data:image/png;base64,"
              << base64(read_file(entry.path())) << "\"></figure>\n";
   if (auto summary = sim::read_summary(directory / "summary.json")) html << sweep_section(*summary);
   if (manifest.experiment == sim::ExperimentKind::CoordCheck)
     for (const auto& scheme : manifest.scheme_names())
       if (auto check = read_json(directory / ("coordcheck-" + scheme + ".json"))) html << coordcheck_section(*check);
   if (auto engine = read_json(directory / "engine.json"))
-    html << "<details><summary>the engine's exponents for this experiment (engine.json)</summary><pre>" << escape(engine->dump(2))
+    html << "<details><summary>the engine's exponents for this experiment (engine.json)</summary><pre>" << html_escape(engine->dump(2))
          << "</pre></details>\n";
   html << "</section>\n";
   return html.str();
@@ -168,7 +134,10 @@ std::string directory_section(const fs::path& directory) {
 constexpr const char* kStyle =
     "body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}"
     "table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:0.25em 0.6em;text-align:left}"
-    "th{background:#f3f3f3}.agrees{background:#dff3df}.departs{background:#f8dcdc}.open{background:#f4f0d8}"
+    "th{background:#f3f3f3}.agrees{background:#dff3df}.departs{background:#f8dcdc}.open,.approaching,.undetermined{background:#f4f0d8}"
+    // A table wider than the page scrolls inside its box; the trend's evidence wraps.
+    ".scroll{overflow-x:auto;max-width:100%}table.view td{white-space:nowrap}table.view td[data-key=evidence]{white-space:normal;"
+    "min-width:24em}"
     "img{max-width:100%}.how{color:#666;font-size:0.9em}section{border-top:2px solid #ddd;margin-top:2em}";
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <sstream>
 
+#include "gamma/calculus_rules.hpp"
 #include "gamma/input_error.hpp"
+#include "sim/results_view.hpp"
 
 namespace gammalab::experiments {
 
@@ -26,33 +28,7 @@ std::string piece_text(const gamma::Polyhedron& piece, Notation notation) {
   return text + "}";
 }
 
-// Widths counted in characters, not bytes (γ, η, ∪ are several bytes in UTF-8).
-std::size_t display_width(const std::string& text) {
-  std::size_t characters = 0;
-  for (unsigned char c : text) characters += (c & 0xC0) != 0x80;
-  return characters;
-}
-
-std::string padded(const std::string& text, std::size_t width) {
-  std::size_t characters = display_width(text);
-  return text + std::string(width > characters ? width - characters : 1, ' ');
-}
-
-// Rows as columns aligned by their widest cell, two spaces apart.
-std::string aligned_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (widths.size() <= i) widths.push_back(0);
-      widths[i] = std::max(widths[i], display_width(row[i]));
-    }
-  std::ostringstream out;
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) out << (i + 1 < row.size() ? padded(row[i], widths[i] + 2) : row[i]);
-    out << "\n";
-  }
-  return out.str();
-}
+using sim::aligned_table;
 
 // The verdicts a model's tables show: the parts of stability only where there are two.
 std::vector<gamma::VerdictKind> verdict_rows(const gamma::LoraModel& model) {
@@ -317,6 +293,7 @@ ExplainReport explain_report(const ModelOptions& options, int steps) {
   check_steps(steps);
   ExplainReport report;
   report.analysis = analyse(choose_model(options), steps, &report.derivation);
+  report.rules = gamma::calculus_rules(report.analysis.choice.model);
   return report;
 }
 
@@ -325,7 +302,7 @@ nlohmann::json ExplainReport::json() const {
   for (const auto& line : derivation)
     lines.push_back({{"t", line.step}, {"quantity", line.quantity}, {"equation", line.equation},
                      {"rule", line.rule}, {"result", line.result.to_string(Notation::Ascii)}});
-  return {{"command", "explain"}, {"model", analysis.choice.to_json()}, {"derivation", lines},
+  return {{"command", "explain"}, {"model", analysis.choice.to_json()}, {"rules", rules}, {"derivation", lines},
           {"settled_from", settled_json(analysis)}, {"verdicts", verdicts_json(analysis)}};
 }
 

@@ -71,6 +71,7 @@ SolveReport solve_report(const ModelOptions& options);
 
 struct ExplainReport {
   Analysis analysis;
+  std::vector<std::string> rules;  // the engine's rules at this model's ρ and κ (gamma/calculus_rules.hpp)
   std::vector<gamma::DerivationLine> derivation;
   nlohmann::json json() const;
 };

@@ -1,6 +1,7 @@
 #include "experiments/explorer_api.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -10,9 +11,11 @@
 #include "gamma/rank.hpp"
 #include "gamma/scheme.hpp"
 #include "gamma/verdicts.hpp"
+#include "gamma/rank.hpp"
 #include "sim/result_directory.hpp"
 #include "sim/result_schema.hpp"
 #include "sim/sweep_spec.hpp"
+#include "sim/results_view.hpp"
 
 namespace gammalab::experiments {
 
@@ -20,8 +23,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kEngineKeys = {"scheme", "setting", "readout", "optimizer", "eta",      "eta_A",
-                                              "eta_B",  "sigma_A", "sigma_B", "alpha",     "subtract", "steps"};
+// The model options (experiments/model_choice.hpp), "subtract" for subtract_initial, and
+// steps: an option the engine gains reaches the page's API with it.
+const std::vector<std::string> kEngineKeys = [] {
+  std::vector<std::string> keys;
+  for (const auto& name : kModelOptionNames) keys.push_back(name == "subtract_initial" ? "subtract" : name);
+  keys.push_back("steps");
+  return keys;
+}();
 
 ApiReply refusal(int status, const std::string& message, const std::string& field) {
   return {status, {{"error", message}, {"field", field}}};
@@ -95,10 +104,48 @@ bool lies_under(const fs::path& inside, const fs::path& root) {
   return mismatch.first == root.end();
 }
 
+// The cells of one CSV line (gammalab's CSV files quote nothing).
+std::vector<std::string> cells_of(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream in(line);
+  for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+  return cells;
+}
+
+// How far a sweep is: the grid's configurations done of the manifest's count, then the
+// refinement's runs and rounds (runs.csv's round column: 0 is the grid). A round's size
+// is known only once the rounds before it are trained, so refinement has no total.
 nlohmann::json progress_of(const fs::path& directory, const sim::Manifest& manifest) {
-  std::size_t total = manifest.shard_configurations.value_or(manifest.configurations);
-  std::size_t done = fs::exists(directory / "runs.csv") ? sim::read_csv_rows(directory / "runs.csv").size() : 0;
-  return {{"status", manifest.status}, {"done", done}, {"total", total}};
+  const std::size_t total = manifest.shard_configurations.value_or(manifest.configurations);
+  std::size_t done = 0, refinement_runs = 0;
+  int rounds = 0;
+  if (fs::exists(directory / "runs.csv")) {
+    std::ifstream file(directory / "runs.csv");
+    std::string header;
+    std::getline(file, header);
+    const std::vector<std::string> columns = cells_of(header);
+    const auto round_column = static_cast<std::size_t>(std::find(columns.begin(), columns.end(), "round") - columns.begin());
+    for (const auto& row : sim::read_csv_rows(directory / "runs.csv")) {
+      const std::vector<std::string> cells = cells_of(row);
+      const int round = round_column < cells.size() ? std::atoi(cells[round_column].c_str()) : 0;  // none: a grid of schema 1
+      if (round == 0) ++done;
+      else ++refinement_runs;
+      rounds = std::max(rounds, round);
+    }
+  }
+  return {{"status", manifest.status}, {"done", done}, {"total", total},
+          {"refinement_runs", refinement_runs}, {"refinement_rounds", rounds}};
+}
+
+// The results view of a summary (sim/results_view.hpp): null without one, {"error"} for
+// one that is not a summary.
+nlohmann::json view_of(const nlohmann::json& summary) {
+  if (!summary.is_object() || summary.contains("error")) return nullptr;
+  try {
+    return sim::results_view(summary.get<sim::SweepSummary>());
+  } catch (const InputError& e) {
+    return {{"error", std::string("summary.json: ") + e.what()}};
+  }
 }
 
 nlohmann::json listing_entry(const fs::path& directory, const sim::Manifest& manifest) {
@@ -178,6 +225,8 @@ nlohmann::json vocabulary_document() {
           {"loss_statistics", terms(sim::loss_statistics())},
           {"schedule_decays", terms(sim::schedule_decays())},
           {"devices", terms(device_choices())},
+          {"multiplier_forms", gamma::multiplier_forms()},
+          {"rho_forms", std::string(gamma::kRankExponentForms)},
           {"engine_keys", kEngineKeys}};
 }
 
@@ -221,6 +270,7 @@ ApiReply result_reply(const fs::path& root, const std::string& name) {
   nlohmann::json reply = listing_entry(directory, *manifest);
   reply["manifest"] = *manifest;
   reply["summary"] = json_file(directory / "summary.json");
+  reply["view"] = view_of(reply["summary"]);
   reply["coordchecks"] = coordchecks;
   reply["engine"] = json_file(directory / "engine.json");
   reply["figures"] = figures;

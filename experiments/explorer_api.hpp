@@ -21,8 +21,9 @@ struct ApiReply {
 using ApiQuery = std::map<std::string, std::string>;
 
 // The query keys of /api/engine: the model options of `gamma predict` by their JSON
-// names (scheme, setting, readout, optimizer, eta, eta_A, eta_B, sigma_A, sigma_B,
-// alpha, subtract) and steps. An empty value is the same as leaving the key out.
+// names (scheme, setting, readout, optimizer, eta, eta_A, eta_B, ratio, sigma_A,
+// sigma_B, alpha, subtract, rho, multiplier) and steps. An empty value is the same as
+// leaving the key out.
 // The reply: {"predict", "explain"} as the CLI prints them; "solve", the regions of
 // γ[η] for this model with η_A = η_B = η free; "phase", the (eta_A, eta_B) diagram on
 // [-2, 1]²; "quantities", the keys and symbols of the rows. "solve" and "phase" hold
@@ -33,15 +34,19 @@ ApiReply engine_reply(const ApiQuery& query);
 // schemes (name, title, σ exponents), the engine's verdicts (key, label, is_bound), the
 // query keys above, and each vocabulary — settings, readouts, optimizers, multipliers,
 // windows, scales, statistical_verdicts, stability_criteria, estimators,
-// loss_statistics, schedule_decays, devices — as a list of {name, title, aliases}.
+// loss_statistics, schedule_decays, devices — as a list of {name, title, aliases}, and the
+// forms a multiplier and ρ may take.
 nlohmann::json vocabulary_document();
 
 // The result directories directly under `root` (those holding a manifest.json), each
 // with its name, title, status and progress.
 ApiReply results_list_reply(const std::filesystem::path& root);
-// One result directory by name: its manifest, summary, coordinate checks, engine.json,
-// figures (paths under root) and progress {"status", "done", "total"}, read from the
-// files a running sweep writes. 404 for a name that is not a result directory under root.
+// One result directory by name: its manifest, summary, its results view ("view",
+// sim/results_view.hpp: {"tables": [{"name", "title", "columns", "rows"}]}, null
+// without a summary), coordinate checks, engine.json, figures (paths under root) and
+// progress {"status", "done", "total", "refinement_runs", "refinement_rounds"} — done
+// of total counts the grid's configurations, the refinement's runs come after — read
+// from the files a running sweep writes. 404 for a name that is not a result directory under root.
 ApiReply result_reply(const std::filesystem::path& root, const std::string& name);
 // The regular file `relative` names under `root`, or nothing: a path with "..", an
 // absolute path, or one that leads outside root by a link, is refused.

@@ -1,8 +1,8 @@
 #include "experiments/registry.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
+#include <functional>
 
 #include "cuda/device_probe.hpp"
 #include "experiments/coordinate_check.hpp"
@@ -14,6 +14,7 @@
 #include "sim/prediction.hpp"
 #include "sim/result_directory.hpp"
 #include "sim/result_schema.hpp"
+#include "sim/results_view.hpp"
 
 namespace gammalab::experiments {
 
@@ -68,56 +69,29 @@ void write_sigma_verdicts(const sim::SweepSpec& spec, const fs::path& output) {
 
 // ---- verdict lines -------------------------------------------------------------------
 
-// The axis a slope is fitted along: its variable in the text ("n", "r") and its points.
-struct SlopeAxis {
-  const char* variable;
-  const char* points;
-};
-constexpr SlopeAxis kAlongWidth{"n", "widths"}, kAlongRank{"r", "ranks"};
-
-std::string format_slope(const sim::SlopeSummary& slope, const SlopeAxis& axis) {
-  if (!slope.slope) return std::string("no slope (fewer than two ") + axis.points + " inside the rates trained)";
-  char text[160];
-  if (!slope.interval)
-    std::snprintf(text, sizeof text, "%s^%.2f (no interval)", axis.variable, *slope.slope);
-  else
-    std::snprintf(text, sizeof text, "%s^%.2f [%.2f, %.2f]", axis.variable, *slope.slope, slope.interval->low, slope.interval->high);
-  return text;
-}
-
-// One verdict line: which arm, what was measured, its slope, the bound it is held
-// against, the verdict with the trend along the axis.
-std::string verdict_line(const std::string& arm, const std::string& what, const sim::SlopeSummary& slope, const SlopeAxis& axis) {
-  return "verdict: " + arm + " " + what + " ∝ " + format_slope(slope, axis) + " against the engine's " + slope.bound + " " +
-         axis.variable + "^" + (slope.engine ? slope.engine->exact : "none") + ": " + sim::statistical_verdicts().name(slope.trend.verdict);
-}
-
-// An arm's or a rank slope's measures, each with its slope: the optimum, the final-loss
-// edge, and the output and internal edges at the last horizon (summary.json holds every
-// horizon).
-template <class Slopes>
-std::vector<std::pair<std::string, const sim::SlopeSummary*>> reported_slopes(const Slopes& arm, int last_horizon) {
-  std::vector<std::pair<std::string, const sim::SlopeSummary*>> slopes;
-  for (sim::Estimator e : sim::estimators().values()) slopes.emplace_back(sim::estimators().title(e), &arm.slope(e));
-  for (const auto& s : arm.stability)
-    if (s.horizon == last_horizon) slopes.emplace_back("max stable η (" + sim::stability_criteria().title(s.criterion) + ")", &s.slope);
-  return slopes;
+// The verdict lines of the view's slopes (sim/results_view.hpp) that `shown` keeps, each
+// measure at the last horizon (summary.json and `analyze` hold every horizon).
+std::vector<std::string> verdict_lines(const sim::SweepSummary& summary,
+                                       const std::function<bool(const sim::ViewTable&, const std::vector<sim::ViewCell>&)>& shown) {
+  const sim::ResultsView view = sim::results_view(summary);
+  const sim::ViewTable& slopes = view.table("slopes");
+  std::vector<std::string> lines;
+  for (const auto& row : slopes.rows) {
+    const nlohmann::json& horizon = slopes.cell(row, "horizon").value;
+    if ((horizon.is_null() || horizon == summary.horizons.back()) && shown(slopes, row)) lines.push_back(sim::verdict_line(slopes, row));
+  }
+  return lines;
 }
 
 // A width sweep's learning-rate slopes, each against the engine bound it tests.
 std::vector<std::string> slope_verdicts(const sim::SweepSummary& summary) {
-  std::vector<std::string> lines;
-  for (const auto& arm : summary.arms)
-    for (const auto& [what, slope] : reported_slopes(arm, summary.horizons.back()))
-      lines.push_back(verdict_line(arm.scheme + " (" + gamma::readouts().name(arm.readout) + " readout)", what, *slope, kAlongWidth));
-  return lines;
+  return verdict_lines(summary, [](const sim::ViewTable& slopes, const auto& row) { return slopes.cell(row, "axis").value == "width"; });
 }
 
-// The rank experiment's slopes: in r at the sweep's largest width, for every arm (scheme,
-// multiplier), against the engine's exponents of r; and in n at the middle rank.
+// The rank experiment's slopes: in n at the middle rank, and in r at the sweep's largest
+// width, for every arm (scheme, multiplier), against the engine's exponents.
 std::vector<std::string> rank_verdicts(const sim::SweepSummary& summary) {
-  std::vector<std::string> lines;
-  if (summary.rank_slopes.empty()) return lines;
+  if (summary.rank_slopes.empty()) return {};
   int largest_width = 0;
   std::vector<int> ranks;
   for (const auto& r : summary.rank_slopes) largest_width = std::max(largest_width, r.width);
@@ -125,16 +99,10 @@ std::vector<std::string> rank_verdicts(const sim::SweepSummary& summary) {
     if (std::find(ranks.begin(), ranks.end(), arm.rank) == ranks.end()) ranks.push_back(arm.rank);
   std::sort(ranks.begin(), ranks.end());
   const int middle_rank = ranks[ranks.size() / 2];
-  auto name = [](const auto& arm) { return arm.scheme + " (" + gamma::readouts().name(arm.readout) + " readout, " + arm.multiplier + ")"; };
-  for (const auto& r : summary.rank_slopes)
-    if (r.width == largest_width)
-      for (const auto& [what, slope] : reported_slopes(r, summary.horizons.back()))
-        lines.push_back(verdict_line(name(r) + " at n = " + std::to_string(r.width), what, *slope, kAlongRank));
-  for (const auto& arm : summary.arms)
-    if (arm.rank == middle_rank)
-      for (const auto& [what, slope] : reported_slopes(arm, summary.horizons.back()))
-        lines.push_back(verdict_line(name(arm) + " at r = " + std::to_string(arm.rank), what, *slope, kAlongWidth));
-  return lines;
+  return verdict_lines(summary, [&](const sim::ViewTable& slopes, const auto& row) {
+    const bool along_rank = slopes.cell(row, "axis").value == "rank";
+    return slopes.cell(row, "at").value == (along_rank ? largest_width : middle_rank);
+  });
 }
 
 // ---- the three kinds of experiment ---------------------------------------------------

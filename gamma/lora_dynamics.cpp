@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "gamma/calculus_rules.hpp"
 #include "gamma/random_vector.hpp"
 
 namespace gammalab::gamma {
@@ -306,6 +307,25 @@ Trajectory run_dynamics(const LoraModel& model, int at_least_steps, std::vector<
   }
   if (repeated) trajectory.settled_from = first_settled_step(trajectory.steps);
   return trajectory;
+}
+
+std::vector<std::string> calculus_rules(const LoraModel& model) {
+  // What a sum of n^length products adds to γ[u] + γ[v]: two parts that share a source,
+  // and two that do not.
+  auto added = [](const Affine& length, bool aligned) {
+    std::vector<ContractionTerm> terms;
+    contract(RandomVector(kInput, kOrderOne), RandomVector(aligned ? kInput : kBackprop, kOrderOne), length, &terms);
+    return terms.front().added.to_string(Notation::Text);
+  };
+  auto sum_rule = [&](const std::string& over, const Affine& length) {
+    return "a sum over " + over + " adds " + added(length, true) + " when its two vectors share a random direction (LLN) and " +
+           added(length, false) + " when they are independent (CLT)";
+  };
+  return {"a product adds the exponents of its factors; a sum takes the largest; an exactly zero factor gives −inf",
+          sum_rule("the width n", kWidthLength),
+          sum_rule("the rank r = n^ρ (here ρ = " + model.rank.to_string(Notation::Text) + ")", model.rank),
+          "the adapter's scale s = α/r^κ (here κ = " + to_string(model.multiplier) + "): γ[s] = γ[α] − κρ = " +
+              text(model.adapter_scale())};
 }
 
 MaxAffine LoraModel::adapter_scale() const { return alpha + MaxAffine(rank * Rational(-multiplier)); }

@@ -17,6 +17,8 @@
 #include "experiments/model_choice.hpp"
 #include "experiments/sweep_job.hpp"
 #include "sim/result_directory.hpp"
+#include "sim/result_schema.hpp"
+#include "sim/results_view.hpp"
 #include "gamma/input_error.hpp"
 #include "gamma/vocabulary.hpp"
 
@@ -103,6 +105,16 @@ PYBIND11_MODULE(_gammalab, m) {
         py::arg("progress") = nullptr);
   m.def("analyze", [](const std::string& directory) { return text_of(analyse_result_directory(directory)); },
         py::arg("directory"), "What `gammalab analyze DIR --json` prints (and writes summary.json)");
+  m.def(
+      "results_view",
+      [](const std::string& directory) {
+        const std::filesystem::path summary = std::filesystem::path(directory) / "summary.json";
+        const auto read = sim::read_summary(summary);
+        if (!read) throw InputError(summary.string() + " does not exist; analyse the directory first (gammalab.analyze)");
+        return text_of(sim::results_view(*read));
+      },
+      py::arg("directory"),
+      "The results view of a directory's summary.json as JSON text: {\"tables\": [{\"name\", \"title\", \"columns\", \"rows\"}]}");
   m.def(
       "check_checksums",
       [](const std::string& directory) {

@@ -15,6 +15,7 @@
 #include "sim/optimum.hpp"
 #include "sim/prediction.hpp"
 #include "sim/refinement.hpp"
+#include "sim/results_view.hpp"
 #include "sim/stability.hpp"
 #include "sim/sweep.hpp"
 
@@ -654,76 +655,6 @@ nlohmann::json seed_halves_json(const SeedHalves& halves) {
 
 // ---- in words -------------------------------------------------------------------------
 
-namespace {
-
-std::string interval_text(const std::optional<Interval>& i) {
-  if (!i) return "(no interval)";
-  char t[96];
-  std::snprintf(t, sizeof t, "[%.3g, %.3g]", i->low, i->high);
-  return t;
-}
-
-std::string exact_text(const std::optional<ExactExponent>& e) { return e ? e->exact : "none"; }
-
-template <class Slopes>
-std::string arm_title(const Slopes& arm, const VaryingAxes& varying) {
-  std::string title = arm.scheme + ", " + gamma::readouts().title(arm.readout);
-  if (varying.multiplier) title += ", " + gamma::multiplier_title(gamma::parse_multiplier(arm.multiplier));
-  if (arm.init_sigma) title += ", σ = " + std::to_string(*arm.init_sigma);
-  return title;
-}
-
-// `variable`: n for a slope along the widths, r along the ranks.
-void describe_slope(std::ostream& out, const std::string& what, const SlopeSummary& s, const std::string& variable, const std::string& axis) {
-  out << "  " << what << ": ";
-  if (!s.slope) {
-    out << "fewer than two " << axis << "s with an estimate inside the rates trained\n";
-    return;
-  }
-  out << variable << "^" << slope_text(s.slope, s.interval) << " against " << s.bound << " " << variable << "^" << exact_text(s.engine)
-      << ": " << statistical_verdicts().name(s.verdict_network)
-      << " (single module: " << statistical_verdicts().name(s.verdict_module) << ")";
-  if (s.trend.verdict != s.verdict_network) out << "; with " << axis << ": " << statistical_verdicts().name(s.trend.verdict);
-  out << "\n";
-  if (!s.trend.local.empty()) {
-    out << "    local slopes:";
-    for (const auto& l : s.trend.local) out << " " << l.from << "→" << l.to << " " << slope_text(l.slope, l.interval) << ";";
-    out << "\n";
-  }
-  if (!s.trend.evidence.empty()) out << "    " << s.trend.evidence << "\n";
-}
-
-template <class Slopes>
-void describe_slopes(std::ostream& out, const Slopes& arm, const std::string& variable, const std::string& axis) {
-  for (Estimator e : estimators().values()) describe_slope(out, estimators().title(e), arm.slope(e), variable, axis);
-  for (const auto& s : arm.stability)
-    describe_slope(out, "max stable η (" + stability_criteria().title(s.criterion) + " at step " + std::to_string(s.horizon) + ")",
-                   s.slope, variable, axis);
-}
-
-void describe_arm(std::ostream& out, const ArmSummary& arm, const VaryingAxes& varying) {
-  char line[512];
-  out << "\n" << arm_title(arm, varying) << (varying.rank ? ", rank " + std::to_string(arm.rank) : "") << ": engine's maximal stable γ[η] n^" << exact_text(arm.engine_network) << " (f bounded to n^"
-      << exact_text(arm.engine_f_bounded) << ", Z_B bounded to n^" << exact_text(arm.engine_Z_B_bounded) << "); module n^"
-      << exact_text(arm.engine_module) << "\n";
-  out << "  width   optimal η   interval               (window ½, 2×)        max stable η   interval\n";
-  for (const auto& w : arm.widths) {
-    std::snprintf(line, sizeof line, "  %-6d  %-10.4g%s %-22s (%.3g, %.3g)%s %-12.4g%s %s\n", w.width, w.optimal.lr.value_or(NAN),
-                  w.optimal.at_grid_edge ? "*" : " ", interval_text(w.optimal.interval).c_str(), w.optimal_lr_half_window.value_or(NAN),
-                  w.optimal_lr_twice_window.value_or(NAN), w.optimal_flat ? " flat" : "     ", w.max_stable.lr.value_or(NAN),
-                  w.max_stable.at_grid_edge ? "*" : " ", interval_text(w.max_stable.interval).c_str());
-    out << line;
-  }
-  describe_slopes(out, arm, "n", "width");
-}
-
-void describe_ranks(std::ostream& out, const RankSlopes& ranks, const VaryingAxes& varying) {
-  out << "\n" << arm_title(ranks, varying) << ", width " << ranks.width << ", against the rank (the estimates: each rank's table above)\n";
-  describe_slopes(out, ranks, "r", "rank");
-}
-
-}  // namespace
-
 std::string describe_analysis(const SweepSummary& summary) {
   std::ostringstream out;
   out << "loss: " << summary.loss_statistic << " (seed-averaged log; optimum: parabola within " << summary.optimum_window
@@ -731,11 +662,12 @@ std::string describe_analysis(const SweepSummary& summary) {
       << " bootstrap resamples\nstable: final loss — final train loss ≤ " << summary.stable_factor
       << " × initial; output — largest train loss so far ≤ " << summary.edge_factor
       << " × initial; internal — RMS of s·Z_B ≤ " << summary.internal_bound << "\n";
-  const VaryingAxes varying = varying_axes(summary);
-  for (const auto& arm : summary.arms) describe_arm(out, arm, varying);
-  for (const auto& ranks : summary.rank_slopes) describe_ranks(out, ranks, varying);
-  out << "\n(* at the edge of the rates trained: the true value may lie beyond them, so that width is left\n"
-         "   out of the slope)\n";
+  // The tables every face draws (sim/results_view.hpp), the estimates before their slopes.
+  const ResultsView view = results_view(summary);
+  for (const char* name : {"widths", "slopes"}) {
+    const ViewTable& table = view.table(name);
+    out << "\n" << table.title << ":\n" << render_text(table);
+  }
   return out.str();
 }
 

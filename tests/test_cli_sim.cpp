@@ -13,8 +13,10 @@
 
 #include "result_files.hpp"
 #include "run_program.hpp"
+#include "sim/results_view.hpp"
 
 namespace fs = std::filesystem;
+namespace sim = gammalab::sim;
 
 namespace {
 fs::path write_spec(const std::string& name, const std::string& text) {
@@ -87,8 +89,13 @@ TEST_CASE("sweep then analyze: the result directory and its summary") {
   Outcome sweep = run("sweep " + spec.string() + " -o " + out.string());
   REQUIRE_MESSAGE(sweep.status == 0, sweep.output);
   for (const char* file : {"manifest.json", "runs.csv", "curves.csv", "summary.json"}) CHECK(fs::exists(out / file));
-  CHECK(sweep.output.find("A, standard readout: engine's maximal stable γ[η] n^-3/4 (f bounded to n^-3/4, Z_B bounded to n^-1/2)") !=
-        std::string::npos);
+  // The terminal draws the results view of the summary it wrote: its estimates and slopes.
+  const auto summary_written = sim::read_summary(out / "summary.json");
+  REQUIRE(summary_written);
+  const sim::ResultsView view = sim::results_view(*summary_written);
+  CHECK(sweep.output.find(sim::render_text(view.table("widths"))) != std::string::npos);
+  CHECK(sweep.output.find(sim::render_text(view.table("slopes"))) != std::string::npos);
+  CHECK(view.table("slopes").cell(view.table("slopes").rows[0], "engine").text == "-3/4");  // Init[A], standard readout: stable to n^-3/4
   EXPECT_BAD_INPUT("sweep " + spec.string() + " -o " + out.string(), "already exists; pass --resume");
   Outcome resumed = run("sweep " + spec.string() + " -o " + out.string() + " --resume --quiet");
   CHECK(resumed.status == 0);

@@ -3,12 +3,14 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "experiments/engine_report.hpp"
 #include "experiments/explorer_api.hpp"
 #include "result_files.hpp"
+#include "sim/results_view.hpp"
 
 namespace fs = std::filesystem;
 using namespace gammalab::experiments;
@@ -67,10 +69,32 @@ TEST_CASE("engine: bad input is 400 with the engine's message and the field it i
   refused({{"scheme", "A"}, {"steps", "65"}}, "steps", "from 0 to 64");
   refused({{"scheme", "A"}, {"subtract", "maybe"}}, "subtract", "accepted: on, off");
   refused({{"scheme", "A"}, {"colour", "red"}}, "colour", "unknown query key");
+  refused({{"scheme", "A"}, {"rho", "1"}}, "rho", "0 ≤ ρ < 1");
+  refused({{"scheme", "A"}, {"multiplier", "big"}}, "multiplier", "rslora");
   // A σ left free: predict answers symbolically; the phase diagram says why it cannot.
   ApiReply reply = engine_reply({{"scheme", "A"}, {"sigma_A", "free"}, {"eta", "-1"}});
   REQUIRE(reply.status == 200);
   CHECK(reply.body["phase"].contains("error"));
+}
+
+TEST_CASE("engine: the rank exponent ρ and the multiplier, and the engine's rules at that ρ") {
+  ApiReply reply = engine_reply({{"scheme", "A"}, {"rho", "1/2"}, {"multiplier", "rslora"}});
+  REQUIRE(reply.status == 200);
+  ModelOptions options;
+  options.scheme = "A";
+  options.rho = "1/2";
+  options.multiplier = "rslora";
+  CHECK(reply.body["solve"] == solve_report(options).json());
+  CHECK(reply.body["solve"]["max_stable"]["value"] == "-5/8");
+  const auto& rules = reply.body["explain"]["rules"];
+  REQUIRE(rules.size() == 4);
+  CHECK(rules[1] == "a sum over the width n adds 1 when its two vectors share a random direction (LLN) and 1/2 when they are independent (CLT)");
+  CHECK(rules[2] ==
+        "a sum over the rank r = n^ρ (here ρ = 1/2) adds 1/2 when its two vectors share a random direction (LLN) and 1/4 when they are "
+        "independent (CLT)");
+  CHECK(rules[3] == "the adapter's scale s = α/r^κ (here κ = 1/2): γ[s] = γ[α] − κρ = -1/4");
+  // A fixed rank: a sum over it adds nothing.
+  CHECK(engine_reply({{"scheme", "A"}}).body["explain"]["rules"][2].get<std::string>().find("adds 0 when") != std::string::npos);
 }
 
 TEST_CASE("vocabulary: every scheme, custom, the verdicts and the query keys") {
@@ -79,6 +103,9 @@ TEST_CASE("vocabulary: every scheme, custom, the verdicts and the query keys") {
   CHECK(vocabulary["schemes"].back()["name"] == "custom");
   CHECK(vocabulary["verdicts"].front()["key"] == "stable");
   CHECK(vocabulary["optimizers"].size() == 2);
+  CHECK(vocabulary["multipliers"] == nlohmann::json{{{"name", "lora"}, {"title", "LoRA (α/r)"}}, {{"name", "rslora"}, {"title", "rsLoRA (α/√r)"}}});
+  for (const char* key : {"rho", "multiplier", "steps", "subtract"})
+    CHECK(std::find(vocabulary["engine_keys"].begin(), vocabulary["engine_keys"].end(), key) != vocabulary["engine_keys"].end());
 }
 
 namespace {
@@ -89,6 +116,18 @@ fs::path result_root() {
   std::ofstream(root / "tiny" / "runs.csv") << "id,scheme\n0,A\n1,A\n2,A";  // the last row half written
   std::ofstream(root / "tiny" / "figures" / "lr_vs_width.png") << "PNG";
   std::ofstream(root / "tiny" / "summary.json") << R"({"schemes": []})";
+  // A sweep that refined its edges: three grid runs, then two runs of round 1 and one of round 2.
+  fs::create_directories(root / "refined");
+  std::ofstream(root / "refined" / "manifest.json") << R"({"spec_name": "refined", "status": "complete", "configurations": 3})";
+  std::ofstream(root / "refined" / "runs.csv") << "id,round,scheme\n0,0,A\n1,0,A\n2,0,A\n3,1,A\n4,1,A\n5,2,A\n";
+  gammalab::sim::SweepSummary summary;
+  summary.horizons = {10};
+  gammalab::sim::ArmSummary arm;
+  arm.scheme = "A";
+  arm.widths.push_back({});
+  arm.widths.back().width = 4096;
+  summary.arms.push_back(arm);
+  gammalab::sim::write_summary(root / "refined" / "summary.json", summary);
   fs::create_directories(root / "not-a-result");
   std::ofstream(root / "secret.txt") << "beside the directories";
   std::ofstream(fs::path(root).concat("-outside.txt")) << "outside the folder";
@@ -100,14 +139,25 @@ fs::path result_root() {
 TEST_CASE("results: the listing, a directory with its progress, and nothing outside the folder") {
   const fs::path root = result_root();
   ApiReply list = results_list_reply(root);
-  REQUIRE(list.body["directories"].size() == 1);
-  CHECK(list.body["directories"][0]["name"] == "tiny");
+  REQUIRE(list.body["directories"].size() == 2);
+  CHECK(list.body["directories"][0]["name"] == "refined");
+  CHECK(list.body["directories"][1]["name"] == "tiny");
 
   ApiReply tiny = result_reply(root, "tiny");
   REQUIRE(tiny.status == 200);
-  CHECK(tiny.body["progress"] == nlohmann::json{{"status", "running"}, {"done", 2}, {"total", 8}});
+  CHECK(tiny.body["progress"] ==
+        nlohmann::json{{"status", "running"}, {"done", 2}, {"total", 8}, {"refinement_runs", 0}, {"refinement_rounds", 0}});
   CHECK(tiny.body["figures"] == nlohmann::json{"tiny/figures/lr_vs_width.png"});
   CHECK(tiny.body["summary"]["schemes"].is_array());
+  CHECK(tiny.body["view"]["error"].get<std::string>().find("summary.json: not a gammalab summary") == 0);
+
+  // The grid counted against the grid, the refinement's runs apart; the summary's view.
+  ApiReply refined = result_reply(root, "refined");
+  REQUIRE(refined.status == 200);
+  CHECK(refined.body["progress"] ==
+        nlohmann::json{{"status", "complete"}, {"done", 3}, {"total", 3}, {"refinement_runs", 3}, {"refinement_rounds", 2}});
+  CHECK(refined.body["view"] == nlohmann::json(gammalab::sim::results_view(*gammalab::sim::read_summary(root / "refined" / "summary.json"))));
+  CHECK(refined.body["view"]["tables"][1]["rows"][0][5]["text"] == "4096");
 
   CHECK(result_reply(root, "not-a-result").status == 404);
   CHECK(result_reply(root, "..").status == 404);

@@ -21,7 +21,7 @@ const REGION_STYLE = {          // drawn bottom to top
 
 const state = {
   view: 'engine', scheme: 'A', setting: 'module', readout: '', optimizer: 'adam', steps: '0',
-  linked: true, sigma_A: '', sigma_B: '', eta_A: '-1/2', eta_B: '-1/2', alpha: '', window: 'from_settled',
+  linked: true, sigma_A: '', sigma_B: '', eta_A: '-1/2', eta_B: '-1/2', alpha: '', rho: '', multiplier: '', window: 'from_settled',
   large: false, dir: '', cell: null,
 };
 let vocabulary = null;
@@ -74,7 +74,7 @@ function gridIndex(text) {
 // ---- the URL
 function readUrl() {
   const p = new URLSearchParams(location.search);
-  for (const key of ['view', 'scheme', 'setting', 'readout', 'optimizer', 'steps', 'sigma_A', 'sigma_B', 'alpha', 'window', 'dir'])
+  for (const key of ['view', 'scheme', 'setting', 'readout', 'optimizer', 'steps', 'sigma_A', 'sigma_B', 'alpha', 'rho', 'multiplier', 'window', 'dir'])
     if (p.has(key)) state[key] = p.get(key);
   if (p.has('eta')) { state.linked = true; state.eta_A = state.eta_B = p.get('eta'); }
   else if (p.has('eta_A') || p.has('eta_B')) {
@@ -99,7 +99,7 @@ function engineQuery() {
   for (const key of ['sigma_A', 'sigma_B']) if (state[key] !== '') q[key] = state[key];
   if (state.linked) { if (state.eta_A !== '') q.eta = state.eta_A; }
   else { if (state.eta_A !== '') q.eta_A = state.eta_A; if (state.eta_B !== '') q.eta_B = state.eta_B; }
-  if (state.alpha !== '') q.alpha = state.alpha;
+  for (const key of ['alpha', 'rho', 'multiplier']) if (state[key] !== '') q[key] = state[key];
   return q;
 }
 
@@ -115,6 +115,9 @@ function buildForm() {
   fillSelect($('setting'), vocabulary.settings, state.setting);
   fillSelect($('readout'), vocabulary.readouts, state.readout || 'sp');
   fillSelect($('optimizer'), vocabulary.optimizers, state.optimizer);
+  $('multipliers').replaceChildren(...vocabulary.multipliers.map((m) => element('option', { value: m.name, label: m.title })));
+  $('multiplier').title = vocabulary.multiplier_forms;
+  $('rho').title = vocabulary.rho_forms;
   $('steps').value = state.steps;
   const fieldset = $('exponents');
   for (const { key, label, help } of EXPONENTS) {
@@ -147,6 +150,7 @@ function buildForm() {
     });
   }
   $('steps').addEventListener('input', () => { state.steps = $('steps').value.trim() || '0'; changed(); });
+  for (const id of ['rho', 'multiplier']) $(id).addEventListener('input', () => { state[id] = $(id).value.trim(); changed(); });
   $('linked').addEventListener('change', () => {
     state.linked = $('linked').checked;
     if (state.linked) state.eta_B = state.eta_A;
@@ -176,6 +180,8 @@ function syncForm() {
   $('readout').value = state.readout || 'sp';
   $('readout').disabled = state.setting !== 'network';
   $('steps').value = state.steps;
+  $('rho').value = state.rho;
+  $('multiplier').value = state.multiplier;
   $('linked').checked = state.linked;
   const scheme = schemeOf(state.scheme);
   for (const { key } of EXPONENTS) {
@@ -319,9 +325,10 @@ function drawDerivation() {
     element('li', { class: line.quantity === quantity.symbol ? 'this' : '' },
       element('span', { class: 'quantity', text: line.quantity }), ': ', element('span', { text: line.equation }),
       element('div', { class: 'rule' }, element('span', { text: line.rule }), ' ⇒ γ = ', element('strong', { text: line.result })))));
-  const rules = element('p', { class: 'note', text: 'Rules: product → sum of exponents; sum → max; an exactly zero factor gives −inf; ' +
-    'a sum over the width n adds +1 when its two vectors share a random direction (LLN) and +1/2 when they are independent (CLT); ' +
-    'a sum over the rank r adds nothing. The step\'s other lines are shown for context.' });
+  // The engine's own rules for this model (its ρ and κ), as explain states them.
+  const rules = element('div', { class: 'note' }, element('p', { text: 'Rules (the engine\'s, for this model):' }),
+    element('ul', { id: 'rules' }, ...answer.explain.rules.map((rule) => element('li', { text: rule }))),
+    element('p', { text: 'The step\'s other lines are shown for context.' }));
   target.replaceChildren(heading, rules, list);
 }
 
@@ -414,19 +421,72 @@ function phaseKey(event) {
 }
 
 // ---- the results browser
+// A number as a person reads it: a whole number (a width, a step, a count) as it is,
+// "1040"; any other with 3 significant digits, "0.999". A rate: "3.16e-3".
 function number(value) {
   if (value === null || value === undefined) return '—';
-  if (typeof value === 'string') return value;
-  return Number(value).toPrecision(3).replace(/\.?0+(e|$)/, '$1');
+  if (typeof value !== 'number') return String(value);
+  if (Number.isInteger(value) || !Number.isFinite(value)) return String(value);
+  const [mantissa, exponent] = value.toPrecision(3).split('e');
+  const digits = mantissa.includes('.') ? mantissa.replace(/\.?0+$/, '') : mantissa;  // 0.900 → 0.9, never 300 → 3
+  return exponent === undefined ? digits : `${digits}e${Number(exponent)}`;
 }
-function interval(value) { return Array.isArray(value) ? `[${number(value[0])}, ${number(value[1])}]` : '(none)'; }
+function rate(value) {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return number(value);
+  const [mantissa, exponent] = value.toExponential(2).split('e');
+  return `${mantissa}e${Number(exponent)}`;
+}
+// A measured exponent (a coordinate check's slope): two decimals and its sign.
+function measured(value) { return typeof value === 'number' ? `${value >= 0 ? '+' : ''}${value.toFixed(2)}` : number(value); }
+function interval(value) { return Array.isArray(value) ? `[${measured(value[0])}, ${measured(value[1])}]` : '(none)'; }
 function verdictCell(verdict) {
   const kind = verdict === 'agrees' ? 'agrees' : verdict === 'departs' ? 'departs' : 'open';
   return element('td', { class: `result-verdict ${kind}`, text: verdict ?? '—' });
 }
+// The grid's configurations done of its total, then the refinement's runs: a round's
+// size is known only when the rounds before it are done, so refinement has no total.
 function progressText(progress) {
-  return `${progress.status}: ${progress.done} of ${progress.total} configurations`;
+  const grid = `${progress.status}: ${progress.done} of ${progress.total} configurations`;
+  if (!progress.refinement_runs) return grid;
+  const rounds = progress.refinement_rounds === 1 ? '1 round' : `${progress.refinement_rounds} rounds`;
+  return `${grid} of the grid, then ${progress.refinement_runs} refinement runs in ${rounds}`;
 }
+// A value of the manifest or its spec: a list joined, a nested object as a table of its
+// own; the learning rates (and σ's values) as rates.
+const RATE_KEYS = new Set(['learning_rates', 'values', 'extend_up_to']);
+function manifestValue(value, key) {
+  const format = RATE_KEYS.has(key) ? rate : number;
+  if (Array.isArray(value)) return element('span', { text: value.map(format).join(', ') || '(none)' });
+  if (value !== null && typeof value === 'object') return keyValueTable(value);
+  return element('span', { text: format(value) });
+}
+function keyValueTable(object, id) {
+  return element('table', { class: 'key-value', id }, element('tbody', {},
+    ...Object.entries(object).map(([key, value]) => element('tr', { 'data-key': key },
+      element('th', { scope: 'row', text: key }), element('td', {}, manifestValue(value, key))))));
+}
+// A table of the results view (/api/result's "view", built by the program): its columns
+// and its cells' text, whatever they are; a verdict's cell coloured by its value.
+const VERDICT_KEYS = new Set(['verdict', 'verdict_module', 'trend']);
+function viewTable(table) {
+  // A column with one value in every row says it once, above the table, so that the
+  // columns that tell the rows apart fit the window.
+  const indices = table.columns.map((column, i) => i);
+  const constant = (i) => table.rows.length > 1 && table.rows.every((row) => row[i].text === table.rows[0][i].text);
+  const shown = indices.filter((i) => !constant(i)), same = indices.filter(constant);
+  const head = element('tr', {}, ...shown.map((i) => element('th', { scope: 'col', 'data-key': table.columns[i].key, text: table.columns[i].label })));
+  const rows = table.rows.map((row) => element('tr', {}, ...shown.map((i) => {
+    const key = table.columns[i].key;
+    return element('td', { 'data-key': key, class: VERDICT_KEYS.has(key) ? `verdict ${row[i].text}` : null, text: row[i].text });
+  })));
+  const inEveryRow = same.length === 0 ? null : element('p', { class: 'note', id: `view-${table.name}-same` }, 'In every row: ',
+    ...same.flatMap((i, n) => [n ? '; ' : '', element('span', { 'data-key': table.columns[i].key, 'data-text': table.rows[0][i].text,
+      text: `${table.columns[i].label}: ${table.rows[0][i].text}` })]));
+  return element('section', {}, element('h3', { text: table.title }), inEveryRow,
+    element('div', { class: 'scroll table-box' }, element('table', { id: `view-${table.name}`, class: 'results-table view' },
+      element('thead', {}, head), element('tbody', {}, ...rows))));
+}
+
 async function listResults() {
   let body;
   try { body = await (await fetch('/api/results')).json(); } catch (error) { $('results-root').textContent = `the server did not answer: ${error.message}`; return; }
@@ -435,7 +495,7 @@ async function listResults() {
     element('button', { type: 'button', class: d.name === state.dir ? 'result-link selected' : 'result-link', 'data-name': d.name,
       'aria-current': d.name === state.dir ? 'true' : null,
       onclick: () => { state.dir = d.name; writeUrl(); listResults(); showResult(); } },
-      element('span', { class: 'name', text: d.name }), ' ', element('span', { class: `status ${d.progress.status}`, text: d.progress.status === 'running' ? `running ${d.progress.done}/${d.progress.total}` : d.progress.status })))));
+      element('span', { class: 'name', text: d.name }), ' ', element('span', { class: `status ${d.progress.status}`, text: d.progress.status === 'running' ? `running ${d.progress.done}/${d.progress.total}${d.progress.refinement_runs ? ` + ${d.progress.refinement_runs} refined` : ''}` : d.progress.status })))));
 }
 async function showResult() {
   clearTimeout(resultTimer);
@@ -452,18 +512,6 @@ async function showResult() {
   const p = body.progress;
   parts.push(element('p', { class: 'progress-line' }, element('progress', { id: 'progress', max: p.total || 1, value: p.done }), ' ',
     element('span', { id: 'progress-text', text: progressText(p) })));
-  const how = element('dl', { class: 'manifest' });
-  for (const key of ['experiment', 'spec_name', 'scale', 'device', 'configurations', 'widths', 'seeds', 'schemes', 'learning_rates', 'steps',
-    'optimizer', 'readout', 'subtract_initial_product', 'program', 'git_revision', 'wall_seconds', 'shard']) {
-    if (m[key] === undefined) continue;
-    const value = Array.isArray(m[key]) ? m[key].map(number).join(', ')
-      : typeof m[key] === 'number' ? number(m[key])
-      : m[key] !== null && typeof m[key] === 'object' ? Object.entries(m[key]).map(([k, v]) => `${k}: ${v}`).join(', ')
-      : String(m[key]);
-    how.append(element('dt', { text: key }), element('dd', { text: value }));
-  }
-  parts.push(element('section', {}, element('h3', { text: 'How it ran (manifest.json)' }), how,
-    m.spec ? element('details', {}, element('summary', { text: 'the spec as run' }), element('pre', { text: m.spec })) : null));
   // One picture per figure: the PNG where there is one, the other formats as links.
   const byName = new Map();
   for (const file of body.figures) {
@@ -479,37 +527,22 @@ async function showResult() {
         element('figcaption', {}, shown, ...files.filter((f) => f !== shown).map((f) => element('span', {}, ' · ',
           element('a', { href: fileUrl(f), text: `as ${f.split('.').pop().toUpperCase()}` })))));
     })));
-  const summary = body.summary;
-  if (summary && summary.error) parts.push(element('p', { class: 'error', text: summary.error }));
-  else if (summary && summary.schemes) {
-    const head = ['scheme', 'readout', 'σ', 'learning rate', 'measured slope', '95% interval', 'widths used', 'held against (engine, network)', 'verdict', 'with width', 'engine (module)', 'verdict'];
-    const rows = [];
-    const last = (summary.horizons || []).slice(-1)[0];
-    for (const arm of summary.schemes) {
-      const module = (arm.engine_max_stable_exponent || {}).module;
-      // The optimum, the final-loss edge, and the output and internal edges at the last horizon,
-      // each beside the bound it is held against (summary.json holds every horizon).
-      const measured = [['optimal', (arm.slopes || {}).optimal], ['max_stable', (arm.slopes || {}).max_stable],
-        ...(arm.stability || []).filter((m) => m.horizon === last).map((m) => [m.criterion, m.slope])];
-      for (const [which, s] of measured) {
-        if (!s) continue;
-        rows.push(element('tr', { 'data-scheme': arm.scheme, 'data-readout': arm.readout || 'sp', 'data-which': which },
-          element('td', { text: arm.scheme }), element('td', { text: arm.readout || 'sp' }), element('td', { text: number(arm.init_sigma) }),
-          element('td', { text: which }), element('td', { text: number(s.slope) }), element('td', { text: interval(s.interval) }),
-          element('td', { text: (s.widths_used || []).join(', ') }),
-          element('td', { class: 'exact', text: s.engine ? `${s.bound} n^${s.engine.exact}` : '—' }), verdictCell(s.verdict_network),
-          element('td', { text: (s.finite_width || {}).verdict || '—', title: (s.finite_width || {}).evidence || '' }),
-          element('td', { class: 'exact', text: module ? module.exact : '—' }), verdictCell(s.verdict_module)));
-      }
-    }
-    parts.push(element('section', {}, element('h3', { text: 'Slopes beside the engine (summary.json)' }),
-      element('p', { class: 'note', text: 'agrees: the exact exponent of the engine bound the measurement sees lies in the 95% bootstrap interval of the measured slope; approaching: it departs, but the slope moves towards it as the width grows.' }),
-      element('div', { class: 'scroll' }, element('table', { id: 'slopes', class: 'results-table' },
-        element('thead', {}, element('tr', {}, ...head.map((h) => element('th', { scope: 'col', text: h })))), element('tbody', {}, ...rows)))));
-  } else if (p.status === 'running') parts.push(element('p', { class: 'note', text: 'No summary yet: the sweep is still running.' }));
+  const view = body.view;
+  if (view && view.error) parts.push(element('p', { class: 'error', text: view.error }));
+  else if (view) {
+    parts.push(element('p', { class: 'note', text: 'agrees: the exact exponent of the engine bound the measurement sees lies in the 95% bootstrap interval of the measured slope; approaching: it departs, but the slope moves towards it as the width (or rank) grows.' }));
+    parts.push(...view.tables.map(viewTable));
+  } else if (body.summary && body.summary.error) parts.push(element('p', { class: 'error', text: body.summary.error }));
+  else if (p.status === 'running') parts.push(element('p', { class: 'note', text: 'No summary yet: the sweep is still running.' }));
+  // How it ran, after what it found: the manifest, and the spec as run (a table; the
+  // TOML text itself in a directory written before the spec was kept as data).
+  const { spec, ...how } = m;
+  parts.push(element('details', { class: 'how-it-ran' }, element('summary', { text: 'How it ran (manifest.json)' }), keyValueTable(how, 'manifest'),
+    spec ? element('details', {}, element('summary', { text: 'the spec as run' }),
+      typeof spec === 'string' ? element('pre', { text: spec }) : keyValueTable(spec, 'spec')) : null));
   for (const check of body.coordchecks) {
     const rows = (check.rows || []).map((row) => element('tr', {}, element('td', { text: row.step }), element('td', { text: row.quantity }),
-      element('td', { text: number(row.slope) }), element('td', { text: interval(row.interval) }), element('td', { class: 'exact', text: number(row.engine) }), verdictCell(row.verdict)));
+      element('td', { text: measured(row.slope) }), element('td', { text: interval(row.interval) }), element('td', { class: 'exact', text: number(row.engine) }), verdictCell(row.verdict)));
     const agree = (check.rows || []).filter((row) => row.verdict === 'agrees').length;
     parts.push(element('section', {}, element('h3', { text: `Coordinate check: ${check.scheme} at γ[η] = ${check.eta_exponent}: ${agree} of ${rows.length} agree` }),
       element('div', { class: 'scroll' }, element('table', { class: 'results-table' }, element('thead', {}, element('tr', {},

@@ -57,15 +57,18 @@ function cliJson(...args) {
   return JSON.parse(outcome.stdout);
 }
 
-// A result directory made by a tiny sweep (with its figure), and one still "running".
+// A result directory made by a tiny fig2 (with its figure): both readouts, 300 steps,
+// widths 100 (no power of two) and 4096, and edge refinement; and one still "running".
 const results = path.join(scratch, 'results');
+const tinyWidths = [16, 100, 4096];
 function tinyResults() {
   const home = path.join(scratch, 'home');
   fs.mkdirSync(path.join(home, 'experiments'), { recursive: true });
   fs.symlinkSync(path.join(source, 'plots'), path.join(home, 'plots'));
   fs.writeFileSync(path.join(home, 'experiments', 'fig2-quick.toml'),
-    '[sweep]\nname = "fig2"\nscale = "quick"\nwidths = [16, 32, 64]\nseeds = 2\nschemes = ["A", "B"]\nsteps = 20\n' +
-    '[learning_rate]\nvalues = [0.001, 0.01, 0.1, 1.0]\n[data]\ntrain_size = 32\ntest_size = 8\nteacher_width = 32\n');
+    `[sweep]\nname = "fig2"\nscale = "quick"\nwidths = [${tinyWidths.join(', ')}]\nseeds = 2\nschemes = ["A", "B"]\nsteps = 300\n` +
+    '[learning_rate]\nvalues = [0.001, 0.01, 0.1, 1.0]\nedge_precision = 0.5\n[data]\ntrain_size = 32\ntest_size = 8\nteacher_width = 32\n' +
+    '[model]\nreadout = ["sp", "mup"]\n');
   fs.mkdirSync(results);
   const outcome = gammalab('reproduce', 'fig2', '--scale', 'quick', '--home', home, '-o', path.join(results, 'fig2-tiny'));
   assert.equal(outcome.status, 0, outcome.stdout + outcome.stderr);
@@ -231,27 +234,121 @@ test('large text, and the form by keyboard alone', async () => {
   await eventually(async () => assert.match(await text('#description'), /γ\[η_A\] = -5\/8, γ\[η_B\] = -5\/8/));
 });
 
-test('a tiny sweep\'s result directory shows its figure and verdicts; a running one its progress', async () => {
+// The rows of a results-view table on the page, as {column key: text}: its cells, and
+// the columns said once above it because every row has the same value.
+function viewRows(table) {
+  return page.evaluate((id) => {
+    const same = Object.fromEntries([...document.querySelectorAll(`#${id}-same [data-key]`)].map((span) => [span.dataset.key, span.dataset.text]));
+    return [...document.querySelectorAll(`#${id} tbody tr`)].map((tr) =>
+      ({ ...same, ...Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.key, td.textContent])) }));
+  }, `view-${table}`);
+}
+// runs.csv's rows per refinement round (0: the grid), counted here from the file.
+function runsPerRound(directory) {
+  const [header, ...rows] = fs.readFileSync(path.join(directory, 'runs.csv'), 'utf8').trim().split('\n');
+  const round = header.split(',').indexOf('round');
+  const counts = new Map();
+  for (const row of rows) { const k = Number(row.split(',')[round]); counts.set(k, (counts.get(k) || 0) + 1); }
+  return counts;
+}
+// A number as a person reads it, written out here apart from the page's: whole numbers
+// as they are, rates with 3 significant digits.
+const rateText = (rate) => { const [m, e] = rate.toExponential(2).split('e'); return `${m}e${Number(e)}`; };
+
+test('a tiny sweep\'s result directory shows its figure, its numbers as numbers and every arm\'s verdicts', async () => {
+  const directory = path.join(results, 'fig2-tiny');
   await ready(`${base}/?view=results&dir=fig2-tiny`);
-  await page.waitForSelector('#slopes');
+  await page.waitForSelector('#view-slopes');
   await page.waitForFunction(() => { const img = document.querySelector('#result img'); return img && img.complete && img.naturalWidth > 0; });
-  const summary = JSON.parse(fs.readFileSync(path.join(results, 'fig2-tiny', 'summary.json'), 'utf8'));
+  // The manifest: steps 300 reads "300", the widths as whole numbers ("100, 4096"), the spec as a table.
+  assert.equal(await text('#manifest tr[data-key=steps] td'), '300');
+  assert.equal(await text('#manifest tr[data-key=widths] td'), tinyWidths.join(', '));
+  assert.equal(await text('#manifest tr[data-key=learning_rates] td'), '1.00e-3, 1.00e-2, 1.00e-1, 1.00e0');
+  assert.equal(await text('#spec tr[data-key=widths] td'), tinyWidths.join(', '));
+  assert.equal(await page.locator('#result pre').count(), 0, 'the spec is not dumped as text');
+  // The progress counts the grid against the grid and the refinement runs after it.
+  const perRound = runsPerRound(directory);
+  const grid = perRound.get(0), refined = [...perRound].filter(([k]) => k > 0);
+  assert.equal(grid, 2 * 2 * 2 * 3 * 4);  // seeds × schemes × readouts × widths × rates
+  assert.ok(refined.length > 0, 'the tiny sweep refines its edges');
+  const refinedRuns = refined.reduce((sum, [, n]) => sum + n, 0);
+  assert.equal(await text('#progress-text'),
+    `complete: ${grid} of ${grid} configurations of the grid, then ${refinedRuns} refinement runs in ${refined.length} round${refined.length === 1 ? '' : 's'}`);
+
+  // The slopes: one row per (arm, measure), sp and μP apart, as summary.json has them.
+  const summary = JSON.parse(fs.readFileSync(path.join(directory, 'summary.json'), 'utf8'));
+  const slopes = await viewRows('slopes');
   const last = summary.horizons[summary.horizons.length - 1];
   for (const arm of summary.schemes) {
     const internal = arm.stability.find((m) => m.criterion === 'internal' && m.horizon === last);
-    for (const [which, slope] of [['optimal', arm.slopes.optimal], ['max_stable', arm.slopes.max_stable], ['internal', internal.slope]]) {
-      const cells = await page.locator(`#slopes tr[data-scheme="${arm.scheme}"][data-readout="${arm.readout}"][data-which=${which}] td`).allTextContents();
-      assert.equal(cells[8], slope.verdict_network, `${arm.scheme} ${which}`);
-      assert.equal(cells[7], `${slope.bound} n^${slope.engine.exact}`);  // the bound the measurement sees, not always the smaller one
+    for (const [measure, slope] of [['optimal η', arm.slopes.optimal], ['max stable η (internal)', internal.slope]]) {
+      const shown = slopes.filter((r) => r.scheme === arm.scheme && r.readout === arm.readout && r.measure === measure && r.axis === 'width' &&
+        (measure === 'optimal η' || r.horizon === String(last)));
+      assert.equal(shown.length, 1, `${arm.scheme} ${arm.readout} ${measure}`);
+      assert.equal(shown[0].verdict, slope.verdict_network);
+      assert.equal(shown[0].engine, slope.engine.exact);
+      assert.equal(shown[0].bound, slope.bound);
+      assert.equal(shown[0].slope, slope.slope === null ? '—' : `${slope.slope >= 0 ? '+' : ''}${slope.slope.toFixed(2)}`);
     }
   }
-  assert.match(await text('#progress-text'), /complete: 48 of 48 configurations/);
-  await page.screenshot({ path: path.join(shots, 'serve-results.png'), fullPage: true });
+  assert.deepEqual(new Set(slopes.map((r) => r.readout)), new Set(['sp', 'mup']));
+  // The estimates per width: whole widths, rates with 3 digits.
+  const widths = await viewRows('widths');
+  assert.equal(widths.length, 2 * 2 * tinyWidths.length);
+  assert.deepEqual(widths.filter((r) => r.scheme === 'A' && r.readout === 'sp').map((r) => r.width), tinyWidths.map(String));
+  const firstArm = summary.schemes[0];
+  for (const [i, w] of firstArm.widths.entries())
+    assert.equal(widths[i].max_stable_lr, w.max_stable_lr === null ? '—' : rateText(w.max_stable_lr));
+  // Said once: the columns alike in every row (one rank, one multiplier, no σ).
+  assert.equal(await text('#view-slopes-same [data-key=rank]'), 'rank: 4');
+  assert.equal(await page.locator('#view-slopes th[data-key=rank]').count(), 0);
+  // At 1400 px the page does not run off to the right: the tables scroll in their box.
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the page is wider than the window');
+  await page.locator('#view-slopes').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(shots, 'serve-results.png') });
+});
 
+test('a running sweep shows its progress, updated as runs arrive', async () => {
   await ready(`${base}/?view=results&dir=running-sweep`);
   await eventually(async () => assert.equal(await text('#progress-text'), 'running: 3 of 10 configurations'));
   fs.appendFileSync(path.join(results, 'running-sweep', 'runs.csv'), '3,A\n4,A\n');
   await eventually(async () => assert.equal(await text('#progress-text'), 'running: 5 of 10 configurations'), 8000);
+});
+
+test('gammalab report sets every arm apart: sp and μP rows, the stability slopes', async () => {
+  const report = path.join(scratch, 'report.html');
+  const outcome = gammalab('report', path.join(results, 'fig2-tiny'), '-o', report);
+  assert.equal(outcome.status, 0, outcome.stderr);
+  await page.goto(`file://${report}`);
+  const rows = await page.evaluate(() => [...document.querySelectorAll('table[data-table=slopes] tbody tr')].map((tr) =>
+    Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.key, td.textContent]))));
+  const optimalA = rows.filter((r) => r.scheme === 'A' && r.measure === 'optimal η');
+  assert.deepEqual(optimalA.map((r) => r.readout).sort(), ['mup', 'sp']);  // two rows, told apart by their readout
+  assert.ok(rows.some((r) => r.measure === 'max stable η (internal)'), 'the internal criterion\'s slopes');
+  assert.ok(rows.some((r) => r.measure === 'max stable η (output)'), 'the output criterion\'s slopes');
+  const key = (r) => `${r.readout} ${r.scheme} ${r.sigma} ${r.rank} ${r.multiplier} ${r.axis} ${r.at} ${r.measure} ${r.horizon}`;
+  assert.equal(new Set(rows.map(key)).size, rows.length, 'every row is one arm and measure');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the report is wider than the window');
+});
+
+test('Init[A] under rsLoRA with ρ = 1/2: the engine\'s maximal stable γ[η], and its rules for this ρ', async () => {
+  const solve = cliJson('gamma', 'solve', '--scheme', 'A', '--multiplier', 'rslora', '--rho', '1/2', '--json');
+  await ready(`${base}/?scheme=A&eta=-1/2`);
+  await page.fill('#rho', '1/2');
+  await page.fill('#multiplier', 'rslora');
+  await eventually(async () => assert.equal(await text('#solve-note'),
+    `maximal stable γ[η] (every step): ${solve.max_stable.value} (${solve.max_stable.attained ? 'attained' : 'not attained'})`));
+  assert.equal(solve.max_stable.value, '-5/8');
+  assert.match(page.url(), /rho=1\/2/);
+  assert.match(page.url(), /multiplier=rslora/);
+  await page.click('#exponent-table td[data-key=Z_B][data-t="1"] button');
+  await eventually(async () => {
+    const rules = await page.locator('#rules li').allTextContents();
+    assert.ok(rules.some((rule) => /a sum over the rank r = n\^ρ \(here ρ = 1\/2\) adds 1\/2 when .* and 1\/4 when/.test(rule)), rules.join('\n'));
+    assert.ok(rules.every((rule) => !/adds nothing/.test(rule)));
+  });
+  await page.fill('#rho', '1');
+  await eventually(async () => assert.match(await text('#error-rho'), /ρ/));
 });
 
 function rawGet(rawPath) {
