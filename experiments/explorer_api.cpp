@@ -69,15 +69,19 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
-// A JSON file of a result directory; null when absent, {"error"} when unreadable (a
+// A JSON file of a result directory, `relative` to root and read through file_under (so
+// never one outside root); null when absent or outside, {"error"} when unreadable (a
 // running sweep rewrites files atomically, so this is a damaged file, not a race).
-nlohmann::json json_file(const fs::path& path) {
-  std::error_code error;
-  if (!fs::is_regular_file(path, error)) return nullptr;
-  nlohmann::json document = nlohmann::json::parse(read_text(path), nullptr, false);
-  if (document.is_discarded()) return {{"error", path.filename().string() + " is not valid JSON"}};
+nlohmann::json json_file(const fs::path& root, const std::string& relative) {
+  const auto path = file_under(root, relative);
+  if (!path) return nullptr;
+  nlohmann::json document = nlohmann::json::parse(read_text(*path), nullptr, false);
+  if (document.is_discarded()) return {{"error", path->filename().string() + " is not valid JSON"}};
   return document;
 }
+
+// A name as a message quotes it: at most 80 characters.
+std::string shortened(const std::string& text) { return text.size() <= 80 ? text : text.substr(0, 77) + "..."; }
 
 // The name of a directory directly under root: one path component, not . or ..
 bool is_plain_name(const std::string& name) {
@@ -91,18 +95,27 @@ bool lies_under(const fs::path& inside, const fs::path& root) {
   return mismatch.first == root.end();
 }
 
-nlohmann::json progress_of(const fs::path& directory, const nlohmann::json& manifest) {
+nlohmann::json progress_of(const fs::path& root, const std::string& name, const nlohmann::json& manifest) {
   std::size_t total = manifest.value("shard_configurations", manifest.value("configurations", std::size_t{0}));
-  std::size_t done = fs::exists(directory / "runs.csv") ? sim::read_csv_rows(directory / "runs.csv").size() : 0;
+  const auto runs = file_under(root, name + "/runs.csv");
+  std::size_t done = runs ? sim::read_csv_rows(*runs).size() : 0;
   return {{"status", manifest.value("status", "complete")}, {"done", done}, {"total", total}};
 }
 
-nlohmann::json listing_entry(const fs::path& directory, const nlohmann::json& manifest) {
-  const std::string name = directory.filename().string();
+nlohmann::json listing_entry(const fs::path& root, const std::string& name, const nlohmann::json& manifest) {
   return {{"name", name},
           {"title", manifest.value("spec_name", manifest.value("experiment", name))},
           {"scale", manifest.value("scale", "")},
-          {"progress", progress_of(directory, manifest)}};
+          {"progress", progress_of(root, name, manifest)}};
+}
+
+// The manifest of the result directory `name` directly under root, or null: a name that is
+// not one plain component, or a directory (or manifest) that a link takes outside root,
+// is no result directory of root's.
+nlohmann::json manifest_of(const fs::path& root, const std::string& name) {
+  if (!is_plain_name(name)) return nullptr;
+  nlohmann::json manifest = json_file(root, name + "/manifest.json");
+  return manifest.is_object() ? manifest : nullptr;
 }
 
 }  // namespace
@@ -163,52 +176,52 @@ ApiReply results_list_reply(const fs::path& root) {
   nlohmann::json directories = nlohmann::json::array();
   std::error_code error;
   if (fs::is_directory(root, error)) {
-    std::vector<fs::path> found;
-    for (const auto& entry : fs::directory_iterator(root, error))
-      if (entry.is_directory() && fs::is_regular_file(entry.path() / "manifest.json")) found.push_back(entry.path());
-    std::sort(found.begin(), found.end());
-    for (const auto& directory : found) {
-      nlohmann::json manifest = json_file(directory / "manifest.json");
-      if (manifest.is_object() && !manifest.contains("error")) directories.push_back(listing_entry(directory, manifest));
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(root, error)) names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+      nlohmann::json manifest = manifest_of(root, name);
+      if (manifest.is_object() && !manifest.contains("error")) directories.push_back(listing_entry(root, name, manifest));
     }
   }
   return {200, {{"root", root.string()}, {"directories", directories}}};
 }
 
 ApiReply result_reply(const fs::path& root, const std::string& name) {
-  if (!is_plain_name(name)) return refusal(404, "'" + name + "' is not a result directory under " + root.string(), "name");
-  const auto manifest_path = file_under(root, name + "/manifest.json");
-  if (!manifest_path) return refusal(404, "'" + name + "' is not a result directory under " + root.string(), "name");
-  const fs::path directory = manifest_path->parent_path();
-  nlohmann::json manifest = json_file(*manifest_path);
-  if (!manifest.is_object() || manifest.contains("error"))
-    return refusal(404, name + "/manifest.json is not valid JSON", "name");
+  const nlohmann::json manifest = manifest_of(root, name);
+  if (manifest.is_null()) return refusal(404, "'" + shortened(name) + "' is not a result directory under " + root.string(), "name");
+  if (manifest.contains("error")) return refusal(404, name + "/manifest.json is not valid JSON", "name");
 
+  // Each figure by its name in the folder, kept only where file_under finds it under root.
   nlohmann::json figures = nlohmann::json::array();
   std::error_code error;
-  if (fs::is_directory(directory / "figures", error)) {
+  if (const auto folder = under(root, name + "/figures"); folder && fs::is_directory(*folder, error)) {
     std::vector<std::string> files;
-    for (const auto& entry : fs::directory_iterator(directory / "figures", error))
-      if (entry.is_regular_file() && (entry.path().extension() == ".png" || entry.path().extension() == ".svg"))
-        files.push_back(name + "/figures/" + entry.path().filename().string());
+    for (const auto& entry : fs::directory_iterator(*folder, error)) {
+      const std::string file = name + "/figures/" + entry.path().filename().string();
+      if ((entry.path().extension() == ".png" || entry.path().extension() == ".svg") && file_under(root, file))
+        files.push_back(file);
+    }
     std::sort(files.begin(), files.end());
     figures = files;
   }
+  // A scheme name is text from a file: it makes a file name only when it is one plain
+  // component ("x/../../outside" is not).
   nlohmann::json coordchecks = nlohmann::json::array();
   for (const auto& scheme : manifest.value("schemes", nlohmann::json::array()))
-    if (scheme.is_string())
-      if (auto check = json_file(directory / ("coordcheck-" + scheme.get<std::string>() + ".json")); !check.is_null())
+    if (scheme.is_string() && is_plain_name("coordcheck-" + scheme.get<std::string>() + ".json"))
+      if (auto check = json_file(root, name + "/coordcheck-" + scheme.get<std::string>() + ".json"); !check.is_null())
         coordchecks.push_back(check);
-  nlohmann::json reply = listing_entry(directory, manifest);
+  nlohmann::json reply = listing_entry(root, name, manifest);
   reply["manifest"] = manifest;
-  reply["summary"] = json_file(directory / "summary.json");
+  reply["summary"] = json_file(root, name + "/summary.json");
   reply["coordchecks"] = coordchecks;
-  reply["engine"] = json_file(directory / "engine.json");
+  reply["engine"] = json_file(root, name + "/engine.json");
   reply["figures"] = figures;
   return {200, reply};
 }
 
-std::optional<fs::path> file_under(const fs::path& root, const std::string& relative) {
+std::optional<fs::path> under(const fs::path& root, const std::string& relative) {
   const fs::path path(relative);
   if (relative.empty() || path.is_absolute() || relative.find('\0') != std::string::npos) return std::nullopt;
   for (const auto& part : path)
@@ -217,7 +230,14 @@ std::optional<fs::path> file_under(const fs::path& root, const std::string& rela
   const fs::path base = fs::canonical(root, error);
   if (error) return std::nullopt;
   const fs::path target = fs::canonical(base / path, error);
-  if (error || !lies_under(target, base) || !fs::is_regular_file(target, error)) return std::nullopt;
+  if (error || !lies_under(target, base)) return std::nullopt;
+  return target;
+}
+
+std::optional<fs::path> file_under(const fs::path& root, const std::string& relative) {
+  auto target = under(root, relative);
+  std::error_code error;
+  if (!target || !fs::is_regular_file(*target, error)) return std::nullopt;
   return target;
 }
 
