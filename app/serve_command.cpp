@@ -13,7 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <semaphore>
@@ -36,7 +35,6 @@ using Clock = std::chrono::steady_clock;
 // The server's limits: each holds whatever clients do, and docs/engine.md states them.
 constexpr std::size_t kWorkers = 64;          // connections served at once, one thread each
 constexpr std::size_t kQueued = 256;          // accepted connections waiting for a worker; then accepting waits
-constexpr std::size_t kPerClient = 56;        // connections one address holds at once; more are closed unread
 constexpr auto kRequestTime = std::chrono::seconds(5);  // to send a whole request: line, headers and body
 constexpr auto kIdleTime = std::chrono::seconds(5);     // between requests on a kept-alive connection
 constexpr auto kWriteTime = std::chrono::seconds(5);    // for the client to take each part of a reply
@@ -177,8 +175,8 @@ class BoundedPool : public httplib::TaskQueue {
 // The socket of the connection this worker thread serves, for its handlers.
 thread_local socket_t t_client = INVALID_SOCKET;
 
-// cpp-httplib's server with the limits above: each connection is served here, under a
-// per-address limit and a deadline per request, instead of by the library's own loop.
+// cpp-httplib's server with the limits above: each connection is served here, with a
+// deadline per request, instead of by the library's own loop.
 class GuardedServer : public httplib::Server {
  public:
   GuardedServer() {
@@ -188,35 +186,19 @@ class GuardedServer : public httplib::Server {
 
  private:
   bool process_and_close_socket(socket_t socket) override {
-    const std::string client = address_of(socket, true);
-    if (admit(client)) {
-      t_client = socket;
-      for (std::size_t served = 0; served < kRequestsPerConnection; ++served) {
-        if (!wait_for(socket, POLLIN, Clock::now() + (served == 0 ? kRequestTime : kIdleTime))) break;
-        DeadlineStream stream(socket, Clock::now() + kRequestTime);
-        bool closed = false;
-        if (!process_request(stream, served + 1 == kRequestsPerConnection, closed, nullptr) || closed || stream.expired())
-          break;
-      }
-      t_client = INVALID_SOCKET;
-      leave(client);
+    t_client = socket;
+    for (std::size_t served = 0; served < kRequestsPerConnection; ++served) {
+      if (!wait_for(socket, POLLIN, Clock::now() + (served == 0 ? kRequestTime : kIdleTime))) break;
+      DeadlineStream stream(socket, Clock::now() + kRequestTime);
+      bool closed = false;
+      if (!process_request(stream, served + 1 == kRequestsPerConnection, closed, nullptr) || closed || stream.expired())
+        break;
     }
+    t_client = INVALID_SOCKET;
     ::shutdown(socket, SHUT_RDWR);
     ::close(socket);
     return true;
   }
-  bool admit(const std::string& client) {
-    std::lock_guard lock(clients_mutex_);
-    if (connections_[client] >= kPerClient) return false;
-    ++connections_[client];
-    return true;
-  }
-  void leave(const std::string& client) {
-    std::lock_guard lock(clients_mutex_);
-    if (--connections_[client] == 0) connections_.erase(client);
-  }
-  std::mutex clients_mutex_;
-  std::map<std::string, std::size_t> connections_;
 };
 
 // An engine request within the server's limits: it waits for one of engine_slots(), and
