@@ -82,15 +82,19 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
-// A JSON file of a result directory; null when absent, {"error"} when unreadable (a
+// A JSON file of a result directory, `relative` to root and read through file_under (so
+// never one outside root); null when absent or outside, {"error"} when unreadable (a
 // running sweep rewrites files atomically, so this is a damaged file, not a race).
-nlohmann::json json_file(const fs::path& path) {
-  std::error_code error;
-  if (!fs::is_regular_file(path, error)) return nullptr;
-  nlohmann::json document = nlohmann::json::parse(read_text(path), nullptr, false);
-  if (document.is_discarded()) return {{"error", path.filename().string() + " is not valid JSON"}};
+nlohmann::json json_file(const fs::path& root, const std::string& relative) {
+  const auto path = file_under(root, relative);
+  if (!path) return nullptr;
+  nlohmann::json document = nlohmann::json::parse(read_text(*path), nullptr, false);
+  if (document.is_discarded()) return {{"error", path->filename().string() + " is not valid JSON"}};
   return document;
 }
+
+// A name as a message quotes it: at most 80 characters.
+std::string shortened(const std::string& text) { return text.size() <= 80 ? text : text.substr(0, 77) + "..."; }
 
 // The name of a directory directly under root: one path component, not . or ..
 bool is_plain_name(const std::string& name) {
@@ -115,19 +119,20 @@ std::vector<std::string> cells_of(const std::string& line) {
 // How far a sweep is: the grid's configurations done of the manifest's count, then the
 // refinement's runs and rounds (runs.csv's round column: 0 is the grid). A round's size
 // is known only once the rounds before it are trained, so refinement has no total.
-nlohmann::json progress_of(const fs::path& directory, const sim::Manifest& manifest) {
+// runs.csv is read through file_under, as every file.
+nlohmann::json progress_of(const fs::path& root, const std::string& name, const sim::Manifest& manifest) {
   const std::size_t total = manifest.shard_configurations.value_or(manifest.configurations);
   std::size_t done = 0, refinement_runs = 0;
   int rounds = 0;
-  if (fs::exists(directory / "runs.csv")) {
-    std::ifstream file(directory / "runs.csv");
+  if (const auto runs = file_under(root, name + "/runs.csv")) {
+    std::ifstream file(*runs);
     std::string header;
     std::getline(file, header);
     const std::vector<std::string> columns = cells_of(header);
     const auto round_column = static_cast<std::size_t>(std::find(columns.begin(), columns.end(), "round") - columns.begin());
-    for (const auto& row : sim::read_csv_rows(directory / "runs.csv")) {
+    for (const auto& row : sim::read_csv_rows(*runs)) {
       const std::vector<std::string> cells = cells_of(row);
-      const int round = round_column < cells.size() ? std::atoi(cells[round_column].c_str()) : 0;  // none: a grid of schema 1
+      const int round = round_column < cells.size() ? std::atoi(cells[round_column].c_str()) : 0;
       if (round == 0) ++done;
       else ++refinement_runs;
       rounds = std::max(rounds, round);
@@ -148,17 +153,22 @@ nlohmann::json view_of(const nlohmann::json& summary) {
   }
 }
 
-nlohmann::json listing_entry(const fs::path& directory, const sim::Manifest& manifest) {
-  return {{"name", directory.filename().string()},
+nlohmann::json listing_entry(const fs::path& root, const std::string& name, const sim::Manifest& manifest) {
+  return {{"name", name},
           {"title", manifest.title()},
           {"scale", manifest.scale().value_or("")},
-          {"progress", progress_of(directory, manifest)}};
+          {"progress", progress_of(root, name, manifest)}};
 }
 
-// A directory's manifest, typed; none when it is not a gammalab manifest.
-std::optional<sim::Manifest> manifest_in(const fs::path& manifest_path) {
+// The manifest of the result directory `name` directly under root, typed, or none: a
+// name that is not one plain component, a directory (or manifest) that a link takes
+// outside root, or a file that is not a gammalab manifest is no result directory of root's.
+std::optional<sim::Manifest> manifest_of(const fs::path& root, const std::string& name) {
+  if (!is_plain_name(name)) return std::nullopt;
+  const nlohmann::json document = json_file(root, name + "/manifest.json");
+  if (!document.is_object() || document.contains("error")) return std::nullopt;
   try {
-    return sim::read_manifest(manifest_path.parent_path());
+    return sim::manifest_from_json(document, name + "/manifest.json");
   } catch (const InputError&) {
     return std::nullopt;
   }
@@ -234,50 +244,51 @@ ApiReply results_list_reply(const fs::path& root) {
   nlohmann::json directories = nlohmann::json::array();
   std::error_code error;
   if (fs::is_directory(root, error)) {
-    std::vector<fs::path> found;
-    for (const auto& entry : fs::directory_iterator(root, error))
-      if (entry.is_directory() && fs::is_regular_file(entry.path() / "manifest.json")) found.push_back(entry.path());
-    std::sort(found.begin(), found.end());
-    for (const auto& directory : found) {
-      if (const auto manifest = manifest_in(directory / "manifest.json")) directories.push_back(listing_entry(directory, *manifest));
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(root, error)) names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+      if (const auto manifest = manifest_of(root, name)) directories.push_back(listing_entry(root, name, *manifest));
     }
   }
   return {200, {{"root", root.string()}, {"directories", directories}}};
 }
 
 ApiReply result_reply(const fs::path& root, const std::string& name) {
-  if (!is_plain_name(name)) return refusal(404, "'" + name + "' is not a result directory under " + root.string(), "name");
-  const auto manifest_path = file_under(root, name + "/manifest.json");
-  if (!manifest_path) return refusal(404, "'" + name + "' is not a result directory under " + root.string(), "name");
-  const fs::path directory = manifest_path->parent_path();
-  const auto manifest = manifest_in(*manifest_path);
-  if (!manifest) return refusal(404, name + "/manifest.json is not a gammalab manifest", "name");
+  const auto manifest = manifest_of(root, name);
+  if (!manifest) return refusal(404, "'" + shortened(name) + "' is not a result directory under " + root.string(), "name");
 
+  // Each figure by its name in the folder, kept only where file_under finds it under root.
   nlohmann::json figures = nlohmann::json::array();
   std::error_code error;
-  if (fs::is_directory(directory / "figures", error)) {
+  if (const auto folder = under(root, name + "/figures"); folder && fs::is_directory(*folder, error)) {
     std::vector<std::string> files;
-    for (const auto& entry : fs::directory_iterator(directory / "figures", error))
-      if (entry.is_regular_file() && (entry.path().extension() == ".png" || entry.path().extension() == ".svg"))
-        files.push_back(name + "/figures/" + entry.path().filename().string());
+    for (const auto& entry : fs::directory_iterator(*folder, error)) {
+      const std::string file = name + "/figures/" + entry.path().filename().string();
+      if ((entry.path().extension() == ".png" || entry.path().extension() == ".svg") && file_under(root, file))
+        files.push_back(file);
+    }
     std::sort(files.begin(), files.end());
     figures = files;
   }
+  // A scheme name is text from a file: it makes a file name only when it is one plain
+  // component ("x/../../outside" is not).
   nlohmann::json coordchecks = nlohmann::json::array();
   if (manifest->experiment == sim::ExperimentKind::CoordCheck)
     for (const auto& scheme : manifest->scheme_names())
-      if (auto check = json_file(directory / ("coordcheck-" + scheme + ".json")); !check.is_null()) coordchecks.push_back(check);
-  nlohmann::json reply = listing_entry(directory, *manifest);
+      if (is_plain_name("coordcheck-" + scheme + ".json"))
+        if (auto check = json_file(root, name + "/coordcheck-" + scheme + ".json"); !check.is_null()) coordchecks.push_back(check);
+  nlohmann::json reply = listing_entry(root, name, *manifest);
   reply["manifest"] = *manifest;
-  reply["summary"] = json_file(directory / "summary.json");
+  reply["summary"] = json_file(root, name + "/summary.json");
   reply["view"] = view_of(reply["summary"]);
   reply["coordchecks"] = coordchecks;
-  reply["engine"] = json_file(directory / "engine.json");
+  reply["engine"] = json_file(root, name + "/engine.json");
   reply["figures"] = figures;
   return {200, reply};
 }
 
-std::optional<fs::path> file_under(const fs::path& root, const std::string& relative) {
+std::optional<fs::path> under(const fs::path& root, const std::string& relative) {
   const fs::path path(relative);
   if (relative.empty() || path.is_absolute() || relative.find('\0') != std::string::npos) return std::nullopt;
   for (const auto& part : path)
@@ -286,7 +297,14 @@ std::optional<fs::path> file_under(const fs::path& root, const std::string& rela
   const fs::path base = fs::canonical(root, error);
   if (error) return std::nullopt;
   const fs::path target = fs::canonical(base / path, error);
-  if (error || !lies_under(target, base) || !fs::is_regular_file(target, error)) return std::nullopt;
+  if (error || !lies_under(target, base)) return std::nullopt;
+  return target;
+}
+
+std::optional<fs::path> file_under(const fs::path& root, const std::string& relative) {
+  auto target = under(root, relative);
+  std::error_code error;
+  if (!target || !fs::is_regular_file(*target, error)) return std::nullopt;
   return target;
 }
 

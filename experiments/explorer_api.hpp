@@ -39,7 +39,8 @@ ApiReply engine_reply(const ApiQuery& query);
 nlohmann::json vocabulary_document();
 
 // The result directories directly under `root` (those holding a manifest.json), each
-// with its name, title, status and progress.
+// with its name, title, status and progress; one that a link places outside root is not
+// listed.
 ApiReply results_list_reply(const std::filesystem::path& root);
 // One result directory by name: its manifest, summary, its results view ("view",
 // sim/results_view.hpp: {"tables": [{"name", "title", "columns", "rows"}]}, null
@@ -48,8 +49,11 @@ ApiReply results_list_reply(const std::filesystem::path& root);
 // of total counts the grid's configurations, the refinement's runs come after — read
 // from the files a running sweep writes. 404 for a name that is not a result directory under root.
 ApiReply result_reply(const std::filesystem::path& root, const std::string& name);
-// The regular file `relative` names under `root`, or nothing: a path with "..", an
-// absolute path, or one that leads outside root by a link, is refused.
+// The one gate of every path the server reads: what `relative` names under `root`, as a
+// canonical path (links resolved), or nothing: a path with "..", ".", an empty or absolute
+// part, or one that a link leads outside root, is refused. `under` admits any file or
+// folder; `file_under` a regular file only.
+std::optional<std::filesystem::path> under(const std::filesystem::path& root, const std::string& relative);
 std::optional<std::filesystem::path> file_under(const std::filesystem::path& root, const std::string& relative);
 // "image/png", "application/json", ...; "application/octet-stream" for the rest.
 std::string content_type_of(const std::filesystem::path& path);

@@ -5,6 +5,7 @@
 
 #include "gamma/calculus_rules.hpp"
 #include "gamma/random_vector.hpp"
+#include "gamma/work_limit.hpp"
 
 namespace gammalab::gamma {
 
@@ -290,6 +291,7 @@ int first_settled_step(const std::vector<Exponents>& steps) {
 }  // namespace
 
 Trajectory run_dynamics(const LoraModel& model, int at_least_steps, std::vector<DerivationLine>* derivation) {
+  WorkLimit limit;
   Dynamics dynamics(model, derivation);
   State state = dynamics.initial_state();
   Trajectory trajectory;

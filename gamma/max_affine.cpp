@@ -4,6 +4,7 @@
 #include <set>
 
 #include "gamma/polyhedron.hpp"
+#include "gamma/work_limit.hpp"
 
 namespace gammalab::gamma {
 
@@ -38,6 +39,7 @@ std::vector<Affine> upper_envelope(std::vector<Affine> forms, const std::string&
 // Drops every form that never exceeds the max of the others. Form a is needed only
 // if somewhere a > b for every other b, i.e. the strict system {b − a < 0} is feasible.
 std::vector<Affine> irredundant(std::vector<Affine> forms) {
+  count_work(forms.size());
   std::sort(forms.begin(), forms.end());
   forms.erase(std::unique(forms.begin(), forms.end()), forms.end());
   if (std::all_of(forms.begin(), forms.end(), [](const Affine& f) { return f.is_constant(); })) {

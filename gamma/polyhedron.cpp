@@ -1,5 +1,7 @@
 #include "gamma/polyhedron.hpp"
 
+#include "gamma/work_limit.hpp"
+
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -40,6 +42,7 @@ std::vector<Condition> canonical(std::vector<Condition> conditions) {
 }  // namespace
 
 bool is_feasible(std::vector<Condition> conditions) {
+  count_work(conditions.size());
   conditions = canonical(std::move(conditions));
   while (true) {
     // Pick a parameter still present; with none left, only constants remain.
@@ -64,6 +67,7 @@ bool is_feasible(std::vector<Condition> conditions) {
         Rational a = u.form.coefficient(name), b = l.form.coefficient(name);
         next.push_back({u.form * Rational(-b) + l.form * a, u.strict || l.strict});
       }
+    count_work(next.size());
     conditions = canonical(std::move(next));
   }
   return std::all_of(conditions.begin(), conditions.end(), [](const Condition& c) {

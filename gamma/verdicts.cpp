@@ -1,5 +1,7 @@
 #include "gamma/verdicts.hpp"
 
+#include "gamma/work_limit.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -64,6 +66,7 @@ Verdicts verdicts_over(const Trajectory& trajectory, const LoraModel& model, Win
 }
 
 EngineAnswer answer(const LoraModel& model, int at_least_steps, std::vector<DerivationLine>* derivation) {
+  WorkLimit limit;
   EngineAnswer result{run_dynamics(model, at_least_steps, derivation), {}, {}, std::nullopt};
   result.every_step = verdicts_over(result.trajectory, model, kEveryStep);
   result.definition_5 = verdicts_over(result.trajectory, model, kDefinition5);
@@ -90,6 +93,7 @@ const Verdicts* verdicts_in(const EngineAnswer& answer, VerdictWindow window) {
 }
 
 std::optional<ScalingLaw> max_stable_law(const LoraModel& model, Region Verdicts::*member) {
+  WorkLimit limit;
   const Verdicts verdicts = answer(model).every_step;
   return law_near_fixed_rank(supremum_along(verdicts.*member, "eta", std::string(kRankParameter)));
 }

@@ -81,6 +81,22 @@ TEST_CASE("solve --json: Theorems 1 and 2, Init[AB] and a custom scheme") {
   CHECK(network["max_stable"]["value"] == "-3/4");
 }
 
+// The network setting under SGD with both rates free never settles, and each step costs
+// more than the last: the engine stops at its work limit and says so, instead of running
+// on for ever. With one rate free the same model has an answer.
+TEST_CASE("phase in the network setting under SGD answers: a refusal at the work limit, naming it") {
+  for (const std::string model : {"--scheme A", "--scheme A --readout mup", "--scheme B"}) {
+    CAPTURE(model);
+    Outcome outcome = run("gamma phase " + model + " --setting network --optimizer sgd --x eta_A --y eta_B");
+    CHECK(outcome.status == 2);
+    CHECK(outcome.output.find("work limit (200000 elementary steps") != std::string::npos);
+    CHECK(outcome.output.find("fix one of the free parameters") != std::string::npos);
+  }
+  nlohmann::json solved = run_json("gamma solve --scheme A --setting network --optimizer sgd --json");
+  CHECK(solved["horizon"] == 16);
+  CHECK(solved["verdicts"]["every_step"]["stable"].is_string());
+}
+
 TEST_CASE("predict --json gives every step; explain names the rules; phase gives exact vertices") {
   auto predict = run_json("gamma predict --scheme A --eta -1/2 --steps 4 --json");
   REQUIRE(predict["steps"].size() == 5);

@@ -50,6 +50,17 @@ TEST_CASE("engine: separate learning rates, the network, and empty values left o
   CHECK(reply.body["predict"]["verdicts"]["every_step"].contains("binding"));
 }
 
+// What the page sends when a user picks "network" and "SGD": the answer comes, with the
+// phase diagram's refusal at the engine's work limit in place of the diagram.
+TEST_CASE("engine: the network setting under SGD answers, the phase diagram refused at the work limit") {
+  ApiReply reply = engine_reply({{"scheme", "A"}, {"setting", "network"}, {"optimizer", "sgd"}, {"eta", "-1/2"}});
+  REQUIRE(reply.status == 200);
+  CHECK(reply.body["predict"]["model"]["optimizer"] == "sgd");
+  CHECK(reply.body["solve"]["horizon"] == 16);
+  REQUIRE(reply.body["phase"].contains("error"));
+  CHECK(reply.body["phase"]["error"].get<std::string>().find("work limit") != std::string::npos);
+}
+
 TEST_CASE("engine: bad input is 400 with the engine's message and the field it is about") {
   auto refused = [](const ApiQuery& query, const std::string& field, const std::string& words) {
     ApiReply reply = engine_reply(query);
@@ -176,4 +187,43 @@ TEST_CASE("results: the listing, a directory with its progress, and nothing outs
   CHECK(content_type_of("a/b.png") == "image/png");
   fs::remove_all(root);
   fs::remove(fs::path(root).concat("-outside.txt"));
+}
+
+// Every file the result routes read goes through file_under: a result file that is a link
+// to a file elsewhere, a scheme name that climbs out of the folder, a result directory
+// that is a link to one elsewhere, and a figure that is a link out are all left out.
+TEST_CASE("results: links and crafted names never bring a byte from outside the folder") {
+  const fs::path root = scratch("explorer-walk") / "results";
+  const fs::path outside = root.parent_path() / "outside";
+  fs::create_directories(root / "walk" / "figures");
+  fs::create_directories(root / "walk" / "coordcheck-x");
+  fs::create_directories(outside / "elsewhere");
+  fs::create_directories(outside / "secret");
+  const std::string secret = R"({"secret": "outside the folder"})";
+  std::ofstream(outside / "secret.json") << secret;
+  std::ofstream(outside / "secret.png") << "PNG outside";
+  std::ofstream(outside / "elsewhere" / "manifest.json") << R"({"spec_name": "elsewhere", "status": "complete"})";
+  std::ofstream(root / "walk" / "manifest.json")
+      << R"({"spec_name": "walk", "status": "complete", "schemes": ["x/../../../outside/secret", "A"]})";
+  for (const char* file : {"summary.json", "engine.json", "coordcheck-A.json"})
+    fs::create_symlink(outside / "secret.json", root / "walk" / file);
+  fs::create_symlink(outside / "secret.png", root / "walk" / "figures" / "out.png");
+  fs::create_symlink(outside / "elsewhere", root / "elsewhere");
+
+  ApiReply walk = result_reply(root, "walk");
+  REQUIRE(walk.status == 200);
+  CHECK(walk.body["summary"].is_null());
+  CHECK(walk.body["engine"].is_null());
+  CHECK(walk.body["coordchecks"] == nlohmann::json::array());
+  CHECK(walk.body["figures"] == nlohmann::json::array());
+  CHECK(walk.body.dump().find("outside the folder") == std::string::npos);
+
+  ApiReply list = results_list_reply(root);
+  REQUIRE(list.body["directories"].size() == 1);
+  CHECK(list.body["directories"][0]["name"] == "walk");
+  CHECK(result_reply(root, "elsewhere").status == 404);
+  CHECK_FALSE(file_under(root, "elsewhere/manifest.json").has_value());
+  CHECK_FALSE(file_under(root, "walk/coordcheck-x/../../../outside/secret.json").has_value());
+  CHECK_FALSE(file_under(root, "walk/figures/out.png").has_value());
+  fs::remove_all(root.parent_path());
 }
