@@ -124,16 +124,18 @@ struct SlopeRecord {
 
 // "optimal η", "max stable η (final loss)", "max stable η (output)": the measure for people.
 std::string measure_text(const std::string& measure) {
-  if (measure == name_of(Estimator::Optimal)) return "optimal η";
-  if (measure == name_of(Estimator::MaxStable)) return "max stable η (final loss)";
+  if (measure == estimators().name(Estimator::Optimal)) return "optimal η";
+  if (measure == estimators().name(Estimator::MaxStable)) return "max stable η (final loss)";
   return "max stable η (" + measure + ")";
 }
 
 template <class Slopes>
 void add_slopes(std::vector<SlopeRecord>& records, const Arm& arm, const char* axis, int at, const Slopes& slopes,
                 const std::optional<ExactExponent>& engine_module) {
-  for (Estimator e : kEstimators) records.push_back({arm, axis, at, name_of(e), std::nullopt, &slopes.slope(e), engine_module});
-  for (const auto& s : slopes.stability) records.push_back({arm, axis, at, s.criterion, s.horizon, &s.slope, engine_module});
+  for (Estimator e : estimators().values())
+    records.push_back({arm, axis, at, estimators().name(e), std::nullopt, &slopes.slope(e), engine_module});
+  for (const auto& s : slopes.stability)
+    records.push_back({arm, axis, at, stability_criteria().name(s.criterion), s.horizon, &s.slope, engine_module});
 }
 
 ViewTable slopes_table(const SweepSummary& summary) {
@@ -155,10 +157,10 @@ ViewTable slopes_table(const SweepSummary& summary) {
       {"interval_high", "95% high", [](const R& r) { return r.slope->interval ? slope_cell(r.slope->interval->high) : absent(); }},
       {"bound", "engine bound", [](const R& r) { return text_cell(r.slope->bound); }},
       {"engine", "engine", [](const R& r) { return exact_cell(r.slope->engine); }},
-      {"verdict", "verdict", [](const R& r) { return text_cell(r.slope->verdict_network); }},
-      {"trend", "trend", [](const R& r) { return text_cell(r.slope->trend.verdict); }},
+      {"verdict", "verdict", [](const R& r) { return text_cell(statistical_verdicts().name(r.slope->verdict_network)); }},
+      {"trend", "trend", [](const R& r) { return text_cell(statistical_verdicts().name(r.slope->trend.verdict)); }},
       {"engine_module", "module", [](const R& r) { return exact_cell(r.engine_module); }},
-      {"verdict_module", "verdict (module)", [](const R& r) { return text_cell(r.slope->verdict_module); }},
+      {"verdict_module", "verdict (module)", [](const R& r) { return text_cell(statistical_verdicts().name(r.slope->verdict_module)); }},
       {"points", "points used", [](const R& r) { return points_cell(r.slope->points_used); }},
       {"evidence", "the trend's evidence", [](const R& r) {
          return r.slope->trend.evidence.empty() ? absent() : text_cell(r.slope->trend.evidence);
@@ -179,8 +181,8 @@ ViewTable widths_table(const SweepSummary& summary) {
     for (const auto& w : a.widths) records.push_back({{a.readout, a.scheme, a.init_sigma, a.rank, a.multiplier}, &w});
   using R = WidthRecord;
   std::vector<Column<R>> columns = {{"width", "width", [](const R& r) { return integer_cell(r.width->width); }}};
-  for (Estimator e : kEstimators) {
-    const std::string name = name_of(e);
+  for (Estimator e : estimators().values()) {
+    const std::string name = estimators().name(e);
     auto estimate = [e](const R& r) -> const LrEstimate& { return r.width->estimate(e); };
     columns.push_back({name + "_lr", e == Estimator::Optimal ? "optimal η" : "max stable η",
                        [estimate](const R& r) { return rate_cell(estimate(r).lr); }});

@@ -18,9 +18,9 @@ SlopeSummary slope(double value, double low, double high, const std::string& eng
   s.points_used = {1024, 4096};
   s.bound = bound;
   s.engine = ExactExponent{engine, 0};
-  s.verdict_network = verdict;
-  s.verdict_module = "departs";
-  s.trend.verdict = verdict;
+  s.verdict_network = statistical_verdicts().parse(verdict);
+  s.verdict_module = Verdict::Departs;
+  s.trend.verdict = statistical_verdicts().parse(verdict);
   return s;
 }
 
@@ -47,7 +47,7 @@ SweepSummary small_summary() {
     }
     arm.optimal_slope = slope(-0.7312, -0.8634, -0.3401, "-3/4", "stable", "agrees");
     arm.max_stable_slope = slope(0.123, 0.05, 0.2, "-1", "stable", "departs");
-    arm.stability.push_back({"internal", 300, {}, slope(-0.32, -0.41, -0.24, "-1", "Z_B bounded", "departs")});
+    arm.stability.push_back({Criterion::Internal, 300, {}, slope(-0.32, -0.41, -0.24, "-1", "Z_B bounded", "departs")});
     summary.arms.push_back(arm);
   }
   RankSlopes ranks;
@@ -55,7 +55,7 @@ SweepSummary small_summary() {
   ranks.width = 4096;
   ranks.ranks = {2, 4, 8};
   ranks.optimal_slope = slope(0.49, 0.4, 0.6, "1/2", "stable", "agrees");
-  ranks.max_stable_slope.trend.verdict = "undetermined";  // fewer than two ranks inside the rates
+  ranks.max_stable_slope.trend.verdict = Verdict::Undetermined;  // fewer than two ranks inside the rates
   summary.rank_slopes.push_back(ranks);
   return summary;
 }
