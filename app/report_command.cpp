@@ -135,10 +135,10 @@ std::string coordcheck_section(const nlohmann::json& check) {
 std::string directory_section(const fs::path& directory) {
   const auto manifest = read_json(directory / "manifest.json");
   if (!manifest) throw InputError("DIR: " + directory.string() + " has no manifest.json: not a gammalab result directory");
-  // The section sets summary.json's numbers out; they stand only for the rows the sweep
-  // wrote, and for the whole sweep.
-  sim::check_checksums(directory, *manifest);
-  experiments::require_whole_sweep(directory, *manifest);
+  // A sweep's section sets summary.json's numbers out; they stand only for the rows the
+  // sweep wrote, all of them, and for the whole sweep.
+  const std::optional<sim::SweepSummary> summary =
+      manifest->contains("spec_hash") ? std::optional(experiments::summary_for_report(directory)) : std::nullopt;
   std::ostringstream html;
   const std::string title = manifest->value("spec_name", manifest->value("experiment", directory.filename().string()));
   html << "<section><h2>" << escape(title.empty() ? directory.filename().string() : title) << "</h2>\n<p class=\"how\">"
@@ -150,7 +150,7 @@ std::string directory_section(const fs::path& directory) {
       if (entry.path().extension() == ".png")
         html << "<figure><img alt=\"" << escape(entry.path().filename().string()) << "\" src=\"data:image/png;base64,"
              << base64(read_file(entry.path())) << "\"></figure>\n";
-  if (auto summary = sim::read_summary(directory / "summary.json")) html << sweep_section(*summary);
+  if (summary) html << sweep_section(*summary);
   for (const auto& scheme : manifest->value("schemes", nlohmann::json::array()))
     if (auto check = read_json(directory / ("coordcheck-" + scheme.get<std::string>() + ".json"))) html << coordcheck_section(*check);
   if (auto engine = read_json(directory / "engine.json"))

@@ -13,8 +13,7 @@ Rational parse_multiplier(std::string_view text) {
   if (text == "lora") return kLora;
   if (text == "rslora") return kRsLora;
   auto kappa = parse_rational(text);
-  if (!kappa || *kappa < 0)
-    throw InputError("'" + std::string(text) + "' is not a multiplier; accepted: " + std::string(kMultiplierForms));
+  if (!kappa || *kappa < 0) refuse_number(text, "a multiplier", kMultiplierForms);
   return *kappa;
 }
 
@@ -33,8 +32,7 @@ std::string multiplier_title(const Rational& kappa) {
 Affine parse_rank_exponent(std::string_view text) {
   if (text == "free") return Affine::parameter(std::string(kRankParameter));
   auto rho = parse_rational(text);
-  if (!rho || *rho < 0 || *rho >= 1)
-    throw InputError("'" + std::string(text) + "' is not a rank exponent; accepted: " + std::string(kRankExponentForms));
+  if (!rho || *rho < 0 || *rho >= 1) refuse_number(text, "a rank exponent", kRankExponentForms);
   return Affine::constant(*rho);
 }
 
