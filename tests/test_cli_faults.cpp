@@ -277,7 +277,7 @@ TEST_CASE("readers are refused while a sweep writes, naming it; of two merges in
   wait_for(out / "manifest.json");
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const std::string pid = writer_of(out);
-  for (const std::string reader : {"analyze " + out.string(), "report " + out.string() + " -o " + page.string()}) {
+  for (const std::string& reader : {"analyze " + out.string(), "report " + out.string() + " -o " + page.string()}) {
     CAPTURE(reader);
     Outcome refused = run(reader);
     CAPTURE(refused.output);
