@@ -310,7 +310,7 @@ TEST_CASE("readers are refused while a sweep writes, naming it; of two merges in
   CHECK_FALSE(fs::exists(merged));
   fs::remove_all(staging);
   const std::string merge = std::string(GAMMALAB_BINARY) + " merge" + shards + " -o " + merged.string() + " --quiet";
-  Outcome both = shell(merge + " & a=$!; " + merge + " & b=$!; s=0; wait $a || s=$((s + 1)); wait $b || s=$((s + 1)); echo failed=$s");
+  Outcome both = shell("(" + merge + " & a=$!; " + merge + " & b=$!; s=0; wait $a || s=$((s + 1)); wait $b || s=$((s + 1)); echo failed=$s)");
   CAPTURE(both.output);
   CHECK(both.output.find("failed=1") != std::string::npos);
   CHECK((both.output.find("another merge") != std::string::npos || both.output.find("already exists") != std::string::npos));

@@ -158,7 +158,7 @@ def _check_sweep_options(device, threads, resume):
     if isinstance(threads, bool) or not isinstance(threads, int):
         raise TypeError(f"threads: {threads!r} is not a whole number; accepted: 0 (every core) or 1 to 1024")
     if not 0 <= threads <= 1024:
-        raise InputError(f"threads: must be 0 (every core) or from 1 to 1024, not {threads}")
+        raise InputError(f"threads: {threads} is out of range; accepted: 0 (every core) or 1 to 1024")
     if not isinstance(resume, bool):
         raise TypeError(f"resume: {resume!r} is not a bool; accepted: True (continue the sweep in out) or False")
 

@@ -218,4 +218,4 @@ def test_readme_python_lines_work(source, capsys):
 
 def test_a_float_in_exponent_notation_is_read_as_its_decimal():
     r = gammalab.predict(scheme="A", eta=1e-05, steps=1)
-    assert r.model.eta == Fraction(1, 100000)
+    assert r.model.eta_A == r.model.eta_B == Fraction(1, 100000)
