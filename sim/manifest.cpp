@@ -137,11 +137,11 @@ Manifest manifest_from_json(const nlohmann::json& json, const std::string& origi
   }
   m.refinement = in.optional<std::string>("refinement", "the name of a refinement schedule");
   if (in.has("spec")) m.spec = spec_from_json(in.raw("spec"), origin + " (spec)");
+  else if (m.experiment != ExperimentKind::Phase) throw InputError(origin + ": spec is missing; not a sweep's manifest");
   if (m.spec && m.spec->refine.enabled() && m.refinement != kRefinementSchedule)
     throw InputError(origin + ": its stability edges were refined by " + m.refinement.value_or("another schedule") +
                      ", but this gammalab refines by " + kRefinementSchedule + "; analyse it with the gammalab that wrote it (" +
                      m.provenance.program + "), or run the sweep again");
-  else if (m.experiment != ExperimentKind::Phase) throw InputError(origin + ": spec is missing; not a sweep's manifest");
   m.configurations = in.optional<std::size_t>("configurations", "a whole number").value_or(0);
   if (m.experiment == ExperimentKind::Phase) {
     m.schemes = in.required<std::vector<std::string>>("schemes", "a list of scheme names");
