@@ -14,11 +14,14 @@
 #include "app/schema_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/sweep_command.hpp"
+#include "sim/request_names.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"gammalab: width-scaling of LoRA learning rates and initialisation, by exact theory and by experiment"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("gammalab ") + GAMMALAB_VERSION);
+  // The simulator's messages name the parts of a request as this command line spells them.
+  gammalab::sim::request_names() = {"-o", "--resume", "--shard", "--split-seeds", "DIR"};
 
   auto run_gamma = gammalab::app::add_gamma_command(app);
   auto run_device = gammalab::app::add_device_command(app);

@@ -106,10 +106,11 @@ std::string directory_section(const fs::path& directory) {
   } catch (const InputError& e) {
     reject("DIR", e.what());
   }
-  // The section sets summary.json's numbers out; they stand only for the rows the sweep
-  // wrote, and for the whole sweep.
-  sim::check_checksums(directory, manifest);
-  if (manifest.experiment == sim::ExperimentKind::Sweep) experiments::require_whole_sweep(directory, manifest);
+  // A sweep's section sets summary.json's numbers out; they stand only for the rows the
+  // sweep wrote, all of them, and for the whole sweep.
+  const std::optional<sim::SweepSummary> summary = manifest.experiment == sim::ExperimentKind::Sweep
+                                                       ? std::optional(experiments::summary_for_report(directory))
+                                                       : std::nullopt;
   std::ostringstream html;
   const std::string title = manifest.title();
   html << "<section><h2>" << html_escape(title.empty() ? directory.filename().string() : title) << "</h2>\n<p class=\"how\">"
@@ -120,7 +121,7 @@ std::string directory_section(const fs::path& directory) {
       if (entry.path().extension() == ".png")
         html << "<figure><img alt=\"" << html_escape(entry.path().filename().string()) << "\" src=\"data:image/png;base64,"
              << base64(read_file(entry.path())) << "\"></figure>\n";
-  if (auto summary = sim::read_summary(directory / "summary.json")) html << sweep_section(*summary);
+  if (summary) html << sweep_section(*summary);
   if (manifest.experiment == sim::ExperimentKind::CoordCheck)
     for (const auto& scheme : manifest.scheme_names())
       if (auto check = read_json(directory / ("coordcheck-" + scheme + ".json"))) html << coordcheck_section(*check);

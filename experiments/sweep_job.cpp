@@ -1,6 +1,10 @@
 #include "experiments/sweep_job.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <cstdio>
@@ -261,36 +265,50 @@ void require_whole_sweep(const std::filesystem::path& directory, const sim::Mani
 
 namespace {
 
-// A whole sweep's result directory as the analysis reads it: its manifest, its spec
-// (with the analysis options given on the command line), and its runs.
+// A whole sweep's result directory as the analysis reads it, held for `access` while
+// it is read (and, for an analysis, while summary.json is written): its manifest, its
+// spec (with the analysis options given on the command line), and its runs, checked as
+// every reader checks them.
 struct ResultOnDisk {
+  sim::DirectoryLock lock;
   sim::Manifest manifest;
   sim::SweepSpec spec;
   std::vector<sim::RunRow> runs;
 };
 
-ResultOnDisk read_result_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss,
+ResultOnDisk read_result_directory(const std::filesystem::path& directory, sim::Access access, std::optional<sim::LossStatistic> loss,
                                    std::optional<int> bootstrap) {
-  ResultOnDisk result;
-  try {
-    result.manifest = sim::read_manifest(directory);
-  } catch (const InputError& e) {
-    reject("DIR", e.what());
-  }
+  ResultOnDisk result{sim::lock_result_directory(directory, access, "DIR"), sim::read_manifest(directory, "DIR"), {}, {}};
   require_whole_sweep(directory, result.manifest);
   result.spec = result.manifest.sweep_spec((directory / "manifest.json").string());
   if (loss) result.spec.analysis.loss = *loss;
   if (bootstrap) result.spec.analysis.bootstrap = *bootstrap;
   sim::check_checksums(directory, result.manifest);
-  result.runs = sim::read_runs(directory / "runs.csv");
+  result.runs = sim::read_checked_runs(directory, result.manifest);
   return result;
+}
+
+// Where merge writes `requested`: the path without a trailing separator ("out/" is out,
+// whose staging folder is out.merging beside it, not inside it), refused where it is
+// empty or anything is there already, a dangling symbolic link included.
+std::filesystem::path merge_destination(const std::filesystem::path& requested) {
+  std::filesystem::path output = requested;
+  while (!output.empty() && !output.has_filename() && output != output.root_path()) output = output.parent_path();
+  if (output.empty() || output.filename() == "." || output.filename() == "..")
+    reject("-o", "'" + shown(requested.string()) + "' names no new directory; give one, e.g. -o results/merged");
+  const auto status = std::filesystem::symlink_status(output);
+  if (std::filesystem::is_symlink(status) && !std::filesystem::exists(output))
+    reject("-o", output.string() + " is a symbolic link to " + std::filesystem::read_symlink(output).string() +
+                     ", which does not exist; remove the link, or choose another directory");
+  if (std::filesystem::exists(status)) reject("-o", output.string() + " already exists; choose another directory");
+  return output;
 }
 
 }  // namespace
 
 nlohmann::json analyse_result_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss,
                                         std::optional<int> bootstrap) {
-  const ResultOnDisk result = read_result_directory(directory, loss, bootstrap);
+  const ResultOnDisk result = read_result_directory(directory, sim::Access::Write, loss, bootstrap);
   nlohmann::json summary = sim::analyse_runs(result.runs, result.spec);
   summary["status_of_runs"] = result.manifest.status;
   sim::write_atomically(directory / "summary.json", summary.dump(2) + "\n");
@@ -299,26 +317,60 @@ nlohmann::json analyse_result_directory(const std::filesystem::path& directory, 
 
 sim::SeedHalves analyse_seed_halves_of_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss,
                                                  std::optional<int> bootstrap) {
-  const ResultOnDisk result = read_result_directory(directory, loss, bootstrap);
+  const ResultOnDisk result = read_result_directory(directory, sim::Access::Write, loss, bootstrap);
   sim::SeedHalves halves = sim::analyse_seed_halves(result.runs, result.spec);
   sim::write_atomically(directory / "split-seeds.json", sim::seed_halves_json(halves).dump(2) + "\n");
   return halves;
 }
 
-nlohmann::json merge_and_analyse(const std::vector<std::filesystem::path>& parts, const std::filesystem::path& output) {
-  if (std::filesystem::exists(output)) reject("-o", output.string() + " already exists; choose another directory");
+void check_result_directory(const std::filesystem::path& directory, const std::string& field) {
+  const sim::DirectoryLock lock = sim::lock_result_directory(directory, sim::Access::Read, field);
+  const sim::Manifest manifest = sim::read_manifest(directory, field);
+  if (manifest.experiment != sim::ExperimentKind::Sweep)
+    reject(field, directory.string() + " holds a " + sim::experiment_kinds().title(manifest.experiment) + ", not a sweep");
+  sim::check_checksums(directory, manifest);
+  sim::read_checked_runs(directory, manifest);
+}
+
+sim::SweepSummary summary_for_report(const std::filesystem::path& directory) {
+  const ResultOnDisk result = read_result_directory(directory, sim::Access::Read, {}, {});
+  const std::optional<sim::SweepSummary> summary = sim::read_summary(directory / "summary.json");
+  const std::string analyse = "analyse it first: gammalab analyze " + directory.string();
+  if (!summary)
+    reject("DIR", directory.string() + " has no summary.json: its analysis did not run, or was stopped before it wrote one; " + analyse);
+  const std::string& status = result.manifest.status;
+  if (summary->status_of_runs.value_or("unknown") != status || summary->runs_used != result.runs.size())
+    reject("DIR", (directory / "summary.json").string() + " is not the analysis of the rows there: it analysed " +
+                      std::to_string(summary->runs_used) + " runs of a sweep " + summary->status_of_runs.value_or("of unknown status") +
+                      ", but runs.csv holds " + std::to_string(result.runs.size()) + " rows and the manifest says " + status + "; " +
+                      analyse + " again");
+  return *summary;
+}
+
+nlohmann::json merge_and_analyse(const std::vector<std::filesystem::path>& parts, const std::filesystem::path& requested) {
+  const std::filesystem::path output = merge_destination(requested);
   std::filesystem::path staging = output;
   staging += ".merging";
-  std::filesystem::remove_all(staging);
+  if (output.has_parent_path()) std::filesystem::create_directories(output.parent_path());
+  // Made exclusively: an existing staging folder is another merge's, at work or killed,
+  // and is never touched.
+  if (!std::filesystem::create_directory(staging))
+    reject("-o", staging.string() + " exists: another merge is writing " + output.string() +
+                     " now; wait for it, or, if none runs (one was killed), remove " + staging.string());
   nlohmann::json summary;
   try {
     sim::merge_shards(parts, staging);
     summary = analyse_result_directory(staging);
+    // Renamed into place unless something took the name meanwhile: exactly one merge wins.
+    if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, output.c_str(), RENAME_NOREPLACE) != 0) {
+      if (errno == EEXIST || errno == ENOTEMPTY)
+        reject("-o", output.string() + " was written by another merge while this one ran; it is kept, and this merge's copy dropped");
+      throw std::runtime_error("cannot rename " + staging.string() + " to " + output.string() + ": " + std::strerror(errno));
+    }
   } catch (...) {
-    std::filesystem::remove_all(staging);
+    std::filesystem::remove_all(staging);  // ours: made above
     throw;
   }
-  std::filesystem::rename(staging, output);
   return summary;
 }
 

@@ -79,7 +79,10 @@ void require_whole_sweep(const std::filesystem::path& directory, const sim::Mani
 sim::Provenance this_program();
 
 // Reads the spec kept in a result directory's manifest, writes summary.json and
-// returns it (with `loss` and `bootstrap` overriding the spec's analysis).
+// returns it (with `loss` and `bootstrap` overriding the spec's analysis). It holds the
+// directory as a writer does (sim::DirectoryLock): refused, naming the process, while a
+// sweep or another analysis holds it. Rows that fail any reader's check are refused
+// (sim::read_checked_runs), a complete directory's missing rows included.
 nlohmann::json analyse_result_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss = {},
                                         std::optional<int> bootstrap = {});
 // `analyze --split-seeds`: the two halves of the seeds analysed apart (sim/analysis.hpp),
@@ -87,8 +90,21 @@ nlohmann::json analyse_result_directory(const std::filesystem::path& directory, 
 sim::SeedHalves analyse_seed_halves_of_directory(const std::filesystem::path& directory,
                                                  std::optional<sim::LossStatistic> loss = {}, std::optional<int> bootstrap = {});
 
-// Joins the shards of a sweep into `output`, analysed. Built beside its destination and
-// renamed into place when complete: a refused or failed merge leaves nothing behind.
+// A whole sweep's summary.json as `report` sets it out, read under a lock for reading
+// after every check of the rows: refused where there is none, or where it is not the
+// analysis of the rows and status there (a sweep completed or resumed after it).
+sim::SweepSummary summary_for_report(const std::filesystem::path& directory);
+
+// What every reader checks before it uses a whole or sharded result directory (Python's
+// load()): held for reading, its manifest's types, its checksums and its rows against
+// the plan. InputError starting with `field`.
+void check_result_directory(const std::filesystem::path& directory, const std::string& field);
+
+// Joins the shards of a sweep into `output`, analysed. Built beside its destination in
+// OUT.merging, made exclusively (an existing one is another merge's, and never
+// touched), and renamed into place when complete unless another merge took the name
+// meanwhile: a refused or failed merge leaves nothing behind, and of two merges into one
+// OUT exactly one succeeds.
 nlohmann::json merge_and_analyse(const std::vector<std::filesystem::path>& parts, const std::filesystem::path& output);
 
 // A whole sweep, trained and analysed: what `reproduce` runs.

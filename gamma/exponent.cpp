@@ -25,12 +25,8 @@ std::string Exponent::to_string() const {
 
 Exponent parse_exponent(std::string_view text) {
   if (text == "-inf" || text == "zero") return Exponent::zero_quantity();
-  if (text.size() > kMaxNumberCharacters)
-    throw InputError("'" + std::string(text.substr(0, 16)) + "…' (" + std::to_string(text.size()) +
-                     " characters) is not an exponent; accepted: at most " + std::to_string(kMaxNumberCharacters) +
-                     " characters, " + std::string(kExponentForms));
   if (auto value = parse_rational(text)) return Exponent(*value);
-  throw InputError("'" + std::string(text) + "' is not an exponent; accepted: " + std::string(kExponentForms));
+  refuse_number(text, "an exponent", kExponentForms);
 }
 
 }  // namespace gammalab::gamma

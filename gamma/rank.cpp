@@ -18,7 +18,7 @@ std::string multiplier_forms() {
 Rational parse_multiplier(std::string_view text) {
   if (auto named = named_multipliers().find(text)) return *named;
   auto kappa = parse_rational(text);
-  if (!kappa || *kappa < 0) throw InputError("'" + std::string(text) + "' is not a multiplier; accepted: " + multiplier_forms());
+  if (!kappa || *kappa < 0) refuse_number(text, "a multiplier", multiplier_forms());
   return *kappa;
 }
 
@@ -33,8 +33,7 @@ std::string multiplier_title(const Rational& kappa) {
 Affine parse_rank_exponent(std::string_view text) {
   if (text == "free") return Affine::parameter(std::string(kRankParameter));
   auto rho = parse_rational(text);
-  if (!rho || *rho < 0 || *rho >= 1)
-    throw InputError("'" + std::string(text) + "' is not a rank exponent; accepted: " + std::string(kRankExponentForms));
+  if (!rho || *rho < 0 || *rho >= 1) refuse_number(text, "a rank exponent", kRankExponentForms);
   return Affine::constant(*rho);
 }
 

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "gamma/input_error.hpp"
+
 namespace gammalab::gamma {
 
 std::string to_string(const Rational& value) { return value.str(); }
@@ -51,6 +53,18 @@ std::optional<Rational> parse_rational(std::string_view text) {
     magnitude = Rational(integer_of(text));
   }
   return negative ? Rational(-magnitude) : magnitude;
+}
+
+}  // namespace gammalab::gamma
+
+namespace gammalab::gamma {
+
+void refuse_number(std::string_view text, std::string_view what, std::string_view accepted) {
+  if (text.size() > kMaxNumberCharacters)
+    throw InputError("'" + shown(text) + "' is not read as " + std::string(what) + ": " + std::to_string(text.size()) +
+                     " characters, but a number has at most " + std::to_string(kMaxNumberCharacters) + " characters; accepted: " +
+                     std::string(accepted));
+  throw InputError("'" + shown(text) + "' is not " + std::string(what) + "; accepted: " + std::string(accepted));
 }
 
 }  // namespace gammalab::gamma

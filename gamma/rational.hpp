@@ -20,4 +20,10 @@ std::string to_string(const Rational& value);
 inline constexpr std::size_t kMaxNumberCharacters = 64;
 std::optional<Rational> parse_rational(std::string_view text);
 
+// Refuses `text`, which parse_rational (or a reader built on it) did not accept, as not
+// `what` ("an exponent"): InputError with the text shortened, and, where it is longer
+// than kMaxNumberCharacters, that length as the reason, since such a text may well be
+// a number in range.
+[[noreturn]] void refuse_number(std::string_view text, std::string_view what, std::string_view accepted);
+
 }  // namespace gammalab::gamma

@@ -7,7 +7,6 @@
 #include <pybind11/stl.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +18,7 @@
 #include "sim/result_directory.hpp"
 #include "sim/result_schema.hpp"
 #include "sim/results_view.hpp"
+#include "sim/request_names.hpp"
 #include "gamma/input_error.hpp"
 #include "gamma/vocabulary.hpp"
 
@@ -52,6 +52,8 @@ std::string text_of(const nlohmann::json& document) { return document.dump(); }
 PYBIND11_MODULE(_gammalab, m) {
   m.doc() = "gammalab's C++ core: the γ engine's answers and sweeps, as the CLI's JSON text";
   py::register_exception<InputError>(m, "InputError", PyExc_ValueError);
+  // The simulator's messages name the parts of a request as Python writes them.
+  sim::request_names() = {"out", "resume=True", "shard", "split_seeds", "directory"};
 
   m.def("predict", [](const Texts& model, int steps) { return text_of(predict_report(model_options(model), steps).json()); },
         py::arg("model"), py::arg("steps") = 0, "What `gamma predict --json` prints");
@@ -84,7 +86,7 @@ PYBIND11_MODULE(_gammalab, m) {
           request.spec_path = spec;
           request.output = output;
           request.device = parse_term(device_choices(), "--device", device);
-          request.threads = threads > 0 ? threads : default_threads();
+          request.threads = threads == 0 ? default_threads() : threads;  // a negative count is refused as the CLI refuses it
           request.resume = resume;
           request.quiet = true;
           nlohmann::json summary;
@@ -115,11 +117,9 @@ PYBIND11_MODULE(_gammalab, m) {
       },
       py::arg("directory"),
       "The results view of a directory's summary.json as JSON text: {\"tables\": [{\"name\", \"title\", \"columns\", \"rows\"}]}");
-  m.def(
-      "check_checksums",
-      [](const std::string& directory) {
-        sim::check_checksums(directory, sim::read_manifest(directory));
-      },
-      py::arg("directory"), "InputError when runs.csv or curves.csv differ from the checksums recorded at completion");
+  m.def("check_result_directory", [](const std::string& directory) { check_result_directory(directory, "directory"); },
+        py::arg("directory"),
+        "InputError unless the directory passes every reader's checks: not being written, its manifest's types, its "
+        "checksums, and its rows against the plan");
   m.def("default_threads", &default_threads);
 }

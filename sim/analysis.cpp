@@ -16,6 +16,7 @@
 #include "sim/prediction.hpp"
 #include "sim/refinement.hpp"
 #include "sim/results_view.hpp"
+#include "sim/request_names.hpp"
 #include "sim/stability.hpp"
 #include "sim/sweep.hpp"
 
@@ -106,33 +107,6 @@ Grid grid_of(const std::vector<RunRow>& rows, const SweepSpec& spec) {
         for (auto& runs : cell.runs_of_seed)
           std::sort(runs.begin(), runs.end(), [](const RunRow* a, const RunRow* b) { return a->lr_A < b->lr_A; });
   return grid;
-}
-
-// Every row must be a configuration of the spec: a grid row the one its id names, a
-// refined row one that refinement proposes from the rows (sim/refinement.hpp).
-void check_rows_belong(const std::vector<RunRow>& rows, const SweepSpec& spec) {
-  const std::vector<Configuration> grid = enumerate_configurations(spec);
-  std::map<std::size_t, Configuration> refined;
-  for (const auto& c : refined_configurations(spec, rows)) refined.emplace(c.id, c);
-  std::set<std::size_t> seen;
-  for (const RunRow& r : rows) {
-    auto is = [&](const Configuration& c) {
-      return c.scheme == r.scheme && c.width == r.width && c.seed == r.seed && c.lr_A == r.lr_A && c.init_sigma == r.init_sigma &&
-             c.readout == r.readout && c.rank == r.rank && c.multiplier == r.multiplier && c.round == r.round;
-    };
-    const bool known = r.round == 0 ? r.id < grid.size() && is(grid[r.id]) : refined.count(r.id) && is(refined.at(r.id));
-    if (!known)
-      throw InputError("runs.csv: the row of configuration " + std::to_string(r.id) + " (" + r.scheme + ", width " +
-                       std::to_string(r.width) + ", rank " + std::to_string(r.rank) + ", multiplier " + r.multiplier + ", seed " + std::to_string(r.seed) + ", round " + std::to_string(r.round) +
-                       ") is not that configuration of the manifest's spec: the runs are of another sweep, or were edited");
-    std::vector<int> horizons;
-    for (const auto& h : r.horizons) horizons.push_back(h.step);
-    if (horizons != spec.training.horizons)
-      throw InputError("runs.csv: configuration " + std::to_string(r.id) +
-                       " has the columns of other horizons than the spec's [analysis] horizons");
-    if (!seen.insert(r.id).second)
-      throw InputError("runs.csv: configuration " + std::to_string(r.id) + " appears twice; a row was copied or edited");
-  }
 }
 
 // ---- the estimates along an axis -------------------------------------------------------
@@ -555,14 +529,14 @@ SweepSummary summarise(const std::vector<RunRow>& rows, const SweepSpec& spec) {
 }  // namespace
 
 SweepSummary analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& spec) {
-  check_rows_belong(rows, spec);
+  check_rows_against_plan(rows, spec, Shard{}, false, "runs.csv");
   return summarise(rows, spec);
 }
 
 SeedHalves analyse_seed_halves(const std::vector<RunRow>& rows, const SweepSpec& spec) {
-  check_rows_belong(rows, spec);
+  check_rows_against_plan(rows, spec, Shard{}, false, "runs.csv");
   if (spec.seeds.size() < 4)
-    throw InputError("--split-seeds: the sweep has " + std::to_string(spec.seeds.size()) +
+    throw InputError(request_names().split_seeds + ": the sweep has " + std::to_string(spec.seeds.size()) +
                      " seeds; two halves with a bootstrap interval each need at least 4");
   SeedHalves halves;
   const std::size_t half = spec.seeds.size() / 2;

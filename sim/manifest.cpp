@@ -167,13 +167,22 @@ Manifest manifest_from_json(const nlohmann::json& json, const std::string& origi
   return m;
 }
 
-Manifest read_manifest(const std::filesystem::path& directory) {
+Manifest read_manifest(const std::filesystem::path& directory, const std::string& field, const std::string& remedy) {
+  const std::string start = field.empty() ? "" : field + ": ", then = remedy.empty() ? "" : "; " + remedy;
   const std::filesystem::path path = directory / "manifest.json";
+  if (!std::filesystem::is_directory(directory))
+    throw InputError(start + directory.string() + (std::filesystem::exists(directory) ? " is a file" : " does not exist") +
+                     ", not a gammalab result directory" + then);
   std::ifstream file(path);
-  if (!file) throw InputError(directory.string() + " has no manifest.json: not a gammalab result directory");
+  if (!std::filesystem::is_regular_file(path) || !file)
+    throw InputError(start + directory.string() + " has no manifest.json, so it is not a gammalab result directory" + then);
   const nlohmann::json json = nlohmann::json::parse(file, nullptr, false);
-  if (json.is_discarded()) throw InputError(path.string() + " is not valid JSON: not a gammalab manifest");
-  return manifest_from_json(json, path.string());
+  if (json.is_discarded()) throw InputError(start + path.string() + " is not valid JSON: not a gammalab manifest");
+  try {
+    return manifest_from_json(json, path.string());
+  } catch (const InputError& e) {
+    throw InputError(start + e.what());
+  }
 }
 
 void write_manifest(const std::filesystem::path& directory, const Manifest& manifest) {

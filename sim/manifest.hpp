@@ -81,8 +81,11 @@ void to_json(nlohmann::json& json, const Manifest& manifest);
 // InputError naming `origin` and the key). Refuses another version and a sweep whose
 // runs_schema this program does not read.
 Manifest manifest_from_json(const nlohmann::json& json, const std::string& origin);
-// DIRECTORY/manifest.json; InputError naming it when it is missing or not a manifest.
-Manifest read_manifest(const std::filesystem::path& directory);
+// DIRECTORY/manifest.json; InputError naming the directory when it holds none (then
+// `remedy`, where given, says what to do), or the file and the key where it is not a
+// gammalab manifest. `field`, where given, starts the message (the option or argument
+// that named the directory: "DIR", "directory").
+Manifest read_manifest(const std::filesystem::path& directory, const std::string& field = "", const std::string& remedy = "");
 void write_manifest(const std::filesystem::path& directory, const Manifest& manifest);
 
 }  // namespace gammalab::sim

@@ -14,7 +14,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -43,13 +45,43 @@ struct ResultRows {
 };
 ResultRows rows_of(const Configuration& configuration, const TrainResult& result);
 
+// Who may use a result directory at once: an OS lock (flock) on its .lock file, which
+// the OS releases on any exit. One writer alone (a sweep; an analysis, which writes
+// summary.json), or any number of readers (report, merge reading its shards, Python's
+// load). A writer records its process id and command line in the file (the id on the
+// first line), so that whoever is refused is told who holds the directory.
+enum class Access { Read, Write };
+class DirectoryLock {
+ public:
+  // InputError, starting with `field` (the option or argument that named the
+  // directory), naming the process that holds the lock against `access`. A reader of a
+  // directory without a .lock that it may not create (a directory of another user, never
+  // written by a sweep of this program since) reads it unlocked.
+  DirectoryLock(const std::filesystem::path& directory, Access access, const std::string& field);
+  ~DirectoryLock();
+  DirectoryLock(DirectoryLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(DirectoryLock&&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// The lock of an existing result directory, for its readers (and analyze): where it
+// holds no manifest.json, read_manifest's InputError instead, so that a wrong path gets
+// its message and no .lock file.
+DirectoryLock lock_result_directory(const std::filesystem::path& directory, Access access, const std::string& field);
+
+
 class ResultDirectory {
  public:
   // Creates `path` (an empty existing folder counts as new), or with `resume` reopens
-  // it: its manifest's spec_hash and shard must match. Throws InputError when the
-  // directory exists without `resume`, holds no manifest or another spec or shard, or
-  // is being written by another process. The directory is owned by this object: an
-  // exclusive OS lock on its .lock file (flock), which the OS releases on any exit.
+  // it: its manifest's spec_hash and shard must match, and its rows pass every reader's
+  // checks (sim/sweep.hpp: read_checked_runs). Throws InputError when the directory
+  // exists without `resume`, holds no manifest or another spec or shard, or is in use
+  // by another process. The directory is owned by this object: a DirectoryLock for
+  // writing.
   ResultDirectory(std::filesystem::path path, bool resume, Manifest manifest);
   ~ResultDirectory();
   ResultDirectory(const ResultDirectory&) = delete;
@@ -60,8 +92,10 @@ class ResultDirectory {
   // Every write is checked: the first that fails (a full disk) throws, and what was
   // written in part is dropped by the next --resume, which trains that configuration
   // again.
-  // Sorts the files by id and marks the manifest complete with the wall time and the
-  // files' checksums.
+  // Sorts the files by id and, once its rows pass the checks every reader applies
+  // (read_checked_runs: every cell in range, every configuration of the plan present
+  // once), marks the manifest complete with the wall time and the files' checksums.
+  // InputError, leaving the directory running, where they do not.
   void complete(double wall_seconds);
 
   const std::filesystem::path& path() const { return path_; }
@@ -73,7 +107,7 @@ class ResultDirectory {
   std::string runs_header_;
   std::set<std::size_t> finished_;
   std::ofstream runs_, curves_;
-  int lock_ = -1;  // the open .lock file that holds the flock
+  std::optional<DirectoryLock> lock_;
 };
 
 // The checksums a complete directory's manifest records under "checksums": the
@@ -90,7 +124,12 @@ void check_checksums(const std::filesystem::path& directory, const Manifest& man
 // Writes `text` to `path` through a temporary file and a rename: never half a file.
 void write_atomically(const std::filesystem::path& path, const std::string& text);
 
-// The complete data rows of a result CSV (no header; a partly written last line is left out).
+// InputError naming the file and the line (counted from 1) where `line` (read up to its
+// LF) ends in CR: gammalab writes LF alone, and a CR in a message about the cell it ends
+// would return the cursor and hide what came before it.
+void refuse_crlf(const std::filesystem::path& path, std::size_t number, const std::string& line);
+// The complete data rows of a result CSV (no header; a partly written last line is left
+// out), each line's end checked by refuse_crlf.
 std::vector<std::string> read_csv_rows(const std::filesystem::path& path);
 // A result CSV's text: the header, then the rows sorted by configuration id (stable, so
 // a configuration's curve keeps its step order).

@@ -145,7 +145,7 @@ HeaderLayout layout_of_header(const std::string& header, const std::string& file
   std::map<std::string, bool> seen;
   std::map<int, int> columns_of_horizon;
   for (const auto& name : split(header)) {
-    if (seen[name]) throw InputError(file + ": column '" + name + "' appears twice in the header");
+    if (seen[name]) throw InputError(file + ": column '" + shown(name) + "' appears twice in the header");
     seen[name] = true;
     auto found = std::find_if(kRunsColumns.begin(), kRunsColumns.end(), [&](const RunsColumn& c) { return name == c.name; });
     if (found != kRunsColumns.end()) {
@@ -154,7 +154,7 @@ HeaderLayout layout_of_header(const std::string& header, const std::string& file
       layout.cells.push_back({nullptr, horizon->first, static_cast<std::size_t>(horizon->second)});  // H, made an index below
       ++columns_of_horizon[horizon->second];
     } else {
-      throw InputError(file + ": column '" + name + "' is not a runs.csv column (schema " + std::to_string(kRunsSchema) + ": " +
+      throw InputError(file + ": column '" + shown(name) + "' is not a runs.csv column (schema " + std::to_string(kRunsSchema) + ": " +
                        column_names() + ")");
     }
   }
@@ -237,11 +237,13 @@ std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv) {
   if (!in) throw InputError(file + ": cannot read (is this a sweep's result directory?)");
   std::string line;
   if (!std::getline(in, line)) throw InputError(file + ": empty; expected a header such as " + runs_header({}));
+  refuse_crlf(runs_csv, 1, line);
   const HeaderLayout layout = layout_of_header(line, file);
   const std::vector<std::string> names = split(line);
   std::vector<RunRow> rows;
   for (int number = 2; std::getline(in, line); ++number) {
     if (line.empty()) continue;
+    refuse_crlf(runs_csv, static_cast<std::size_t>(number), line);
     const std::vector<std::string> cells = split(line);
     const std::string where = file + ":" + std::to_string(number) + ": ";
     if (cells.size() != layout.cells.size())
@@ -254,7 +256,7 @@ std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv) {
         if (c.fixed) c.fixed->read(cells[i], row);
         else parse(cells[i], row.horizons[c.horizon_index].*c.horizon_column->member);
       } catch (const std::exception& e) {
-        throw InputError(where + "column '" + names[i] + "': '" + cells[i] + "' is " + e.what());
+        throw InputError(where + "column '" + shown(names[i]) + "': '" + shown(cells[i]) + "' is " + e.what());
       }
     check_ranges(row, where);
     rows.push_back(std::move(row));

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "gamma/input_error.hpp"
-#include "sim/refinement.hpp"
+#include "sim/request_names.hpp"
 #include "sim/result_directory.hpp"
 #include "sim/result_schema.hpp"
 #include "sim/sweep.hpp"
@@ -22,20 +22,23 @@ struct Part {
   Shard shard;
 };
 
-Part read_part(const std::filesystem::path& directory) {
+// A shard's complete directory, read under a lock for reading, which `locks` keeps
+// until the merge is written.
+Part read_part(const std::filesystem::path& directory, std::vector<DirectoryLock>& locks) {
+  const std::string& field = request_names().shards;
   const std::string name = directory.string();
-  if (!std::filesystem::exists(directory / "manifest.json"))
-    throw InputError("DIR: " + name + " has no manifest.json; give the directories that gammalab sweep --shard wrote");
-  Part part{directory, read_manifest(directory), {}};
+  locks.push_back(lock_result_directory(directory, Access::Read, field));
+  Part part{directory, read_manifest(directory, field, "give the directories that the sweep's shards were written to"), {}};
   if (part.manifest.experiment != ExperimentKind::Sweep)
-    throw InputError("DIR: " + name + " holds a " + experiment_kinds().title(part.manifest.experiment) + ", not a sweep's shard");
+    throw InputError(field + ": " + name + " holds a " + experiment_kinds().title(part.manifest.experiment) + ", not a sweep's shard");
   if (!part.manifest.shard)
-    throw InputError("DIR: " + name + " is a whole sweep, not a shard; merge joins the parts written with --shard i/k");
+    throw InputError(field + ": " + name + " is a whole sweep, not a shard; merge joins the parts of a sweep run as shards (" +
+                     request_names().shard + " i/k)");
   part.shard = parse_shard(*part.manifest.shard);
   if (!part.manifest.complete())
-    throw InputError("DIR: " + name + " holds shard " + part.shard.text() + ", which is not complete (status " +
-                     part.manifest.status + "); finish it with gammalab sweep SPEC -o " + name +
-                     " --shard " + part.shard.text() + " --resume");
+    throw InputError(field + ": " + name + " holds shard " + part.shard.text() + ", which is not complete (status " +
+                     part.manifest.status + "); finish it by resuming it in " + name + ": " + request_names().shard + " " +
+                     part.shard.text() + " " + request_names().resume);
   check_checksums(directory, part.manifest);
   return part;
 }
@@ -45,7 +48,7 @@ Part read_part(const std::filesystem::path& directory) {
 void check_alike(const Part& first, const Part& part) {
   auto differ = [&](const char* key, const std::string& mine, const std::string& theirs) {
     if (mine != theirs)
-      throw InputError("DIR: " + part.directory.string() + " has " + key + " " + (mine.empty() ? "(none)" : mine) + " but " +
+      throw InputError(request_names().shards + ": " + part.directory.string() + " has " + key + " " + (mine.empty() ? "(none)" : mine) + " but " +
                        first.directory.string() + " has " + (theirs.empty() ? "(none)" : theirs) +
                        ": shards of different sweeps or programs cannot be merged");
   };
@@ -53,29 +56,32 @@ void check_alike(const Part& first, const Part& part) {
   differ("program", part.manifest.provenance.program, first.manifest.provenance.program);
   differ("git_revision", part.manifest.provenance.git_revision, first.manifest.provenance.git_revision);
   if (part.shard.count != first.shard.count)
-    throw InputError("DIR: " + part.directory.string() + " is shard " + part.shard.text() + " but " + first.directory.string() +
-                     " is shard " + first.shard.text() + ": every part must come from the same --shard i/k split");
+    throw InputError(request_names().shards + ": " + part.directory.string() + " is shard " + part.shard.text() + " but " +
+                     first.directory.string() + " is shard " + first.shard.text() + ": every part must come from the same split into " +
+                     std::to_string(first.shard.count) + " shards");
 }
 
 }  // namespace
 
 void merge_shards(const std::vector<std::filesystem::path>& directories, const std::filesystem::path& output) {
-  if (directories.empty()) throw InputError("DIR: give the directories of every shard");
+  const std::string& field = request_names().shards;
+  if (directories.empty()) throw InputError(field + ": give the directories of every shard");
+  std::vector<DirectoryLock> locks;
   std::vector<Part> parts;
   std::map<int, std::filesystem::path> by_index;
   for (const auto& directory : directories) {
-    parts.push_back(read_part(directory));
+    parts.push_back(read_part(directory, locks));
     const Part& part = parts.back();
     check_alike(parts.front(), part);
     auto [at, fresh] = by_index.emplace(part.shard.index, part.directory);
     if (!fresh)
-      throw InputError("DIR: shard " + part.shard.text() + " is given twice: " + at->second.string() + " and " + part.directory.string());
+      throw InputError(field + ": shard " + part.shard.text() + " is given twice: " + at->second.string() + " and " + part.directory.string());
   }
   const int count = parts.front().shard.count;
   std::string missing;
   for (int index = 1; index <= count; ++index)
     if (!by_index.count(index)) missing += (missing.empty() ? "" : ", ") + Shard{index, count}.text();
-  if (!missing.empty()) throw InputError("DIR: shard " + missing + " missing; merge needs all " + std::to_string(count) + " parts");
+  if (!missing.empty()) throw InputError(field + ": shard " + missing + " missing; merge needs all " + std::to_string(count) + " parts");
 
   // Each part must hold exactly the configurations of its shard.
   const Manifest& manifest = parts.front().manifest;
@@ -85,19 +91,10 @@ void merge_shards(const std::vector<std::filesystem::path>& directories, const s
   double wall_seconds = 0;
   std::string devices;
   for (const Part& part : parts) {
-    // Every cell's type checked here, so that a bad shard is the one named.
-    const std::vector<RunRow> typed = read_runs(part.directory / "runs.csv");
+    // Every row checked here, each shard's against its own part of the plan, so that a
+    // bad shard is the one named.
+    read_checked_runs(part.directory, part.manifest);
     std::vector<std::string> rows = read_csv_rows(part.directory / "runs.csv");
-    std::set<std::size_t> held, expected;
-    for (const auto& row : rows) held.insert(id_of_row(row));
-    // The shard's grid, and the refinement its own rows lead to (each shard refines its
-    // own lines, and refined ids are unique across shards: sim/refinement.hpp).
-    for (const auto& c : configurations_of_shard(spec, part.shard)) expected.insert(c.id);
-    for (const auto& c : refined_configurations(spec, typed)) expected.insert(c.id);
-    if (held != expected || rows.size() != held.size())
-      throw InputError("DIR: " + part.directory.string() + " holds " + std::to_string(rows.size()) + " rows, but shard " +
-                       part.shard.text() + " of this spec has " + std::to_string(expected.size()) +
-                       " configurations; its runs.csv was changed after the sweep");
     runs.insert(runs.end(), rows.begin(), rows.end());
     for (auto& row : read_csv_rows(part.directory / "curves.csv")) curves.push_back(std::move(row));
     const double seconds = part.manifest.wall_seconds.value_or(0.0);

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <numeric>
+#include <set>
 
+#include "gamma/input_error.hpp"
 #include "gamma/scheme.hpp"
 #include "sim/parallel_tasks.hpp"
 #include "sim/refinement.hpp"
@@ -36,6 +39,54 @@ TrainSpec train_spec_of(const SweepSpec& spec, const Configuration& c) {
   t.multiplier_exponent = multiplier_exponent(c.multiplier);
   if (c.init_sigma > 0) t.init.sigma = c.init_sigma;
   return t;
+}
+
+void check_rows_against_plan(const std::vector<RunRow>& rows, const SweepSpec& spec, const Shard& shard, bool complete,
+                             const std::string& origin) {
+  const std::vector<Configuration> grid = configurations_of_shard(spec, shard);
+  std::map<std::size_t, Configuration> planned;
+  for (const auto& c : grid) planned.emplace(c.id, c);
+  for (const auto& c : refined_configurations(spec, rows)) planned.emplace(c.id, c);
+  const std::string plan = shard.whole() ? "the manifest's spec" : "shard " + shard.text() + " of the manifest's spec";
+  std::set<std::size_t> seen;
+  for (const RunRow& r : rows) {
+    const auto found = planned.find(r.id);
+    const bool known = found != planned.end() && [&](const Configuration& c) {
+      return c.scheme == r.scheme && c.width == r.width && c.seed == r.seed && c.lr_A == r.lr_A && c.init_sigma == r.init_sigma &&
+             c.readout == r.readout && c.rank == r.rank && c.multiplier == r.multiplier && c.round == r.round;
+    }(found->second);
+    if (!known)
+      throw InputError(origin + ": the row of configuration " + std::to_string(r.id) + " (" + shown(r.scheme) + ", width " +
+                       std::to_string(r.width) + ", rank " + std::to_string(r.rank) + ", multiplier " + shown(r.multiplier) +
+                       ", seed " + std::to_string(r.seed) + ", round " + std::to_string(r.round) + ") is not that configuration of " +
+                       plan + ": the runs are of another sweep, or were edited");
+    std::vector<int> horizons;
+    for (const auto& h : r.horizons) horizons.push_back(h.step);
+    if (horizons != spec.training.horizons)
+      throw InputError(origin + ": configuration " + std::to_string(r.id) + " has the columns of other horizons than the spec's [analysis] horizons");
+    if (!seen.insert(r.id).second)
+      throw InputError(origin + ": configuration " + std::to_string(r.id) + " appears twice; a row was copied or edited");
+  }
+  if (!complete || seen.size() == planned.size()) return;
+  std::string missing;
+  std::size_t listed = 0;
+  for (const auto& [id, c] : planned)
+    if (!seen.count(id) && listed++ < 5) missing += (missing.empty() ? "" : ", ") + std::to_string(id);
+  if (listed > 5) missing += ", …";
+  const std::size_t refined = planned.size() - grid.size();
+  throw InputError(origin + ": " + std::to_string(rows.size()) + " rows, but the plan of " + plan + " has " +
+                   std::to_string(planned.size()) + " configurations (" + std::to_string(grid.size()) + " of the grid" +
+                   (refined ? " and " + std::to_string(refined) + " of edge refinement" : "") + ") and the manifest says complete: " +
+                   std::to_string(planned.size() - seen.size()) + " missing (configuration " + missing +
+                   "); rows were deleted after the sweep: restore runs.csv from a copy, or run the sweep again into a new directory");
+}
+
+std::vector<RunRow> read_checked_runs(const std::filesystem::path& directory, const Manifest& manifest) {
+  const std::filesystem::path runs = directory / "runs.csv";
+  const SweepSpec& spec = manifest.sweep_spec((directory / "manifest.json").string());
+  std::vector<RunRow> rows = read_runs(runs);
+  check_rows_against_plan(rows, spec, parse_shard(manifest.shard.value_or("1/1")), manifest.complete(), runs.string());
+  return rows;
 }
 
 Manifest manifest_of(const SweepSpec& spec, const SweepRun& run, const std::string& device) {

@@ -12,6 +12,7 @@
 #include "sim/backend.hpp"
 #include "sim/manifest.hpp"
 #include "sim/result_directory.hpp"
+#include "sim/result_schema.hpp"
 #include "sim/sweep_spec.hpp"
 #include "sim/work_plan.hpp"
 
@@ -36,6 +37,20 @@ struct SweepRun {
   Provenance provenance;
   Shard shard;            // the whole sweep unless --shard
 };
+
+// The plan a directory's rows are held against: the configurations of its shard's grid
+// (the whole grid, for shard 1/1) and those of the refinement rounds its rows lead to
+// (sim/refinement.hpp). Every row must be the configuration its id names there (its
+// axes, its round, the spec's horizon columns) and appear once; with `complete`, every
+// configuration of the plan must have its row. InputError starting with `origin`
+// (runs.csv's path) that names the row at fault, or the counts: rows held,
+// configurations planned, those missing.
+void check_rows_against_plan(const std::vector<RunRow>& rows, const SweepSpec& spec, const Shard& shard, bool complete,
+                             const std::string& origin);
+// The rows of a result directory whose manifest (read_manifest) is `manifest`, read as
+// every reader reads them: each cell typed and in range (read_runs), and held against
+// the plan of the manifest's spec and shard, complete as its status says.
+std::vector<RunRow> read_checked_runs(const std::filesystem::path& directory, const Manifest& manifest);
 
 // What manifest.json holds before the sweep starts; `device` says what trains it.
 Manifest manifest_of(const SweepSpec& spec, const SweepRun& run, const std::string& device);

@@ -3,16 +3,20 @@
 #include <toml++/toml.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 #include <variant>
 
 #include "gamma/exponent.hpp"
 #include "gamma/input_error.hpp"
 #include "gamma/rank.hpp"
+#include "gamma/scheme.hpp"
+#include "sim/lora_init.hpp"
 
 namespace gammalab::sim {
 
@@ -135,13 +139,25 @@ class TableReader {
     if (!table_) return;
     for (const auto& [key, node] : *table_)
       if (!known_.count(std::string(key.str())))
-        fail(std::string(key.str()), "unknown key; accepted keys of [" + name_ + "]: " + join({known_.begin(), known_.end()}));
+        fail(shown(key.str()), "unknown key; accepted keys of [" + name_ + "]: " + join({known_.begin(), known_.end()}));
   }
 
+  // A value as the file wrote it, shortened for a message.
   static std::string text_of(const toml::node& node) {
     std::ostringstream out;
     node.visit([&](const auto& value) { out << value; });
-    return out.str();
+    return shown(out.str());
+  }
+  static std::string type_of(const toml::node& node) {
+    switch (node.type()) {
+      case toml::node_type::string: return "a string";
+      case toml::node_type::integer: return "a whole number";
+      case toml::node_type::floating_point: return "a number";
+      case toml::node_type::boolean: return "a boolean";
+      case toml::node_type::array: return "an array";
+      case toml::node_type::table: return "a table";
+      default: return "a date or time";
+    }
   }
   static std::string join(const std::vector<std::string>& words) {
     std::string text;
@@ -303,7 +319,9 @@ std::vector<std::string> read_schemes(TableReader& sweep) {
 
 void read_sweep_table(TableReader sweep, SweepSpec& spec) {
   const toml::node* name = sweep.find("name");
-  spec.name = name && name->is_string() ? *name->value<std::string>() : "sweep";
+  if (name && !name->is_string())
+    sweep.fail("name", "got " + TableReader::text_of(*name) + ", " + TableReader::type_of(*name) + "; accepted: a quoted string, e.g. name = \"fig2\"");
+  spec.name = name ? *name->value<std::string>() : "sweep";
   spec.scale = sweep.term("scale", Scale::Custom, scales());
   spec.widths = read_widths(sweep);
   spec.seeds = read_seeds(sweep);
@@ -371,6 +389,17 @@ void read_init_table(TableReader init, SweepSpec& spec) {
   i.sigma_B.exponent = exponent_value(spec.custom_sigma_B_exponent);
   i.inilora_steps = init.integer("inilora_steps", InitSpec{}.inilora_steps, 0, 1'000'000);
   init.finish();
+  // σ = c·n^γ must be a number at every width the custom scheme trains: beyond a
+  // double's range every entry, and every loss, would be inf or nan.
+  if (std::find(spec.schemes.begin(), spec.schemes.end(), std::string(gamma::kCustomScheme)) == spec.schemes.end()) return;
+  for (const auto& [name, scale, exponent] : {std::tuple{"sigma_A", i.sigma_A, spec.custom_sigma_A_exponent},
+                                              std::tuple{"sigma_B", i.sigma_B, spec.custom_sigma_B_exponent}})
+    for (int width : spec.widths)
+      if (!std::isfinite(scale.at_width(width)))
+        init.fail(std::string(name) + "_exponent", "\"" + shown(exponent) + "\" gives " + name + " = " + std::to_string(scale.constant) +
+                                                       " · " + std::to_string(width) + "^" + shown(exponent) + " at width " +
+                                                       std::to_string(width) + ", beyond the range of a double (about 1.8e308); "
+                                                       "accepted: an exponent that keeps σ a number at every width of the sweep");
 }
 
 // The initial-scale axis (papers 000 and 002): σ of A's and B's entries, for the
@@ -488,7 +517,7 @@ namespace {
 SweepSpec spec_of_tables(const toml::table& root, const std::string& origin) {
   for (const auto& [key, node] : root)
     if (std::find(kTables.begin(), kTables.end(), std::string(key.str())) == kTables.end() || !node.is_table())
-      throw InputError(origin + ": unknown table [" + std::string(key.str()) + "]; accepted: " + TableReader::join(kTables));
+      throw InputError(origin + ": unknown table [" + shown(key.str()) + "]; accepted: " + TableReader::join(kTables));
   auto table = [&](const std::string& name) { return TableReader(root[name].as_table(), origin, name); };
 
   SweepSpec spec;
@@ -512,8 +541,10 @@ SweepSpec spec_of_tables(const toml::table& root, const std::string& origin) {
 }  // namespace
 
 std::string read_spec_file(const std::string& path) {
+  if (std::filesystem::is_directory(path))
+    throw InputError(path + ": is a directory, not a spec file; give the path of a TOML spec (e.g. experiments/fig2-quick.toml)");
   std::ifstream file(path);
-  if (!file) throw InputError(path + ": cannot read the spec file");
+  if (!file) throw InputError(path + ": cannot read the spec file (" + (std::filesystem::exists(path) ? "permission denied" : "no such file") + ")");
   std::stringstream text;
   text << file.rdbuf();
   return text.str();

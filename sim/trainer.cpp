@@ -1,5 +1,6 @@
 #include "sim/trainer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -18,6 +19,15 @@ Eigen::MatrixXd frozen_preactivation(const FrozenSplit& split, const LoraFactors
   Eigen::MatrixXd H0 = split.H;
   H0.noalias() -= scale * ((split.Z * init.A.transpose()) * init.B.transpose());
   return H0;
+}
+
+// Whether a parameter and its optimiser's moments are all numbers (training_rules.hpp:
+// state_diverged); SGD keeps no moments.
+bool finite_state(const Eigen::MatrixXd& parameter, const AdamMoments& moments) {
+  auto finite = [](const Eigen::MatrixXd& m) {
+    return std::none_of(m.data(), m.data() + m.size(), [](double v) { return state_diverged(v); });
+  };
+  return finite(parameter) && finite(moments.first) && finite(moments.second);
 }
 
 double mean_row_norm(const Eigen::MatrixXd& m) { return m.rowwise().norm().mean(); }
@@ -122,6 +132,11 @@ TrainResult train(const FrozenStudent& student, const TrainSpec& spec, const Ste
     apply_update(spec.optimizer, step, spec.lr_A * factor, gradients.A, A, moments_A);
     apply_update(spec.optimizer, step, spec.lr_B * factor, gradients.B, B, moments_B);
     result.steps_done = step;
+    if (!finite_state(A, moments_A) || !finite_state(B, moments_B)) {
+      result.diverged = true;
+      result.diverged_step = diverged_after_update(step);
+      break;
+    }
     if (observe) observe({step, A, B, full_train});
   }
 

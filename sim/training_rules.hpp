@@ -29,6 +29,21 @@ GAMMALAB_HOST_DEVICE inline bool loss_diverged(Real loss, Real bound) {
 // reported as diverged at this step, one past the last.
 inline int diverged_after_last_step(int steps) { return steps + 1; }
 
+// An update that leaves a parameter or an optimiser moment NaN or infinite has diverged
+// the run, whatever its loss says: Adam's second moment of a gradient of 1e200
+// overflows to inf, after which every update divides by it and is 0, so the loss stays
+// where it was and would read as stable. Update t broke what step t + 1 would compute
+// from, so the run is reported as diverged at step t + 1 (its steps done: t).
+template <class Real>
+GAMMALAB_HOST_DEVICE inline bool state_diverged(Real value) {
+#if defined(__CUDA_ARCH__)
+  return !isfinite(value);
+#else
+  return !std::isfinite(value);
+#endif
+}
+GAMMALAB_HOST_DEVICE inline int diverged_after_update(int step) { return step + 1; }
+
 // Steps 1, every record_every-th and the last are recorded (with record_every > 0;
 // 0 records no curve). A recorded point sees the parameters before that step's update.
 inline bool is_recorded_step(int step, int steps, int record_every) {

@@ -9,6 +9,7 @@
 #include "gamma/input_error.hpp"
 #include "sim/lora_init.hpp"
 #include "sim/lora_network.hpp"
+#include "sim/request_names.hpp"
 #include "sim/sweep.hpp"
 
 namespace gammalab::sim {
@@ -64,7 +65,8 @@ Shard parse_shard(const std::string& text) {
   const std::string_view all(text);
   if (slash == std::string::npos || !read(all.substr(0, slash), shard.index) || !read(all.substr(slash + 1), shard.count) ||
       shard.count < 1 || shard.index < 1 || shard.index > shard.count)
-    throw InputError("--shard: '" + text + "' is not a shard; write i/k with 1 <= i <= k, e.g. 2/4 for the second of four parts");
+    throw InputError(request_names().shard + ": '" + shown(text) +
+                     "' is not a shard; write i/k with 1 <= i <= k, e.g. 2/4 for the second of four parts");
   return shard;
 }
 

@@ -73,7 +73,7 @@ struct Shard {
   bool whole() const { return count == 1; }
   std::string text() const { return std::to_string(index) + "/" + std::to_string(count); }
 };
-// InputError naming --shard and the accepted form unless `text` is "i/k" with 1 ≤ i ≤ k.
+// InputError naming the shard option (request_names) and the accepted form unless `text` is "i/k" with 1 ≤ i ≤ k.
 Shard parse_shard(const std::string& text);
 
 // The configurations of one shard: the spec's groups balanced over `shard.count` parts,

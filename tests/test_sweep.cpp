@@ -259,6 +259,44 @@ TEST_CASE("the rank and the multiplier are axes: each configuration trains its o
   CHECK(cpu_memory_bytes(spec, 64, 256).student == cpu_memory_bytes(spec, 64, 2).student);
 }
 
+TEST_CASE("a directory is marked complete only when its rows pass every reader's checks") {
+  const SweepSpec spec = parse_sweep_spec(kSpec, "spec.toml");
+  const std::vector<Configuration> plan = enumerate_configurations(spec);
+  auto result_of = [&](double final_loss) {
+    TrainResult r;
+    r.initial_train_loss = r.max_train_loss = 1;
+    r.final_train_loss = r.final_test_loss = r.mean_last_train = final_loss;
+    r.steps_done = spec.training.steps;
+    for (int h : spec.training.horizons) r.horizons.push_back({h, 1, 0});
+    return r;
+  };
+  auto status_of = [](const fs::path& directory) {
+    return nlohmann::json::parse(read_text(directory / "manifest.json"))["status"].get<std::string>();
+  };
+  // A NaN loss (what σ beyond a double's range once wrote) is refused at completion.
+  const fs::path with_nan = scratch("complete-nan");
+  {
+    ResultDirectory directory(with_nan, false, manifest_of(spec, {with_nan, false, {}, {}}, "test"));
+    for (const auto& c : plan) directory.record(rows_of(c, result_of(c.id == 3 ? NAN : 0.5)));
+    CHECK_THROWS_WITH_AS(directory.complete(1), doctest::Contains(":5: column 'final_train_loss': nan is out of range"), InputError);
+  }
+  CHECK(status_of(with_nan) == "running");
+  // So is a plan with a configuration left out.
+  const fs::path short_of_one = scratch("complete-short");
+  {
+    ResultDirectory directory(short_of_one, false, manifest_of(spec, {short_of_one, false, {}, {}}, "test"));
+    for (const auto& c : plan)
+      if (c.id != 7) directory.record(rows_of(c, result_of(0.5)));
+    CHECK_THROWS_WITH_AS(directory.complete(1),
+                         doctest::Contains("23 rows, but the plan of the manifest's spec has 24 configurations (24 of the grid) and the "
+                                           "manifest says complete: 1 missing (configuration 7)"),
+                         InputError);
+  }
+  CHECK(status_of(short_of_one) == "running");
+  fs::remove_all(with_nan);
+  fs::remove_all(short_of_one);
+}
+
 TEST_CASE("shards: --shard is i/k with 1 <= i <= k, and the shards of a spec cover it once") {
   CHECK(parse_shard("2/3").index == 2);
   CHECK(parse_shard("2/3").count == 3);

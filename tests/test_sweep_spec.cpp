@@ -156,6 +156,19 @@ TEST_CASE("typos and bad values are errors naming the table, the key, the value 
   expect_error("[sweep\n", "spec.toml:1: not valid TOML");
 }
 
+TEST_CASE("a value of the wrong type is refused naming the key and the type, never replaced by a default; long values shortened") {
+  expect_error(kMinimal + "name = 5\n", "[sweep] name: got 5, a whole number; accepted: a quoted string");
+  expect_error(kMinimal + "name = [\"a\"]\n", "an array; accepted: a quoted string");
+  expect_error(kMinimal + "name = [\"a\"]\n", "[sweep] name: got [");
+  try {
+    parse_sweep_spec(kMinimal + "scale = \"" + std::string(100000, 'x') + "\"\n", "spec.toml");
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).size() < 400);  // the value shortened, its length said
+    CHECK(std::string(e.what()).find("characters)") != std::string::npos);
+  }
+}
+
 TEST_CASE("specs that make no sense are refused with the key named: repeats, empty lists, zero steps, foreign widths") {
   const std::string axes = "[sweep]\nwidths = [32, 64]\nseeds = 2\nschemes = [\"A\"]\n";
   expect_error("[sweep]\nwidths = [32, 32]\nseeds = 1\nschemes = [\"A\"]\n", "[sweep] widths: lists 32 twice");

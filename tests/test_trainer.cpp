@@ -44,6 +44,20 @@ TEST_CASE("a learning rate far too large ends the run as diverged, with its step
   CHECK(std::isinf(result.final_train_loss));
 }
 
+TEST_CASE("an optimiser state that overflows diverges the run: Adam at alpha 1e300 is never recorded stable") {
+  auto student = small_student();
+  TrainSpec spec;
+  spec.steps = 20;
+  spec.lr_A = spec.lr_B = 1e-3;
+  spec.alpha = 1e300;  // B's gradient is about 1e300: its square, Adam's second moment, is inf
+  TrainResult result = train(*student, spec);
+  CHECK(result.diverged);
+  CHECK(result.diverged_step == result.steps_done + 1);
+  CHECK(result.steps_done >= 1);
+  CHECK(std::isinf(result.final_train_loss));
+  CHECK(std::isfinite(result.initial_train_loss));
+}
+
 TEST_CASE("minibatches follow a seeded order: same seed same result, other seed other result") {
   auto student = small_student();
   TrainSpec spec;

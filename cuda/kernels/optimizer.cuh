@@ -9,6 +9,8 @@
 
 #include <cstdint>
 
+#include "sim/training_rules.hpp"
+
 namespace gammalab::cuda::kernels {
 
 // The scalars of training step t, precomputed on the host.
@@ -46,7 +48,10 @@ struct SgdRule {
 };
 
 // One update of a (C·R) × n (or C·n × R) parameter block, `per_config` entries per
-// configuration, one index per entry. first and second may be null for SgdRule.
+// configuration, one index per entry. first and second may be null for SgdRule. An entry
+// or moment the update leaves NaN or infinite marks the configuration diverged after
+// this step (sim/training_rules.hpp: state_diverged), as the CPU trainer does; every
+// thread that sees it writes the same step.
 template <class Rule>
 struct UpdateParameters {
   Rule rule;
@@ -56,7 +61,7 @@ struct UpdateParameters {
   float* first;
   float* second;
   const float* learning_rate;
-  const int* diverged_step;
+  int* diverged_step;
   const StepScalars* scalars;
   const int* step;
   __device__ void operator()(std::int64_t e) const {
@@ -64,8 +69,11 @@ struct UpdateParameters {
     if (diverged_step[c] != 0) return;
     const StepScalars now = scalars[*step];
     float unused = 0.0f;
-    rule(parameter[e], gradient[e], first ? first[e] : unused, second ? second[e] : unused, learning_rate[c] * now.lr_factor,
-         now);
+    float& m = first ? first[e] : unused;
+    float& v = second ? second[e] : unused;
+    rule(parameter[e], gradient[e], m, v, learning_rate[c] * now.lr_factor, now);
+    if (sim::state_diverged(parameter[e]) || sim::state_diverged(m) || sim::state_diverged(v))
+      diverged_step[c] = sim::diverged_after_update(*step);
   }
 };
 

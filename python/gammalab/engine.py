@@ -407,6 +407,8 @@ def table(optimizer: str = "adam", multiplier: str = "lora") -> TableResult:
 
 
 def _steps(steps) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int):
+    """The CLI's --steps, checked here: a value pybind11 cannot pass (10**20, "2") would
+    otherwise end in its signature dump instead of this message."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= 64:
         raise InputError(f"--steps: must be a whole number from 0 to 64, not {steps!r}")
     return steps

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -152,7 +153,10 @@ def option_text(value) -> str:
     if isinstance(value, SymbolicExponent):
         return value.text
     if isinstance(value, float):
-        return "-inf" if value == NEG_INF else ("inf" if value == INF else repr(value))
+        if value in (NEG_INF, INF):
+            return "-inf" if value == NEG_INF else "inf"
+        # Its shortest decimal written out (1e-05 as 0.00001): the engine reads decimals, not exponent notation.
+        return format(Decimal(repr(value)), "f")
     if isinstance(value, Fraction):
         return str(value)
     return str(value)

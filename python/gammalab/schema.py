@@ -62,7 +62,7 @@ def read_json(path: pathlib.Path, name: str) -> Any:
     except FileNotFoundError:
         raise InputError(f"{path}: missing") from None
     except json.JSONDecodeError as error:
-        raise InputError(f"{path}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+        raise InputError(f"{path} is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
     return check(document, name, str(path))
 
 

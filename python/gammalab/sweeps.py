@@ -12,6 +12,7 @@ import json
 import math
 import os
 import pathlib
+import re
 import sys
 import tempfile
 from fractions import Fraction
@@ -31,13 +32,30 @@ CURVES_DTYPES = schema.csv_columns("curves")
 
 # ---------------------------------------------------------------- the spec as TOML text
 
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    return '"' + "".join(_TOML_ESCAPES.get(c) or (f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c)
+                         for c in text) + '"'
+
+
+def _toml_key(key, where: str) -> str:
+    """A key or table name: bare where TOML allows it, else quoted (so that "a=b" or a
+    newline is a key of its own, which the reader then refuses as unknown)."""
+    if not isinstance(key, str):
+        raise TypeError(f"{where}: the key {key!r} is not a string; a spec's tables and keys are strings")
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_string(key)
+
+
 def _toml_value(value, where: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Fraction):
-        return json.dumps(str(value))  # exponents are strings in the spec ("-1/2")
+        return _toml_string(str(value))  # exponents are strings in the spec ("-1/2")
     if isinstance(value, float):
         if math.isnan(value):
             return "nan"
@@ -45,21 +63,25 @@ def _toml_value(value, where: str) -> str:
             return "inf" if value > 0 else "-inf"
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+        return _toml_string(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v, where) for v in value) + "]"
-    raise InputError(f"{where}: {value!r} is not a number, string, boolean or list")
+    raise TypeError(f"{where}: {value!r} is not a number, string, boolean or list")
 
 
 def spec_text(spec: Dict[str, Dict[str, Any]]) -> str:
     """A spec given as a dict ({"sweep": {"widths": [64, 128], ...}, ...}) as the TOML
-    text of a spec file; the C++ reader checks it as it checks a file."""
+    text of a spec file, every key and string escaped as TOML requires; the C++ reader
+    checks it as it checks a file."""
+    if not isinstance(spec, dict):
+        raise TypeError(f"spec: {type(spec).__name__} is not a dict of tables, each a dict of keys")
     lines: List[str] = []
     for table, keys in spec.items():
+        name = _toml_key(table, "spec")
         if not isinstance(keys, dict):
-            raise InputError(f"[{table}]: a spec is a dict of tables, each a dict of keys")
-        lines.append(f"[{table}]")
-        lines += [f"{key} = {_toml_value(value, f'[{table}] {key}')}" for key, value in keys.items()]
+            raise TypeError(f"[{table}]: a spec is a dict of tables, each a dict of keys")
+        lines.append(f"[{name}]")
+        lines += [f"{_toml_key(key, f'[{table}]')} = {_toml_value(value, f'[{table}] {key}')}" for key, value in keys.items()]
         lines.append("")
     return "\n".join(lines)
 
@@ -95,6 +117,7 @@ def sweep(spec: Union[str, os.PathLike, Dict[str, Any]], out: Union[str, os.Path
     `spec` is a spec file's path or a dict of its tables; `device` is ``auto``, ``cpu``
     or ``gpu``; `threads` 0 uses every core. Progress is shown on standard error.
     """
+    _check_sweep_options(device, threads, resume)
     reporter = _Progress() if progress else None
     if isinstance(spec, dict):
         with tempfile.NamedTemporaryFile("w", suffix=".toml", prefix="gammalab-spec-", delete=False) as file:
@@ -112,6 +135,25 @@ def sweep(spec: Union[str, os.PathLike, Dict[str, Any]], out: Union[str, os.Path
         if isinstance(spec, dict):
             os.unlink(path)
     return load(out)
+
+
+DEVICES = ("auto", "cpu", "gpu")
+
+
+def _check_sweep_options(device, threads, resume):
+    """The options of :func:`sweep` as the command line checks them, refused before
+    anything runs: a TypeError for a value of the wrong type, an InputError (a
+    ValueError) for one out of range, each naming the argument and what is accepted."""
+    if not isinstance(device, str):
+        raise TypeError(f"device: {device!r} is not a string; accepted: {', '.join(map(repr, DEVICES))}")
+    if device not in DEVICES:
+        raise InputError(f"device: {device!r} is not a device; accepted: {', '.join(map(repr, DEVICES))}")
+    if isinstance(threads, bool) or not isinstance(threads, int):
+        raise TypeError(f"threads: {threads!r} is not a whole number; accepted: 0 (every core) or 1 to 1024")
+    if not 0 <= threads <= 1024:
+        raise InputError(f"threads: {threads} is out of range; accepted: 0 (every core) or 1 to 1024")
+    if not isinstance(resume, bool):
+        raise TypeError(f"resume: {resume!r} is not a bool; accepted: True (continue the sweep in out) or False")
 
 
 def analyze(directory: Union[str, os.PathLike]) -> "Summary":
@@ -317,18 +359,17 @@ def _read_csv(path: pathlib.Path, dtypes: Dict[str, str]):
 
 
 def load(directory: Union[str, os.PathLike]) -> SweepResult:
-    """Reads a sweep's result directory (runs.csv, curves.csv, summary.json,
-    manifest.json), each checked against its schema."""
+    """Reads a sweep's result directory (runs.csv, curves.csv, summary.json, manifest.json)
+    after the checks every reader of the command line applies — refused while a sweep
+    writes it, and where the manifest is malformed, a file differs from its checksum, or
+    a row is out of range or missing from (or foreign to) the sweep's plan — and with
+    manifest.json and summary.json held against their schemas."""
     directory = pathlib.Path(directory)
-    if not (directory / "manifest.json").exists():
-        raise InputError(f"directory: {directory} has no manifest.json: not a sweep's result directory")
-    manifest = schema.read_json(directory / "manifest.json", "manifest")
-    if manifest.get("experiment", "sweep") != "sweep":
-        raise InputError(f"{directory} holds a {manifest['experiment']} experiment, not a sweep")
-    try:  # a file changed after the sweep completed is reported, not loaded
-        _gammalab.check_checksums(os.fspath(directory))
+    try:
+        _gammalab.check_result_directory(os.fspath(directory))
     except _gammalab.InputError as error:
         raise InputError(str(error)) from None
+    manifest = schema.read_json(directory / "manifest.json", "manifest")
     summary_path = directory / "summary.json"
     summary = Summary(schema.read_json(summary_path, "summary"), directory) if summary_path.exists() else None
     horizons = manifest["spec"]["analysis"]["horizons"]

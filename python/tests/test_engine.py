@@ -188,6 +188,8 @@ BAD = [
     (lambda: gammalab.predict(scheme="A", alpha="1/0"), "alpha", "--alpha"),
     (lambda: gammalab.predict(scheme="A", subtract_initial="maybe"), "subtract_initial", "--subtract-initial"),
     (lambda: gammalab.predict(scheme="A", steps=65), "steps", "--steps"),
+    (lambda: gammalab.predict(scheme="A", steps=10**20), "steps", "--steps"),
+    (lambda: gammalab.predict(scheme="A", steps="2"), "steps", "--steps"),
     (lambda: gammalab.solve(scheme="A", eta=-1), "eta", "--eta"),
     (lambda: gammalab.phase(scheme="A", x="eta_A", y="eta_A"), "y", "--y"),
     (lambda: gammalab.phase(scheme="A", x="beta", y="eta_A"), "x", "--x"),
@@ -230,3 +232,8 @@ def test_readme_python_lines_work(source, capsys):
     code = one_liner.split(' -c "', 1)[1].rstrip('"')
     exec(compile(code, "README.md", "exec"), {})
     assert capsys.readouterr().out == "(-inf, -1/2]\n"
+
+
+def test_a_float_in_exponent_notation_is_read_as_its_decimal():
+    r = gammalab.predict(scheme="A", eta=1e-05, steps=1)
+    assert r.model.eta_A == r.model.eta_B == Fraction(1, 100000)

@@ -179,3 +179,78 @@ def test_slopes_are_the_results_views_rows(swept):
     assert optimal_a["engine"] == Fraction(-3, 4) and isinstance(optimal_a["engine"], Fraction)
     assert optimal_a["slope"] == pytest.approx(result.summary.arm("A").slopes["optimal"].slope)
     assert len(result.summary.widths()) == 2 * 2  # two arms × two widths
+
+
+def _copy(result, tmp_path, name):
+    import shutil
+    copy = tmp_path / name
+    shutil.copytree(result.directory, copy)
+    return copy
+
+
+def test_load_refuses_what_the_cli_readers_refuse(swept, tmp_path):
+    _, result = swept
+    # A running directory (no checksums yet) with a nan loss: every C++ reader refuses it.
+    running = _copy(result, tmp_path, "running")
+    manifest = json.loads((running / "manifest.json").read_text())
+    manifest["status"] = "running"
+    (running / "manifest.json").write_text(json.dumps(manifest))
+    lines = (running / "runs.csv").read_text().splitlines(keepends=True)
+    cells = lines[1].split(",")
+    cells[7] = "nan"  # final_train_loss
+    lines[1] = ",".join(cells)
+    (running / "runs.csv").write_text("".join(lines))
+    with pytest.raises(gammalab.InputError, match="column 'final_train_loss': nan is out of range"):
+        gammalab.load(running)
+    # A broken summary.json is named, not a bare JSONDecodeError.
+    broken = _copy(result, tmp_path, "broken")
+    (broken / "summary.json").write_text("{")
+    with pytest.raises(gammalab.InputError, match="summary.json is not valid JSON") as caught:
+        gammalab.load(broken)
+    assert str(broken / "summary.json") in str(caught.value)
+    # A manifest key of the wrong type names the file and the key.
+    typed = _copy(result, tmp_path, "typed")
+    manifest = json.loads((typed / "manifest.json").read_text())
+    manifest["shard"] = 5
+    (typed / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(gammalab.InputError, match="shard is 5; accepted: a shard as K/N"):
+        gammalab.load(typed)
+
+
+@pytest.mark.parametrize("options,error,argument", [
+    ({"threads": -1}, ValueError, "threads"),
+    ({"threads": "2"}, TypeError, "threads"),
+    ({"threads": 2.0}, TypeError, "threads"),
+    ({"device": None}, TypeError, "device"),
+    ({"resume": "yes"}, TypeError, "resume"),
+])
+def test_sweep_options_are_refused_before_anything_runs(tmp_path, options, error, argument):
+    with pytest.raises(error) as caught:
+        gammalab.sweep(SPEC, out=tmp_path / "x", progress=False, **options)
+    assert str(caught.value).startswith(argument + ":") and "accepted" in str(caught.value)
+    assert "incompatible function arguments" not in str(caught.value)
+    assert not (tmp_path / "x").exists()
+
+
+def test_sweep_messages_speak_python(swept):
+    _, result = swept
+    with pytest.raises(gammalab.InputError) as caught:
+        gammalab.sweep(SPEC, out=result.directory, device="cpu", threads=1, progress=False)
+    assert caught.value.argument == "out"
+    assert "pass resume=True to continue" in str(caught.value) and "--resume" not in str(caught.value)
+
+
+def test_spec_text_escapes_keys_and_strings():
+    import tomllib
+
+    spec = {"sweep": {"name": 'a "quoted"\\ name\n', "a=b": 1, "two\nlines": 2, "widths": [8]}, "odd table": {}}
+    assert tomllib.loads(gammalab.spec_text(spec)) == spec
+    with pytest.raises(TypeError, match="not a string"):
+        gammalab.spec_text({"sweep": {5: 1}})
+
+
+def test_a_key_with_an_equals_sign_is_refused_by_name(tmp_path):
+    bad = {table: dict(keys) for table, keys in SPEC.items()}
+    bad["sweep"]["steps = 3\nseeds"] = 2
+    with pytest.raises(ValueError, match=r"\[sweep\] steps = 3\\nseeds: unknown key"):
+        gammalab.sweep(bad, out=tmp_path / "x", device="cpu", progress=False)
