@@ -10,6 +10,8 @@
 #include "experiments/engine_report.hpp"
 #include "experiments/explorer_api.hpp"
 #include "result_files.hpp"
+#include "sim/manifest.hpp"
+#include "sim/result_schema.hpp"
 #include "sim/results_view.hpp"
 
 namespace fs = std::filesystem;
@@ -114,22 +116,37 @@ TEST_CASE("vocabulary: every scheme, custom, the verdicts and the query keys") {
   CHECK(vocabulary["schemes"].back()["name"] == "custom");
   CHECK(vocabulary["verdicts"].front()["key"] == "stable");
   CHECK(vocabulary["optimizers"].size() == 2);
-  CHECK(vocabulary["multipliers"] == nlohmann::json{{{"name", "lora"}, {"title", "LoRA (α/r)"}}, {{"name", "rslora"}, {"title", "rsLoRA (α/√r)"}}});
+  CHECK(vocabulary["multipliers"] == nlohmann::json{{{"name", "lora"}, {"title", "LoRA (α/r)"}, {"aliases", nlohmann::json::array()}},
+                                                    {{"name", "rslora"}, {"title", "rsLoRA (α/√r)"}, {"aliases", {"rs-lora"}}}});
   for (const char* key : {"rho", "multiplier", "steps", "subtract"})
     CHECK(std::find(vocabulary["engine_keys"].begin(), vocabulary["engine_keys"].end(), key) != vocabulary["engine_keys"].end());
 }
 
 namespace {
+// The manifest of a small sweep named `name`: valid, as a sweep writes it.
+std::string sweep_manifest(const std::string& name, const std::string& status, std::size_t configurations) {
+  gammalab::sim::Manifest manifest;
+  manifest.spec = gammalab::sim::parse_sweep_spec("[sweep]\nname = \"" + name +
+                                                      "\"\nwidths = [16]\nseeds = 1\nschemes = [\"A\"]\nsteps = 10\n"
+                                                      "[learning_rate]\nvalues = [0.01]\n",
+                                                  name + ".toml");
+  manifest.spec_hash = gammalab::sim::spec_hash(*manifest.spec);
+  manifest.runs_schema = gammalab::sim::kRunsSchema;
+  manifest.configurations = configurations;
+  manifest.status = status;
+  return nlohmann::json(manifest).dump();
+}
+
 fs::path result_root() {
   fs::path root = scratch("explorer-results");
   fs::create_directories(root / "tiny" / "figures");
-  std::ofstream(root / "tiny" / "manifest.json") << R"({"spec_name": "tiny", "status": "running", "configurations": 8, "schemes": ["A"]})";
+  std::ofstream(root / "tiny" / "manifest.json") << sweep_manifest("tiny", "running", 8);
   std::ofstream(root / "tiny" / "runs.csv") << "id,scheme\n0,A\n1,A\n2,A";  // the last row half written
   std::ofstream(root / "tiny" / "figures" / "lr_vs_width.png") << "PNG";
   std::ofstream(root / "tiny" / "summary.json") << R"({"schemes": []})";
   // A sweep that refined its edges: three grid runs, then two runs of round 1 and one of round 2.
   fs::create_directories(root / "refined");
-  std::ofstream(root / "refined" / "manifest.json") << R"({"spec_name": "refined", "status": "complete", "configurations": 3})";
+  std::ofstream(root / "refined" / "manifest.json") << sweep_manifest("refined", "complete", 3);
   std::ofstream(root / "refined" / "runs.csv") << "id,round,scheme\n0,0,A\n1,0,A\n2,0,A\n3,1,A\n4,1,A\n5,2,A\n";
   gammalab::sim::SweepSummary summary;
   summary.horizons = {10};
@@ -202,9 +219,15 @@ TEST_CASE("results: links and crafted names never bring a byte from outside the 
   const std::string secret = R"({"secret": "outside the folder"})";
   std::ofstream(outside / "secret.json") << secret;
   std::ofstream(outside / "secret.png") << "PNG outside";
-  std::ofstream(outside / "elsewhere" / "manifest.json") << R"({"spec_name": "elsewhere", "status": "complete"})";
-  std::ofstream(root / "walk" / "manifest.json")
-      << R"({"spec_name": "walk", "status": "complete", "schemes": ["x/../../../outside/secret", "A"]})";
+  std::ofstream(outside / "elsewhere" / "manifest.json") << sweep_manifest("elsewhere", "complete", 1);
+  // Scheme names are text from a file: a manifest whose names would walk out of the folder.
+  gammalab::sim::Manifest crafted;
+  crafted.experiment = gammalab::sim::ExperimentKind::Phase;
+  crafted.schemes = {"x/../../../outside/secret", "A"};
+  crafted.setting = "module";
+  crafted.optimizer = "adam";
+  crafted.status = "complete";
+  std::ofstream(root / "walk" / "manifest.json") << nlohmann::json(crafted).dump();
   for (const char* file : {"summary.json", "engine.json", "coordcheck-A.json"})
     fs::create_symlink(outside / "secret.json", root / "walk" / file);
   fs::create_symlink(outside / "secret.png", root / "walk" / "figures" / "out.png");

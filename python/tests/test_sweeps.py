@@ -159,9 +159,10 @@ def test_table_is_a_dataframe_with_exact_values():
     assert a_module["width_exponent"] == table.scheme("A")["module"]["max_stable_law"].width_exponent
     assert len(frame) == 3 * len(table.schemes)  # module, network sp, network mup
     overview = table.overview()
-    assert list(overview.columns) == ["σ_A", "σ_B", "module", "network sp", "network mup"]
+    assert list(overview.columns) == ["σ_A", "σ_B", *table.schemes[0].columns]
+    assert set(table.schemes[0].columns) == {"module", "network sp", "network mup"}
     assert overview.loc["A", "module"] == table.scheme("A")["module"]["max_stable_law"].text
-    assert str(table).splitlines()[2].split()[0] == table.schemes[0].scheme
+    assert str(table).splitlines()[3].split()[0] == table.schemes[0].scheme  # title, header, index name, then the rows
 
 
 def test_scaling_law_fields_match_the_cli():

@@ -74,7 +74,9 @@ function tinyResults() {
   assert.equal(outcome.status, 0, outcome.stdout + outcome.stderr);
   const running = path.join(results, 'running-sweep');
   fs.mkdirSync(running);
-  fs.writeFileSync(path.join(running, 'manifest.json'), JSON.stringify({ spec_name: 'running-sweep', status: 'running', configurations: 10, schemes: ['A'] }));
+  // The tiny fig2's manifest (it must hold to its schema), as a sweep of 10 still running.
+  const { checksums, wall_seconds, ...written } = JSON.parse(fs.readFileSync(path.join(results, 'fig2-tiny', 'manifest.json'), 'utf8'));
+  fs.writeFileSync(path.join(running, 'manifest.json'), JSON.stringify({ ...written, status: 'running', configurations: 10 }));
   fs.writeFileSync(path.join(running, 'runs.csv'), 'id,scheme\n0,A\n1,A\n2,A\n');
   fs.writeFileSync(path.join(scratch, 'outside.txt'), 'SECRET outside the results folder\n');
 }
@@ -260,11 +262,11 @@ test('a tiny sweep\'s result directory shows its figure, its numbers as numbers 
   await ready(`${base}/?view=results&dir=fig2-tiny`);
   await page.waitForSelector('#view-slopes');
   await page.waitForFunction(() => { const img = document.querySelector('#result img'); return img && img.complete && img.naturalWidth > 0; });
-  // The manifest: steps 300 reads "300", the widths as whole numbers ("100, 4096"), the spec as a table.
-  assert.equal(await text('#manifest tr[data-key=steps] td'), '300');
-  assert.equal(await text('#manifest tr[data-key=widths] td'), tinyWidths.join(', '));
-  assert.equal(await text('#manifest tr[data-key=learning_rates] td'), '1.00e-3, 1.00e-2, 1.00e-1, 1.00e0');
+  // The spec as run, a table: steps 300 reads "300", the widths as whole numbers ("100, 4096"), the rates as rates.
+  assert.equal(await text('#spec tr[data-key=steps] td'), '300');
   assert.equal(await text('#spec tr[data-key=widths] td'), tinyWidths.join(', '));
+  assert.equal(await text('#spec tr[data-key=values] td'), '1.00e-3, 1.00e-2, 1.00e-1, 1.00e0');
+  assert.equal(await text('#manifest tr[data-key=configurations] td'), String(2 * 2 * 2 * 3 * 4));
   assert.equal(await page.locator('#result pre').count(), 0, 'the spec is not dumped as text');
   // The progress counts the grid against the grid and the refinement runs after it.
   const perRound = runsPerRound(directory);

@@ -71,7 +71,10 @@ function hold(first, drip) {
 
 before(async () => {
   fs.mkdirSync(path.join(results, 'tiny'), { recursive: true });
-  fs.writeFileSync(path.join(results, 'tiny', 'manifest.json'), JSON.stringify({ spec_name: 'tiny', status: 'complete', schemes: ['A'] }));
+  // The smallest manifest that holds to its schema: the engine's phase diagrams.
+  fs.writeFileSync(path.join(results, 'tiny', 'manifest.json'), JSON.stringify({
+    version: 2, experiment: 'phase', program: 'gammalab', git_revision: 'test', device: 'the γ engine', status: 'complete',
+    schemes: ['A'], setting: 'module', optimizer: 'adam' }));
   fs.writeFileSync(path.join(scratch, 'outside.txt'), 'SECRET outside the results folder\n');
   port = await startServer();
 });
