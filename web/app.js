@@ -497,6 +497,25 @@ async function listResults() {
       onclick: () => { state.dir = d.name; writeUrl(); listResults(); showResult(); } },
       element('span', { class: 'name', text: d.name }), ' ', element('span', { class: `status ${d.progress.status}`, text: d.progress.status === 'running' ? `running ${d.progress.done}/${d.progress.total}${d.progress.refinement_runs ? ` + ${d.progress.refinement_runs} refined` : ''}` : d.progress.status })))));
 }
+// The schemas the result documents are held against before they are shown (web/schema.js),
+// fetched once from the program, which compiles schema/ in.
+const schemas = new Map();
+async function schemaOf(name) {
+  if (!schemas.has(name)) schemas.set(name, fetch(`/schema/${name}.schema.json`).then((reply) => reply.json()));
+  return schemas.get(name);
+}
+// What in a directory's documents departs from their schemas, as "file: path: what" lines.
+async function documentErrors(body) {
+  const documents = [['manifest.json', 'manifest', body.manifest], ['summary.json', 'summary', body.summary],
+    ['engine.json', 'engine', body.engine], ...body.coordchecks.map((check) => [`coordcheck-${check.scheme}.json`, 'coordcheck', check])];
+  const errors = [];
+  for (const [file, name, document] of documents) {
+    if (document === null || document === undefined || document.error) continue;
+    for (const error of schemaErrors(await schemaOf(name), document).slice(0, 3)) errors.push(`${file}: ${error}`);
+  }
+  return errors;
+}
+
 async function showResult() {
   clearTimeout(resultTimer);
   const target = $('result');
@@ -507,6 +526,13 @@ async function showResult() {
     body = await reply.json();
   } catch (error) { target.replaceChildren(element('p', { class: 'error', text: `the server did not answer: ${error.message}` })); return; }
   if (!reply.ok) { target.replaceChildren(element('p', { class: 'error', role: 'alert', text: body.error })); return; }
+  // A document with a field its schema does not name (or without one it requires) is not shown.
+  const errors = await documentErrors(body);
+  if (errors.length) {
+    target.replaceChildren(element('p', { class: 'error', role: 'alert', text: `${body.name} holds documents that are not what their schemas say:` }),
+      element('ul', {}, ...errors.map((e) => element('li', { text: e }))));
+    return;
+  }
   const m = body.manifest;
   const parts = [element('h2', { text: `${body.name}${body.title && body.title !== body.name ? ` — ${body.title}` : ''}` })];
   const p = body.progress;

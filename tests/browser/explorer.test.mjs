@@ -78,6 +78,12 @@ function tinyResults() {
   const { checksums, wall_seconds, ...written } = JSON.parse(fs.readFileSync(path.join(results, 'fig2-tiny', 'manifest.json'), 'utf8'));
   fs.writeFileSync(path.join(running, 'manifest.json'), JSON.stringify({ ...written, status: 'running', configurations: 10 }));
   fs.writeFileSync(path.join(running, 'runs.csv'), 'id,scheme\n0,A\n1,A\n2,A\n');
+  // The tiny fig2 again, its summary.json with a field its schema does not name.
+  const tampered = path.join(results, 'tampered');
+  fs.cpSync(path.join(results, 'fig2-tiny'), tampered, { recursive: true });
+  const summary = JSON.parse(fs.readFileSync(path.join(tampered, 'summary.json'), 'utf8'));
+  summary.schemes[0].not_a_field = 1;
+  fs.writeFileSync(path.join(tampered, 'summary.json'), JSON.stringify(summary));
   fs.writeFileSync(path.join(scratch, 'outside.txt'), 'SECRET outside the results folder\n');
 }
 
@@ -308,6 +314,12 @@ test('a tiny sweep\'s result directory shows its figure, its numbers as numbers 
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the page is wider than the window');
   await page.locator('#view-slopes').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(shots, 'serve-results.png') });
+});
+
+test('a document with a field its schema does not name is not shown, and the page says which', async () => {
+  await ready(`${base}/?view=results&dir=tampered`);
+  await eventually(async () => assert.match(await text('#result li'), /^summary\.json: \$\.schemes\[0\]\.not_a_field: not a field of this document$/));
+  assert.equal(await page.locator('#view-slopes').count(), 0, 'no table of the tampered summary');
 });
 
 test('a running sweep shows its progress, updated as runs arrive', async () => {
