@@ -108,14 +108,6 @@ bool lies_under(const fs::path& inside, const fs::path& root) {
   return mismatch.first == root.end();
 }
 
-// The cells of one CSV line (gammalab's CSV files quote nothing).
-std::vector<std::string> cells_of(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream in(line);
-  for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
-  return cells;
-}
-
 // How far a sweep is: the grid's configurations done of the manifest's count, then the
 // refinement's runs and rounds (runs.csv's round column: 0 is the grid). A round's size
 // is known only once the rounds before it are trained, so refinement has no total.
@@ -128,10 +120,10 @@ nlohmann::json progress_of(const fs::path& root, const std::string& name, const 
     std::ifstream file(*runs);
     std::string header;
     std::getline(file, header);
-    const std::vector<std::string> columns = cells_of(header);
+    const std::vector<std::string> columns = sim::csv_cells(header);
     const auto round_column = static_cast<std::size_t>(std::find(columns.begin(), columns.end(), "round") - columns.begin());
     for (const auto& row : sim::read_csv_rows(*runs)) {
-      const std::vector<std::string> cells = cells_of(row);
+      const std::vector<std::string> cells = sim::csv_cells(row);
       const int round = round_column < cells.size() ? std::atoi(cells[round_column].c_str()) : 0;
       if (round == 0) ++done;
       else ++refinement_runs;

@@ -111,14 +111,6 @@ std::optional<std::pair<const HorizonColumn*, int>> horizon_column(const std::st
   return std::nullopt;
 }
 
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream in(line);
-  for (std::string c; std::getline(in, c, ',');) cells.push_back(c);
-  if (!line.empty() && line.back() == ',') cells.emplace_back();
-  return cells;
-}
-
 std::string column_names() {
   std::string names;
   for (const auto& c : kRunsColumns) names += (names.empty() ? "" : ", ") + std::string(c.name);
@@ -144,7 +136,7 @@ HeaderLayout layout_of_header(const std::string& header, const std::string& file
   HeaderLayout layout;
   std::map<std::string, bool> seen;
   std::map<int, int> columns_of_horizon;
-  for (const auto& name : split(header)) {
+  for (const auto& name : csv_cells(header)) {
     if (seen[name]) throw InputError(file + ": column '" + shown(name) + "' appears twice in the header");
     seen[name] = true;
     auto found = std::find_if(kRunsColumns.begin(), kRunsColumns.end(), [&](const RunsColumn& c) { return name == c.name; });
@@ -231,6 +223,14 @@ void check_ranges(const RunRow& row, const std::string& where) {
 
 }  // namespace
 
+std::vector<std::string> csv_cells(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream in(line);
+  for (std::string c; std::getline(in, c, ',');) cells.push_back(c);
+  if (!line.empty() && line.back() == ',') cells.emplace_back();
+  return cells;
+}
+
 std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv) {
   const std::string file = runs_csv.string();
   std::ifstream in(runs_csv);
@@ -239,12 +239,12 @@ std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv) {
   if (!std::getline(in, line)) throw InputError(file + ": empty; expected a header such as " + runs_header({}));
   refuse_crlf(runs_csv, 1, line);
   const HeaderLayout layout = layout_of_header(line, file);
-  const std::vector<std::string> names = split(line);
+  const std::vector<std::string> names = csv_cells(line);
   std::vector<RunRow> rows;
   for (int number = 2; std::getline(in, line); ++number) {
     if (line.empty()) continue;
     refuse_crlf(runs_csv, static_cast<std::size_t>(number), line);
-    const std::vector<std::string> cells = split(line);
+    const std::vector<std::string> cells = csv_cells(line);
     const std::string where = file + ":" + std::to_string(number) + ": ";
     if (cells.size() != layout.cells.size())
       throw InputError(where + "malformed row: " + std::to_string(cells.size()) + " cells, but the header has " +

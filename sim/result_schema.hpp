@@ -62,6 +62,10 @@ std::string runs_line(const RunRow& row);
 // malformed cell.
 std::vector<RunRow> read_runs(const std::filesystem::path& runs_csv);
 
+// The cells of one line of a result CSV, in order (gammalab's CSV files quote nothing;
+// a line ending in a comma ends in an empty cell).
+std::vector<std::string> csv_cells(const std::string& line);
+
 // ---- curves.csv ------------------------------------------------------------------
 
 const std::string& curves_header();

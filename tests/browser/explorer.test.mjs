@@ -6,12 +6,13 @@
 // GAMMALAB_UPDATE_SCREENSHOTS=1 also to docs/, where the README shows them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServer } from '../serve/serve_process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const source = process.env.GAMMALAB_SOURCE_DIR || path.resolve(here, '../..');
@@ -90,21 +91,6 @@ function tinyResults() {
 let server, base, page;
 const consoleErrors = [];
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    server = spawn(binary, ['serve', '--port', '0', '--results', results], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let printed = '';
-    const timer = setTimeout(() => reject(new Error(`the server printed no address: ${printed}`)), 20000);
-    server.stdout.on('data', (chunk) => {
-      printed += chunk;
-      const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(printed);
-      if (match) { clearTimeout(timer); resolve(`http://127.0.0.1:${match[1]}`); }
-    });
-    server.stderr.on('data', (chunk) => { printed += chunk; });
-    server.on('exit', (code) => reject(new Error(`the server stopped (${code}): ${printed}`)));
-  });
-}
-
 // Retries `check` until it passes or `ms` run out, then throws its last failure.
 async function eventually(check, ms = 10000) {
   const end = Date.now() + ms;
@@ -123,7 +109,9 @@ async function ready(url) {
 
 before(async () => {
   tinyResults();
-  base = await startServer();
+  let port;
+  ({ server, port } = await startServer(binary, results));
+  base = `http://127.0.0.1:${port}`;
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('console', (message) => { if (message.type() === 'error') consoleErrors.push(message.text()); });
   page.on('pageerror', (error) => consoleErrors.push(String(error)));

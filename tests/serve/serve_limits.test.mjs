@@ -5,13 +5,14 @@
 // Bounded: at most 48 held connections, every socket closed by the test, about 20 s.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServer } from './serve_process.mjs';
+
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const source = process.env.GAMMALAB_SOURCE_DIR || path.resolve(here, '../..');
@@ -22,21 +23,6 @@ const networkSgd = '/api/engine?scheme=A&setting=network&optimizer=sgd&eta=-1/2'
 
 let server, port;
 const held = [];
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    server = spawn(binary, ['serve', '--port', '0', '--results', results], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let printed = '';
-    const timer = setTimeout(() => reject(new Error(`the server printed no address: ${printed}`)), 20000);
-    server.stdout.on('data', (chunk) => {
-      printed += chunk;
-      const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(printed);
-      if (match) { clearTimeout(timer); resolve(Number(match[1])); }
-    });
-    server.stderr.on('data', (chunk) => { printed += chunk; });
-    server.on('exit', (code) => reject(new Error(`the server stopped (${code}): ${printed}`)));
-  });
-}
 
 // One GET on a connection of its own: status, body, and how long the answer took.
 function get(target, timeoutMs = 15000) {
@@ -76,7 +62,7 @@ before(async () => {
     version: 2, experiment: 'phase', program: 'gammalab', git_revision: 'test', device: 'the γ engine', status: 'complete',
     schemes: ['A'], setting: 'module', optimizer: 'adam' }));
   fs.writeFileSync(path.join(scratch, 'outside.txt'), 'SECRET outside the results folder\n');
-  port = await startServer();
+  ({ server, port } = await startServer(binary, results));
 });
 
 after(() => {
