@@ -74,10 +74,18 @@ Trainers choose_trainers(const SweepRequest& r, const sim::SweepSpec& spec, std:
 }
 
 // The rates the time estimate assumes, measured once and written down, never measured at
-// run time: one CPU thread trains at 3–4 GFLOP/s (docs/simulator.md, bench_train_step: the
-// rank-r products are bound by memory traffic); one H100 or H200 at 25–28 TFLOP/s on
-// paper-scale widths (docs/gpu.md), far less on narrow ones, where launches dominate.
-constexpr double kCpuFlopsPerThread = 3e9, kGpuFlops = 25e12;
+// run time: one CPU thread trains at 10–22 GFLOP/s where the build has AVX-512 (the
+// default build is for the building machine's instructions), 4–6 with AVX2 and 3–5 for the
+// x86-64 baseline (docs/simulator.md, bench_train_step); one H100 or H200 at 25–28 TFLOP/s
+// on paper-scale widths (docs/gpu.md), far less on narrow ones, where launches dominate.
+#if defined(__AVX512F__)
+constexpr double kCpuFlopsPerThread = 10e9;
+#elif defined(__AVX2__)
+constexpr double kCpuFlopsPerThread = 4e9;
+#else
+constexpr double kCpuFlopsPerThread = 3e9;
+#endif
+constexpr double kGpuFlops = 25e12;
 
 // What this machine can give a sweep without swapping: /proc/meminfo's MemAvailable, or
 // where there is none, the free physical pages.

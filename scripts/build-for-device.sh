@@ -12,7 +12,7 @@ scripts/install-deps.sh
 # ccache, where the machine has it, makes a second build take minutes rather than twenty.
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
-cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" -DGAMMALAB_WITH_MPI=OFF \
+cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" -DGAMMALAB_WITH_MPI=OFF -DGAMMALAB_TUNE_FOR_THIS_CPU=OFF \
   -DCMAKE_EXE_LINKER_FLAGS="-static-libstdc++ -static-libgcc" -DCMAKE_MODULE_LINKER_FLAGS="-static-libstdc++ -static-libgcc" >/dev/null
 cmake --build build-device -j"$(nproc)" --target gammalab gammalab-cuda test_gpu_parity test_gpu_kernels sweep_benchmark rank_paths
 mkdir -p .carry/bin

@@ -1,14 +1,8 @@
 #include "sim/lora_network.hpp"
 
-#include <algorithm>
-
 namespace gammalab::sim {
 
 namespace {
-// The step's column blocks hold about this many entries of H' (128 KB): small enough
-// for a core's cache, large enough that each block's products run as matrix products.
-constexpr Eigen::Index kBlockEntries = 16384;
-
 // H' = H₀ + s (Z Aᵀ) Bᵀ, computed in place of a copy of H₀.
 Eigen::MatrixXd adapted_preactivation(const LoraBatch& batch, const Eigen::MatrixXd& Z_A, const Eigen::MatrixXd& B,
                                       double scale) {
@@ -31,44 +25,38 @@ double lora_loss(const LoraBatch& batch, const Eigen::MatrixXd& A, const Eigen::
 
 LoraGradients lora_loss_and_gradients(const LoraBatch& batch, const Eigen::MatrixXd& A, const Eigen::MatrixXd& B,
                                       const Eigen::VectorXd& w_out, double scale) {
-  // H' (N × n) is never held whole: it is formed a block of columns at a time, once for
-  // the outputs and again, after the residual is known, for the gradients. Each block
-  // stays in the cache, so a step reads H₀ twice and Z twice and writes no N × n matrix
-  // (the plain form wrote H' and ∂L/∂H' and read them five times: on the CPU the step is
-  // bound by that traffic, not by its N·n·(10r + 5) operations).
-  const Eigen::Index rows = batch.Z.rows(), width = batch.Z.cols();
-  const Eigen::Index block = std::max<Eigen::Index>(1, std::min(width, std::max<Eigen::Index>(8, kBlockEntries / std::max<Eigen::Index>(rows, 1))));
+  // H' (N × n) is never held whole: it is formed one column at a time, once for the
+  // outputs and again, after the residual is known, for the gradients. A column and Z_A
+  // (N × r) stay in the fastest cache, so a step reads H₀ twice and Z twice and writes no
+  // N × n matrix (the plain form wrote H' and ∂L/∂H' and read them five times), and the
+  // rank-r products run as r vector operations down the column rather than as skinny
+  // matrix products.
+  const Eigen::Index rows = batch.Z.rows(), width = batch.Z.cols(), rank = A.rows();
   const Eigen::MatrixXd Z_A = batch.Z * A.transpose();  // N × r
   const Eigen::MatrixXd scaled_B = scale * B;           // n × r
-  Eigen::MatrixXd H(rows, block);
-  auto adapted_block = [&](Eigen::Index first, Eigen::Index columns) {
-    auto H_block = H.leftCols(columns);
-    H_block.noalias() = Z_A * scaled_B.middleRows(first, columns).transpose();
-    H_block += batch.H0.middleCols(first, columns);
-    return H_block;
+  Eigen::VectorXd column(rows);
+  auto adapted_column = [&](Eigen::Index j) -> const Eigen::VectorXd& {
+    column = batch.H0.col(j);
+    for (Eigen::Index k = 0; k < rank; ++k) column += scaled_B(j, k) * Z_A.col(k);
+    return column;
   };
 
   Eigen::VectorXd error = -batch.y;
-  for (Eigen::Index first = 0; first < width; first += block) {
-    const Eigen::Index columns = std::min(block, width - first);
-    error.noalias() += adapted_block(first, columns).cwiseMax(0.0) * w_out.segment(first, columns);
-  }
+  for (Eigen::Index j = 0; j < width; ++j) error += w_out(j) * adapted_column(j).cwiseMax(0.0);
   LoraGradients gradients;
   gradients.loss = error.squaredNorm() / static_cast<double>(rows);
   const Eigen::VectorXd d_output = (2.0 / static_cast<double>(rows)) * error;
 
-  gradients.B.resize(width, B.cols());
-  Eigen::MatrixXd d_Z_A = Eigen::MatrixXd::Zero(rows, B.cols());
-  for (Eigen::Index first = 0; first < width; first += block) {
-    const Eigen::Index columns = std::min(block, width - first);
-    auto H_block = adapted_block(first, columns);
-    // ∂L/∂H' over the block, in place: ∂L/∂f_i · w_j where H'_ij > 0, else 0.
-    for (Eigen::Index j = 0; j < columns; ++j) {
-      const double w = w_out(first + j);
-      for (Eigen::Index i = 0; i < rows; ++i) H_block(i, j) = H_block(i, j) > 0 ? d_output(i) * w : 0.0;
+  gradients.B.resize(width, rank);
+  Eigen::MatrixXd d_Z_A = Eigen::MatrixXd::Zero(rows, rank);
+  Eigen::VectorXd d_column(rows);
+  for (Eigen::Index j = 0; j < width; ++j) {
+    // ∂L/∂H' down column j: ∂L/∂f_i · w_j where H'_ij > 0, else 0.
+    d_column = (adapted_column(j).array() > 0).select(w_out(j) * d_output, 0.0);
+    for (Eigen::Index k = 0; k < rank; ++k) {
+      gradients.B(j, k) = scale * d_column.dot(Z_A.col(k));
+      d_Z_A.col(k) += scaled_B(j, k) * d_column;
     }
-    gradients.B.middleRows(first, columns).noalias() = scale * (H_block.transpose() * Z_A);
-    d_Z_A.noalias() += H_block * scaled_B.middleRows(first, columns);
   }
   gradients.A.noalias() = d_Z_A.transpose() * batch.Z;
   return gradients;
