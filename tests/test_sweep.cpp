@@ -1,6 +1,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -174,6 +175,47 @@ TEST_CASE("analysis recovers known slopes from synthetic runs, each held against
     CHECK(s["slope"]["slope"].get<double>() == doctest::Approx(internal ? -0.5 : -0.75).epsilon(0.1));
     CHECK(s["slope"]["verdict_network"] == "agrees");
     CHECK(s["slope"]["finite_width"]["local"].size() == 4);
+  }
+}
+
+TEST_CASE("teachers are resampled once for every width: a teacher's shift of η* moves each width's interval, not the slope") {
+  // log η*(n) = log 0.5 − 3/4 log n + c_k, the shift c_k = −0.3, 0, 0.3 of teacher k the
+  // same at every width; no seed noise, and the log loss exactly quadratic in log η, so
+  // that an estimate is the mean of its replicates' log η*. Drawn once per resample for
+  // every width, the teachers shift every width alike: each resample's slope is −3/4
+  // exactly, while each width's optimum moves with the teachers drawn (a mean of three
+  // draws is −0.2 or less with probability 4/27, beyond the 2.5% quantile). Teachers
+  // drawn at each width apart would scatter the slope; teachers never resampled would
+  // leave each width's interval a point.
+  const SweepSpec spec = parse_sweep_spec(
+      "[sweep]\nwidths = [64, 128, 256, 512, 1024]\nseeds = 2\nschemes = [\"A\"]\n"
+      "[learning_rate]\nmin = 1e-5\nmax = 1\nper_decade = 8\n[data]\nteachers = 3\n[analysis]\nbootstrap = 400\n",
+      "synthetic.toml");
+  const std::array<double, 3> shift = {-0.3, 0, 0.3};
+  std::vector<RunRow> rows;
+  std::size_t id = 0;
+  for (int teacher = 0; teacher < spec.teachers; ++teacher)
+    for (int width : spec.widths)
+      for (auto seed : spec.seeds)
+        for (double lr : spec.learning_rates) {
+          const double log_optimum = std::log(0.5) - 0.75 * std::log(static_cast<double>(width)) + shift[static_cast<std::size_t>(teacher)];
+          const double loss = std::exp(std::pow(std::log(lr) - log_optimum, 2));
+          RunRow row{id++, "A", width, seed, lr, lr, 10.0, loss, loss, loss, loss, false, 0};
+          row.teacher = teacher;
+          for (int h : spec.training.horizons) row.horizons.push_back({h, 10.0, 1.0});
+          rows.push_back(row);
+        }
+  const nlohmann::json summary = analyse_runs(rows, spec);
+  const auto& optimal = summary["schemes"][0]["slopes"]["optimal"];
+  CHECK(optimal["slope"].get<double>() == doctest::Approx(-0.75).epsilon(1e-9));
+  CHECK(optimal["interval"][0].get<double>() == doctest::Approx(-0.75).epsilon(1e-9));
+  CHECK(optimal["interval"][1].get<double>() == doctest::Approx(-0.75).epsilon(1e-9));
+  for (const auto& w : summary["schemes"][0]["widths"]) {
+    const double optimum = 0.5 * std::pow(w["width"].get<double>(), -0.75);
+    CAPTURE(w["width"]);
+    CHECK(w["optimal_lr"].get<double>() == doctest::Approx(optimum).epsilon(1e-9));
+    CHECK(w["optimal_lr_interval"][0].get<double>() < std::exp(-0.15) * optimum);
+    CHECK(w["optimal_lr_interval"][1].get<double>() > std::exp(0.15) * optimum);
   }
 }
 
