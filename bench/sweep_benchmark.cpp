@@ -44,13 +44,13 @@ int main(int argc, char** argv) {
     }
     std::vector<sim::TrainerBackend*> trainers;
     for (const auto& t : owned) trainers.push_back(t.get());
-    const sim::Dataset data = sim::make_teacher_dataset(spec.data);
+    const std::vector<sim::Dataset> teachers = sim::make_teacher_datasets(spec.data, spec.teachers);
     const auto groups = sim::group_configurations(spec, sim::enumerate_configurations(spec));
 
     double flops = 0;
     std::size_t configurations = 0, diverged = 0;
     const auto start = std::chrono::steady_clock::now();
-    sim::train_groups(spec, data, groups, trainers, [&](const sim::Configuration& c, const sim::TrainResult& r) {
+    sim::train_groups(spec, teachers, groups, trainers, [&](const sim::Configuration& c, const sim::TrainResult& r) {
       flops += r.steps_done * sim::lora_step_flops(spec.data.train_size, c.width, c.rank);
       diverged += r.diverged;
       ++configurations;

@@ -127,6 +127,7 @@ SweepEstimate estimate_sweep(const SweepRequest& r, const sim::SweepSpec& spec, 
   text << "spec " << r.spec_path << ": ";
   if (shard.whole()) text << configurations.size() << " configurations";
   else text << "shard " << shard.text() << ", " << configurations.size() << " of the grid's " << spec.configuration_count() << " configurations";
+  if (spec.teachers > 1) text << " (" << spec.teachers << " teachers, each training the whole grid)";
   if (spec.refine.enabled()) text << " in the grid; edge refinement adds rounds after it, which no estimate can count";
   if (r.resume) text << " (a resumed sweep trains only those not finished)";
   text << "\n";
@@ -177,7 +178,7 @@ SweepEstimate estimate_sweep(const SweepRequest& r, const sim::SweepSpec& spec, 
     for (int gpu : trainers.gpus)
       if (const double bytes = cuda::gpu_memory_bytes(gpu); bytes < available) std::tie(available, smallest) = std::tuple(bytes, gpu);
     const double seconds = flops / (kGpuFlops * static_cast<double>(trainers.gpus.size()) * processes);
-    const std::string group = "a group (every rate, scheme and σ of one width and seed) of " + std::to_string(size) +
+    const std::string group = "a group (every rate, scheme and σ of one width, teacher and seed) of " + std::to_string(size) +
                               " configurations at width " + std::to_string(width);
     text << "memory: about " << bytes_text(needed) << " of GPU memory for " << group << " on " << device << "; GPU " << smallest
          << " has " << bytes_text(available) << "\n";

@@ -122,7 +122,7 @@ RankOutcome run_sweep_on_ranks(const World& world, const sim::SweepSpec& spec, c
 
   // Every rank computes the same plan and trains its part on a thread of its own, so
   // that this thread — the only one calling MPI — can pass rows on as they come.
-  const sim::Dataset data = sim::make_teacher_dataset(spec.data);
+  const std::vector<sim::Dataset> teachers = sim::make_teacher_datasets(spec.data, spec.teachers);
   const std::vector<sim::Configuration> configurations = sim::configurations_of_shard(spec, run.shard);
   const std::vector<sim::WorkGroup> pending = sim::pending_groups(spec, configurations, finished);
   const auto plan = sim::balance_by_flops(pending, world.size());
@@ -134,7 +134,7 @@ RankOutcome run_sweep_on_ranks(const World& world, const sim::SweepSpec& spec, c
   std::exception_ptr failure;
   std::thread training([&] {
     try {
-      sim::train_groups(spec, data, mine, {&trainer},
+      sim::train_groups(spec, teachers, mine, {&trainer},
                         [&](const sim::Configuration& c, const sim::TrainResult& result) { outbox.put(sim::rows_of(c, result)); });
     } catch (...) {
       failure = std::current_exception();

@@ -229,13 +229,14 @@ def rates_figure(directory, summary, manifest):
 
 # ---- the loss curves --------------------------------------------------------------------
 
-def seed_means(runs, column, seeds):
-    """The grid's runs (round 0) of the given seeds as (readout, scheme, σ, rank, multiplier, width) →
-    [(η, mean, complete)], η ascending: the mean of the log loss over the seeds whose run
-    did not diverge (None when none did); complete when every seed ran and none diverged."""
+def seed_means(runs, column, seeds, teachers):
+    """The grid's runs (round 0) of the given seeds under teachers 0 … teachers − 1 as
+    (readout, scheme, σ, rank, multiplier, width) → [(η, mean, complete)], η ascending:
+    the mean of the log loss over the (teacher, seed) replicates whose run did not diverge
+    (None when none did); complete when every replicate ran and none diverged."""
     logs = defaultdict(list)
     for run in runs:
-        if run["round"] == 0 and run["seed"] in seeds:
+        if run["round"] == 0 and run["seed"] in seeds and run["teacher"] < teachers:
             finite = not run["diverged"] and math.isfinite(run[column]) and run[column] > 0
             logs[(run["readout"], run["scheme"], run["init_sigma"], run["rank"], run["multiplier"], run["width"],
                   run["lr_A"])].append(
@@ -243,7 +244,7 @@ def seed_means(runs, column, seeds):
     curves = defaultdict(list)
     for (*arm, width, lr), values in sorted(logs.items(), key=lambda item: item[0][-1]):
         kept = [v for v in values if math.isfinite(v)]
-        curves[(*arm, width)].append((lr, sum(kept) / len(kept) if kept else None, len(kept) == len(values) == len(seeds)))
+        curves[(*arm, width)].append((lr, sum(kept) / len(kept) if kept else None, len(kept) == len(values) == len(seeds) * teachers))
     return curves
 
 
@@ -286,7 +287,7 @@ def plot_loss_curves(axis, arm, curves):
 def losses_figure(directory, summary, manifest):
     column = LOSS_COLUMNS.get(summary["loss_statistic"], "final_train_loss")
     runs = result_files.runs(directory)
-    curves = seed_means(runs, column, set(manifest["spec"]["sweep"]["seeds"]))
+    curves = seed_means(runs, column, set(manifest["spec"]["sweep"]["seeds"]), manifest["spec"]["data"]["teachers"])
     readouts = readouts_of(summary)
     arms = {readout: [arm for arm in summary["schemes"] if arm.get("readout") == readout] for readout in readouts}
     columns = max(len(row) for row in arms.values())

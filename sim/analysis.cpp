@@ -35,7 +35,8 @@ struct Arm {
   std::string multiplier;
 };
 
-// One (arm, rank, width).
+// One (arm, rank, width). A replicate is one (teacher, seed), indexed by replicate_index
+// (sim/statistics.hpp); "seed" below means a replicate.
 struct Cell {
   // For the optimum: the grid's rates (log, ascending) and each seed's log loss there,
   // [rate][seed]; +inf where the run diverged or is missing.
@@ -82,8 +83,9 @@ Grid grid_of(const std::vector<RunRow>& rows, const SweepSpec& spec) {
   std::sort(sorted.begin(), sorted.end());
   Cell empty;
   for (double lr : sorted) empty.grid_log_lr.push_back(std::log(lr));
-  empty.grid_log_loss.assign(sorted.size(), std::vector<double>(spec.seeds.size(), INFINITY));
-  empty.runs_of_seed.resize(spec.seeds.size());
+  const std::size_t replicates = static_cast<std::size_t>(spec.teachers) * spec.seeds.size();
+  empty.grid_log_loss.assign(sorted.size(), std::vector<double>(replicates, INFINITY));
+  empty.runs_of_seed.resize(replicates);
   grid.cells.assign(grid.arms.size(), std::vector<std::vector<Cell>>(spec.ranks.size(), std::vector<Cell>(spec.widths.size(), empty)));
 
   const auto width = index_of(spec.widths);
@@ -95,7 +97,7 @@ Grid grid_of(const std::vector<RunRow>& rows, const SweepSpec& spec) {
     arm.emplace(std::tuple{grid.arms[a].readout, grid.arms[a].scheme, grid.arms[a].sigma, grid.arms[a].multiplier}, a);
   for (const RunRow& r : rows) {
     if (!seed.count(r.seed)) continue;
-    const std::size_t s = seed.at(r.seed);
+    const std::size_t s = replicate_index(static_cast<std::size_t>(r.teacher), seed.at(r.seed), spec.seeds.size());
     Cell& cell = grid.cells[arm.at({r.readout, r.scheme, r.init_sigma, r.multiplier})][rank.at(r.rank)][width.at(r.width)];
     if (r.round == 0) cell.grid_log_loss[rate.at(r.lr_A)][s] = log_loss_of(r, spec.analysis.loss);
     cell.runs_of_seed[s].push_back(&r);
@@ -503,7 +505,8 @@ RankSlopes summarise_ranks(const Arm& arm, std::size_t wi, const std::vector<std
 // The analysis of rows already known to belong to the spec.
 SweepSummary summarise(const std::vector<RunRow>& rows, const SweepSpec& spec) {
   const Grid grid = grid_of(rows, spec);
-  const SeedBootstrap bootstrap = bootstrap_over_seeds(spec.widths.size(), spec.seeds.size(), spec.analysis.bootstrap, "bootstrap");
+  const SeedBootstrap bootstrap =
+      bootstrap_over_seeds(spec.widths.size(), static_cast<std::size_t>(spec.teachers), spec.seeds.size(), spec.analysis.bootstrap, "bootstrap");
   SweepSummary summary;
   summary.loss_statistic = loss_statistics().name(spec.analysis.loss);
   summary.stable_factor = spec.analysis.stable_factor;

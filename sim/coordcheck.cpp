@@ -153,9 +153,9 @@ nlohmann::json fit_row(const CoordCheckSpec& spec, const CoordMeasurements& m, i
 
 nlohmann::json fit_coordinates(const CoordCheckSpec& spec, const CoordMeasurements& m) {
   const auto engine = engine_exponents(spec);
-  // Each (width, seed) is an independent student: the statistics module resamples seeds
-  // independently at each width.
-  const SeedBootstrap bootstrap = bootstrap_over_seeds(spec.widths.size(), spec.seeds.size(), spec.bootstrap, "coordcheck-bootstrap");
+  // Each (width, seed) is an independent student of the check's one teacher: the
+  // statistics module resamples seeds independently at each width.
+  const SeedBootstrap bootstrap = bootstrap_over_seeds(spec.widths.size(), 1, spec.seeds.size(), spec.bootstrap, "coordcheck-bootstrap");
   nlohmann::json rows = nlohmann::json::array();
   for (int step = 0; step <= spec.steps; ++step)
     for (std::size_t q = 0; q < kCoordQuantities.size(); ++q) {

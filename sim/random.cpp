@@ -19,7 +19,9 @@ std::uint64_t hash(std::string_view text) {  // FNV-1a
 }
 }  // namespace
 
-Rng::Rng(std::uint64_t seed, std::string_view purpose) : engine_(splitmix64(splitmix64(seed) ^ hash(purpose))) {}
+std::uint64_t derived_seed(std::uint64_t seed, std::string_view purpose) { return splitmix64(splitmix64(seed) ^ hash(purpose)); }
+
+Rng::Rng(std::uint64_t seed, std::string_view purpose) : engine_(derived_seed(seed, purpose)) {}
 
 double Rng::uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
 

@@ -11,6 +11,11 @@
 
 namespace gammalab::sim {
 
+// The seed of Rng(seed, purpose)'s engine: SplitMix64 of the seed mixed with the
+// purpose's hash. Also a seed of its own, for a value that derives its seeds from
+// another's (sim/teacher.hpp: seed_under_teacher).
+std::uint64_t derived_seed(std::uint64_t seed, std::string_view purpose);
+
 class Rng {
  public:
   Rng(std::uint64_t seed, std::string_view purpose);

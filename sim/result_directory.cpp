@@ -205,7 +205,8 @@ ResultRows rows_of(const Configuration& c, const TrainResult& r) {
                    c.rank,
                    c.multiplier,
                    c.round,
-                   r.horizons};
+                   r.horizons,
+                   c.teacher};
   return {runs_line(row), curves};
 }
 

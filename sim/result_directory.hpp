@@ -36,6 +36,7 @@ struct Configuration {
   int rank = 4;
   std::string multiplier = "lora";  // κ of α/r^κ by its name (SweepSpec::multipliers)
   int round = 0;  // 0: the spec's grid; k: the k-th round of edge refinement (sim/refinement.hpp)
+  int teacher = 0;  // 0 … [data] teachers − 1: whose data set it trains on (sim/teacher.hpp)
 };
 
 // The text that a configuration adds to runs.csv and curves.csv: what a directory

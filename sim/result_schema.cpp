@@ -67,10 +67,11 @@ constexpr RunsColumn column(const char* name) {
           [](const std::string& text, RunRow& row) { parse(text, row.*Member); }};
 }
 
-const std::array<RunsColumn, 20> kRunsColumns = {
+const std::array<RunsColumn, 21> kRunsColumns = {
     column<&RunRow::id>("id"),
     column<&RunRow::scheme>("scheme"),
     column<&RunRow::width>("width"),
+    column<&RunRow::teacher>("teacher"),
     column<&RunRow::seed>("seed"),
     column<&RunRow::lr_A>("lr_A"),
     column<&RunRow::lr_B>("lr_B"),

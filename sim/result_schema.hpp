@@ -29,9 +29,11 @@ namespace gammalab::sim {
 // ---- runs.csv --------------------------------------------------------------------
 
 // Schema 2 added the readout, the refinement round and the horizon columns (max_train_loss_at_H, rms_Z_B_at_H
-// for each horizon H of the spec); schema 3 the rank and the multiplier. A directory of an
-// older schema is refused by its readers.
-inline constexpr int kRunsSchema = 3;
+// for each horizon H of the spec); schema 3 the rank and the multiplier; schema 4 the
+// teacher ([data] teachers). A directory of an older schema is refused by its readers:
+// its rows would read as teacher 0, right only where it had one teacher, and the spec it
+// was run with would now hash otherwise, so it could not be resumed or merged either.
+inline constexpr int kRunsSchema = 4;
 
 struct RunRow {
   std::size_t id;  // the configuration's index in enumerate_configurations(spec)
@@ -50,6 +52,7 @@ struct RunRow {
   std::string multiplier = "lora";      // κ of α/r^κ by its name (gamma::multiplier_name)
   int round = 0;                        // 0: the grid; k: refinement round k
   std::vector<HorizonRecord> horizons;  // ascending, the spec's horizons
+  int teacher = 0;                      // 0 … [data] teachers − 1 (sim/teacher.hpp)
 };
 
 // The header line (no newline) for a spec's horizons, and one row's line (with its

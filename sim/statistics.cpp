@@ -8,16 +8,21 @@
 
 namespace gammalab::sim {
 
-SeedBootstrap bootstrap_over_seeds(std::size_t widths, std::size_t seeds, int resamples, std::string_view stream) {
-  SeedSample all(seeds);
+SeedBootstrap bootstrap_over_seeds(std::size_t widths, std::size_t teachers, std::size_t seeds, int resamples,
+                                   std::string_view stream) {
+  SeedSample all(teachers * seeds);
   std::iota(all.begin(), all.end(), std::size_t{0});
   SeedBootstrap b{WidthSamples(widths, all), {}};
-  if (seeds < 2) return b;
+  if (all.size() < 2) return b;
   Rng rng(kBootstrapSeed, stream);
+  std::vector<std::size_t> drawn_teachers(teachers, 0);
   for (int r = 0; r < resamples; ++r) {
-    WidthSamples sample(widths, SeedSample(seeds));
+    if (teachers > 1)
+      for (auto& t : drawn_teachers) t = rng.below(teachers);
+    WidthSamples sample(widths);
     for (auto& at_width : sample)
-      for (auto& s : at_width) s = rng.below(seeds);
+      for (std::size_t t : drawn_teachers)
+        for (std::size_t s = 0; s < seeds; ++s) at_width.push_back(replicate_index(t, rng.below(seeds), seeds));
     b.resamples.push_back(std::move(sample));
   }
   return b;

@@ -2,11 +2,19 @@
 // The statistics of gammalab's measurements, one definition each, used by the sweep
 // analysis (sim/analysis) and the coordinate check (sim/coordcheck):
 //
-//   bootstrap over seeds  every (width, seed) trains its own student, so a resample
-//                         draws seeds with replacement independently at each width;
-//                         drawn from Rng(kBootstrapSeed, stream), in the order
-//                         resample, width, seed, so that a stream gives the same
-//                         resamples in every run;
+//   bootstrap over seeds  a replicate is one (teacher, seed): its own teacher and data
+//                         set, and its own student at every width. A resample draws
+//                         in two levels: first K teachers with replacement from the K,
+//                         once, shared by every width (one teacher serves every width,
+//                         so its effect is correlated across widths and must move
+//                         them together); then at each width, within each drawn
+//                         teacher in turn, its S seeds with replacement, independently
+//                         at each width (every (width, seed) trains its own student).
+//                         Drawn from Rng(kBootstrapSeed, stream), in the order
+//                         resample, its teachers, width, drawn teacher, seed, so that
+//                         a stream gives the same resamples in every run. With one
+//                         teacher nothing is drawn for it: the draws are the seeds'
+//                         alone, as they were before teachers were counted;
 //   95% interval          the 2.5th and 97.5th percentiles of the replicates, each the
 //                         linear interpolation between the two nearest order statistics
 //                         at position q·(m − 1) of the m sorted replicates ("type 7", as
@@ -27,20 +35,27 @@
 
 namespace gammalab::sim {
 
-// A sample of seed indices at one width, drawn with replacement.
+// A sample of replicates at one width, drawn with replacement: each the index
+// replicate_index(teacher, seed, seeds) of one (teacher, seed).
 using SeedSample = std::vector<std::size_t>;
-// One sample per width: [width index] → the seed indices used there.
+// One sample per width: [width index] → the replicates used there.
 using WidthSamples = std::vector<SeedSample>;
+
+// The index of replicate (teacher, seed), 0-based each, among teachers × seeds: the
+// teachers' seeds one after the other.
+inline std::size_t replicate_index(std::size_t teacher, std::size_t seed, std::size_t seeds) { return teacher * seeds + seed; }
 
 inline constexpr std::uint64_t kBootstrapSeed = 20261123;
 
 struct SeedBootstrap {
-  WidthSamples everyone;                  // every seed once, at every width: the point estimate
-  std::vector<WidthSamples> resamples;    // empty with fewer than two seeds
+  WidthSamples everyone;                  // every replicate once, at every width: the point estimate
+  std::vector<WidthSamples> resamples;    // empty with fewer than two replicates
 };
-// `resamples` draws of `seeds` seed indices at each of `widths` widths, from the
-// random stream named `stream` (the analysis and the coordinate check have their own).
-SeedBootstrap bootstrap_over_seeds(std::size_t widths, std::size_t seeds, int resamples, std::string_view stream);
+// `resamples` draws, as above, of `teachers` × `seeds` replicates at each of `widths`
+// widths, from the random stream named `stream` (the analysis and the coordinate check
+// have their own).
+SeedBootstrap bootstrap_over_seeds(std::size_t widths, std::size_t teachers, std::size_t seeds, int resamples,
+                                   std::string_view stream);
 
 struct Interval {
   double low, high;

@@ -12,20 +12,22 @@
 #include "sim/parallel_tasks.hpp"
 #include "sim/refinement.hpp"
 #include "sim/result_schema.hpp"
+#include "sim/teacher.hpp"
 
 namespace gammalab::sim {
 
 std::vector<Configuration> enumerate_configurations(const SweepSpec& spec) {
   std::vector<Configuration> all;
-  for (int width : spec.widths)
-    for (auto seed : spec.seeds)
-      for (Readout readout : spec.readouts)
-        for (int rank : spec.ranks)
-          for (const auto& multiplier : spec.multipliers)
-            for (const auto& scheme : spec.schemes)
-              for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas)
-                for (double lr : spec.learning_rates)
-                  all.push_back({all.size(), scheme, width, seed, lr, lr * spec.lr_ratio, sigma, readout, rank, multiplier});
+  for (int teacher = 0; teacher < spec.teachers; ++teacher)
+    for (int width : spec.widths)
+      for (auto seed : spec.seeds)
+        for (Readout readout : spec.readouts)
+          for (int rank : spec.ranks)
+            for (const auto& multiplier : spec.multipliers)
+              for (const auto& scheme : spec.schemes)
+                for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas)
+                  for (double lr : spec.learning_rates)
+                    all.push_back({all.size(), scheme, width, seed, lr, lr * spec.lr_ratio, sigma, readout, rank, multiplier, 0, teacher});
   return all;
 }
 
@@ -34,7 +36,7 @@ TrainSpec train_spec_of(const SweepSpec& spec, const Configuration& c) {
   t.init.scheme = c.scheme;
   t.lr_A = c.lr_A;
   t.lr_B = c.lr_B;
-  t.seed = c.seed;
+  t.seed = seed_under_teacher(c.seed, c.teacher);
   t.rank = c.rank;
   t.multiplier_exponent = multiplier_exponent(c.multiplier);
   if (c.init_sigma > 0) t.init.sigma = c.init_sigma;
@@ -52,12 +54,13 @@ void check_rows_against_plan(const std::vector<RunRow>& rows, const SweepSpec& s
   for (const RunRow& r : rows) {
     const auto found = planned.find(r.id);
     const bool known = found != planned.end() && [&](const Configuration& c) {
-      return c.scheme == r.scheme && c.width == r.width && c.seed == r.seed && c.lr_A == r.lr_A && c.init_sigma == r.init_sigma &&
-             c.readout == r.readout && c.rank == r.rank && c.multiplier == r.multiplier && c.round == r.round;
+      return c.scheme == r.scheme && c.width == r.width && c.teacher == r.teacher && c.seed == r.seed && c.lr_A == r.lr_A &&
+             c.init_sigma == r.init_sigma && c.readout == r.readout && c.rank == r.rank && c.multiplier == r.multiplier &&
+             c.round == r.round;
     }(found->second);
     if (!known)
       throw InputError(origin + ": the row of configuration " + std::to_string(r.id) + " (" + shown(r.scheme) + ", width " +
-                       std::to_string(r.width) + ", rank " + std::to_string(r.rank) + ", multiplier " + shown(r.multiplier) +
+                       std::to_string(r.width) + ", teacher " + std::to_string(r.teacher) + ", rank " + std::to_string(r.rank) + ", multiplier " + shown(r.multiplier) +
                        ", seed " + std::to_string(r.seed) + ", round " + std::to_string(r.round) + ") is not that configuration of " +
                        plan + ": the runs are of another sweep, or were edited");
     std::vector<int> horizons;
@@ -127,7 +130,7 @@ std::vector<WorkGroup> pending_groups(const SweepSpec& spec, std::vector<Configu
   return group_configurations(spec, configurations);
 }
 
-void train_groups(const SweepSpec& spec, const Dataset& data, const std::vector<WorkGroup>& groups,
+void train_groups(const SweepSpec& spec, const std::vector<Dataset>& teachers, const std::vector<WorkGroup>& groups,
                   const std::vector<TrainerBackend*>& trainers,
                   const std::function<void(const Configuration&, const TrainResult&)>& one_done) {
   std::vector<std::size_t> by_cost(groups.size());
@@ -142,7 +145,8 @@ void train_groups(const SweepSpec& spec, const Dataset& data, const std::vector<
     const WorkGroup& group = groups[by_cost[i]];
     std::vector<TrainSpec> specs;
     for (const auto& c : group.members) specs.push_back(train_spec_of(spec, c));
-    lanes[worker]->train_group(data, {group.width, group.readout, group.seed}, specs, [&](std::size_t index, const TrainResult& result) {
+    const StudentKey student{group.width, group.readout, seed_under_teacher(group.seed, group.teacher)};
+    lanes[worker]->train_group(teachers.at(static_cast<std::size_t>(group.teacher)), student, specs, [&](std::size_t index, const TrainResult& result) {
       std::lock_guard lock(report);
       one_done(group.members[index], result);
     });
@@ -154,7 +158,7 @@ void run_sweep(const SweepSpec& spec, const SweepRun& run, const std::vector<Tra
   const auto start = std::chrono::steady_clock::now();
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   ResultDirectory directory(run.directory, run.resume, manifest_of(spec, run, describe_trainers(trainers)));
-  const Dataset data = make_teacher_dataset(spec.data);
+  const std::vector<Dataset> teachers = make_teacher_datasets(spec.data, spec.teachers);
 
   SweepProgress state;
   // Trains what of `configurations` is not finished; the total grows by each round's
@@ -163,7 +167,7 @@ void run_sweep(const SweepSpec& spec, const SweepRun& run, const std::vector<Tra
     state.total += configurations.size();
     for (const auto& c : configurations) state.done += directory.finished().count(c.id);
     progress(state);
-    train_groups(spec, data, pending_groups(spec, configurations, directory.finished()), trainers,
+    train_groups(spec, teachers, pending_groups(spec, configurations, directory.finished()), trainers,
                  [&](const Configuration& c, const TrainResult& result) {
                    directory.record(rows_of(c, result));
                    ++state.done;

@@ -18,9 +18,9 @@
 
 namespace gammalab::sim {
 
-// In a fixed order — width, seed, readout, rank, multiplier, scheme, initial scale,
-// learning rate — so that a configuration's id means the same thing in every run of the
-// same spec.
+// In a fixed order — teacher, width, seed, readout, rank, multiplier, scheme, initial
+// scale, learning rate — so that a configuration's id means the same thing in every run of the
+// same spec, and teacher 0's grid has the ids of a sweep of one teacher.
 std::vector<Configuration> enumerate_configurations(const SweepSpec& spec);
 TrainSpec train_spec_of(const SweepSpec& spec, const Configuration& configuration);
 
@@ -62,11 +62,12 @@ std::string describe_trainers(const std::vector<TrainerBackend*>& trainers);
 std::vector<WorkGroup> pending_groups(const SweepSpec& spec, std::vector<Configuration> configurations,
                                       const std::set<std::size_t>& finished);
 
-// Trains `groups` on `trainers`, with one thread per group a trainer may train at once
+// Trains `groups` on `trainers`, each on its teacher's data set (`teachers`, from
+// make_teacher_datasets) and its student seeds under that teacher (seed_under_teacher), with one thread per group a trainer may train at once
 // (its concurrent_groups()), each taking the costliest group left whenever it is free. `one_done` gets each
 // configuration's result, one call at a time, from any thread. The first failure stops
 // the others from taking new groups and is rethrown.
-void train_groups(const SweepSpec& spec, const Dataset& data, const std::vector<WorkGroup>& groups,
+void train_groups(const SweepSpec& spec, const std::vector<Dataset>& teachers, const std::vector<WorkGroup>& groups,
                   const std::vector<TrainerBackend*>& trainers,
                   const std::function<void(const Configuration&, const TrainResult&)>& one_done);
 

@@ -330,13 +330,15 @@ void read_sweep_table(TableReader sweep, SweepSpec& spec) {
   sweep.finish();
 }
 
-void read_data_table(TableReader data, TeacherSpec& teacher) {
+void read_data_table(TableReader data, SweepSpec& spec) {
+  TeacherSpec& teacher = spec.data;
   teacher.input_dim = data.integer("input_dim", TeacherSpec{}.input_dim, 1, 100000);
   teacher.width = data.integer("teacher_width", TeacherSpec{}.width, 1, 1 << 20);
   teacher.rank = data.integer("teacher_rank", TeacherSpec{}.rank, 1, 1 << 20);
   teacher.train_size = data.integer("train_size", TeacherSpec{}.train_size, 1, 10'000'000);
   teacher.test_size = data.integer("test_size", TeacherSpec{}.test_size, 1, 10'000'000);
   teacher.seed = static_cast<std::uint64_t>(data.integer("seed", static_cast<int>(TeacherSpec{}.seed), 0, INT32_MAX));
+  spec.teachers = data.integer("teachers", SweepSpec{}.teachers, 1, kMaxTeachers);
   data.finish();
 }
 
@@ -527,7 +529,7 @@ SweepSpec spec_of_tables(const toml::table& root, const std::string& origin) {
   spec.lr_ratio = lr.number("ratio", SweepSpec{}.lr_ratio, 1e-300, 1e300, "a positive number (η_B = ratio × η_A)");
   read_refinement(lr, spec);
   lr.finish();
-  read_data_table(table("data"), spec.data);
+  read_data_table(table("data"), spec);
   read_model_table(table("model"), spec);
   read_init_table(table("init"), spec);
   if (root.contains("init_sigma")) read_init_sigma_table(table("init_sigma"), spec);
@@ -568,7 +570,8 @@ nlohmann::json spec_to_json(const SweepSpec& spec) {
                            {"extend_up_to", spec.refine.extend_up_to}};
   if (!spec.init_sigmas.empty()) json["init_sigma"] = {{"values", spec.init_sigmas}};
   json["data"] = {{"input_dim", spec.data.input_dim},   {"teacher_width", spec.data.width}, {"teacher_rank", spec.data.rank},
-                  {"train_size", spec.data.train_size}, {"test_size", spec.data.test_size}, {"seed", spec.data.seed}};
+                  {"train_size", spec.data.train_size}, {"test_size", spec.data.test_size}, {"seed", spec.data.seed},
+                  {"teachers", spec.teachers}};
   json["model"] = {{"rank", spec.ranks},
                    {"multiplier", spec.multipliers},
                    {"alpha", t.alpha},

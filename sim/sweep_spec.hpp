@@ -61,6 +61,9 @@ struct RefineSpec {
 // [record] every: the spacing of curves.csv's steps when [record] curves is on.
 inline constexpr int kDefaultRecordEvery = 10;
 
+// [data] teachers accepts 1 to this: each teacher trains the whole grid again.
+inline constexpr int kMaxTeachers = 100;
+
 struct SweepSpec {
   std::string name;
   Scale scale = Scale::Custom;
@@ -71,6 +74,10 @@ struct SweepSpec {
   std::vector<double> init_sigmas;     // [init_sigma]: σ of A's and B's entries (AB, inilora-alpha); empty: the scheme's own
   double lr_ratio = 1.0;
   TeacherSpec data;
+  // [data] teachers: how many teachers (and data sets) the sweep draws, each with every
+  // student of the grid (sim/teacher.hpp: seed_under_teacher); the analysis resamples
+  // teachers and the seeds within each (sim/statistics.hpp).
+  int teachers = 1;
   std::vector<Readout> readouts = {Readout::Standard};  // an axis: [model] readout, one or a list
   std::vector<int> ranks = {4};                         // an axis: [model] rank, one or a list
   // An axis: [model] multiplier, each κ of the adapter's scale α/r^κ by its name
@@ -85,7 +92,7 @@ struct SweepSpec {
 
   // The configurations of the grid; refinement adds its own (sim/refinement.hpp).
   std::size_t configuration_count() const {
-    return widths.size() * seeds.size() * readouts.size() * ranks.size() * multipliers.size() * schemes.size() *
+    return widths.size() * static_cast<std::size_t>(teachers) * seeds.size() * readouts.size() * ranks.size() * multipliers.size() * schemes.size() *
            std::max<std::size_t>(init_sigmas.size(), 1) * learning_rates.size();
   }
 };

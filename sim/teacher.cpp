@@ -1,6 +1,7 @@
 #include "sim/teacher.hpp"
 
 #include <cmath>
+#include <string>
 
 #include "sim/random.hpp"
 
@@ -26,6 +27,20 @@ Dataset make_teacher_dataset(const TeacherSpec& spec) {
   data.y_train = targets(data.X_train);
   data.y_test = targets(data.X_test);
   return data;
+}
+
+std::uint64_t seed_under_teacher(std::uint64_t seed, int teacher) {
+  return teacher == 0 ? seed : derived_seed(seed, "teacher " + std::to_string(teacher));
+}
+
+std::vector<Dataset> make_teacher_datasets(const TeacherSpec& spec, int teachers) {
+  std::vector<Dataset> datasets;
+  for (int k = 0; k < teachers; ++k) {
+    TeacherSpec of_teacher = spec;
+    of_teacher.seed = seed_under_teacher(spec.seed, k);
+    datasets.push_back(make_teacher_dataset(of_teacher));
+  }
+  return datasets;
 }
 
 }  // namespace gammalab::sim

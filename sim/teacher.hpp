@@ -6,6 +6,7 @@
 #include <Eigen/Dense>
 
 #include <cstdint>
+#include <vector>
 
 namespace gammalab::sim {
 
@@ -24,5 +25,18 @@ struct Dataset {
 };
 
 Dataset make_teacher_dataset(const TeacherSpec& spec);
+
+// A sweep of `[data] teachers = K` draws K teachers, numbered 0 … K − 1, and under each
+// its own students. Every seed of teacher k — the data seed of its network and data set,
+// and each student seed (the student, the adapter's initialisation, the batch order) —
+// is this of the seed the spec gives: the seed itself for teacher 0, so that a sweep of
+// one teacher draws exactly what it drew before teachers were counted; for k ≥ 1,
+// derived_seed(seed, "teacher k") (sim/random.hpp), so that teachers share no stream
+// and a replicate (teacher, seed) is independent of every other.
+std::uint64_t seed_under_teacher(std::uint64_t seed, int teacher);
+// The data sets of teachers 0 … teachers − 1, each make_teacher_dataset of `spec` with
+// its seed under that teacher. The teacher's width is its own, so one teacher serves
+// every student width.
+std::vector<Dataset> make_teacher_datasets(const TeacherSpec& spec, int teachers);
 
 }  // namespace gammalab::sim

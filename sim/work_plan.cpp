@@ -30,10 +30,10 @@ CpuMemory cpu_memory_bytes(const SweepSpec& spec, int width, int rank) {
 
 std::vector<WorkGroup> group_configurations(const SweepSpec& spec, const std::vector<Configuration>& configurations) {
   std::vector<WorkGroup> groups;
-  std::map<std::tuple<int, std::uint64_t, Readout, int, std::string>, std::size_t> index_of;
+  std::map<std::tuple<int, int, std::uint64_t, Readout, int, std::string>, std::size_t> index_of;
   for (const auto& c : configurations) {
-    auto [at, inserted] = index_of.try_emplace({c.width, c.seed, c.readout, c.rank, c.multiplier}, groups.size());
-    if (inserted) groups.push_back({c.width, c.seed, c.readout, c.rank, c.multiplier, {}, 0});
+    auto [at, inserted] = index_of.try_emplace({c.width, c.teacher, c.seed, c.readout, c.rank, c.multiplier}, groups.size());
+    if (inserted) groups.push_back({c.width, c.teacher, c.seed, c.readout, c.rank, c.multiplier, {}, 0});
     WorkGroup& group = groups[at->second];
     group.members.push_back(c);
     group.flops += training_flops(spec, c.width, c.rank);

@@ -1,6 +1,6 @@
 #pragma once
 // How a sweep's work is divided. The unit of work is a group: the configurations that
-// share one frozen student (same width, seed and readout) and one adapter shape (same
+// share one frozen student and data set (same width, teacher, seed and readout) and one adapter shape (same
 // rank and multiplier: the GPU trains a group as one batch of r × n adapters with one
 // scale), which every backend trains together.
 // Groups differ in cost by orders of magnitude (a 2^13 group costs 64 times a 2^7
@@ -22,7 +22,8 @@ namespace gammalab::sim {
 
 struct WorkGroup {
   int width;
-  std::uint64_t seed;
+  int teacher;
+  std::uint64_t seed;  // as the spec gives it; the student's is seed_under_teacher(seed, teacher)
   Readout readout;
   int rank;
   std::string multiplier;
@@ -58,7 +59,7 @@ struct CpuMemory {
 };
 CpuMemory cpu_memory_bytes(const SweepSpec& spec, int width, int rank);
 
-// The configurations grouped by (width, seed, readout, rank, multiplier), in the order of
+// The configurations grouped by (width, teacher, seed, readout, rank, multiplier), in the order of
 // their first member.
 std::vector<WorkGroup> group_configurations(const SweepSpec& spec, const std::vector<Configuration>& configurations);
 

@@ -8,7 +8,9 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <stdexcept>
+#include <tuple>
 
 #include "gamma/input_error.hpp"
 #include "result_files.hpp"
@@ -224,4 +226,34 @@ TEST_CASE("a real tiny sweep: seed halves analyse as sweeps of those seeds alone
     CHECK(internal.slope.bound == "Z_B bounded");
   }
   for (const auto& dir : {a, f, s}) fs::remove_all(dir);
+}
+
+TEST_CASE("refinement with two teachers: every (width, teacher, seed) is refined as one teacher's (width, seed) is, and resumes") {
+  const std::string refine = "edge_precision = 0.02\n";
+  std::string two_teachers = spec_text(1, refine);
+  two_teachers.replace(two_teachers.find("[data]\n"), 7, "[data]\nteachers = 2\n");
+  const SweepSpec one = parse_sweep_spec(spec_text(1, refine), "edge.toml"), two = parse_sweep_spec(two_teachers, "edge.toml");
+  const fs::path of_one = scratch("refined-one-teacher"), of_two = scratch("refined-two-teachers");
+  SyntheticEdge trainer(0.3);
+  run(one, of_one, trainer);
+  run(two, of_two, trainer);
+  // Each line's rates and rounds, by (width, seed, round, rate), per teacher.
+  using Rates = std::multiset<std::tuple<int, std::uint64_t, int, double>>;
+  std::map<int, Rates> by_teacher;
+  for (const RunRow& r : read_runs(of_two / "runs.csv")) by_teacher[r.teacher].insert({r.width, r.seed, r.round, r.lr_A});
+  Rates single;
+  for (const RunRow& r : read_runs(of_one / "runs.csv")) single.insert({r.width, r.seed, r.round, r.lr_A});
+  REQUIRE(by_teacher.size() == 2);
+  CHECK(by_teacher[0] == single);
+  CHECK(by_teacher[1] == single);  // the synthetic edge is the same under both teachers
+  // Killed 8 runs before the end, in refinement, and resumed: the same rows.
+  const int killed_after = static_cast<int>(2 * single.size()) - 8;
+  CHECK(killed_after > static_cast<int>(two.configuration_count()));
+  const fs::path killed = scratch("refined-two-teachers-killed");
+  SyntheticEdge dies(0.3, killed_after);
+  CHECK_THROWS(run(two, killed, dies));
+  SyntheticEdge again(0.3);
+  run(two, killed, again, true);
+  CHECK(read_text(killed / "runs.csv") == read_text(of_two / "runs.csv"));
+  for (const auto& dir : {of_one, of_two, killed}) fs::remove_all(dir);
 }

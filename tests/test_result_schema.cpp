@@ -26,7 +26,7 @@ namespace {
 
 RunRow row(std::size_t id, double loss) {
   return {id,   "inilora-alpha", 64,          3, 0.1, 0.2, 1.5, loss, 1.0 / 3, 0.25, 7e300, false, 0, 20, 1e-17, 0.001,
-          Readout::MuP, 16, "3/4", 2, {{10, 1.25, 0.5}, {20, 7e300, INFINITY}}};
+          Readout::MuP, 16, "3/4", 2, {{10, 1.25, 0.5}, {20, 7e300, INFINITY}}, 2};
 }
 
 const std::vector<int> kHorizons = {10, 20};
@@ -47,6 +47,7 @@ void check_same(const RunRow& a, const RunRow& b) {
   CHECK(a.rank == b.rank);
   CHECK(a.multiplier == b.multiplier);
   CHECK(a.round == b.round);
+  CHECK(a.teacher == b.teacher);
   REQUIRE(a.horizons.size() == b.horizons.size());
   for (std::size_t h = 0; h < a.horizons.size(); ++h) {
     CHECK(a.horizons[h].step == b.horizons[h].step);
@@ -61,9 +62,9 @@ const std::string kSpec =
 
 }  // namespace
 
-TEST_CASE("runs.csv: the header of schema 3, and rows that read back exactly") {
+TEST_CASE("runs.csv: the header of schema 4, and rows that read back exactly") {
   CHECK(runs_header(kHorizons) ==
-        "id,scheme,width,seed,lr_A,lr_B,initial_train_loss,final_train_loss,final_test_loss,mean_last_train_loss,"
+        "id,scheme,width,teacher,seed,lr_A,lr_B,initial_train_loss,final_train_loss,final_test_loss,mean_last_train_loss,"
         "max_train_loss,diverged,diverged_step,steps_done,fit_residual,init_sigma,readout,rank,multiplier,round,"
         "max_train_loss_at_10,rms_Z_B_at_10,max_train_loss_at_20,rms_Z_B_at_20");
   RunRow diverged = row(1, INFINITY);
@@ -127,7 +128,7 @@ TEST_CASE("runs.csv is read by header name, and a wrong header names the file an
   const fs::path malformed = write_csv("malformed.csv", runs_header(kHorizons) + "\n" + runs_line(row(0, 0.1)) + bad);
   CHECK_THROWS_WITH_AS(read_runs(malformed), doctest::Contains((malformed.string() + ":3: column 'width': '6x4'").c_str()), InputError);
   const fs::path short_row = write_csv("short.csv", runs_header(kHorizons) + "\n0,A,16\n");
-  CHECK_THROWS_WITH_AS(read_runs(short_row), doctest::Contains(":2: malformed row: 3 cells, but the header has 24 columns"), InputError);
+  CHECK_THROWS_WITH_AS(read_runs(short_row), doctest::Contains(":2: malformed row: 3 cells, but the header has 25 columns"), InputError);
   // Values no trainer writes are refused, naming the line and the column.
   for (const auto& [from, to, column] : {std::tuple{",0.125,", ",-5,", "final_train_loss"},
                                          std::tuple{",0.125,", ",nan,", "final_train_loss"},
@@ -286,12 +287,12 @@ TEST_CASE("a manifest of another version or runs_schema is refused, naming the p
   before_rank["runs_schema"] = 2;
   before_rank["program"] = "gammalab 0.4.0";
   CHECK_THROWS_WITH_AS(manifest_from_json(before_rank, "two/manifest.json"),
-                       doctest::Contains("two/manifest.json: runs_schema 2, but this gammalab reads schema 3; analyse it with the "
+                       doctest::Contains("two/manifest.json: runs_schema 2, but this gammalab reads schema 4; analyse it with the "
                                          "gammalab that wrote it (gammalab 0.4.0)"),
                        InputError);
   nlohmann::json newer = current;
   newer["runs_schema"] = kRunsSchema + 1;
-  CHECK_THROWS_WITH_AS(manifest_from_json(newer, "new/manifest.json"), doctest::Contains("runs_schema 4, but"), InputError);
+  CHECK_THROWS_WITH_AS(manifest_from_json(newer, "new/manifest.json"), doctest::Contains("runs_schema 5, but"), InputError);
 }
 
 TEST_CASE("a manifest is one type: written and read back unchanged, every key checked, the spec kept once") {

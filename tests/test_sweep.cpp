@@ -1,18 +1,24 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "gamma/input_error.hpp"
 #include "sim/analysis.hpp"
 #include "sim/lora_network.hpp"
 #include "sim/shard_merge.hpp"
 #include "sim/sweep.hpp"
+#include "sim/teacher.hpp"
 #include "result_files.hpp"
 
 using namespace gammalab;
@@ -26,11 +32,26 @@ const std::string kSpec =
     "[learning_rate]\nvalues = [0.001, 0.01, 0.1]\n[data]\ntrain_size = 64\ntest_size = 16\nteacher_width = 64\n"
     "[record]\ncurves = true\nevery = 10\n";
 
-void sweep(const fs::path& dir, int threads, bool resume = false, Shard shard = {}, int trainers = 1) {
+// kSpec with three teachers.
+const std::string kThreeTeachers = [] {
+  std::string text = kSpec;
+  return text.replace(text.find("[data]\n"), 7, "[data]\nteachers = 3\n");
+}();
+
+void sweep(const fs::path& dir, int threads, bool resume = false, Shard shard = {}, int trainers = 1, const std::string& spec = kSpec) {
   std::vector<std::unique_ptr<CpuBackend>> owned;
   std::vector<TrainerBackend*> all;
   for (int t = 0; t < trainers; ++t) all.push_back(owned.emplace_back(std::make_unique<CpuBackend>(threads)).get());
-  run_sweep(parse_sweep_spec(kSpec, "spec.toml"), {dir, resume, {}, shard}, all, [](const SweepProgress&) {});
+  run_sweep(parse_sweep_spec(spec, "spec.toml"), {dir, resume, {}, shard}, all, [](const SweepProgress&) {});
+}
+
+// The lines of a CSV file after its header.
+std::vector<std::string> rows_of_file(const fs::path& csv) {
+  std::istringstream text(read_text(csv));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(text, line);) lines.push_back(line);
+  lines.erase(lines.begin());
+  return lines;
 }
 
 // A CPU trainer that says it can train two groups at once and records how many of its
@@ -154,6 +175,47 @@ TEST_CASE("analysis recovers known slopes from synthetic runs, each held against
     CHECK(s["slope"]["slope"].get<double>() == doctest::Approx(internal ? -0.5 : -0.75).epsilon(0.1));
     CHECK(s["slope"]["verdict_network"] == "agrees");
     CHECK(s["slope"]["finite_width"]["local"].size() == 4);
+  }
+}
+
+TEST_CASE("teachers are resampled once for every width: a teacher's shift of η* moves each width's interval, not the slope") {
+  // log η*(n) = log 0.5 − 3/4 log n + c_k, the shift c_k = −0.3, 0, 0.3 of teacher k the
+  // same at every width; no seed noise, and the log loss exactly quadratic in log η, so
+  // that an estimate is the mean of its replicates' log η*. Drawn once per resample for
+  // every width, the teachers shift every width alike: each resample's slope is −3/4
+  // exactly, while each width's optimum moves with the teachers drawn (a mean of three
+  // draws is −0.2 or less with probability 4/27, beyond the 2.5% quantile). Teachers
+  // drawn at each width apart would scatter the slope; teachers never resampled would
+  // leave each width's interval a point.
+  const SweepSpec spec = parse_sweep_spec(
+      "[sweep]\nwidths = [64, 128, 256, 512, 1024]\nseeds = 2\nschemes = [\"A\"]\n"
+      "[learning_rate]\nmin = 1e-5\nmax = 1\nper_decade = 8\n[data]\nteachers = 3\n[analysis]\nbootstrap = 400\n",
+      "synthetic.toml");
+  const std::array<double, 3> shift = {-0.3, 0, 0.3};
+  std::vector<RunRow> rows;
+  std::size_t id = 0;
+  for (int teacher = 0; teacher < spec.teachers; ++teacher)
+    for (int width : spec.widths)
+      for (auto seed : spec.seeds)
+        for (double lr : spec.learning_rates) {
+          const double log_optimum = std::log(0.5) - 0.75 * std::log(static_cast<double>(width)) + shift[static_cast<std::size_t>(teacher)];
+          const double loss = std::exp(std::pow(std::log(lr) - log_optimum, 2));
+          RunRow row{id++, "A", width, seed, lr, lr, 10.0, loss, loss, loss, loss, false, 0};
+          row.teacher = teacher;
+          for (int h : spec.training.horizons) row.horizons.push_back({h, 10.0, 1.0});
+          rows.push_back(row);
+        }
+  const nlohmann::json summary = analyse_runs(rows, spec);
+  const auto& optimal = summary["schemes"][0]["slopes"]["optimal"];
+  CHECK(optimal["slope"].get<double>() == doctest::Approx(-0.75).epsilon(1e-9));
+  CHECK(optimal["interval"][0].get<double>() == doctest::Approx(-0.75).epsilon(1e-9));
+  CHECK(optimal["interval"][1].get<double>() == doctest::Approx(-0.75).epsilon(1e-9));
+  for (const auto& w : summary["schemes"][0]["widths"]) {
+    const double optimum = 0.5 * std::pow(w["width"].get<double>(), -0.75);
+    CAPTURE(w["width"]);
+    CHECK(w["optimal_lr"].get<double>() == doctest::Approx(optimum).epsilon(1e-9));
+    CHECK(w["optimal_lr_interval"][0].get<double>() < std::exp(-0.15) * optimum);
+    CHECK(w["optimal_lr_interval"][1].get<double>() > std::exp(0.15) * optimum);
   }
 }
 
@@ -340,4 +402,89 @@ TEST_CASE("a sweep split over two trainers, or into two shards merged, writes th
   run_sweep(parse_sweep_spec(other_spec, "o.toml"), {other, false, {}, {1, 2}}, {&backend}, [](const SweepProgress&) {});
   CHECK_THROWS_WITH_AS(merge_shards({other, two}, scratch("refused")), doctest::Contains("spec_hash"), InputError);
   for (const auto& dir : {single, shared, one, two, merged, other}) fs::remove_all(dir);
+}
+
+TEST_CASE("teachers: teacher 0 is the data set of one teacher, the others their own, each the same in every run") {
+  const SweepSpec spec = parse_sweep_spec(kThreeTeachers, "spec.toml");
+  const std::vector<Dataset> a = make_teacher_datasets(spec.data, spec.teachers), b = make_teacher_datasets(spec.data, spec.teachers);
+  REQUIRE(a.size() == 3);
+  const Dataset one = make_teacher_dataset(spec.data);
+  CHECK(a[0].X_train == one.X_train);
+  CHECK(a[0].y_train == one.y_train);
+  CHECK(a[0].y_test == one.y_test);
+  CHECK(seed_under_teacher(17, 0) == 17);
+  CHECK(seed_under_teacher(17, 1) != 17);
+  CHECK(seed_under_teacher(17, 1) != seed_under_teacher(17, 2));
+  for (std::size_t k : {1, 2}) {
+    CAPTURE(k);
+    CHECK(a[k].X_train == b[k].X_train);
+    CHECK(a[k].y_train == b[k].y_train);
+    CHECK(a[k].X_train.rows() == one.X_train.rows());
+    CHECK((a[k].X_train - a[0].X_train).norm() > 1);
+    CHECK((a[k].y_train - a[0].y_train).norm() > 0.1);
+  }
+  CHECK((a[2].y_train - a[1].y_train).norm() > 0.1);
+}
+
+TEST_CASE("teachers: a sweep of three holds the sweep of one as teacher 0, counts rows per teacher, resumes and merges") {
+  fs::path one = scratch("teacher-one"), three = scratch("teachers-three"), cut = scratch("teachers-cut");
+  sweep(one, 2);
+  sweep(three, 2, false, {}, 1, kThreeTeachers);
+  const std::string header = read_text(three / "runs.csv").substr(0, read_text(three / "runs.csv").find('\n'));
+  CHECK(header.rfind("id,scheme,width,teacher,seed,", 0) == 0);
+  // Teacher 0 trains exactly what a sweep of one teacher trains, row for row, ids included.
+  const std::vector<std::string> of_one = rows_of_file(one / "runs.csv"), of_three = rows_of_file(three / "runs.csv");
+  REQUIRE(of_three.size() == 3 * of_one.size());
+  CHECK(std::vector<std::string>(of_three.begin(), of_three.begin() + static_cast<std::ptrdiff_t>(of_one.size())) == of_one);
+
+  const SweepSpec spec = parse_sweep_spec(kThreeTeachers, "spec.toml");
+  std::vector<RunRow> rows = read_runs(three / "runs.csv");
+  std::map<int, int> per_teacher;
+  // The initial loss of each (scheme, width, seed, rate) under each teacher: the
+  // teachers' students start on data and students of their own.
+  std::map<std::tuple<std::string, int, std::uint64_t, double>, std::set<double>> initial_losses;
+  for (const RunRow& r : rows) {
+    ++per_teacher[r.teacher];
+    initial_losses[{r.scheme, r.width, r.seed, r.lr_A}].insert(r.initial_train_loss);
+  }
+  CHECK(per_teacher == std::map<int, int>{{0, 24}, {1, 24}, {2, 24}});
+  REQUIRE(initial_losses.size() == 24);
+  for (const auto& [configuration, values] : initial_losses) CHECK(values.size() == 3);
+  // Each row is held against its teacher's configuration, and every teacher's rows are counted.
+  check_rows_against_plan(rows, spec, {}, true, "runs.csv");
+  std::vector<RunRow> wrong_teacher = rows;
+  wrong_teacher[30].teacher = 2;
+  CHECK_THROWS_WITH_AS(check_rows_against_plan(wrong_teacher, spec, {}, true, "runs.csv"),
+                       doctest::Contains("teacher 2, rank"), InputError);
+  std::vector<RunRow> missing = rows;
+  missing.pop_back();
+  CHECK_THROWS_WITH_AS(check_rows_against_plan(missing, spec, {}, true, "runs.csv"),
+                       doctest::Contains("71 rows, but the plan of the manifest's spec has 72 configurations"), InputError);
+  // Teacher 0's rows are the sweep of one teacher; the spec of one refuses the others.
+  const SweepSpec spec_of_one = parse_sweep_spec(kSpec, "spec.toml");
+  std::vector<RunRow> of_teacher_0 = rows;
+  std::erase_if(of_teacher_0, [](const RunRow& r) { return r.teacher > 0; });
+  CHECK(nlohmann::json(analyse_runs(of_teacher_0, spec_of_one)) == nlohmann::json(analyse_runs(read_runs(one / "runs.csv"), spec_of_one)));
+  CHECK_THROWS_WITH_AS(analyse_runs(rows, spec_of_one), doctest::Contains("teacher 1"), InputError);
+  CHECK(analyse_runs(rows, spec).runs_used == 72);
+
+  // Interrupted in teacher 1's rows and resumed: the same directory.
+  sweep(cut, 2, false, {}, 1, kThreeTeachers);
+  std::string runs = read_text(cut / "runs.csv");
+  std::size_t end = 0;
+  for (int line = 0; line < 31; ++line) end = runs.find('\n', end) + 1;
+  std::ofstream(cut / "runs.csv", std::ios::trunc) << runs.substr(0, end);
+  std::string manifest = read_text(cut / "manifest.json");
+  manifest.replace(manifest.find("\"complete\""), 10, "\"running\"");
+  std::ofstream(cut / "manifest.json", std::ios::trunc) << manifest;
+  sweep(cut, 1, true, {}, 1, kThreeTeachers);
+  CHECK(read_text(cut / "runs.csv") == read_text(three / "runs.csv"));
+
+  // Shards of three teachers merged: the rows of one process.
+  fs::path first = scratch("teachers-shard1"), second = scratch("teachers-shard2"), merged = scratch("teachers-merged");
+  sweep(first, 1, false, {1, 2}, 1, kThreeTeachers);
+  sweep(second, 1, false, {2, 2}, 1, kThreeTeachers);
+  merge_shards({first, second}, merged);
+  CHECK(read_text(merged / "runs.csv") == read_text(three / "runs.csv"));
+  for (const auto& dir : {one, three, cut, first, second, merged}) fs::remove_all(dir);
 }

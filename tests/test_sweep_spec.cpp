@@ -41,6 +41,18 @@ TEST_CASE("a minimal spec takes the documented defaults") {
   CHECK(spec.learning_rates[8] == doctest::Approx(1e-4));
   CHECK(spec.learning_rates.back() == doctest::Approx(1e-1));
   CHECK(spec.configuration_count() == 2 * 2 * 2 * 33);
+  CHECK(spec.teachers == 1);
+}
+
+TEST_CASE("[data] teachers: each teacher trains the grid once more; bad counts are refused naming the key, value and range") {
+  const SweepSpec spec = parse_sweep_spec(kMinimal + "[data]\nteachers = 3\n", "spec.toml");
+  CHECK(spec.teachers == 3);
+  CHECK(spec.configuration_count() == 3 * 2 * 2 * 2 * 33);
+  CHECK(spec_to_json(spec)["data"]["teachers"] == 3);
+  CHECK(spec_from_json(spec_to_json(spec), "manifest.json").teachers == 3);
+  expect_error(kMinimal + "[data]\nteachers = 0\n", "[data] teachers: got 0; accepted: a whole number from 1 to 100");
+  expect_error(kMinimal + "[data]\nteachers = 101\n", "[data] teachers: got 101; accepted: a whole number from 1 to 100");
+  expect_error(kMinimal + "[data]\nteachers = 2.5\n", "[data] teachers: got 2.5");
 }
 
 TEST_CASE("every table is read: values land where they belong") {

@@ -55,8 +55,22 @@ def test_load_gives_documented_columns_and_dtypes(swept):
     assert sorted(result.runs["width"].unique()) == [16, 32]
     assert sorted(result.curves["step"].unique()) == [1, 10, 20, 30]  # the first step, then every 10
     # the frame holds the file's numbers exactly
-    first = (result.directory / "runs.csv").read_text().splitlines()[1].split(",")
-    assert result.runs.iloc[0]["final_train_loss"] == float(first[7]) and result.runs.iloc[0]["lr_A"] == float(first[4])
+    lines = (result.directory / "runs.csv").read_text().splitlines()
+    first = dict(zip(lines[0].split(","), lines[1].split(",")))
+    assert result.runs.iloc[0]["final_train_loss"] == float(first["final_train_loss"])
+    assert result.runs.iloc[0]["lr_A"] == float(first["lr_A"])
+
+
+def test_runs_carry_their_teacher_and_teacher_0_is_the_sweep_of_one(swept, tmp_path):
+    _, one = swept
+    spec = dict(SPEC, data={**SPEC["data"], "teachers": 2})
+    two = gammalab.sweep(spec, out=tmp_path / "two", device="cpu", threads=2, progress=False)
+    assert two.runs["teacher"].value_counts().to_dict() == {0: 24, 1: 24}
+    assert one.runs["teacher"].tolist() == [0] * 24
+    teacher_0 = two.runs[two.runs["teacher"] == 0].reset_index(drop=True)
+    pandas.testing.assert_frame_equal(teacher_0, one.runs)
+    teacher_1 = two.runs[two.runs["teacher"] == 1].reset_index(drop=True)
+    assert (teacher_1["initial_train_loss"] != teacher_0["initial_train_loss"]).all()  # its own data set and students
 
 
 def test_load_refuses_a_runs_csv_edited_after_the_sweep(swept, tmp_path):
@@ -66,7 +80,8 @@ def test_load_refuses_a_runs_csv_edited_after_the_sweep(swept, tmp_path):
     shutil.copytree(result.directory, edited)
     lines = (edited / "runs.csv").read_text().splitlines(keepends=True)
     cells = lines[1].split(",")
-    cells[7] = repr(float(cells[7]) * 1.5)  # final_train_loss
+    loss = lines[0].split(",").index("final_train_loss")
+    cells[loss] = repr(float(cells[loss]) * 1.5)
     lines[1] = ",".join(cells)
     (edited / "runs.csv").write_text("".join(lines))
     with pytest.raises(gammalab.InputError, match="runs.csv"):
@@ -198,7 +213,7 @@ def test_load_refuses_what_the_cli_readers_refuse(swept, tmp_path):
     (running / "manifest.json").write_text(json.dumps(manifest))
     lines = (running / "runs.csv").read_text().splitlines(keepends=True)
     cells = lines[1].split(",")
-    cells[7] = "nan"  # final_train_loss
+    cells[lines[0].split(",").index("final_train_loss")] = "nan"
     lines[1] = ",".join(cells)
     (running / "runs.csv").write_text("".join(lines))
     with pytest.raises(gammalab.InputError, match="column 'final_train_loss': nan is out of range"):

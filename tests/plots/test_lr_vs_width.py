@@ -43,7 +43,7 @@ def runs_rows(readouts):
                 for seed in range(SEEDS):
                     for round_, lr in [(0, lr) for lr in RATES] + [(1, 0.3)]:
                         loss = final_loss(scheme, width, lr, seed)
-                        row = {"id": len(rows), "scheme": scheme, "width": width, "seed": seed, "lr_A": lr, "lr_B": lr,
+                        row = {"id": len(rows), "scheme": scheme, "width": width, "teacher": 0, "seed": seed, "lr_A": lr, "lr_B": lr,
                                "initial_train_loss": 1.0, "final_train_loss": loss, "final_test_loss": loss,
                                "mean_last_train_loss": loss, "max_train_loss": 1.0, "diverged": int(math.isinf(loss)),
                                "diverged_step": 5 if math.isinf(loss) else 0, "steps_done": 30, "fit_residual": 0,
@@ -143,14 +143,14 @@ def test_reader_types_the_horizon_columns(tmp_path):
 
 def test_loss_curves_are_the_seed_means_of_the_grid(tmp_path):
     folder = write_directory(tmp_path / "result", ["sp"])
-    curves = lr_vs_width.seed_means(result_files.runs(folder), "final_train_loss", set(range(SEEDS)))
+    curves = lr_vs_width.seed_means(result_files.runs(folder), "final_train_loss", set(range(SEEDS)), 1)
     assert sorted(curves) == [("sp", scheme, 0.0, 4, "lora", w) for scheme in ("A", "B") for w in WIDTHS]
     curve = curves[("sp", "A", 0.0, 4, "lora", 32)]
     assert [lr for lr, _, _ in curve] == RATES  # the refinement round's η = 0.3 is left out
     assert curve[1][1] == pytest.approx(-3 - 0.05) and all(complete for _, _, complete in curve)
     lr, mean, complete = curves[("sp", "A", 0.0, 4, "lora", 64)][-1]
     assert (lr, complete) == (1.0, False) and mean == pytest.approx(-2)  # seed 1 diverged: seed 0's alone
-    seed_one = lr_vs_width.seed_means(result_files.runs(folder), "final_train_loss", {1})
+    seed_one = lr_vs_width.seed_means(result_files.runs(folder), "final_train_loss", {1}, 1)
     assert seed_one[("sp", "A", 0.0, 4, "lora", 32)][1] == (0.1, pytest.approx(-3.1), True)  # a spec of some of the seeds
 
 
