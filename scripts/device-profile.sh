@@ -13,14 +13,8 @@
 set -uo pipefail
 source "$(dirname "$0")/device-env.sh" device-profile.log
 
-step "machine"
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
-$bin/gammalab device
-
-step "kernel tests, compute-sanitizer on them, parity"
-$bin/test_gpu_kernels | tail -3
-compute-sanitizer --tool memcheck --leak-check full --error-exitcode 9 $bin/test_gpu_kernels >/tmp/sanitizer.log 2>&1
-echo "compute-sanitizer exit status: $?"; tail -2 /tmp/sanitizer.log
+machine_and_kernels
+step "parity: GPU against the CPU reference"
 $bin/test_gpu_parity 2>&1 | tail -4
 
 step "sweep benchmark (paper-scale fig2 grid, 1.85e14 FLOP), twice"
