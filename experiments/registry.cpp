@@ -230,6 +230,15 @@ std::string reproduce_scales() {
   return sim::scales().name(sim::Scale::Quick) + ", " + sim::scales().name(sim::Scale::Paper) + ", " + std::string(kAutoScale);
 }
 
+std::vector<fs::path> verdict_specs(const std::optional<std::string>& home) {
+  std::vector<fs::path> specs;
+  for (const auto& experiment : experiments())
+    if (experiment.verdicts)
+      for (sim::Scale scale : {sim::Scale::Quick, sim::Scale::Paper})
+        specs.push_back(find_home(home) / "experiments" / (experiment.name + "-" + sim::scales().name(scale) + ".toml"));
+  return specs;
+}
+
 namespace {
 std::string custom_scale_refusal() {
   return "scale 'custom' names no spec of an experiment (each has a quick and a paper one); accepted: " + reproduce_scales() +

@@ -41,6 +41,10 @@ std::optional<sim::Scale> reproduce_scale(std::string_view text);
 // "quick, paper, auto"
 std::string reproduce_scales();
 
+// The spec files of the experiments that print verdicts, at each scale (what
+// `gammalab calibrate` calibrates by default); `home` as reproduce finds it.
+std::vector<std::filesystem::path> verdict_specs(const std::optional<std::string>& home);
+
 // Runs the named experiment: its sweep (resuming an existing directory), coordinate
 // check or engine computation, the analysis, the engine's notes and the figure.
 // `announce` gets one line saying what runs where before any work starts.
