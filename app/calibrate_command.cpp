@@ -16,7 +16,7 @@ namespace {
 
 struct CalibrateOptions {
   std::vector<std::string> specs;
-  int trials = 400;
+  int trials = 200;
   std::uint64_t seed = 1;
   std::optional<std::string> home;
 };
@@ -32,7 +32,7 @@ std::function<int()> add_calibrate_command(CLI::App& app) {
   command->add_option("SPEC", o->specs,
                       "Sweep specs whose slope widths, seeds, bootstrap resamples and margin the synthetic sweeps take (default: the "
                       "quick and paper specs of the experiments that print verdicts)");
-  command->add_option("--trials", o->trials, "Synthetic sweeps per scenario (default 400)")->check(CLI::Range(10, 1'000'000));
+  command->add_option("--trials", o->trials, "Synthetic sweeps per scenario (default 200)")->check(CLI::Range(10, 1'000'000));
   command->add_option("--seed", o->seed, "The seed of the synthetic noise (default 1)");
   command->add_option("--home", o->home, "Where experiments/ is, for the default specs (default: $GAMMALAB_HOME, ., or the source tree)");
   return [o] {

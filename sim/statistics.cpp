@@ -210,17 +210,23 @@ std::vector<double> curvature_weights(const std::vector<double>& x) {
 }
 
 CorrectedPowerLaw fit_corrected_power_law(const std::vector<double>& x, const std::vector<double>& y, double delta) {
-  const double x0 = *std::min_element(x.begin(), x.end());
+  const double x0 = *std::min_element(x.begin(), x.end()), mx = mean_of(x);
+  std::vector<double> fading(x.size()), rest(x.size());
+  double sxx = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) fading[i] = std::exp(-delta * (x[i] - x0)), sxx += (x[i] - mx) * (x[i] - mx);
   // The fit at one correction: the correction's log subtracted, a straight line through the rest.
   auto at = [&](double log_one_plus_correction) {
     const double correction = std::expm1(log_one_plus_correction);
-    std::vector<double> rest(y.size());
-    for (std::size_t i = 0; i < y.size(); ++i) rest[i] = y[i] - std::log1p(correction * std::exp(-delta * (x[i] - x0)));
-    const double gamma = least_squares_slope(x, rest);
-    const double intercept = mean_of(rest) - gamma * mean_of(x);
+    double mean_rest = 0, sxy = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      rest[i] = y[i] - std::log1p(correction * fading[i]);
+      mean_rest += rest[i], sxy += (x[i] - mx) * rest[i];
+    }
+    mean_rest /= static_cast<double>(y.size());
+    const double gamma = sxy / sxx;
     double rss = 0;
-    for (std::size_t i = 0; i < y.size(); ++i) rss += std::pow(rest[i] - intercept - gamma * x[i], 2);
-    return CorrectedPowerLaw{gamma, intercept, correction, delta, rss};
+    for (std::size_t i = 0; i < y.size(); ++i) rss += std::pow(rest[i] - mean_rest - gamma * (x[i] - mx), 2);
+    return CorrectedPowerLaw{gamma, mean_rest - gamma * mx, correction, delta, rss};
   };
   // log(1 + c) over [log 0.1, log 10]: a grid, then golden sections around its best point.
   const double lowest = std::log(0.1), highest = std::log(10.0);
