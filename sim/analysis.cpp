@@ -634,6 +634,7 @@ std::string describe_analysis(const SweepSummary& summary) {
     const ViewTable& table = view.table(name);
     out << "\n" << table.title << ":\n" << render_text(table);
   }
+  out << "\n" << multiplicity_line(summary) << "\n";
   return out.str();
 }
 

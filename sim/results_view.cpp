@@ -309,6 +309,16 @@ std::string render_text(const ViewTable& table) {
   return aligned_table(lines);
 }
 
+std::string multiplicity_line(const SweepSummary& summary) {
+  const Multiplicity& m = summary.multiplicity;
+  char line[320];
+  std::snprintf(line, sizeof line,
+                "chance: %zu of %zu slopes held against the engine depart, where chance alone gives at most %.1f (2.5%% each); "
+                "primary slopes: %zu of %zu depart, %zu after Holm's correction",
+                m.departures, m.slopes, m.expected_by_chance, m.primary_departures, m.primary, m.primary_departures_holm);
+  return line;
+}
+
 std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) switch (c) {

@@ -73,6 +73,11 @@ std::string render_html(const ViewTable& table);
 // "label text", so that a new column reaches the line.
 std::string verdict_line(const ViewTable& slopes, const std::vector<ViewCell>& row);
 
+// What chance alone gives among the summary's slopes (result_schema.hpp: Multiplicity), in
+// one line: "chance: 3 of 32 slopes held against the engine depart, where chance alone
+// gives at most 0.8 (2.5% each); primary slopes: 2 of 8 depart, 1 after Holm's correction".
+std::string multiplicity_line(const SweepSummary& summary);
+
 // Escapes & < > " for HTML text and attributes.
 std::string html_escape(const std::string& text);
 
