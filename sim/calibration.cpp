@@ -44,7 +44,9 @@ std::vector<ScenarioOutcome> calibrate(const CalibrationSetting& setting, const 
     for (int n : setting.widths) x.push_back(std::log(n)), noiseless.push_back(noiseless_log_lr(scenario, n, n0));
     const double true_slope = least_squares_slope(x, noiseless);
     const double true_exponent = static_cast<double>(kEngineExponent) + scenario.exponent_offset;
-    ScenarioOutcome outcome{scenario, trials};
+    ScenarioOutcome outcome;
+    outcome.scenario = scenario;
+    outcome.trials = trials;
     int covered = 0, gamma_covered = 0, gamma_fits = 0;
     for (int t = 0; t < trials; ++t) {
       std::vector<std::vector<std::optional<double>>> log_lr(setting.widths.size(), std::vector<std::optional<double>>(setting.seeds));

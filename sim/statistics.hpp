@@ -19,7 +19,7 @@
 //                         of a mean over m units is (m − 1)/m of the unbiased one), with
 //                         ν degrees of freedom (Welch–Satterthwaite over the points);
 //                         the percentile interval under-covers at 4 and 8 seeds
-//                         (docs/simulator.md, "Calibration");
+//                         (docs/simulator.md, "Calibration: `gammalab calibrate`");
 //   verdict               against an exact value (the coordinate check): "agrees" when
 //                         it lies in the interval widened by kVerdictTolerance at each
 //                         end, "departs" otherwise; against an exact value with a margin
