@@ -561,9 +561,10 @@ void to_json(nlohmann::json& json, const SweepSummary& s) {
 }
 
 void from_json(const nlohmann::json& json, SweepSummary& s) {
-  if (const int version = json.value("version", kSummaryVersion); version > kSummaryVersion)
-    throw InputError("summary version " + std::to_string(version) + ", newer than this gammalab reads (" +
-                     std::to_string(kSummaryVersion) + "); analyse the directory again with this gammalab");
+  // Version 1 had verdicts without a margin: its "agrees" does not mean what version 2's does.
+  if (const int version = json.value("version", kSummaryVersion); version != kSummaryVersion)
+    throw InputError("summary version " + std::to_string(version) + ", " + (version > kSummaryVersion ? "newer" : "older") +
+                     " than this gammalab reads (" + std::to_string(kSummaryVersion) + "); analyse the directory again with this gammalab");
   try {
     s.loss_statistic = json.at("loss_statistic").get<std::string>();
     s.stable_factor = json.at("stable_factor").get<double>();

@@ -84,7 +84,8 @@ std::string spec_hash(const SweepSpec& spec);
 // ---- versions ---------------------------------------------------------------------
 
 // Each JSON document records its version under "version", and each reader refuses a
-// newer one; schema/*.schema.json state the same numbers (a test holds them together).
+// newer one (summary.json also an older one: version 1's verdicts had no margin);
+// schema/*.schema.json state the same numbers (a test holds them together).
 // manifest.json's is sim/manifest.hpp's kManifestVersion; runs.csv's, kRunsSchema above.
 inline constexpr int kSummaryVersion = 2;     // summary.json
 inline constexpr int kSplitSeedsVersion = 1;  // split-seeds.json

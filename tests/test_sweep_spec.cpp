@@ -102,7 +102,7 @@ TEST_CASE("bad values of the new keys are refused with the key named") {
   expect_error(kMinimal + "[analysis]\nedge_factor = 0.5\n", "[analysis] edge_factor: got 0.5; accepted: a number ≥ 1");
   expect_error(kMinimal + "[analysis]\ninternal_bound = 0\n", "[analysis] internal_bound: got 0");
   expect_error(kMinimal + "[analysis]\noptimum_window = -1\n", "[analysis] optimum_window: got -1");
-  expect_error(kMinimal + "[analysis]\nmargin = -0.1\n", "[analysis] margin: got -0.1; accepted: a margin of exponents from 0 to 10");
+  expect_error(kMinimal + "[analysis]\nmargin = -1\n", "[analysis] margin: got -1; accepted: a margin of exponents from 0 to 10");
   expect_error(kMinimal + "[analysis]\nprimary = [\"optimal\", \"best\"]\n",
                "[analysis] primary: got 'best'; accepted: optimal, final_loss, output, internal, or a list of them");
   expect_error(kMinimal + "[analysis]\nprimary = [\"optimal\", \"optimal\"]\n", "[analysis] primary: lists optimal twice");
