@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "app/calibrate_command.hpp"
 #include "app/cli_support.hpp"
 #include "app/coordcheck_command.hpp"
 #include "app/device_command.hpp"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   auto run_report = gammalab::app::add_report_command(app);
   auto run_serve = gammalab::app::add_serve_command(app);
   auto run_schema = gammalab::app::add_schema_command(app);
+  auto run_calibrate = gammalab::app::add_calibrate_command(app);
 
   try {
     app.parse(argc, argv);
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("report")) return run_report();
     if (app.got_subcommand("serve")) return run_serve();
     if (app.got_subcommand("schema")) return run_schema();
+    if (app.got_subcommand("calibrate")) return run_calibrate();
   } catch (const gammalab::InputError& e) {
     std::cerr << "gammalab: " << e.what() << "\n";
     return gammalab::app::kExitBadInput;

@@ -135,7 +135,8 @@ std::string directory_section(const fs::path& directory) {
 constexpr const char* kStyle =
     "body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}"
     "table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:0.25em 0.6em;text-align:left}"
-    "th{background:#f3f3f3}.agrees{background:#dff3df}.departs{background:#f8dcdc}.open,.approaching,.undetermined{background:#f4f0d8}"
+    "th{background:#f3f3f3}.agrees{background:#dff3df}.departs{background:#f8dcdc}.open,.inconclusive,.undetermined{background:#f4f0d8}"
+    ".converging,.steady{background:#dff3df}.moving-away,.curved{background:#f8dcdc}"
     // A table wider than the page scrolls inside its box; the trend's evidence wraps.
     ".scroll{overflow-x:auto;max-width:100%}table.view td{white-space:nowrap}table.view td[data-key=evidence]{white-space:normal;"
     "min-width:24em}"

@@ -222,6 +222,7 @@ nlohmann::json vocabulary_document() {
           {"windows", terms(gamma::verdict_windows())},
           {"scales", terms(sim::scales())},
           {"statistical_verdicts", terms(sim::statistical_verdicts())},
+          {"trend_verdicts", terms(sim::trend_verdicts())},
           {"stability_criteria", terms(sim::stability_criteria())},
           {"estimators", terms(sim::estimators())},
           {"loss_statistics", terms(sim::loss_statistics())},

@@ -70,7 +70,8 @@ void write_sigma_verdicts(const sim::SweepSpec& spec, const fs::path& output) {
 // ---- verdict lines -------------------------------------------------------------------
 
 // The verdict lines of the view's slopes (sim/results_view.hpp) that `shown` keeps, each
-// measure at the last horizon (summary.json and `analyze` hold every horizon).
+// measure at the last horizon (summary.json and `analyze` hold every horizon), and what
+// chance alone gives among all the summary's slopes.
 std::vector<std::string> verdict_lines(const sim::SweepSummary& summary,
                                        const std::function<bool(const sim::ViewTable&, const std::vector<sim::ViewCell>&)>& shown) {
   const sim::ResultsView view = sim::results_view(summary);
@@ -80,6 +81,7 @@ std::vector<std::string> verdict_lines(const sim::SweepSummary& summary,
     const nlohmann::json& horizon = slopes.cell(row, "horizon").value;
     if ((horizon.is_null() || horizon == summary.horizons.back()) && shown(slopes, row)) lines.push_back(sim::verdict_line(slopes, row));
   }
+  lines.push_back(sim::multiplicity_line(summary));
   return lines;
 }
 
@@ -228,6 +230,15 @@ sim::Scale chosen_scale(const ReproduceRequest& request, const Experiment& exper
 
 std::string reproduce_scales() {
   return sim::scales().name(sim::Scale::Quick) + ", " + sim::scales().name(sim::Scale::Paper) + ", " + std::string(kAutoScale);
+}
+
+std::vector<fs::path> verdict_specs(const std::optional<std::string>& home) {
+  std::vector<fs::path> specs;
+  for (const auto& experiment : experiments())
+    if (experiment.verdicts)
+      for (sim::Scale scale : {sim::Scale::Quick, sim::Scale::Paper})
+        specs.push_back(find_home(home) / "experiments" / (experiment.name + "-" + sim::scales().name(scale) + ".toml"));
+  return specs;
 }
 
 namespace {

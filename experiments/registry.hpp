@@ -27,7 +27,7 @@ struct Reproduction {
   std::filesystem::path output;
   std::filesystem::path figure;        // where the figure is (when drawn)
   std::string figure_error;            // why it was not drawn; empty when it was
-  std::vector<std::string> verdicts;   // one line each, "verdict: …"
+  std::vector<std::string> verdicts;   // one line each, "verdict: …"; after a sweep's slopes, "chance: …" (sim/results_view.hpp)
 };
 
 // "fig2, fig3, …"
@@ -40,6 +40,10 @@ inline constexpr std::string_view kAutoScale = "auto";
 std::optional<sim::Scale> reproduce_scale(std::string_view text);
 // "quick, paper, auto"
 std::string reproduce_scales();
+
+// The spec files of the experiments that print verdicts, at each scale (what
+// `gammalab calibrate` calibrates by default); `home` as reproduce finds it.
+std::vector<std::filesystem::path> verdict_specs(const std::optional<std::string>& home);
 
 // Runs the named experiment: its sweep (resuming an existing directory), coordinate
 // check or engine computation, the analysis, the engine's notes and the figure.

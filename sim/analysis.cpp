@@ -16,6 +16,7 @@
 #include "sim/prediction.hpp"
 #include "sim/refinement.hpp"
 #include "sim/results_view.hpp"
+#include "sim/slope_verdicts.hpp"
 #include "sim/request_names.hpp"
 #include "sim/stability.hpp"
 #include "sim/sweep.hpp"
@@ -192,18 +193,25 @@ SeedEdges edges_of(const Cell& cell, const StabilityMeasure& measure, const Swee
   return edges;
 }
 
-// The maximal stable rate: the geometric mean over the sample's seeds of each one's edge.
+// The mean of the sampled seeds' own log estimates at one point; none where a sampled seed
+// has none. The maximal stable rate is its exponential, the geometric mean of the edges.
+std::optional<double> mean_over_sample(const std::vector<std::optional<double>>& of_seed, const SeedSample& sample) {
+  double sum = 0;
+  for (auto s : sample) {
+    if (!of_seed[s]) return std::nullopt;
+    sum += *of_seed[s];
+  }
+  return sum / static_cast<double>(sample.size());
+}
+
 PointEstimator edge_estimator(const Axis& axis, const StabilityMeasure& measure, const SweepSpec& spec) {
   std::vector<SeedEdges> edges;
   for (const Cell* cell : axis.cells) edges.push_back(edges_of(*cell, measure, spec));
   return [edges = std::move(edges)](std::size_t point, const SeedSample& sample) -> std::optional<Estimate> {
-    Estimate e{0};
-    for (auto s : sample) {
-      if (!edges[point].log_lr[s]) return std::nullopt;
-      e.log_lr += *edges[point].log_lr[s];
-      e.at_edge = e.at_edge || edges[point].beyond[s];
-    }
-    e.log_lr /= static_cast<double>(sample.size());
+    const auto mean = mean_over_sample(edges[point].log_lr, sample);
+    if (!mean) return std::nullopt;
+    Estimate e{*mean};
+    for (auto s : sample) e.at_edge = e.at_edge || edges[point].beyond[s];
     return e;
   };
 }
@@ -235,141 +243,39 @@ LrEstimate lr_estimate(const Bootstrapped& b) {
 
 // ---- slopes ----------------------------------------------------------------------------
 
-// What a slope is held against.
-struct Target {
-  std::string bound;
-  std::optional<gamma::Rational> engine, module;
-};
-
-Verdict verdict_against(const std::optional<gamma::Rational>& predicted, const std::optional<Interval>& interval) {
-  if (!predicted || !interval) return Verdict::Undetermined;
-  return verdict_of(static_cast<double>(*predicted), *interval);
-}
-
-std::optional<ExactExponent> exact(const std::optional<gamma::Rational>& q) {
-  if (!q) return std::nullopt;
-  return ExactExponent{gamma::to_string(*q), static_cast<double>(*q)};
-}
-
-// Slopes of one estimator over subsets of the fitted points, from the same resamples.
-class SlopeFitter {
- public:
-  SlopeFitter(const PointEstimator& estimate, const Axis& axis, const SeedBootstrap& bootstrap)
-      : estimate_(estimate), axis_(axis), bootstrap_(bootstrap) {}
-
-  // The least-squares slope of log η against the log of the axis's value (n or r) over
-  // the points `at`.
-  std::optional<double> slope(const std::vector<std::size_t>& at, const WidthSamples& samples) const {
-    std::vector<double> x, y;
-    for (std::size_t point : at) {
-      auto r = estimate_(point, axis_.sample(point, samples));
-      if (!r) return std::nullopt;
-      x.push_back(std::log(static_cast<double>(axis_.values[point])));
-      y.push_back(r->log_lr);
+// The estimates at the points `fitted` of an axis, from every seed and from each resample
+// (sim/slope_verdicts.hpp turns them into a slope and its verdicts).
+AxisEstimates estimates_at(const PointEstimator& estimate, const Axis& axis, const std::vector<std::size_t>& fitted,
+                           const SeedBootstrap& bootstrap, std::size_t units) {
+  AxisEstimates points;
+  points.units = units;
+  points.independent_points = axis.name == "width";  // the ranks of one width share each seed's student
+  for (std::size_t point : fitted) {
+    points.values.push_back(axis.values[point]);
+    points.estimates.push_back(estimate(point, axis.sample(point, bootstrap.everyone))->log_lr);
+  }
+  for (const auto& sample : bootstrap.resamples) {
+    std::vector<std::optional<double>> at_points;
+    for (std::size_t point : fitted) {
+      const auto r = estimate(point, axis.sample(point, sample));
+      at_points.push_back(r ? std::optional(r->log_lr) : std::nullopt);
     }
-    if (x.size() < 2) return std::nullopt;
-    return least_squares_slope(x, y);
+    points.replicates.push_back(std::move(at_points));
   }
-  std::vector<std::optional<double>> replicates(const std::vector<std::size_t>& at) const {
-    std::vector<std::optional<double>> all;
-    for (const auto& sample : bootstrap_.resamples) all.push_back(slope(at, sample));
-    return all;
-  }
-  static std::vector<double> present(const std::vector<std::optional<double>>& values) {
-    std::vector<double> kept;
-    for (const auto& v : values)
-      if (v) kept.push_back(*v);
-    return kept;
-  }
-  std::optional<Interval> interval(const std::vector<std::size_t>& at) const { return percentile_interval(present(replicates(at))); }
-  const SeedBootstrap& bootstrap() const { return bootstrap_; }
-  const Axis& axis() const { return axis_; }
-
- private:
-  const PointEstimator& estimate_;
-  const Axis& axis_;
-  const SeedBootstrap& bootstrap_;
-};
-
-std::string slope_text(std::optional<double> slope, const std::optional<Interval>& interval) {
-  char text[96];
-  if (!slope) return "none";
-  if (!interval) std::snprintf(text, sizeof text, "%.2f (no interval)", *slope);
-  else std::snprintf(text, sizeof text, "%.2f [%.2f, %.2f]", *slope, interval->low, interval->high);
-  return text;
-}
-
-// The local slopes, the slope over the largest points, and whether a slope that departs
-// approaches the engine's exponent as n (or r) grows: it does when the slope over the
-// larger half of the points is closer to it than the slope over the smaller half in at
-// least 95% of the resamples, or when the larger half's interval holds it and its slope
-// is the closer one.
-Trend trend(const SlopeFitter& fit, const std::vector<std::size_t>& fitted, const std::optional<gamma::Rational>& engine,
-            Verdict full_verdict) {
-  const Axis& axis = fit.axis();
-  Trend f;
-  for (std::size_t i = 0; i + 1 < fitted.size(); ++i) {
-    const std::vector<std::size_t> pair = {fitted[i], fitted[i + 1]};
-    f.local.push_back({axis.values[pair[0]], axis.values[pair[1]], fit.slope(pair, fit.bootstrap().everyone), fit.interval(pair)});
-  }
-  const std::size_t half = fitted.size() / 2;
-  if (half < 2) {
-    f.verdict = full_verdict;
-    f.evidence = "fewer than four " + axis.name + "s: no trend with " + axis.name + " can be read";
-    return f;
-  }
-  const std::vector<std::size_t> small(fitted.begin(), fitted.begin() + static_cast<std::ptrdiff_t>(half));
-  const std::vector<std::size_t> large(fitted.end() - static_cast<std::ptrdiff_t>(half), fitted.end());
-  for (std::size_t point : large) f.large_points.push_back(axis.values[point]);
-  const auto small_reps = fit.replicates(small), large_reps = fit.replicates(large);
-  f.large_slope = fit.slope(large, fit.bootstrap().everyone);
-  f.large_interval = percentile_interval(SlopeFitter::present(large_reps));
-  const auto small_slope = fit.slope(small, fit.bootstrap().everyone);
-  const auto small_interval = percentile_interval(SlopeFitter::present(small_reps));
-  if (!engine || full_verdict == Verdict::Undetermined) return f;
-  const double e = static_cast<double>(*engine);
-  std::size_t closer = 0, compared = 0;
-  for (std::size_t r = 0; r < small_reps.size(); ++r)
-    if (small_reps[r] && large_reps[r]) ++compared, closer += std::abs(*large_reps[r] - e) < std::abs(*small_reps[r] - e);
-  const double share = compared ? static_cast<double>(closer) / static_cast<double>(compared) : 0;
-  const bool large_holds = f.large_interval && verdict_of(e, *f.large_interval) == Verdict::Agrees;
-  const bool nearer = f.large_slope && small_slope && std::abs(*f.large_slope - e) < std::abs(*small_slope - e);
-  if (full_verdict == Verdict::Agrees) f.verdict = Verdict::Agrees;
-  else if (share >= 0.95 || (large_holds && nearer)) f.verdict = Verdict::Approaching;
-  else f.verdict = Verdict::Departs;
-  char share_text[64];
-  std::snprintf(share_text, sizeof share_text, "%.0f%%", 100 * share);
-  f.evidence = axis.name + "s " + axis.values_text(small) + ": " + slope_text(small_slope, small_interval) + "; " + axis.name + "s " +
-               axis.values_text(large) + ": " + slope_text(f.large_slope, f.large_interval) + "; the larger " + axis.name +
-               "s' slope is the closer to " + gamma::to_string(*engine) + " in " + share_text + " of resamples";
-  return f;
+  return points;
 }
 
 // The slope of one estimator over the axis's points among `slope_points` whose estimate
-// lies inside the rates trained (an estimate at the edge only bounds the true value),
-// with its interval, its verdicts against `target`, and its trend.
+// lies inside the rates trained (an estimate at the edge only bounds the true value).
 SlopeSummary fit_slope(const PointEstimator& estimate, const Axis& axis, const std::vector<int>& slope_points,
-                       const SeedBootstrap& bootstrap, const Target& target) {
-  SlopeSummary s;
+                       const SeedBootstrap& bootstrap, const SlopeTarget& target, const VerdictRules& rules, std::size_t units) {
   std::vector<std::size_t> fitted;
   for (std::size_t point = 0; point < axis.values.size(); ++point) {
     auto e = estimate(point, axis.sample(point, bootstrap.everyone));
-    if (e && !e->at_edge && std::find(slope_points.begin(), slope_points.end(), axis.values[point]) != slope_points.end()) {
+    if (e && !e->at_edge && std::find(slope_points.begin(), slope_points.end(), axis.values[point]) != slope_points.end())
       fitted.push_back(point);
-      s.points_used.push_back(axis.values[point]);
-    }
   }
-  const SlopeFitter fit(estimate, axis, bootstrap);
-  s.slope = fit.slope(fitted, bootstrap.everyone);
-  const std::vector<double> replicates = SlopeFitter::present(fit.replicates(fitted));
-  s.interval = percentile_interval(replicates);
-  s.resamples_used = replicates.size();
-  s.bound = target.bound;
-  s.engine = exact(target.engine);
-  s.verdict_network = verdict_against(target.engine, s.interval);
-  s.verdict_module = verdict_against(target.module, s.interval);
-  s.trend = trend(fit, fitted, target.engine, s.verdict_network);
-  return s;
+  return summarise_slope(estimates_at(estimate, axis, fitted, bootstrap, units), target, rules, axis.name);
 }
 
 // ---- one arm, along each axis -----------------------------------------------------------
@@ -392,7 +298,7 @@ Estimators estimators_of(const Axis& axis, const std::vector<StabilityMeasure>& 
 // The optimum against the stable region's supremum, where paper 003's efficient learning
 // puts it; a stability criterion against the bound it sees.
 enum class Along { Width, Rank };
-Target target_of(const EnginePrediction& prediction, gamma::Region gamma::Verdicts::*bound, Along along) {
+SlopeTarget target_of(const EnginePrediction& prediction, gamma::Region gamma::Verdicts::*bound, Along along) {
   if (along == Along::Width) return {gamma::verdict_kind(bound).label, prediction.supremum_of(bound), prediction.module};
   return {gamma::verdict_kind(bound).label, prediction.rank_exponent_of(bound), prediction.module_rank_exponent};
 }
@@ -403,24 +309,47 @@ struct AxisSlopes {
   std::vector<SlopeSummary> measures;
 };
 
+// The bounds a sweep's slopes are held against: the stable region's supremum (the optimum),
+// then each stability measure's.
+std::vector<gamma::Region gamma::Verdicts::*> bounds_of(const std::vector<StabilityMeasure>& measures) {
+  std::vector<gamma::Region gamma::Verdicts::*> bounds = {&gamma::Verdicts::stable};
+  for (const auto& m : measures) bounds.push_back(bound_of(m.criterion));
+  return bounds;
+}
+
+// What every slope of a sweep shares: the bootstrap, the number of independent units
+// behind each estimate (the seeds), and the verdict rules along each axis.
+struct SlopeSetting {
+  const SeedBootstrap& bootstrap;
+  std::size_t units;
+  VerdictRules along_width, along_rank;
+};
+
+// The figure's candidate exponents along an axis: every exponent the engine gives a slope
+// of the sweep along it (any arm, any bound), and 0 (a rate that does not move with n or r).
+std::vector<gamma::Rational> candidates_of(const std::vector<EnginePrediction>& predictions, const std::vector<StabilityMeasure>& measures,
+                                           Along along) {
+  std::vector<gamma::Rational> candidates = {gamma::Rational(0)};
+  for (const auto& prediction : predictions)
+    for (auto bound : bounds_of(measures))
+      if (auto e = target_of(prediction, bound, along).engine; e && std::find(candidates.begin(), candidates.end(), *e) == candidates.end())
+        candidates.push_back(*e);
+  std::sort(candidates.begin(), candidates.end());
+  return candidates;
+}
+
 AxisSlopes slopes_along(const Axis& axis, const Estimators& estimators, const std::vector<StabilityMeasure>& measures,
-                        const std::vector<int>& slope_points, const SeedBootstrap& bootstrap, const EnginePrediction& prediction,
+                        const std::vector<int>& slope_points, const SlopeSetting& setting, const EnginePrediction& prediction,
                         Along along) {
-  AxisSlopes slopes{fit_slope(estimators.optimum, axis, slope_points, bootstrap, target_of(prediction, &gamma::Verdicts::stable, along)), {}};
-  for (std::size_t m = 0; m < measures.size(); ++m)
-    slopes.measures.push_back(
-        fit_slope(estimators.edges[m], axis, slope_points, bootstrap, target_of(prediction, bound_of(measures[m].criterion), along)));
+  const VerdictRules& rules = along == Along::Width ? setting.along_width : setting.along_rank;
+  auto fit = [&](const PointEstimator& estimator, gamma::Region gamma::Verdicts::*bound) {
+    return fit_slope(estimator, axis, slope_points, setting.bootstrap, target_of(prediction, bound, along), rules, setting.units);
+  };
+  AxisSlopes slopes{fit(estimators.optimum, &gamma::Verdicts::stable), {}};
+  for (std::size_t m = 0; m < measures.size(); ++m) slopes.measures.push_back(fit(estimators.edges[m], bound_of(measures[m].criterion)));
   return slopes;
 }
 
-std::vector<int> slope_widths_of(const SweepSpec& spec) {
-  std::vector<int> widths;
-  for (int width : spec.widths)
-    if ((spec.analysis.slope_min_width == 0 || width >= spec.analysis.slope_min_width) &&
-        (spec.analysis.slope_max_width == 0 || width <= spec.analysis.slope_max_width))
-      widths.push_back(width);
-  return widths;
-}
 
 // The optimum's estimates at one width: point, interval, the best loss, and the
 // sensitivity to the window.
@@ -449,17 +378,18 @@ EnginePrediction prediction_of(const Arm& arm, const SweepSpec& spec) {
 
 // One (arm, rank) across the widths.
 ArmSummary summarise_arm(const Arm& arm, int rank, const std::vector<Cell>& of_rank, const EnginePrediction& prediction,
-                         const SweepSpec& spec, const std::vector<int>& slope_widths, const SeedBootstrap& bootstrap) {
+                         const SweepSpec& spec, const std::vector<int>& slope_widths, const SlopeSetting& setting) {
+  const SeedBootstrap& bootstrap = setting.bootstrap;
   ArmSummary summary;
   summary.scheme = arm.scheme;
   summary.readout = arm.readout;
   summary.rank = rank;
   summary.multiplier = arm.multiplier;
   if (arm.sigma > 0) summary.init_sigma = arm.sigma;
-  summary.engine_network = exact(prediction.network);
-  summary.engine_module = exact(prediction.module);
-  summary.engine_f_bounded = exact(prediction.supremum_of(&gamma::Verdicts::network_output_bounded));
-  summary.engine_Z_B_bounded = exact(prediction.supremum_of(&gamma::Verdicts::lora_output_bounded));
+  summary.engine_network = exact_exponent(prediction.network);
+  summary.engine_module = exact_exponent(prediction.module);
+  summary.engine_f_bounded = exact_exponent(prediction.supremum_of(&gamma::Verdicts::network_output_bounded));
+  summary.engine_Z_B_bounded = exact_exponent(prediction.supremum_of(&gamma::Verdicts::lora_output_bounded));
 
   const std::vector<StabilityMeasure> measures = stability_measures(spec);
   const Axis widths = width_axis(of_rank, spec);
@@ -471,7 +401,7 @@ ArmSummary summarise_arm(const Arm& arm, int rank, const std::vector<Cell>& of_r
     w.max_stable = lr_estimate(bootstrapped(estimators.edges.front(), widths, wi, bootstrap));
     summary.widths.push_back(w);
   }
-  AxisSlopes slopes = slopes_along(widths, estimators, measures, slope_widths, bootstrap, prediction, Along::Width);
+  AxisSlopes slopes = slopes_along(widths, estimators, measures, slope_widths, setting, prediction, Along::Width);
   summary.optimal_slope = std::move(slopes.optimal);
   summary.max_stable_slope = std::move(slopes.measures.front());
   for (std::size_t m = 1; m < measures.size(); ++m) {
@@ -484,10 +414,10 @@ ArmSummary summarise_arm(const Arm& arm, int rank, const std::vector<Cell>& of_r
 
 // One arm at one width across the ranks.
 RankSlopes summarise_ranks(const Arm& arm, std::size_t wi, const std::vector<std::vector<Cell>>& of_arm, const EnginePrediction& prediction,
-                           const SweepSpec& spec, const SeedBootstrap& bootstrap) {
+                           const SweepSpec& spec, const SlopeSetting& setting) {
   const std::vector<StabilityMeasure> measures = stability_measures(spec);
   const Axis ranks = rank_axis(of_arm, wi, spec);
-  AxisSlopes slopes = slopes_along(ranks, estimators_of(ranks, measures, spec), measures, ranks.values, bootstrap, prediction, Along::Rank);
+  AxisSlopes slopes = slopes_along(ranks, estimators_of(ranks, measures, spec), measures, ranks.values, setting, prediction, Along::Rank);
   RankSlopes summary;
   summary.scheme = arm.scheme;
   summary.readout = arm.readout;
@@ -503,33 +433,98 @@ RankSlopes summarise_ranks(const Arm& arm, std::size_t wi, const std::vector<std
 }
 
 // The analysis of rows already known to belong to the spec.
+// Every slope of a summary, along the width and along the rank.
+template <class Slopes>
+void add_slopes_of(Slopes& arm, std::vector<SlopeSummary*>& slopes) {
+  slopes.push_back(&arm.optimal_slope);
+  slopes.push_back(&arm.max_stable_slope);
+  for (auto& s : arm.stability) slopes.push_back(&s.slope);
+}
+std::vector<SlopeSummary*> every_slope(SweepSummary& summary) {
+  std::vector<SlopeSummary*> slopes;
+  for (auto& arm : summary.arms) add_slopes_of(arm, slopes);
+  for (auto& r : summary.rank_slopes) add_slopes_of(r, slopes);
+  return slopes;
+}
+
+// The primary slopes ([analysis] primary): each arm's slope of each primary measure along
+// the width, a stability criterion's at the last horizon.
+std::vector<SlopeSummary*> primary_slopes(SweepSummary& summary, const SweepSpec& spec) {
+  const auto& primary = spec.analysis.primary;
+  auto is_primary = [&](const std::string& measure) { return std::find(primary.begin(), primary.end(), measure) != primary.end(); };
+  std::vector<SlopeSummary*> slopes;
+  for (auto& arm : summary.arms) {
+    if (is_primary(estimators().name(Estimator::Optimal))) slopes.push_back(&arm.optimal_slope);
+    if (is_primary(stability_criteria().name(Criterion::FinalLoss))) slopes.push_back(&arm.max_stable_slope);
+    for (auto& s : arm.stability)
+      if (s.horizon == spec.training.horizons.back() && is_primary(stability_criteria().name(s.criterion))) slopes.push_back(&s.slope);
+  }
+  return slopes;
+}
+
+// The analysis of rows already known to belong to the spec.
 SweepSummary summarise(const std::vector<RunRow>& rows, const SweepSpec& spec) {
   const Grid grid = grid_of(rows, spec);
-  const SeedBootstrap bootstrap =
-      bootstrap_over_seeds(spec.widths.size(), static_cast<std::size_t>(spec.teachers), spec.seeds.size(), spec.analysis.bootstrap, "bootstrap");
+  const auto teachers = static_cast<std::size_t>(spec.teachers);
+  const SeedBootstrap bootstrap = bootstrap_over_seeds(spec.widths.size(), teachers, spec.seeds.size(), spec.analysis.bootstrap, "bootstrap");
+  std::vector<EnginePrediction> predictions;
+  for (const Arm& arm : grid.arms) predictions.push_back(prediction_of(arm, spec));
+  const std::vector<StabilityMeasure> measures = stability_measures(spec);
+  // Every (teacher, seed) at a width is its own student: the units of the interval's
+  // small-sample correction (the intervals of docs/simulator.md, "`gammalab analyze DIR`").
+  const SlopeSetting setting{bootstrap, teachers * spec.seeds.size(),
+                             {spec.analysis.margin, candidates_of(predictions, measures, Along::Width)},
+                             {spec.analysis.margin, candidates_of(predictions, measures, Along::Rank)}};
   SweepSummary summary;
   summary.loss_statistic = loss_statistics().name(spec.analysis.loss);
   summary.stable_factor = spec.analysis.stable_factor;
   summary.optimum_window = spec.analysis.optimum_window;
   summary.edge_factor = spec.analysis.edge_factor;
   summary.internal_bound = spec.analysis.internal_bound;
+  summary.margin = spec.analysis.margin;
+  for (const auto& c : setting.along_width.candidates) summary.candidates.push_back(*exact_exponent(c));
   summary.horizons = spec.training.horizons;
   summary.bootstrap_resamples = bootstrap.resamples.size();
+  summary.teachers = teachers;
   summary.seeds = spec.seeds.size();
   summary.runs_used = grid.used;
   summary.slope_widths = slope_widths_of(spec);
   for (std::size_t a = 0; a < grid.arms.size(); ++a) {
-    const EnginePrediction prediction = prediction_of(grid.arms[a], spec);
     for (std::size_t k = 0; k < spec.ranks.size(); ++k)
-      summary.arms.push_back(summarise_arm(grid.arms[a], spec.ranks[k], grid.cells[a][k], prediction, spec, summary.slope_widths, bootstrap));
+      summary.arms.push_back(summarise_arm(grid.arms[a], spec.ranks[k], grid.cells[a][k], predictions[a], spec, summary.slope_widths, setting));
     if (spec.ranks.size() > 1)
       for (std::size_t wi = 0; wi < spec.widths.size(); ++wi)
-        summary.rank_slopes.push_back(summarise_ranks(grid.arms[a], wi, grid.cells[a], prediction, spec, bootstrap));
+        summary.rank_slopes.push_back(summarise_ranks(grid.arms[a], wi, grid.cells[a], predictions[a], spec, setting));
   }
+  summary.multiplicity = apply_multiplicity(every_slope(summary), primary_slopes(summary, spec));
   return summary;
 }
 
 }  // namespace
+
+std::vector<int> slope_widths_of(const SweepSpec& spec) {
+  std::vector<int> widths;
+  for (int width : spec.widths)
+    if ((spec.analysis.slope_min_width == 0 || width >= spec.analysis.slope_min_width) &&
+        (spec.analysis.slope_max_width == 0 || width <= spec.analysis.slope_max_width))
+      widths.push_back(width);
+  return widths;
+}
+
+AxisEstimates seed_mean_estimates(const std::vector<int>& widths, const std::vector<std::vector<std::optional<double>>>& log_lr,
+                                  const SeedBootstrap& bootstrap) {
+  Axis axis{"width", {}, widths, {}};
+  std::vector<std::size_t> fitted;
+  const PointEstimator estimate = [&](std::size_t point, const SeedSample& sample) -> std::optional<Estimate> {
+    if (auto mean = mean_over_sample(log_lr[point], sample)) return Estimate{*mean};
+    return std::nullopt;
+  };
+  for (std::size_t wi = 0; wi < widths.size(); ++wi) {
+    axis.width_index.push_back(wi);
+    if (estimate(wi, bootstrap.everyone[wi])) fitted.push_back(wi);
+  }
+  return estimates_at(estimate, axis, fitted, bootstrap, bootstrap.everyone.front().size());
+}
 
 SweepSummary analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& spec) {
   check_rows_against_plan(rows, spec, Shard{}, false, "runs.csv");
@@ -635,7 +630,7 @@ nlohmann::json seed_halves_json(const SeedHalves& halves) {
 std::string describe_analysis(const SweepSummary& summary) {
   std::ostringstream out;
   out << "loss: " << summary.loss_statistic << " (seed-averaged log; optimum: parabola within " << summary.optimum_window
-      << " of the best), " << summary.seeds << " seeds, " << summary.bootstrap_resamples
+      << " of the best), " << summary.teachers << (summary.teachers == 1 ? " teacher × " : " teachers × ") << summary.seeds << " seeds, " << summary.bootstrap_resamples
       << " bootstrap resamples\nstable: final loss — final train loss ≤ " << summary.stable_factor
       << " × initial; output — largest train loss so far ≤ " << summary.edge_factor
       << " × initial; internal — RMS of s·Z_B ≤ " << summary.internal_bound << "\n";
@@ -645,7 +640,16 @@ std::string describe_analysis(const SweepSummary& summary) {
     const ViewTable& table = view.table(name);
     out << "\n" << table.title << ":\n" << render_text(table);
   }
+  out << "\n" << multiplicity_line(summary) << "\n";
   return out.str();
+}
+
+std::string slope_text(std::optional<double> slope, const std::optional<Interval>& interval) {
+  char text[96];
+  if (!slope) return "none";
+  if (!interval) std::snprintf(text, sizeof text, "%.2f (no interval)", *slope);
+  else std::snprintf(text, sizeof text, "%.2f [%.2f, %.2f]", *slope, interval->low, interval->high);
+  return text;
 }
 
 std::string describe_seed_halves(const SeedHalves& halves) {

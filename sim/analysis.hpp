@@ -13,12 +13,14 @@
 //     rates trained, each held against the engine bound its measurement sees (the
 //     optimum against the stable region's supremum, the loss criteria against "f
 //     bounded", the internal one against "Z_B bounded"), with local slopes between
-//     consecutive widths, the slope over the larger widths, and a verdict: agrees,
-//     approaching (departs, but moves towards the engine's exponent as n grows), departs;
+//     consecutive widths, the trend and the exponent at infinite width, and verdicts with
+//     the margin ([analysis] margin): agrees, departs, inconclusive (sim/slope_verdicts.hpp);
+//   the primary slopes ([analysis] primary) under Holm's correction, and what chance alone
+//     gives among all the slopes;
 //   with several ranks, the same slopes of log η against log r at each width, held against
 //     the engine's exponents of r (sim/prediction.hpp): one fit over an axis serves both.
-// Every interval is a bootstrap over seeds; the bootstrap, the interval, the slope and
-// the verdict are sim/statistics.hpp's.
+// Every interval is from a bootstrap over seeds; the bootstrap and the intervals are
+// sim/statistics.hpp's, the slopes and their verdicts sim/slope_verdicts.hpp's.
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "sim/result_schema.hpp"
+#include "sim/slope_verdicts.hpp"
 #include "sim/statistics.hpp"
 #include "sim/sweep_spec.hpp"
 
@@ -36,6 +39,16 @@ namespace gammalab::sim {
 // is not the configuration its id names (a runs.csv of another spec, or edited), or
 // appears twice.
 SweepSummary analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& spec);
+
+// The widths the slopes are fitted over: the spec's within [analysis] slope_widths.
+std::vector<int> slope_widths_of(const SweepSpec& spec);
+
+// The estimates along the widths from each seed's own log η at each width ([width][seed];
+// none: that seed has none there), as the analysis estimates a maximal stable rate: the
+// mean over a sample's seeds, drawn by `bootstrap`, at the widths where every seed has
+// one. `gammalab calibrate` feeds it synthetic seeds (sim/calibration.hpp).
+AxisEstimates seed_mean_estimates(const std::vector<int>& widths, const std::vector<std::vector<std::optional<double>>>& log_lr,
+                                  const SeedBootstrap& bootstrap);
 
 // The analysis of two disjoint halves of the seeds (the first half and the rest), each
 // on its own: whether the verdicts hold without half of the data (`analyze --split-seeds`).

@@ -380,7 +380,13 @@ nlohmann::json trend_json(const Trend& f, const AxisKeys& axis) {
           {"large_" + axis.points(), f.large_points},
           {"large_" + axis.point + "_slope", or_null(f.large_slope)},
           {"large_" + axis.point + "_interval", or_null(f.large_interval)},
-          {"verdict", statistical_verdicts().name(f.verdict)},
+          {"small_" + axis.point + "_slope", or_null(f.small_slope)},
+          {"small_" + axis.point + "_interval", or_null(f.small_interval)},
+          {"change", or_null(f.change)},
+          {"change_interval", or_null(f.change_interval)},
+          {"curvature", or_null(f.curvature)},
+          {"curvature_interval", or_null(f.curvature_interval)},
+          {"verdict", trend_verdicts().name(f.verdict)},
           {"evidence", f.evidence}};
 }
 Trend trend_of(const nlohmann::json& json, const AxisKeys& axis) {
@@ -391,33 +397,73 @@ Trend trend_of(const nlohmann::json& json, const AxisKeys& axis) {
   f.large_points = json.at("large_" + axis.points()).get<std::vector<int>>();
   f.large_slope = optional_of<double>(json.at("large_" + axis.point + "_slope"));
   f.large_interval = optional_of<Interval>(json.at("large_" + axis.point + "_interval"));
-  f.verdict = statistical_verdicts().parse(json.at("verdict").get<std::string>());
+  f.small_slope = optional_of<double>(json.at("small_" + axis.point + "_slope"));
+  f.small_interval = optional_of<Interval>(json.at("small_" + axis.point + "_interval"));
+  f.change = optional_of<double>(json.at("change"));
+  f.change_interval = optional_of<Interval>(json.at("change_interval"));
+  f.curvature = optional_of<double>(json.at("curvature"));
+  f.curvature_interval = optional_of<Interval>(json.at("curvature_interval"));
+  f.verdict = trend_verdicts().parse(json.at("verdict").get<std::string>());
   f.evidence = json.at("evidence").get<std::string>();
   return f;
 }
 
+nlohmann::json infinite_width_json(const std::optional<InfiniteWidth>& w) {
+  if (!w) return nullptr;
+  return {{"gamma", w->gamma},           {"interval", or_null(w->interval)},     {"delta", w->delta},
+          {"correction", w->correction}, {"aic_power_law", w->aic_power_law},   {"aic_corrected", w->aic_corrected},
+          {"verdict", statistical_verdicts().name(w->verdict)}};
+}
+std::optional<InfiniteWidth> infinite_width_of(const nlohmann::json& json) {
+  if (json.is_null()) return std::nullopt;
+  return InfiniteWidth{json.at("gamma").get<double>(),         optional_of<Interval>(json.at("interval")),
+                       json.at("delta").get<double>(),         json.at("correction").get<double>(),
+                       json.at("aic_power_law").get<double>(), json.at("aic_corrected").get<double>(),
+                       statistical_verdicts().parse(json.at("verdict").get<std::string>())};
+}
+
 nlohmann::json slope_json(const SlopeSummary& s, const AxisKeys& axis = kWidthAxis) {
+  nlohmann::json candidates = nlohmann::json::array();
+  for (const auto& c : s.candidates) candidates.push_back({{"exponent", c.exponent}, {"excluded", c.excluded}});
   return {{"slope", or_null(s.slope)},
           {"interval", or_null(s.interval)},
           {axis.points() + "_used", s.points_used},
           {"resamples_used", s.resamples_used},
           {"bound", s.bound},
           {"engine", or_null(s.engine)},
+          {"margin", s.margin},
+          {"standard_error", or_null(s.standard_error)},
+          {"degrees_of_freedom", s.degrees_of_freedom},
           {"verdict_network", statistical_verdicts().name(s.verdict_network)},
           {"verdict_module", statistical_verdicts().name(s.verdict_module)},
-          {"finite_" + axis.point, trend_json(s.trend, axis)}};
+          {"departure_p", or_null(s.departure_p)},
+          {"candidates", candidates},
+          {"finite_" + axis.point, trend_json(s.trend, axis)},
+          {"infinite_" + axis.point, infinite_width_json(s.infinite_width)},
+          {"primary", s.primary},
+          {"holm_p", or_null(s.holm_p)}};
 }
 
 SlopeSummary slope_of(const nlohmann::json& json, const AxisKeys& axis = kWidthAxis) {
-  return {optional_of<double>(json.at("slope")),
-          optional_of<Interval>(json.at("interval")),
-          json.at(axis.points() + "_used").get<std::vector<int>>(),
-          json.at("resamples_used").get<std::size_t>(),
-          json.at("bound").get<std::string>(),
-          optional_of<ExactExponent>(json.at("engine")),
-          statistical_verdicts().parse(json.at("verdict_network").get<std::string>()),
-          statistical_verdicts().parse(json.at("verdict_module").get<std::string>()),
-          trend_of(json.at("finite_" + axis.point), axis)};
+  SlopeSummary s;
+  s.slope = optional_of<double>(json.at("slope"));
+  s.interval = optional_of<Interval>(json.at("interval"));
+  s.points_used = json.at(axis.points() + "_used").get<std::vector<int>>();
+  s.resamples_used = json.at("resamples_used").get<std::size_t>();
+  s.bound = json.at("bound").get<std::string>();
+  s.engine = optional_of<ExactExponent>(json.at("engine"));
+  s.margin = json.at("margin").get<double>();
+  s.standard_error = optional_of<double>(json.at("standard_error"));
+  s.degrees_of_freedom = json.at("degrees_of_freedom").get<double>();
+  s.verdict_network = statistical_verdicts().parse(json.at("verdict_network").get<std::string>());
+  s.verdict_module = statistical_verdicts().parse(json.at("verdict_module").get<std::string>());
+  s.departure_p = optional_of<double>(json.at("departure_p"));
+  for (const auto& c : json.at("candidates")) s.candidates.push_back({c.at("exponent").get<ExactExponent>(), c.at("excluded").get<bool>()});
+  s.trend = trend_of(json.at("finite_" + axis.point), axis);
+  s.infinite_width = infinite_width_of(json.at("infinite_" + axis.point));
+  s.primary = json.at("primary").get<bool>();
+  s.holm_p = optional_of<double>(json.at("holm_p"));
+  return s;
 }
 
 nlohmann::json stability_json(const StabilitySummary& s) {
@@ -499,9 +545,16 @@ RankSlopes rank_slopes_of(const nlohmann::json& json) {
 void to_json(nlohmann::json& json, const SweepSummary& s) {
   json = {{"version", kSummaryVersion},
           {"loss_statistic", s.loss_statistic}, {"stable_factor", s.stable_factor}, {"bootstrap_resamples", s.bootstrap_resamples},
-          {"seeds", s.seeds},                   {"runs_used", s.runs_used},         {"slope_widths", s.slope_widths},
+          {"teachers", s.teachers}, {"seeds", s.seeds},                   {"runs_used", s.runs_used},         {"slope_widths", s.slope_widths},
           {"optimum_window", s.optimum_window}, {"edge_factor", s.edge_factor}, {"internal_bound", s.internal_bound},
-          {"horizons", s.horizons},             {"schemes", nlohmann::json::array()}};
+          {"horizons", s.horizons},             {"margin", s.margin},               {"candidates", s.candidates},
+          {"multiplicity", {{"slopes", s.multiplicity.slopes},
+                            {"departures", s.multiplicity.departures},
+                            {"expected_by_chance", s.multiplicity.expected_by_chance},
+                            {"primary", s.multiplicity.primary},
+                            {"primary_departures", s.multiplicity.primary_departures},
+                            {"primary_departures_holm", s.multiplicity.primary_departures_holm}}},
+          {"schemes", nlohmann::json::array()}};
   for (const auto& arm : s.arms) json["schemes"].push_back(arm_json(arm));
   json["rank_slopes"] = nlohmann::json::array();
   for (const auto& r : s.rank_slopes) json["rank_slopes"].push_back(rank_slopes_json(r));
@@ -509,9 +562,10 @@ void to_json(nlohmann::json& json, const SweepSummary& s) {
 }
 
 void from_json(const nlohmann::json& json, SweepSummary& s) {
-  if (const int version = json.value("version", kSummaryVersion); version > kSummaryVersion)
-    throw InputError("summary version " + std::to_string(version) + ", newer than this gammalab reads (" +
-                     std::to_string(kSummaryVersion) + "); analyse the directory again with this gammalab");
+  // Version 1 had verdicts without a margin: its "agrees" does not mean what version 2's does.
+  if (const int version = json.value("version", kSummaryVersion); version != kSummaryVersion)
+    throw InputError("summary version " + std::to_string(version) + ", " + (version > kSummaryVersion ? "newer" : "older") +
+                     " than this gammalab reads (" + std::to_string(kSummaryVersion) + "); analyse the directory again with this gammalab");
   try {
     s.loss_statistic = json.at("loss_statistic").get<std::string>();
     s.stable_factor = json.at("stable_factor").get<double>();
@@ -520,9 +574,16 @@ void from_json(const nlohmann::json& json, SweepSummary& s) {
     s.internal_bound = json.at("internal_bound").get<double>();
     s.horizons = json.at("horizons").get<std::vector<int>>();
     s.bootstrap_resamples = json.at("bootstrap_resamples").get<std::size_t>();
+    s.teachers = json.at("teachers").get<std::size_t>();
     s.seeds = json.at("seeds").get<std::size_t>();
     s.runs_used = json.at("runs_used").get<std::size_t>();
     s.slope_widths = json.at("slope_widths").get<std::vector<int>>();
+    s.margin = json.at("margin").get<double>();
+    s.candidates = json.at("candidates").get<std::vector<ExactExponent>>();
+    const auto& m = json.at("multiplicity");
+    s.multiplicity = {m.at("slopes").get<std::size_t>(),           m.at("departures").get<std::size_t>(),
+                      m.at("expected_by_chance").get<double>(),    m.at("primary").get<std::size_t>(),
+                      m.at("primary_departures").get<std::size_t>(), m.at("primary_departures_holm").get<std::size_t>()};
     s.arms.clear();
     for (const auto& arm : json.at("schemes")) s.arms.push_back(arm_of(arm));
     s.rank_slopes.clear();

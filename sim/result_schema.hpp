@@ -87,9 +87,10 @@ std::string spec_hash(const SweepSpec& spec);
 // ---- versions ---------------------------------------------------------------------
 
 // Each JSON document records its version under "version", and each reader refuses a
-// newer one; schema/*.schema.json state the same numbers (a test holds them together).
+// newer one (summary.json also an older one: version 1's verdicts had no margin);
+// schema/*.schema.json state the same numbers (a test holds them together).
 // manifest.json's is sim/manifest.hpp's kManifestVersion; runs.csv's, kRunsSchema above.
-inline constexpr int kSummaryVersion = 1;     // summary.json
+inline constexpr int kSummaryVersion = 2;     // summary.json
 inline constexpr int kSplitSeedsVersion = 1;  // split-seeds.json
 inline constexpr int kCoordCheckVersion = 1;  // coordcheck-SCHEME.json
 
@@ -135,16 +136,38 @@ struct LocalSlope {
   std::optional<double> slope;
   std::optional<Interval> interval;
 };
-// Whether a slope that departs is on its way to the engine's exponent as n (or r) grows:
-// the local slopes, the slope over the largest points, and a verdict on the trend
-// (sim/analysis.hpp).
+// How the slope changes along the axis (sim/slope_verdicts.hpp): the local slopes, the
+// slopes over the smaller and the larger half of the points and their difference, the
+// curvature (the coefficient of (log n − mean)² in a quadratic fit), each with its
+// interval, and the trend verdict they decide.
 struct Trend {
   std::vector<LocalSlope> local;
   std::vector<int> large_points;
   std::optional<double> large_slope;
   std::optional<Interval> large_interval;
-  Verdict verdict = Verdict::Undetermined;
-  std::string evidence;                  // what the verdict rests on, in words
+  std::optional<double> small_slope;
+  std::optional<Interval> small_interval;
+  std::optional<double> change;  // the larger half's slope minus the smaller half's
+  std::optional<Interval> change_interval;
+  std::optional<double> curvature;
+  std::optional<Interval> curvature_interval;
+  TrendVerdict verdict = TrendVerdict::Undetermined;
+  std::string evidence;  // what the verdict rests on, in words
+};
+// The exponent at infinite width: log η = γ∞ log n + log(1 + c·(n/n₀)^−δ) fitted beside the
+// plain line, δ the best of kCorrectionExponents, and Akaike's criterion of both fits
+// (the lower is the better supported). Only with at least five points.
+struct InfiniteWidth {
+  double gamma = 0;
+  std::optional<Interval> interval;
+  double delta = 0, correction = 0;
+  double aic_power_law = 0, aic_corrected = 0;
+  Verdict verdict = Verdict::Undetermined;  // against the engine, with the margin
+};
+// Whether a slope's interval excludes another of the figure's candidate exponents.
+struct CandidateCheck {
+  ExactExponent exponent;
+  bool excluded = false;
 };
 struct SlopeSummary {
   std::optional<double> slope;
@@ -153,11 +176,23 @@ struct SlopeSummary {
   std::size_t resamples_used = 0;
   // The engine bound the slope is held against ("stable", "f bounded", "Z_B bounded"),
   // its exponent in the sweep's network setting, and the verdicts against it and
-  // against the single module's maximal stable exponent.
+  // against the single module's maximal stable exponent, with the margin.
   std::string bound = "stable";
   std::optional<ExactExponent> engine;
   Verdict verdict_network = Verdict::Undetermined, verdict_module = Verdict::Undetermined;
   Trend trend;
+  double margin = 0;
+  std::optional<double> standard_error;  // of the slope, as its interval uses it
+  double degrees_of_freedom = 0;         // of its t interval
+  // The two-sided p-value of departing from the engine's band (statistics.hpp:
+  // departure_p_value); none without an engine exponent or an interval.
+  std::optional<double> departure_p;
+  std::vector<CandidateCheck> candidates;  // the figure's other candidate exponents
+  std::optional<InfiniteWidth> infinite_width;
+  // A primary slope of the experiment ([analysis] primary) and its Holm-adjusted p-value
+  // among the primary slopes of the summary.
+  bool primary = false;
+  std::optional<double> holm_p;
 };
 // The maximal stable rate under one stability criterion read at one horizon
 // (sim/stability.hpp), per width, and its slope.
@@ -208,6 +243,17 @@ struct RankSlopes {
   const SlopeSummary& slope(Estimator e) const { return e == Estimator::Optimal ? optimal_slope : max_stable_slope; }
 };
 
+// The slopes' departures against what chance alone would give: among `slopes` held
+// against an engine exponent, a 95% interval misses a true value inside the margin's band
+// on its far side in at most 2.5% of experiments, so chance alone gives at most
+// `expected_by_chance` = 0.025 × slopes departures; among the `primary` slopes, those
+// that still depart after Holm's correction.
+struct Multiplicity {
+  std::size_t slopes = 0, departures = 0;
+  double expected_by_chance = 0;
+  std::size_t primary = 0, primary_departures = 0, primary_departures_holm = 0;
+};
+
 struct SweepSummary {
   std::string loss_statistic;
   // The spec's [analysis] options it was computed with (their defaults are the spec's).
@@ -215,10 +261,15 @@ struct SweepSummary {
   double optimum_window = AnalysisSpec{}.optimum_window, edge_factor = AnalysisSpec{}.edge_factor,
          internal_bound = AnalysisSpec{}.internal_bound;
   std::vector<int> horizons;
-  std::size_t bootstrap_resamples = 0, seeds = 0, runs_used = 0;
+  std::size_t bootstrap_resamples = 0, teachers = 1, seeds = 0, runs_used = 0;
   std::vector<int> slope_widths;
   std::vector<ArmSummary> arms;  // "schemes" in the file: each (arm, rank)
   std::vector<RankSlopes> rank_slopes;  // each (arm, width), with several ranks
+  // The margin of the verdicts, the figure's candidate exponents along the width, and
+  // what chance alone gives among the slopes.
+  double margin = AnalysisSpec{}.margin;
+  std::vector<ExactExponent> candidates;
+  Multiplicity multiplicity;
   std::optional<std::string> status_of_runs;  // the manifest's status when analysed
 };
 

@@ -56,6 +56,29 @@ ViewCell text_cell(const std::string& text) { return {text, text}; }
 
 ViewCell exact_cell(const std::optional<ExactExponent>& exponent) { return exponent ? text_cell(exponent->exact) : absent(); }
 
+ViewCell low_cell(const std::optional<Interval>& interval) { return interval ? slope_cell(interval->low) : absent(); }
+ViewCell high_cell(const std::optional<Interval>& interval) { return interval ? slope_cell(interval->high) : absent(); }
+
+// "±0.125": the margin of a verdict.
+ViewCell margin_cell(double margin) {
+  char text[32];
+  std::snprintf(text, sizeof text, "±%.3g", margin);
+  return {text, margin};
+}
+
+// "-1: yes, -1/2: no, 0: yes": whether the interval excludes each other candidate exponent;
+// the value maps each exponent to that.
+ViewCell candidates_cell(const std::vector<CandidateCheck>& candidates) {
+  if (candidates.empty()) return absent();
+  std::string text;
+  nlohmann::json value = nlohmann::json::object();
+  for (const auto& c : candidates) {
+    text += (text.empty() ? "" : ", ") + c.exponent.exact + ": " + (c.excluded ? "yes" : "no");
+    value[c.exponent.exact] = c.excluded;
+  }
+  return {text, value};
+}
+
 ViewCell flag_cell(bool flag) { return {flag ? "yes" : "no", flag}; }
 
 ViewCell points_cell(const std::vector<int>& points) {
@@ -153,12 +176,28 @@ ViewTable slopes_table(const SweepSummary& summary) {
       {"measure", "measure", [](const R& r) { return ViewCell{measure_text(r.measure), r.measure}; }},
       {"horizon", "step", [](const R& r) { return r.horizon ? integer_cell(*r.horizon) : absent(); }},
       {"slope", "slope", [](const R& r) { return slope_cell(r.slope->slope); }},
-      {"interval_low", "95% low", [](const R& r) { return r.slope->interval ? slope_cell(r.slope->interval->low) : absent(); }},
-      {"interval_high", "95% high", [](const R& r) { return r.slope->interval ? slope_cell(r.slope->interval->high) : absent(); }},
+      {"interval_low", "95% low", [](const R& r) { return low_cell(r.slope->interval); }},
+      {"interval_high", "95% high", [](const R& r) { return high_cell(r.slope->interval); }},
       {"bound", "engine bound", [](const R& r) { return text_cell(r.slope->bound); }},
       {"engine", "engine", [](const R& r) { return exact_cell(r.slope->engine); }},
+      {"margin", "margin", [](const R& r) { return margin_cell(r.slope->margin); }},
       {"verdict", "verdict", [](const R& r) { return text_cell(statistical_verdicts().name(r.slope->verdict_network)); }},
-      {"trend", "trend", [](const R& r) { return text_cell(statistical_verdicts().name(r.slope->trend.verdict)); }},
+      {"tells_apart", "tells apart from", [](const R& r) { return candidates_cell(r.slope->candidates); }},
+      {"trend", "trend", [](const R& r) { return text_cell(trend_verdicts().name(r.slope->trend.verdict)); }},
+      {"curvature", "curvature", [](const R& r) { return slope_cell(r.slope->trend.curvature); }},
+      {"curvature_low", "95% low", [](const R& r) { return low_cell(r.slope->trend.curvature_interval); }},
+      {"curvature_high", "95% high", [](const R& r) { return high_cell(r.slope->trend.curvature_interval); }},
+      {"gamma_infinity", "γ∞", [](const R& r) { return r.slope->infinite_width ? slope_cell(r.slope->infinite_width->gamma) : absent(); }},
+      {"gamma_infinity_low", "95% low", [](const R& r) { return r.slope->infinite_width ? low_cell(r.slope->infinite_width->interval) : absent(); }},
+      {"gamma_infinity_high", "95% high", [](const R& r) { return r.slope->infinite_width ? high_cell(r.slope->infinite_width->interval) : absent(); }},
+      {"gamma_infinity_verdict", "verdict (γ∞)", [](const R& r) {
+         return r.slope->infinite_width ? text_cell(statistical_verdicts().name(r.slope->infinite_width->verdict)) : absent();
+       }},
+      {"aic_difference", "ΔAIC (γ∞ fit − line)", [](const R& r) {
+         return r.slope->infinite_width ? number_cell(r.slope->infinite_width->aic_corrected - r.slope->infinite_width->aic_power_law) : absent();
+       }},
+      {"primary", "primary", [](const R& r) { return flag_cell(r.slope->primary); }},
+      {"holm_p", "Holm p", [](const R& r) { return number_cell(r.slope->holm_p); }},
       {"engine_module", "module", [](const R& r) { return exact_cell(r.engine_module); }},
       {"verdict_module", "verdict (module)", [](const R& r) { return text_cell(statistical_verdicts().name(r.slope->verdict_module)); }},
       {"points", "points used", [](const R& r) { return points_cell(r.slope->points_used); }},
@@ -270,6 +309,16 @@ std::string render_text(const ViewTable& table) {
   return aligned_table(lines);
 }
 
+std::string multiplicity_line(const SweepSummary& summary) {
+  const Multiplicity& m = summary.multiplicity;
+  char line[320];
+  std::snprintf(line, sizeof line,
+                "chance: %zu of %zu slopes held against the engine depart, where chance alone gives at most %.1f (2.5%% each); "
+                "primary slopes: %zu of %zu depart, %zu after Holm's correction",
+                m.departures, m.slopes, m.expected_by_chance, m.primary_departures, m.primary, m.primary_departures_holm);
+  return line;
+}
+
 std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) switch (c) {
@@ -282,6 +331,14 @@ std::string html_escape(const std::string& text) {
   return out;
 }
 
+namespace {
+// A verdict as a CSS class: "moving away" → "moving-away".
+std::string class_name(std::string verdict) {
+  std::replace(verdict.begin(), verdict.end(), ' ', '-');
+  return verdict;
+}
+}  // namespace
+
 std::string render_html(const ViewTable& table) {
   std::string html = "<table class=\"view\" data-table=\"" + html_escape(table.name) + "\"><thead><tr>";
   for (const auto& c : table.columns) html += "<th scope=\"col\" data-key=\"" + html_escape(c.key) + "\">" + html_escape(c.label) + "</th>";
@@ -290,8 +347,8 @@ std::string render_html(const ViewTable& table) {
     html += "<tr>";
     for (std::size_t i = 0; i < row.size(); ++i) {
       const std::string& key = table.columns[i].key;
-      const bool verdict = key == "verdict" || key == "verdict_module" || key == "trend";
-      html += "<td data-key=\"" + html_escape(key) + "\"" + (verdict ? " class=\"verdict " + html_escape(row[i].text) + "\"" : "") + ">" +
+      const bool verdict = key == "verdict" || key == "verdict_module" || key == "trend" || key == "gamma_infinity_verdict";
+      html += "<td data-key=\"" + html_escape(key) + "\"" + (verdict ? " class=\"verdict " + html_escape(class_name(row[i].text)) + "\"" : "") + ">" +
               html_escape(row[i].text) + "</td>";
     }
     html += "</tr>\n";
@@ -322,13 +379,24 @@ std::string verdict_line(const ViewTable& slopes, const std::vector<ViewCell>& r
   if (!slopes.cell(row, "slope").value.is_null())
     slope = variable + "^" + text("slope") +
             (slopes.cell(row, "interval_low").value.is_null() ? " (no interval)" : " [" + text("interval_low") + ", " + text("interval_high") + "]");
+  auto present = [&](const std::string& key) { return !slopes.cell(row, key).value.is_null(); };
+  auto interval = [&](const std::string& low, const std::string& high) { return " [" + text(low) + ", " + text(high) + "]"; };
   std::string line = "verdict: " + arm + " " + text("measure") + " ∝ " + slope + " against the engine's " + text("bound") + " " +
-                     variable + "^" + (slopes.cell(row, "engine").value.is_null() ? "none" : text("engine")) + ": " + text("trend");
+                     variable + "^" + (present("engine") ? text("engine") : "none") + " " + text("margin") + ": " + text("verdict");
+  if (present("tells_apart")) line += "; tells apart from " + text("tells_apart");
+  line += "; trend " + text("trend");
+  if (present("curvature")) line += ", curvature " + text("curvature") + interval("curvature_low", "curvature_high");
+  if (present("gamma_infinity"))
+    line += "; γ∞ " + text("gamma_infinity") + interval("gamma_infinity_low", "gamma_infinity_high") + ": " + text("gamma_infinity_verdict") +
+            " (ΔAIC " + text("aic_difference") + ")";
+  if (slopes.cell(row, "primary").value == true) line += "; primary" + (present("holm_p") ? ", Holm p " + text("holm_p") : "");
   // The columns the line reads above, and those it leaves to `analyze`'s table; any other
   // (a column added to the view) is written out.
-  static const std::vector<std::string> read = {"readout", "scheme", "sigma", "rank", "multiplier", "axis", "at", "measure", "horizon",
-                                                "slope", "interval_low", "interval_high", "bound", "engine", "trend",
-                                                "points", "verdict", "engine_module", "verdict_module", "evidence"};
+  static const std::vector<std::string> read = {
+      "readout", "scheme", "sigma", "rank", "multiplier", "axis", "at", "measure", "horizon", "slope", "interval_low", "interval_high",
+      "bound", "engine", "margin", "verdict", "tells_apart", "trend", "curvature", "curvature_low", "curvature_high", "gamma_infinity",
+      "gamma_infinity_low", "gamma_infinity_high", "gamma_infinity_verdict", "aic_difference", "primary", "holm_p", "points",
+      "engine_module", "verdict_module", "evidence"};
   for (std::size_t i = 0; i < slopes.columns.size(); ++i)
     if (std::find(read.begin(), read.end(), slopes.columns[i].key) == read.end() && !row[i].value.is_null())
       line += "; " + slopes.columns[i].label + " " + row[i].text;

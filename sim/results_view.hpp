@@ -59,16 +59,24 @@ std::string render_text(const ViewTable& table);
 // the one text-table layout of the program.
 std::string aligned_table(const std::vector<std::vector<std::string>>& rows);
 // A <table> with a header row; a verdict's cell has the class of its verdict (agrees,
-// departs, approaching, undetermined), every cell data-key, and the table the class
+// departs, inconclusive, undetermined; a trend's converging, steady, moving-away, curved),
+// every cell data-key, and the table the class
 // "view" and data-table its name.
 std::string render_html(const ViewTable& table);
 
 // One verdict line of a slope row: "verdict: A (sp readout) optimal η ∝ n^-0.73
-// [-0.86, -0.34] against the engine's stable n^-3/4: agrees". The arm names the
+// [-0.86, -0.34] against the engine's stable n^-3/4 ±0.125: inconclusive; tells apart
+// from -1: yes, -1/2: no, 0: yes; trend steady, curvature …; γ∞ …: inconclusive
+// (ΔAIC …); primary, Holm p 1". The arm names the
 // columns that tell this row's arm from the others of the table (σ, the rank, the
 // multiplier where they vary); a column the line does not otherwise read is added as
 // "label text", so that a new column reaches the line.
 std::string verdict_line(const ViewTable& slopes, const std::vector<ViewCell>& row);
+
+// What chance alone gives among the summary's slopes (result_schema.hpp: Multiplicity), in
+// one line: "chance: 3 of 32 slopes held against the engine depart, where chance alone
+// gives at most 0.8 (2.5% each); primary slopes: 2 of 8 depart, 1 after Holm's correction".
+std::string multiplicity_line(const SweepSummary& summary);
 
 // Escapes & < > " for HTML text and attributes.
 std::string html_escape(const std::string& text);

@@ -21,10 +21,20 @@
 //                         numpy.percentile and R's quantile by default); none from fewer
 //                         than two replicates;
 //   slope                 the least-squares slope of y against x;
-//   verdict               "agrees" when the exact (engine's) value lies in the interval
-//                         widened by kVerdictTolerance at each end, "departs" otherwise;
-//                         "undetermined" without an interval or an exact value, and a
-//                         slope's trend may say "approaching" (sim/analysis.hpp).
+//   calibrated interval   the interval of a slope (sim/slope_verdicts.hpp): the
+//                         estimate ± t(ν) × the bootstrap's standard error scaled by
+//                         √(m/(m − 1)) for m independent units (the bootstrap's variance
+//                         of a mean over m units is (m − 1)/m of the unbiased one), with
+//                         ν degrees of freedom (Welch–Satterthwaite over the points);
+//                         the percentile interval under-covers at 4 and 8 seeds
+//                         (docs/simulator.md, "Calibration: `gammalab calibrate`");
+//   verdict               against an exact value (the coordinate check): "agrees" when
+//                         it lies in the interval widened by kVerdictTolerance at each
+//                         end, "departs" otherwise; against an exact value with a margin
+//                         δ (a sweep's slopes): "agrees" when the interval lies inside
+//                         [e − δ, e + δ], "departs" when it lies wholly outside,
+//                         "inconclusive" otherwise; "undetermined" without an interval
+//                         or an exact value.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -76,12 +86,76 @@ double least_squares_slope(const std::vector<double>& x, const std::vector<doubl
 // slopes, whose intervals are wider than 0.01).
 inline constexpr double kVerdictTolerance = 1e-3;
 
-// A measurement held against an exact value: agrees or departs (verdict_of); approaching,
-// a slope that departs but moves towards the value as n or r grows; undetermined, where
-// there is nothing to compare (no interval, no exact value).
-enum class Verdict { Agrees, Departs, Approaching, Undetermined };
-// Their names as the result files write them: "agrees", "departs", "approaching", "undetermined".
+// A measurement held against an exact value: agrees or departs (verdict_of, and
+// verdict_within_margin); inconclusive, an interval too wide to say either (only with a
+// margin); undetermined, where there is nothing to compare (no interval, no exact value).
+enum class Verdict { Agrees, Departs, Inconclusive, Undetermined };
+// Their names as the result files write them: "agrees", "departs", "inconclusive", "undetermined".
 const gamma::Vocabulary<Verdict>& statistical_verdicts();
 Verdict verdict_of(double exact, const Interval& interval);
+// Agrees: the interval inside [exact − margin, exact + margin] (kVerdictTolerance beyond
+// it still counts as inside); departs: the interval wholly outside that band;
+// inconclusive otherwise.
+Verdict verdict_within_margin(double exact, double margin, const Interval& interval);
+
+// How a slope changes with n (or r) over the points it is fitted to (sim/slope_verdicts.hpp):
+// converging towards the engine's exponent, steady, moving away from it, curved (a
+// (log n)² term whose interval excludes 0, with no approach or retreat to show), or
+// inconclusive; undetermined with fewer than four points.
+enum class TrendVerdict { Converging, Steady, MovingAway, Curved, Inconclusive, Undetermined };
+// "converging", "steady", "moving away", "curved", "inconclusive", "undetermined".
+const gamma::Vocabulary<TrendVerdict>& trend_verdicts();
+
+// ---- Student's t, for intervals and tests from few units --------------------------
+
+// P(T ≤ t) for Student's t with ν > 0 degrees of freedom (ν need not be whole).
+double student_t_cdf(double t, double degrees_of_freedom);
+// The q-quantile (0 < q < 1) of Student's t with ν degrees of freedom.
+double student_t_quantile(double q, double degrees_of_freedom);
+
+// The 95% interval estimate ± t(0.975, ν) · se, where se is the standard deviation of the
+// bootstrap replicates times √(m/(m − 1)) for m ≥ 2 independent units; none from fewer
+// than two replicates or units.
+std::optional<Interval> calibrated_interval(double estimate, const std::vector<double>& replicates, std::size_t units,
+                                            double degrees_of_freedom);
+// The standard error that interval uses; none where it has none.
+std::optional<double> calibrated_standard_error(const std::vector<double>& replicates, std::size_t units);
+// The Welch–Satterthwaite degrees of freedom of a linear combination Σ cᵢ yᵢ of
+// independent point estimates with variances vᵢ, each a mean over `units` units
+// (ν = (Σ cᵢ² vᵢ)² / Σ (cᵢ² vᵢ)² / (units − 1)); units − 1 when every term is zero.
+double satterthwaite_degrees_of_freedom(const std::vector<double>& coefficients, const std::vector<double>& variances,
+                                        std::size_t units);
+// The two-sided p-value of "the true value lies within [exact − margin, exact + margin]"
+// against "outside": below 0.05 exactly when the 95% calibrated interval lies wholly
+// outside that band (verdict "departs"); 1 when the estimate lies inside it.
+double departure_p_value(double estimate, double standard_error, double degrees_of_freedom, double exact, double margin);
+// Holm's step-down adjustment of p-values (the family-wise error of rejecting any true
+// hypothesis stays at most α when those whose adjusted p is below α are rejected).
+std::vector<double> holm_adjusted(const std::vector<double>& p_values);
+
+// ---- fits of log η against log n ---------------------------------------------------
+
+// The coefficients c of y = a + b·x + c·(x − x̄)² by least squares (at least three distinct x):
+// the curvature, b the slope at x̄.
+struct QuadraticFit {
+  double intercept, slope, curvature;
+};
+QuadraticFit least_squares_quadratic(const std::vector<double>& x, const std::vector<double>& y);
+// The weights w with Σ wᵢ yᵢ = least_squares_slope(x, y), and with Σ wᵢ yᵢ = the curvature.
+std::vector<double> slope_weights(const std::vector<double>& x);
+std::vector<double> curvature_weights(const std::vector<double>& x);
+
+// y = a + γ∞·x + log(1 + c·e^{−δ(x − x₀)}) (x = log n, x₀ the smallest): a power law with a
+// finite-width correction that fades as n^−δ. The correction at the smallest point, c, is
+// profiled over (−0.9, 9]; δ is one of kCorrectionExponents (the best, or the one given).
+inline constexpr double kCorrectionExponents[] = {0.25, 0.5, 1.0};
+struct CorrectedPowerLaw {
+  double gamma_infinity, intercept, correction, delta, residual_sum_of_squares;
+};
+CorrectedPowerLaw fit_corrected_power_law(const std::vector<double>& x, const std::vector<double>& y);
+CorrectedPowerLaw fit_corrected_power_law(const std::vector<double>& x, const std::vector<double>& y, double delta);
+// Akaike's criterion of a least-squares fit with k parameters over N points:
+// N log(RSS/N) + 2k (RSS floored at 1e-300 for exact data).
+double akaike(double residual_sum_of_squares, std::size_t points, int parameters);
 
 }  // namespace gammalab::sim

@@ -17,6 +17,7 @@
 #include "gamma/rank.hpp"
 #include "gamma/scheme.hpp"
 #include "sim/lora_init.hpp"
+#include "sim/result_schema.hpp"
 
 namespace gammalab::sim {
 
@@ -472,6 +473,18 @@ void read_analysis_table(TableReader analysis, SweepSpec& spec) {
   spec.analysis.optimum_window = analysis.number("optimum_window", AnalysisSpec{}.optimum_window, 0, 10, "a log-loss difference from 0 to 10");
   spec.analysis.edge_factor = analysis.number("edge_factor", AnalysisSpec{}.edge_factor, 1, 1e300, "a number ≥ 1 (the loss may rise to this × the initial)");
   spec.analysis.internal_bound = analysis.number("internal_bound", AnalysisSpec{}.internal_bound, 1e-300, 1e300, "a positive RMS of s·Z_B");
+  spec.analysis.margin = analysis.number("margin", AnalysisSpec{}.margin, 0, 10, "a margin of exponents from 0 to 10, e.g. 0.125");
+  std::vector<std::string> measures = {estimators().name(Estimator::Optimal)};
+  for (Criterion c : stability_criteria().values()) measures.push_back(stability_criteria().name(c));
+  if (analysis.array("primary")) {
+    spec.analysis.primary = analysis.axis<std::string>("primary", "", TableReader::join(measures), [&](const toml::node& item) -> std::optional<std::string> {
+      if (item.is_string())
+        for (const auto& name : measures)
+          if (gamma::same_name(*item.value<std::string>(), name)) return name;
+      return std::nullopt;
+    });
+    refuse_repeats(analysis, "primary", spec.analysis.primary);
+  }
   spec.training.horizons = read_horizons(analysis, spec.training.steps);
   if (const toml::array* range = analysis.array("slope_widths")) {
     if (range->size() != 2 || !(*range)[0].is_integer() || !(*range)[1].is_integer())
@@ -600,6 +613,8 @@ nlohmann::json spec_to_json(const SweepSpec& spec) {
                       {"optimum_window", spec.analysis.optimum_window},
                       {"edge_factor", spec.analysis.edge_factor},
                       {"internal_bound", spec.analysis.internal_bound},
+                      {"margin", spec.analysis.margin},
+                      {"primary", spec.analysis.primary},
                       {"horizons", t.horizons}};
   if (spec.analysis.slope_min_width != 0 || spec.analysis.slope_max_width != 0)
     json["analysis"]["slope_widths"] = {spec.analysis.slope_min_width, spec.analysis.slope_max_width};

@@ -45,6 +45,15 @@ struct AnalysisSpec {
   //   internal: the RMS of the adapter's output s·Z_B at most internal_bound.
   double edge_factor = 2.0;
   double internal_bound = 100.0;
+  // The margin δ of the verdicts: a slope agrees with the engine's exponent e when its
+  // interval lies inside [e − δ, e + δ] (sim/statistics.hpp). 1/8 is half the smallest
+  // gap between the exponents the engine gives LoRA's learning rates (−1, −3/4, −1/2,
+  // 0): an interval that agrees with one of them excludes the others.
+  double margin = 0.125;
+  // The experiment's primary slopes, by measure ("optimal", "final_loss", "output",
+  // "internal"; a criterion at the last horizon), along the width: the family Holm's
+  // correction is applied to (sim/slope_verdicts.hpp).
+  std::vector<std::string> primary = {"optimal", "output"};
 };
 
 // Locating stability edges beyond the grid's resolution (sim/refinement.hpp): after the

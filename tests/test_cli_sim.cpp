@@ -172,9 +172,21 @@ TEST_CASE("reproduce: spec, sweep, analysis, figure and verdicts from one comman
   for (std::size_t at = 0; (at = outcome.output.find("\nverdict: ", at)) != std::string::npos; ++at) ++verdicts;
   CHECK(verdicts == 8);  // optimal, and maximal stable by final loss, output and internal, for each scheme
   CHECK(outcome.output.find("verdict: B (sp readout) max stable η (internal) ∝ ") != std::string::npos);
-  CHECK(outcome.output.find("against the engine's Z_B bounded n^-1: ") != std::string::npos);
+  CHECK(outcome.output.find("against the engine's Z_B bounded n^-1 ±0.125: ") != std::string::npos);
   CHECK(outcome.output.find("verdict: A (sp readout) optimal η ∝ ") != std::string::npos);
-  CHECK(outcome.output.find("against the engine's stable n^-3/4: ") != std::string::npos);
+  CHECK(outcome.output.find("against the engine's stable n^-3/4 ±0.125: ") != std::string::npos);
+  // No line agrees with an interval wider than twice the margin: such an interval cannot tell
+  // the engine's exponent from its neighbours.
+  std::istringstream lines(outcome.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("verdict: ", 0) != 0) continue;
+    CAPTURE(line);
+    const auto open = line.find(" ["), comma = line.find(", ", open), close = line.find("] against", open);
+    if (open == std::string::npos || close == std::string::npos) continue;  // no interval: not "agrees" either
+    const double low = std::stod(line.substr(open + 2, comma - open - 2)), high = std::stod(line.substr(comma + 2, close - comma - 2));
+    if (high - low > 0.25) CHECK(line.find(": agrees") == std::string::npos);
+  }
+  CHECK(outcome.output.find("\nchance: ") != std::string::npos);
 
   EXPECT_BAD_INPUT("reproduce fig9" + common, "NAME: unknown experiment 'fig9'; accepted: fig2");
   EXPECT_BAD_INPUT("reproduce fig2 --scale paper" + common, "fig2-paper.toml");
@@ -182,6 +194,21 @@ TEST_CASE("reproduce: spec, sweep, analysis, figure and verdicts from one comman
   EXPECT_BAD_INPUT("reproduce fig2 --scale custom" + common, "scale 'custom' names no spec of an experiment");
   fs::remove_all(out);
   fs::remove_all(home);
+}
+
+TEST_CASE("calibrate: synthetic sweeps at a spec's shape, and bad input refused") {
+  fs::path spec = write_spec("calibrate", kTiny);
+  Outcome outcome = run("calibrate " + spec.string() + " --trials 20");
+  REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
+  for (const char* scenario : {"\nexact ", "\nwrong by 2δ ", "\nfinite width ", "\nnon-monotone ", "\ndivergent seeds "})
+    CHECK(outcome.output.find(scenario) != std::string::npos);
+  CHECK(outcome.output.find("20 trials per scenario") != std::string::npos);
+  CHECK(outcome.output.find("coverage") != std::string::npos);
+  EXPECT_BAD_INPUT("calibrate /nonexistent.toml", "/nonexistent.toml: cannot read the spec file");
+  EXPECT_BAD_INPUT("calibrate " + spec.string() + " --trials 5", "--trials");
+  fs::path one_seed = write_spec("calibrate-one-seed", kTiny + "[analysis]\nbootstrap = 0\n");
+  EXPECT_BAD_INPUT("calibrate " + one_seed.string(), "a calibration needs at least two slope widths, two seeds and two bootstrap resamples");
+  CHECK(run("calibrate --help").output.find("known truth") != std::string::npos);
 }
 
 TEST_CASE("reproduce phase: the engine's exact diagrams and their figure, no training") {

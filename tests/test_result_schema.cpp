@@ -166,7 +166,16 @@ TEST_CASE("summary.json: the structs write what they read") {
   w.best_mean_log_loss = -3.25;
   arm.widths = {w, WidthSummary{128}};
   arm.optimal_slope = {-0.7, Interval{-0.8, -0.6}, {64, 128}, 399, "stable", ExactExponent{"-3/4", -0.75}, Verdict::Agrees, Verdict::Departs};
-  arm.optimal_slope.trend = {{{64, 128, -0.7, Interval{-0.8, -0.6}}}, {}, std::nullopt, std::nullopt, Verdict::Agrees, "two widths"};
+  arm.optimal_slope.trend.local = {{64, 128, -0.7, Interval{-0.8, -0.6}}};
+  arm.optimal_slope.trend.curvature = 0.01;
+  arm.optimal_slope.trend.curvature_interval = Interval{-0.02, 0.04};
+  arm.optimal_slope.trend.verdict = TrendVerdict::MovingAway;
+  arm.optimal_slope.trend.evidence = "two widths";
+  arm.optimal_slope.margin = 0.125;
+  arm.optimal_slope.candidates = {{ExactExponent{"-1", -1}, true}, {ExactExponent{"-1/2", -0.5}, false}};
+  arm.optimal_slope.infinite_width = InfiniteWidth{-0.74, Interval{-0.9, -0.6}, 0.5, 1.5, 3.0, 1.0, Verdict::Inconclusive};
+  arm.optimal_slope.primary = true;
+  arm.optimal_slope.holm_p = 0.3;
   arm.rank = 8;
   arm.multiplier = "rslora";
   arm.readout = Readout::MuP;
@@ -195,6 +204,15 @@ TEST_CASE("summary.json: the structs write what they read") {
   CHECK(json["rank_slopes"][0]["stability"][0]["slope"]["engine"]["exact"] == "-1/2");
   CHECK(json["rank_slopes"][0]["multiplier"] == "3/4");
   CHECK(json["schemes"][0]["rank"] == 8);
+  const auto& optimal = json["schemes"][0]["slopes"]["optimal"];
+  CHECK(optimal["margin"] == 0.125);
+  CHECK(optimal["finite_width"]["verdict"] == "moving away");
+  CHECK(optimal["finite_width"]["curvature_interval"] == nlohmann::json{-0.02, 0.04});
+  CHECK(optimal["candidates"][0]["exponent"]["exact"] == "-1");
+  CHECK(optimal["candidates"][0]["excluded"] == true);
+  CHECK(optimal["infinite_width"]["verdict"] == "inconclusive");
+  CHECK(optimal["holm_p"] == 0.3);
+  CHECK(json["schemes"][0]["slopes"]["max_stable"]["infinite_width"].is_null());
   CHECK(json["schemes"][0]["multiplier"] == "rslora");
   CHECK(json["schemes"][0]["widths"][0]["optimal_lr_interval"] == nlohmann::json{0.005, 0.02});
   CHECK(json["schemes"][0]["widths"][0]["best_mean_log_loss_interval"].is_null());
@@ -202,7 +220,6 @@ TEST_CASE("summary.json: the structs write what they read") {
   CHECK(json["schemes"][0]["engine_max_stable_exponent"]["module"].is_null());
   CHECK(json["schemes"][0]["slopes"]["max_stable"]["verdict_network"] == "undetermined");
   CHECK(json["schemes"][0]["slopes"]["optimal"]["verdict_module"] == "departs");
-  CHECK(json["schemes"][0]["slopes"]["optimal"]["finite_width"]["verdict"] == "agrees");
   CHECK(json["schemes"][0]["stability"][0]["criterion"] == "internal");
   CHECK(json["rank_slopes"][0]["stability"][0]["criterion"] == "output");
   CHECK(json["schemes"][0]["readout"] == "mup");
@@ -219,7 +236,7 @@ TEST_CASE("summary.json: the structs write what they read") {
   CHECK_THROWS_WITH_AS(broken.get<SweepSummary>(), doctest::Contains("optimal"), InputError);
   nlohmann::json unknown_verdict = json;
   unknown_verdict["schemes"][0]["slopes"]["optimal"]["verdict_network"] = "maybe";
-  CHECK_THROWS_WITH_AS(unknown_verdict.get<SweepSummary>(), doctest::Contains("'maybe'; accepted: agrees, departs, approaching, undetermined"),
+  CHECK_THROWS_WITH_AS(unknown_verdict.get<SweepSummary>(), doctest::Contains("'maybe'; accepted: agrees, departs, inconclusive, undetermined"),
                        InputError);
 }
 

@@ -20,7 +20,8 @@ SlopeSummary slope(double value, double low, double high, const std::string& eng
   s.engine = ExactExponent{engine, 0};
   s.verdict_network = statistical_verdicts().parse(verdict);
   s.verdict_module = Verdict::Departs;
-  s.trend.verdict = statistical_verdicts().parse(verdict);
+  s.margin = 0.125;
+  s.trend.verdict = TrendVerdict::Steady;
   return s;
 }
 
@@ -45,7 +46,14 @@ SweepSummary small_summary() {
       w.best_mean_log_loss = -2.34567;
       arm.widths.push_back(w);
     }
-    arm.optimal_slope = slope(-0.7312, -0.8634, -0.3401, "-3/4", "stable", "agrees");
+    arm.optimal_slope = slope(-0.7312, -0.8634, -0.3401, "-3/4", "stable", "inconclusive");
+    arm.optimal_slope.candidates = {{{"-1", -1}, true}, {{"-1/2", -0.5}, false}, {{"0", 0}, true}};
+    arm.optimal_slope.trend.verdict = TrendVerdict::MovingAway;
+    arm.optimal_slope.trend.curvature = -0.0123;
+    arm.optimal_slope.trend.curvature_interval = Interval{-0.03, 0.005};
+    arm.optimal_slope.infinite_width = InfiniteWidth{-0.8, Interval{-0.95, -0.65}, 0.5, 1.2, 4.0, 1.5, Verdict::Agrees};
+    arm.optimal_slope.primary = true;
+    arm.optimal_slope.holm_p = 0.5;
     arm.max_stable_slope = slope(0.123, 0.05, 0.2, "-1", "stable", "departs");
     arm.stability.push_back({Criterion::Internal, 300, {}, slope(-0.32, -0.41, -0.24, "-1", "Z_B bounded", "departs")});
     summary.arms.push_back(arm);
@@ -55,7 +63,7 @@ SweepSummary small_summary() {
   ranks.width = 4096;
   ranks.ranks = {2, 4, 8};
   ranks.optimal_slope = slope(0.49, 0.4, 0.6, "1/2", "stable", "agrees");
-  ranks.max_stable_slope.trend.verdict = Verdict::Undetermined;  // fewer than two ranks inside the rates
+  ranks.max_stable_slope.trend.verdict = TrendVerdict::Undetermined;  // fewer than two ranks inside the rates
   summary.rank_slopes.push_back(ranks);
   return summary;
 }
@@ -106,6 +114,16 @@ TEST_CASE("the slopes table: every arm's slopes apart, and the rank slopes") {
   CHECK(slopes.cell(optimal, "engine_module").text == "-1/2");
   CHECK(slopes.cell(optimal, "points").text == "1024, 4096");
   CHECK(slopes.cell(optimal, "horizon").value.is_null());
+  CHECK(slopes.cell(optimal, "margin").text == "±0.125");
+  CHECK(slopes.cell(optimal, "verdict").text == "inconclusive");
+  CHECK(slopes.cell(optimal, "tells_apart").text == "-1: yes, -1/2: no, 0: yes");
+  CHECK(slopes.cell(optimal, "tells_apart").value["-1/2"] == false);
+  CHECK(slopes.cell(optimal, "trend").text == "moving away");
+  CHECK(slopes.cell(optimal, "curvature").text == "-0.01");
+  CHECK(slopes.cell(optimal, "gamma_infinity_high").text == "-0.65");
+  CHECK(slopes.cell(optimal, "aic_difference").value.get<double>() == doctest::Approx(-2.5));
+  CHECK(slopes.cell(optimal, "holm_p").text == "0.5");
+  CHECK(slopes.cell(slopes.rows[1], "gamma_infinity").value.is_null());
   CHECK(slopes.cell(slopes.rows[1], "slope").text == "+0.12");
   CHECK(slopes.cell(slopes.rows[2], "horizon").text == "300");
   CHECK(slopes.cell(slopes.rows[2], "bound").text == "Z_B bounded");
@@ -136,7 +154,8 @@ TEST_CASE("text and HTML render every column, aligned and escaped") {
   CHECK(first_line.find("readout  scheme  σ  rank  multiplier  width  optimal η") != std::string::npos);
   CHECK(text.find("\nsp       A       —  4     lora        4096   3.16e-3") != std::string::npos);
   const std::string html = render_html(results_view(small_summary()).table("slopes"));
-  CHECK(html.find("<td data-key=\"verdict\" class=\"verdict agrees\">agrees</td>") != std::string::npos);
+  CHECK(html.find("<td data-key=\"verdict\" class=\"verdict inconclusive\">inconclusive</td>") != std::string::npos);
+  CHECK(html.find("<td data-key=\"trend\" class=\"verdict moving-away\">moving away</td>") != std::string::npos);
   CHECK(html.find("<th scope=\"col\" data-key=\"sigma\">σ</th>") != std::string::npos);
   CHECK(html_escape("a<b & \"c\">") == "a&lt;b &amp; &quot;c&quot;&gt;");
 }
@@ -144,17 +163,21 @@ TEST_CASE("text and HTML render every column, aligned and escaped") {
 TEST_CASE("a verdict line reads the row, naming what tells its arm from the others") {
   const ViewTable slopes = results_view(small_summary()).table("slopes");
   CHECK(verdict_line(slopes, slopes.rows[0]) ==
-        "verdict: A (sp readout, lora) optimal η ∝ n^-0.73 [-0.86, -0.34] against the engine's stable n^-3/4: agrees");
+        "verdict: A (sp readout, lora) optimal η ∝ n^-0.73 [-0.86, -0.34] against the engine's stable n^-3/4 ±0.125: inconclusive; "
+        "tells apart from -1: yes, -1/2: no, 0: yes; trend moving away, curvature -0.01 [-0.03, +0.01]; γ∞ -0.80 [-0.95, -0.65]: "
+        "agrees (ΔAIC -2.5); primary, Holm p 0.5");
   CHECK(verdict_line(slopes, slopes.rows[5]) ==
-        "verdict: A (mup readout, rslora) max stable η (internal) ∝ n^-0.32 [-0.41, -0.24] against the engine's Z_B bounded n^-1: departs");
+        "verdict: A (mup readout, rslora) max stable η (internal) ∝ n^-0.32 [-0.41, -0.24] against the engine's Z_B bounded n^-1 ±0.125: "
+        "departs; trend steady");
   CHECK(verdict_line(slopes, slopes.rows[6]) ==
-        "verdict: B (sp readout, lora) at n = 4096 optimal η ∝ r^+0.49 [+0.40, +0.60] against the engine's stable r^1/2: agrees");
+        "verdict: B (sp readout, lora) at n = 4096 optimal η ∝ r^+0.49 [+0.40, +0.60] against the engine's stable r^1/2 ±0.125: agrees; "
+        "trend steady");
   CHECK(verdict_line(slopes, slopes.rows[7]) ==
         "verdict: B (sp readout, lora) at n = 4096 max stable η (final loss) ∝ no slope (fewer than two ranks inside the rates trained) "
-        "against the engine's stable r^none: undetermined");
+        "against the engine's stable r^none ±0: undetermined; trend undetermined");
   // A column the line does not know is written out.
   ViewTable extended = slopes;
   extended.columns.push_back({"seeds_used", "seeds"});
   for (auto& row : extended.rows) row.push_back({"8", 8});
-  CHECK(verdict_line(extended, extended.rows[0]).ends_with(": agrees; seeds 8"));
+  CHECK(verdict_line(extended, extended.rows[0]).ends_with("Holm p 0.5; seeds 8"));
 }

@@ -107,3 +107,66 @@ TEST_CASE("the verdict: inside the interval widened by the one tolerance") {
   CHECK(statistical_verdicts().name(Verdict::Agrees) == "agrees");
   CHECK(statistical_verdicts().name(Verdict::Departs) == "departs");
 }
+
+TEST_CASE("the verdict with a margin: agrees inside the band, departs wholly outside, inconclusive between") {
+  // The engine's −1/2 with δ = 1/8: the band [−0.625, −0.375].
+  CHECK(verdict_within_margin(-0.5, 0.125, {-0.6, -0.4}) == Verdict::Agrees);
+  CHECK(verdict_within_margin(-0.5, 0.125, {-0.63, -0.45}) == Verdict::Inconclusive);  // wider than the band on one side
+  CHECK(verdict_within_margin(-0.5, 0.125, {-0.63, -0.02}) == Verdict::Inconclusive);  // holds −1/2 and 0 alike
+  CHECK(verdict_within_margin(-0.5, 0.125, {-0.38, -0.17}) == Verdict::Inconclusive);  // touches the band
+  CHECK(verdict_within_margin(-0.5, 0.125, {-0.36, -0.17}) == Verdict::Departs);
+  CHECK(verdict_within_margin(-0.5, 0.125, {-0.49, -0.46}) == Verdict::Agrees);  // a tiny miss of −1/2 inside the margin
+  CHECK(verdict_within_margin(-0.5, 0, {-0.49, -0.46}) == Verdict::Departs);     // and without one
+  CHECK(statistical_verdicts().name(Verdict::Inconclusive) == "inconclusive");
+}
+
+TEST_CASE("Student's t: its quantiles and distribution function at the textbook values") {
+  CHECK(student_t_quantile(0.975, 3) == doctest::Approx(3.182446).epsilon(1e-6));
+  CHECK(student_t_quantile(0.975, 7) == doctest::Approx(2.364624).epsilon(1e-6));
+  CHECK(student_t_quantile(0.975, 1) == doctest::Approx(12.7062).epsilon(1e-5));
+  CHECK(student_t_quantile(0.975, 1e6) == doctest::Approx(1.959966).epsilon(1e-5));
+  CHECK(student_t_quantile(0.025, 7) == doctest::Approx(-2.364624).epsilon(1e-6));
+  CHECK(student_t_cdf(2.0, 4.5) == doctest::Approx(1 - 0.0530).epsilon(1e-3));  // a degree of freedom that is not whole
+  CHECK(student_t_cdf(0, 3) == doctest::Approx(0.5));
+}
+
+TEST_CASE("the calibrated interval: the bootstrap's spread scaled for few units, t quantiles") {
+  // Replicates −1, 0, 1 (standard deviation 1); 4 units: se = √(4/3), half-width t(3)·se.
+  const auto i = calibrated_interval(0.5, {-1, 0, 1}, 4, 3);
+  REQUIRE(i);
+  CHECK(i->high - 0.5 == doctest::Approx(3.182446 * std::sqrt(4.0 / 3)).epsilon(1e-6));
+  CHECK(0.5 - i->low == doctest::Approx(i->high - 0.5));
+  CHECK_FALSE(calibrated_interval(0.5, {-1, 0, 1}, 1, 3));  // one unit: no interval
+  // Welch–Satterthwaite: equal terms give (k·(m − 1)); one dominant term, m − 1.
+  CHECK(satterthwaite_degrees_of_freedom({1, 1, 1, 1}, {2, 2, 2, 2}, 8) == doctest::Approx(28));
+  CHECK(satterthwaite_degrees_of_freedom({1, 0, 0}, {5, 1, 1}, 8) == doctest::Approx(7));
+}
+
+TEST_CASE("the departure p-value matches the verdict, and Holm adjusts step-down") {
+  // se 0.05, ν 10: the 95% interval is ±2.228·0.05 = ±0.1114.
+  CHECK(departure_p_value(-0.5, 0.05, 10, -0.5, 0.125) == 1);
+  CHECK(departure_p_value(-0.25, 0.05, 10, -0.5, 0.125) < 0.05);   // 0.125 beyond the band > 0.1114
+  CHECK(departure_p_value(-0.28, 0.05, 10, -0.5, 0.125) > 0.05);   // 0.095 beyond it < 0.1114
+  const auto adjusted = holm_adjusted({0.01, 0.04, 0.03, 0.2});
+  CHECK(adjusted[0] == doctest::Approx(0.04));  // 4 × 0.01
+  CHECK(adjusted[2] == doctest::Approx(0.09));  // 3 × 0.03
+  CHECK(adjusted[1] == doctest::Approx(0.09));  // max(2 × 0.04, 0.09): step-down keeps the order
+  CHECK(adjusted[3] == doctest::Approx(0.2));
+}
+
+TEST_CASE("the fits: a quadratic's curvature, and the corrected power law's γ∞ under a fading correction") {
+  std::vector<double> x, y, bent;
+  for (int k = 7; k <= 16; ++k) {
+    const double n = std::pow(2.0, k);
+    x.push_back(std::log(n));
+    y.push_back(-0.5 * std::log(n) + std::log1p(2 * std::pow(n / 128, -0.5)));
+    bent.push_back(0.3 * x.back() - 0.02 * x.back() * x.back());
+  }
+  CHECK(least_squares_quadratic(x, bent).curvature == doctest::Approx(-0.02).epsilon(1e-9));
+  CHECK(least_squares_slope(x, y) < -0.6);  // the plain slope misses −1/2 ...
+  const CorrectedPowerLaw fit = fit_corrected_power_law(x, y);
+  CHECK(fit.delta == 0.5);
+  CHECK(fit.gamma_infinity == doctest::Approx(-0.5).epsilon(1e-3));  // ... γ∞ finds it
+  CHECK(fit.correction == doctest::Approx(2).epsilon(1e-2));
+  CHECK(akaike(fit.residual_sum_of_squares, x.size(), 4) < akaike(1e-4, x.size(), 2));
+}

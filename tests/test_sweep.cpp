@@ -219,7 +219,7 @@ TEST_CASE("teachers are resampled once for every width: a teacher's shift of η*
   }
 }
 
-TEST_CASE("finite width: a slope that departs but moves towards the engine's exponent as n grows is 'approaching'") {
+TEST_CASE("finite width: a slope that moves towards the engine's exponent as n grows is converging, and γ∞ finds the exponent") {
   // The optimum η*(n) = n^-3/4·(1 + 8/√n): far from -3/4 at small widths, close at large.
   SweepSpec spec = parse_sweep_spec(
       "[sweep]\nwidths_log2 = [4, 13]\nseeds = 4\nschemes = [\"A\"]\nsteps = 10\n"
@@ -237,7 +237,15 @@ TEST_CASE("finite width: a slope that departs but moves towards the engine's exp
   const nlohmann::json slope = nlohmann::json(analyse_runs(rows, spec))["schemes"][0]["slopes"]["optimal"];
   CAPTURE(slope);
   CHECK(slope["verdict_network"] == "departs");
-  CHECK(slope["finite_width"]["verdict"] == "approaching");
+  CHECK(slope["finite_width"]["verdict"] == "converging");
+  CHECK(slope["finite_width"]["change"].get<double>() > 0);  // the slope climbs towards -3/4 from below
+  CHECK(slope["finite_width"]["change_interval"][0].get<double>() > 0);
+  // The corrected power law: γ∞ at -3/4 with the correction's δ = 1/2, better by Akaike than the line.
+  const auto& infinite = slope["infinite_width"];
+  CHECK(infinite["gamma"].get<double>() == doctest::Approx(-0.75).epsilon(0.05));
+  CHECK(infinite["delta"] == 0.5);
+  CHECK(infinite["aic_corrected"].get<double>() < infinite["aic_power_law"].get<double>());
+  CHECK(infinite["verdict"] != "departs");
   CHECK(slope["finite_width"]["large_widths"] == nlohmann::json{512, 1024, 2048, 4096, 8192});
   CHECK(slope["finite_width"]["large_width_slope"].get<double>() == doctest::Approx(-0.75).epsilon(0.15));
   CHECK(slope["finite_width"]["local"].size() == 9);

@@ -98,6 +98,11 @@ TEST_CASE("the readout is an axis; horizons, the optimum's window, the stability
   CHECK(plain.readouts == std::vector<Readout>{Readout::Standard});
   CHECK(!plain.refine.enabled());
   CHECK(plain.analysis.internal_bound == 100);
+  CHECK(plain.analysis.margin == 0.125);
+  CHECK(plain.analysis.primary == std::vector<std::string>{"optimal", "output"});
+  const SweepSpec chosen = parse_sweep_spec(kMinimal + "[analysis]\nmargin = 0.05\nprimary = [\"Internal\", \"final_loss\"]\n", "spec.toml");
+  CHECK(chosen.analysis.margin == 0.05);
+  CHECK(chosen.analysis.primary == std::vector<std::string>{"internal", "final_loss"});  // the canonical names
 }
 
 TEST_CASE("bad values of the new keys are refused with the key named") {
@@ -109,6 +114,10 @@ TEST_CASE("bad values of the new keys are refused with the key named") {
   expect_error(kMinimal + "[analysis]\nedge_factor = 0.5\n", "[analysis] edge_factor: got 0.5; accepted: a number ≥ 1");
   expect_error(kMinimal + "[analysis]\ninternal_bound = 0\n", "[analysis] internal_bound: got 0");
   expect_error(kMinimal + "[analysis]\noptimum_window = -1\n", "[analysis] optimum_window: got -1");
+  expect_error(kMinimal + "[analysis]\nmargin = -1\n", "[analysis] margin: got -1; accepted: a margin of exponents from 0 to 10");
+  expect_error(kMinimal + "[analysis]\nprimary = [\"optimal\", \"best\"]\n",
+               "[analysis] primary: got 'best'; accepted: optimal, final_loss, output, internal, or a list of them");
+  expect_error(kMinimal + "[analysis]\nprimary = [\"optimal\", \"optimal\"]\n", "[analysis] primary: lists optimal twice");
   expect_error(kMinimal + "[learning_rate]\nedge_precision = 2\n", "[learning_rate] edge_precision: got 2");
   expect_error(kMinimal + "[learning_rate]\nmax = 1\nedge_precision = 0.1\nextend_up_to = 0.5\n",
                "[learning_rate] extend_up_to: is 0.500000, not above the grid's largest rate 1.000000");

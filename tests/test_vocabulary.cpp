@@ -83,6 +83,7 @@ TEST_CASE("each vocabulary parses what it prints, accepts its aliases, and lists
   check_vocabulary(gamma::named_multipliers());
   check_vocabulary(gamma::verdict_windows());
   check_vocabulary(sim::statistical_verdicts());
+  check_vocabulary(sim::trend_verdicts());
   check_vocabulary(sim::stability_criteria());
   check_vocabulary(sim::estimators());
   check_vocabulary(sim::scales());
@@ -94,7 +95,9 @@ TEST_CASE("each vocabulary parses what it prints, accepts its aliases, and lists
 // The names the result files hold: an existing result directory must keep reading.
 TEST_CASE("the vocabularies keep the spellings the result files hold") {
   CHECK(sim::statistical_verdicts().names(sim::statistical_verdicts().values()) ==
-        std::vector<std::string>{"agrees", "departs", "approaching", "undetermined"});
+        std::vector<std::string>{"agrees", "departs", "inconclusive", "undetermined"});
+  CHECK(sim::trend_verdicts().names(sim::trend_verdicts().values()) ==
+        std::vector<std::string>{"converging", "steady", "moving away", "curved", "inconclusive", "undetermined"});
   CHECK(sim::stability_criteria().names(sim::stability_criteria().values()) ==
         std::vector<std::string>{"final_loss", "output", "internal"});
   CHECK(sim::estimators().names(sim::estimators().values()) == std::vector<std::string>{"optimal", "max_stable"});

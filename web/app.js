@@ -467,7 +467,7 @@ function keyValueTable(object, id) {
 }
 // A table of the results view (/api/result's "view", built by the program): its columns
 // and its cells' text, whatever they are; a verdict's cell coloured by its value.
-const VERDICT_KEYS = new Set(['verdict', 'verdict_module', 'trend']);
+const VERDICT_KEYS = new Set(['verdict', 'verdict_module', 'trend', 'gamma_infinity_verdict']);
 function viewTable(table) {
   // A column with one value in every row says it once, above the table, so that the
   // columns that tell the rows apart fit the window.
@@ -477,7 +477,7 @@ function viewTable(table) {
   const head = element('tr', {}, ...shown.map((i) => element('th', { scope: 'col', 'data-key': table.columns[i].key, text: table.columns[i].label })));
   const rows = table.rows.map((row) => element('tr', {}, ...shown.map((i) => {
     const key = table.columns[i].key;
-    return element('td', { 'data-key': key, class: VERDICT_KEYS.has(key) ? `verdict ${row[i].text}` : null, text: row[i].text });
+    return element('td', { 'data-key': key, class: VERDICT_KEYS.has(key) ? `verdict ${row[i].text.replace(/ /g, '-')}` : null, text: row[i].text });
   })));
   const inEveryRow = same.length === 0 ? null : element('p', { class: 'note', id: `view-${table.name}-same` }, 'In every row: ',
     ...same.flatMap((i, n) => [n ? '; ' : '', element('span', { 'data-key': table.columns[i].key, 'data-text': table.rows[0][i].text,
@@ -556,7 +556,7 @@ async function showResult() {
   const view = body.view;
   if (view && view.error) parts.push(element('p', { class: 'error', text: view.error }));
   else if (view) {
-    parts.push(element('p', { class: 'note', text: 'agrees: the exact exponent of the engine bound the measurement sees lies in the 95% bootstrap interval of the measured slope; approaching: it departs, but the slope moves towards it as the width (or rank) grows.' }));
+    parts.push(element('p', { class: 'note', text: 'agrees: the 95% interval of the measured slope lies within the margin of the exponent of the engine bound the measurement sees; departs: it lies wholly outside that band; inconclusive: neither (too wide to say). The trend (converging, steady, moving away, curved) is read from the smaller and larger halves of the widths; γ∞ is the exponent of a power law with a fading finite-width correction, ΔAIC its fit against the straight line (negative: the corrected fit is the better supported). Primary slopes carry Holm\'s adjusted p-value.' }));
     parts.push(...view.tables.map(viewTable));
   } else if (body.summary && body.summary.error) parts.push(element('p', { class: 'error', text: body.summary.error }));
   else if (p.status === 'running') parts.push(element('p', { class: 'note', text: 'No summary yet: the sweep is still running.' }));

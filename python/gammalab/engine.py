@@ -265,7 +265,7 @@ def vocabulary() -> Dict[str, List[Dict[str, Any]]]:
     """Every closed set of names gammalab accepts, as the C++ core defines them (what
     ``GET /api/vocabulary`` of ``gammalab serve`` answers): "schemes", "readouts",
     "optimizers", "multipliers", "windows", "scales", "statistical_verdicts",
-    "stability_criteria", "estimators", … each a list of {"name", "title", "aliases"}.
+    "trend_verdicts", "stability_criteria", "estimators", … each a list of {"name", "title", "aliases"}.
     Names match in any case on input; results always hold the name as listed."""
     return json.loads(_gammalab.vocabulary())
 

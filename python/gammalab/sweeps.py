@@ -168,7 +168,11 @@ def analyze(directory: Union[str, os.PathLike]) -> "Summary":
 
 class Slope(Record):
     """A fitted slope of log η against log n (or log r): slope, interval, the points used,
-    resamples_used, bound, engine, verdict_network, verdict_module and its trend."""
+    resamples_used, bound, engine, margin, verdict_network and verdict_module (agrees,
+    departs, inconclusive, undetermined), candidates (each other candidate exponent and
+    whether the interval excludes it), its trend (finite_width: verdict, curvature and its
+    interval, …), infinite_width (γ∞ with its interval, its verdict and the AICs, or
+    None), primary and holm_p."""
 
     def __init__(self, document):
         super().__init__(document, document)
@@ -217,8 +221,9 @@ class SchemeSummary(Record):
 
 
 class Summary(Record):
-    """summary.json: loss_statistic, stable_factor, bootstrap_resamples, seeds,
-    runs_used, slope_widths, status_of_runs, and schemes (a SchemeSummary per arm:
+    """summary.json: loss_statistic, stable_factor, bootstrap_resamples, teachers, seeds,
+    runs_used, slope_widths, margin, candidates, multiplicity (departures against what
+    chance alone gives, Holm over the primary slopes), status_of_runs, and schemes (a SchemeSummary per arm:
     readout × scheme × σ × rank × multiplier). ``arm(...)`` picks one arm;
     ``slopes()`` and ``widths()`` are the results view's tables as DataFrames."""
 
@@ -256,8 +261,9 @@ class Summary(Record):
 
     def slopes(self):
         """Every slope of the analysis as a DataFrame: a row per arm, measure and horizon
-        (and per rank slope), with the interval, the engine's exact exponent (a Fraction)
-        and the verdicts; the same rows the terminal, the report and the page show."""
+        (and per rank slope), with the interval, the engine's exact exponent (a Fraction),
+        the margin, the three-way verdict, the candidates it tells apart, the trend and its
+        curvature, γ∞ and its verdict; the same rows the terminal, the report and the page show."""
         return self._view("slopes")
 
     def widths(self):
@@ -265,7 +271,7 @@ class Summary(Record):
         return self._view("widths")
 
     def __repr__(self) -> str:
-        lines = [f"Summary: {len(self.schemes)} arms, {self.seeds} seeds, {self.runs_used} runs used, "
+        lines = [f"Summary: {len(self.schemes)} arms, {self.teachers} teacher(s) × {self.seeds} seeds, {self.runs_used} runs used, "
                  f"loss {self.loss_statistic}, status {getattr(self, 'status_of_runs', 'unknown')}"]
         shown = self.schemes[: Record.REPR_LINES - 3]
         lines += [f"  {_arm_text(arm)}" for arm in shown]

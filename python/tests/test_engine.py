@@ -145,7 +145,8 @@ def test_vocabulary_is_the_cores_and_names_match_in_any_case():
     names = {concept: [term["name"] for term in terms] for concept, terms in vocabulary.items()
              if isinstance(terms, list) and concept not in ("verdicts", "engine_keys")}
     assert names["windows"] == ["every_step", "definition_5", "from_settled"]
-    assert names["statistical_verdicts"] == ["agrees", "departs", "approaching", "undetermined"]
+    assert names["statistical_verdicts"] == ["agrees", "departs", "inconclusive", "undetermined"]
+    assert names["trend_verdicts"] == ["converging", "steady", "moving away", "curved", "inconclusive", "undetermined"]
     assert names["multipliers"] == ["lora", "rslora"]
     assert names["scales"] == ["quick", "paper", "custom"]
     assert "B" in names["schemes"] and "custom" in names["schemes"]

@@ -98,7 +98,13 @@ def test_load_summary_as_objects(swept):
     assert str(a.engine_max_stable_exponent["network"]) == "-3/4"
     assert [w.width for w in a.widths] == [16, 32]
     assert set(a.slopes) == {"optimal", "max_stable"}
-    assert a.slopes["optimal"].verdict_network in {"agrees", "departs", "undetermined"}
+    optimal = a.slopes["optimal"]
+    assert optimal.verdict_network in {"agrees", "departs", "inconclusive", "undetermined"}
+    assert optimal.margin == summary.margin == 0.125
+    assert optimal.finite_width["verdict"] in {"converging", "steady", "moving away", "curved", "inconclusive", "undetermined"}
+    # Two widths: no trend to read, no γ∞ to fit.
+    assert optimal.finite_width["verdict"] == "undetermined" and optimal.infinite_width is None
+    assert summary.multiplicity["expected_by_chance"] == pytest.approx(0.025 * summary.multiplicity["slopes"])
     frame = a.widths_frame()
     assert list(frame["width"]) == [16, 32] and "optimal_lr_low" in frame.columns
     assert summary.to_dict() == json.loads((result.directory / "summary.json").read_text())
@@ -194,6 +200,9 @@ def test_slopes_are_the_results_views_rows(swept):
     optimal_a = slopes[(slopes["scheme"] == "A") & (slopes["measure"] == "optimal")].iloc[0]
     assert optimal_a["engine"] == Fraction(-3, 4) and isinstance(optimal_a["engine"], Fraction)
     assert optimal_a["slope"] == pytest.approx(result.summary.arm("A").slopes["optimal"].slope)
+    assert optimal_a["verdict"] == result.summary.arm("A").slopes["optimal"].verdict_network
+    assert optimal_a["margin"] == 0.125 and optimal_a["trend"] == "undetermined"
+    assert {"tells_apart", "curvature", "gamma_infinity", "gamma_infinity_verdict", "holm_p"} <= set(slopes.columns)
     assert len(result.summary.widths()) == 2 * 2  # two arms × two widths
 
 

@@ -284,7 +284,18 @@ test('a tiny sweep\'s result directory shows its figure, its numbers as numbers 
       assert.equal(shown[0].verdict, slope.verdict_network);
       assert.equal(shown[0].engine, slope.engine.exact);
       assert.equal(shown[0].bound, slope.bound);
-      assert.equal(shown[0].slope, slope.slope === null ? '—' : `${slope.slope >= 0 ? '+' : ''}${slope.slope.toFixed(2)}`);
+      const signed = (x) => x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+      assert.equal(shown[0].slope, signed(slope.slope));
+      // The three-way verdict with its margin, the trend with its curvature, γ∞ with its interval.
+      assert.ok(['agrees', 'departs', 'inconclusive', 'undetermined'].includes(shown[0].verdict));
+      assert.equal(shown[0].margin, `±${slope.margin}`);
+      assert.equal(shown[0].trend, slope.finite_width.verdict);
+      assert.equal(shown[0].curvature, signed(slope.finite_width.curvature));
+      const infinite = slope.infinite_width;
+      assert.equal(shown[0].gamma_infinity, infinite === null ? '—' : signed(infinite.gamma));
+      assert.equal(shown[0].gamma_infinity_low, infinite === null || infinite.interval === null ? '—' : signed(infinite.interval[0]));
+      // An interval wider than twice the margin cannot agree.
+      if (slope.interval !== null && slope.interval[1] - slope.interval[0] > 2 * slope.margin) assert.notEqual(shown[0].verdict, 'agrees');
     }
   }
   assert.deepEqual(new Set(slopes.map((r) => r.readout)), new Set(['sp', 'mup']));
