@@ -1,6 +1,7 @@
 #include "sim/analysis.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -37,10 +38,11 @@ struct Arm {
 
 // One (arm, rank, width).
 struct Cell {
-  // For the optimum: the grid's rates (log, ascending) and each seed's log loss there,
-  // [rate][seed]; +inf where the run diverged or is missing.
-  std::vector<double> grid_log_lr;
-  std::vector<std::vector<double>> grid_log_loss;
+  // For the optimum: every rate any seed ran, grid and refined (log, ascending), and each
+  // seed's log loss there, [rate][seed]; +inf where the run diverged, NaN where the seed
+  // did not run that rate.
+  std::vector<double> log_lr;
+  std::vector<std::vector<double>> log_loss;
   // For the edges: each seed's runs, grid and refined, ascending in rate.
   std::vector<std::vector<const RunRow*>> runs_of_seed;
 };
@@ -51,15 +53,24 @@ struct Grid {
   std::size_t used = 0;
 };
 
-// The log of the loss statistic the spec asks for; +inf for a diverged run.
-double log_loss_of(const RunRow& r, LossStatistic loss) {
-  if (r.diverged) return INFINITY;
-  switch (loss) {
-    case LossStatistic::FinalTrain: return std::log(r.final_train_loss);
-    case LossStatistic::FinalTest: return std::log(r.final_test_loss);
-    case LossStatistic::LastKTrain: return std::log(r.mean_last_train_loss);
+// Sorts each seed's runs by rate and tables the losses of every rate any seed ran.
+// Rates that differ by a part in 10¹² (written and read back) are one rate.
+void tabulate_losses(Cell& cell, LossStatistic loss) {
+  std::vector<double> rates;
+  for (auto& runs : cell.runs_of_seed) {
+    std::sort(runs.begin(), runs.end(), [](const RunRow* a, const RunRow* b) { return a->lr_A < b->lr_A; });
+    for (const RunRow* r : runs) rates.push_back(r->lr_A);
   }
-  throw std::logic_error("a loss statistic without a case");
+  std::sort(rates.begin(), rates.end());
+  auto same = [](double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(a, b); };
+  rates.erase(std::unique(rates.begin(), rates.end(), same), rates.end());
+  for (double rate : rates) cell.log_lr.push_back(std::log(rate));
+  cell.log_loss.assign(rates.size(), std::vector<double>(cell.runs_of_seed.size(), NAN));
+  for (std::size_t s = 0; s < cell.runs_of_seed.size(); ++s)
+    for (const RunRow* r : cell.runs_of_seed[s]) {
+      const auto at = std::lower_bound(rates.begin(), rates.end(), r->lr_A, [&](double a, double b) { return a < b && !same(a, b); });
+      cell.log_loss[static_cast<std::size_t>(at - rates.begin())][s] = log_loss_of(*r, loss);
+    }
 }
 
 template <class Value>
@@ -78,18 +89,13 @@ Grid grid_of(const std::vector<RunRow>& rows, const SweepSpec& spec) {
       for (const auto& scheme : spec.schemes)
         for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas)
           grid.arms.push_back({readout, scheme, sigma, multiplier});
-  std::vector<double> sorted = spec.learning_rates;
-  std::sort(sorted.begin(), sorted.end());
   Cell empty;
-  for (double lr : sorted) empty.grid_log_lr.push_back(std::log(lr));
-  empty.grid_log_loss.assign(sorted.size(), std::vector<double>(spec.seeds.size(), INFINITY));
   empty.runs_of_seed.resize(spec.seeds.size());
   grid.cells.assign(grid.arms.size(), std::vector<std::vector<Cell>>(spec.ranks.size(), std::vector<Cell>(spec.widths.size(), empty)));
 
   const auto width = index_of(spec.widths);
   const auto rank = index_of(spec.ranks);
   const auto seed = index_of(spec.seeds);
-  const auto rate = index_of(sorted);
   std::map<std::tuple<Readout, std::string, double, std::string>, std::size_t> arm;
   for (std::size_t a = 0; a < grid.arms.size(); ++a)
     arm.emplace(std::tuple{grid.arms[a].readout, grid.arms[a].scheme, grid.arms[a].sigma, grid.arms[a].multiplier}, a);
@@ -97,15 +103,13 @@ Grid grid_of(const std::vector<RunRow>& rows, const SweepSpec& spec) {
     if (!seed.count(r.seed)) continue;
     const std::size_t s = seed.at(r.seed);
     Cell& cell = grid.cells[arm.at({r.readout, r.scheme, r.init_sigma, r.multiplier})][rank.at(r.rank)][width.at(r.width)];
-    if (r.round == 0) cell.grid_log_loss[rate.at(r.lr_A)][s] = log_loss_of(r, spec.analysis.loss);
     cell.runs_of_seed[s].push_back(&r);
     ++grid.used;
   }
   for (auto& of_arm : grid.cells)
     for (auto& of_rank : of_arm)
       for (Cell& cell : of_rank)
-        for (auto& runs : cell.runs_of_seed)
-          std::sort(runs.begin(), runs.end(), [](const RunRow* a, const RunRow* b) { return a->lr_A < b->lr_A; });
+        tabulate_losses(cell, spec.analysis.loss);
   return grid;
 }
 
@@ -147,6 +151,8 @@ struct Estimate {
   bool at_edge = false;
   double best_log_loss = 0;
   bool flat = false;
+  bool clamped = false;  // the optimum's vertex lay beyond its fitted points
+  int points = 0;        // the rates the optimum's vertex rests on
 };
 
 // An estimator: the estimate at one point of an axis from the seeds of a sample.
@@ -155,33 +161,42 @@ using PointEstimator = std::function<std::optional<Estimate>(std::size_t point, 
 PointEstimator optimum_estimator(const Axis& axis, double window) {
   return [cells = axis.cells, window](std::size_t point, const SeedSample& sample) -> std::optional<Estimate> {
     const Cell& cell = *cells[point];
-    std::vector<double> mean(cell.grid_log_lr.size());
-    for (std::size_t i = 0; i < mean.size(); ++i) {
+    // The seed-averaged loss at the rates every seed of the sample ran (NaN propagates
+    // from a seed that did not).
+    std::vector<double> log_lr, mean;
+    for (std::size_t i = 0; i < cell.log_lr.size(); ++i) {
       double sum = 0;
-      for (auto s : sample) sum += cell.grid_log_loss[i][s];
-      mean[i] = sum / static_cast<double>(sample.size());
+      for (auto s : sample) sum += cell.log_loss[i][s];
+      if (std::isnan(sum)) continue;
+      log_lr.push_back(cell.log_lr[i]);
+      mean.push_back(sum / static_cast<double>(sample.size()));
     }
-    const auto fit = fit_optimum(cell.grid_log_lr, mean, window);
+    const auto fit = fit_optimum(log_lr, mean, window);
     if (!fit) return std::nullopt;
-    return Estimate{fit->log_lr, fit->at_grid_edge, *std::min_element(mean.begin(), mean.end()), fit->flat};
+    return Estimate{fit->log_lr, fit->at_grid_edge, *std::min_element(mean.begin(), mean.end()), fit->flat, fit->clamped, fit->points};
   };
 }
 
-// Each seed's edge under one measure, computed once: the geometric midpoint of its
-// largest stable rate and the next rate it trained above that one (the edge lies between
-// them, so the midpoint's error is half the bracket's: refinement's precision, or half a
-// grid step), and whether there is no rate above it (the edge lies beyond the rates
-// trained: then the largest stable rate, a lower bound).
+// Each seed's edge under one measure, computed once: the geometric midpoint of its last
+// monotone stable rate and the first failure above it (sim/stability.hpp: a stable island
+// above a failure does not move it; the edge lies between them, so the midpoint's error
+// is half the bracket's: refinement's precision, or half a grid step), and whether there
+// is no rate above it (the edge lies beyond the rates trained: then the largest stable
+// rate, a lower bound).
 struct SeedEdges {
   std::vector<std::optional<double>> log_lr;  // [seed]; none: no stable rate
   std::vector<bool> beyond;
+  std::vector<bool> non_monotone;             // stable again above its first failure
 };
 
 SeedEdges edges_of(const Cell& cell, const StabilityMeasure& measure, const SweepSpec& spec) {
-  SeedEdges edges{std::vector<std::optional<double>>(cell.runs_of_seed.size()), std::vector<bool>(cell.runs_of_seed.size())};
-  for (std::size_t s = 0; s < cell.runs_of_seed.size(); ++s) {
+  const std::size_t seeds = cell.runs_of_seed.size();
+  SeedEdges edges{std::vector<std::optional<double>>(seeds), std::vector<bool>(seeds), std::vector<bool>(seeds)};
+  for (std::size_t s = 0; s < seeds; ++s) {
     const auto& runs = cell.runs_of_seed[s];
-    const std::optional<std::size_t> last_stable = largest_stable(runs, measure, spec);
+    const SeedEdge edge = seed_edge(runs, measure, spec);
+    edges.non_monotone[s] = edge.non_monotone;
+    const std::optional<std::size_t> last_stable = edge.last_monotone_stable;
     if (!last_stable) continue;
     const std::size_t i = *last_stable;
     edges.beyond[s] = i + 1 == runs.size();
@@ -231,6 +246,16 @@ LrEstimate lr_estimate(const Bootstrapped& b) {
   return out;
 }
 
+// A maximal stable rate at one width, with the seeds whose runs are stable again above
+// their first failure (those the edge's definition keeps from moving it).
+LrEstimate edge_estimate(const PointEstimator& edge, const Axis& widths, std::size_t wi, const StabilityMeasure& measure,
+                         const SweepSpec& spec, const SeedBootstrap& bootstrap) {
+  LrEstimate e = lr_estimate(bootstrapped(edge, widths, wi, bootstrap));
+  const std::vector<bool> non_monotone = edges_of(*widths.cells[wi], measure, spec).non_monotone;
+  e.non_monotone_seeds = static_cast<int>(std::count(non_monotone.begin(), non_monotone.end(), true));
+  return e;
+}
+
 // ---- slopes ----------------------------------------------------------------------------
 
 // What a slope is held against.
@@ -249,6 +274,24 @@ std::optional<ExactExponent> exact(const std::optional<gamma::Rational>& q) {
   return ExactExponent{gamma::to_string(*q), static_cast<double>(*q)};
 }
 
+// Why a bootstrap replicate of a slope is left out of its interval (LeftOutReplicates).
+enum class LeftOut { Kept, NoEstimate, GridEdge, Flat, Clamped };
+struct Replicate {
+  std::optional<double> slope;
+  LeftOut why = LeftOut::Kept;
+};
+
+LeftOutReplicates count_left_out(const std::vector<Replicate>& replicates) {
+  LeftOutReplicates count;
+  for (const Replicate& r : replicates) {
+    count.no_estimate += r.why == LeftOut::NoEstimate;
+    count.at_grid_edge += r.why == LeftOut::GridEdge;
+    count.flat += r.why == LeftOut::Flat;
+    count.clamped += r.why == LeftOut::Clamped;
+  }
+  return count;
+}
+
 // Slopes of one estimator over subsets of the fitted points, from the same resamples.
 class SlopeFitter {
  public:
@@ -258,19 +301,17 @@ class SlopeFitter {
   // The least-squares slope of log η against the log of the axis's value (n or r) over
   // the points `at`.
   std::optional<double> slope(const std::vector<std::size_t>& at, const WidthSamples& samples) const {
-    std::vector<double> x, y;
-    for (std::size_t point : at) {
-      auto r = estimate_(point, axis_.sample(point, samples));
-      if (!r) return std::nullopt;
-      x.push_back(std::log(static_cast<double>(axis_.values[point])));
-      y.push_back(r->log_lr);
-    }
-    if (x.size() < 2) return std::nullopt;
-    return least_squares_slope(x, y);
+    return fit(at, samples, false).slope;
+  }
+  // The slope of each bootstrap resample, or why it is left out (fit's `select`).
+  std::vector<Replicate> replicates_with_reasons(const std::vector<std::size_t>& at) const {
+    std::vector<Replicate> all;
+    for (const auto& sample : bootstrap_.resamples) all.push_back(fit(at, sample, true));
+    return all;
   }
   std::vector<std::optional<double>> replicates(const std::vector<std::size_t>& at) const {
     std::vector<std::optional<double>> all;
-    for (const auto& sample : bootstrap_.resamples) all.push_back(slope(at, sample));
+    for (const Replicate& r : replicates_with_reasons(at)) all.push_back(r.slope);
     return all;
   }
   static std::vector<double> present(const std::vector<std::optional<double>>& values) {
@@ -284,6 +325,26 @@ class SlopeFitter {
   const Axis& axis() const { return axis_; }
 
  private:
+  // The slope over `at` from the seeds of `samples`; none without an estimate at every
+  // point. With `select` (a bootstrap replicate), also none where a point's estimate is
+  // a stand-in for one: beyond the rates trained (only a bound), a plateau's middle, or a
+  // vertex clamped to its fitted points. The point slope's widths were chosen with
+  // their estimates in view; a replicate's stand-ins would enter its slope unseen.
+  Replicate fit(const std::vector<std::size_t>& at, const WidthSamples& samples, bool select) const {
+    std::vector<double> x, y;
+    for (std::size_t point : at) {
+      auto r = estimate_(point, axis_.sample(point, samples));
+      if (!r) return {std::nullopt, LeftOut::NoEstimate};
+      if (select && r->at_edge) return {std::nullopt, LeftOut::GridEdge};
+      if (select && r->flat) return {std::nullopt, LeftOut::Flat};
+      if (select && r->clamped) return {std::nullopt, LeftOut::Clamped};
+      x.push_back(std::log(static_cast<double>(axis_.values[point])));
+      y.push_back(r->log_lr);
+    }
+    if (x.size() < 2) return {std::nullopt, LeftOut::NoEstimate};
+    return {least_squares_slope(x, y), LeftOut::Kept};
+  }
+
   const PointEstimator& estimate_;
   const Axis& axis_;
   const SeedBootstrap& bootstrap_;
@@ -359,7 +420,11 @@ SlopeSummary fit_slope(const PointEstimator& estimate, const Axis& axis, const s
   }
   const SlopeFitter fit(estimate, axis, bootstrap);
   s.slope = fit.slope(fitted, bootstrap.everyone);
-  const std::vector<double> replicates = SlopeFitter::present(fit.replicates(fitted));
+  const std::vector<Replicate> with_reasons = fit.replicates_with_reasons(fitted);
+  std::vector<double> replicates;
+  for (const Replicate& r : with_reasons)
+    if (r.slope) replicates.push_back(*r.slope);
+  s.left_out = count_left_out(with_reasons);
   s.interval = percentile_interval(replicates);
   s.resamples_used = replicates.size();
   s.bound = target.bound;
@@ -401,13 +466,57 @@ struct AxisSlopes {
   std::vector<SlopeSummary> measures;
 };
 
+// The indices of the axis's points whose values are `values`.
+std::vector<std::size_t> points_at(const Axis& axis, const std::vector<int>& values) {
+  std::vector<std::size_t> at;
+  for (std::size_t point = 0; point < axis.values.size(); ++point)
+    if (std::find(values.begin(), values.end(), axis.values[point]) != values.end()) at.push_back(point);
+  return at;
+}
+
+// The optimum's slope refitted over the same points with half and twice the window: how
+// much of the slope the window decides.
+WindowSensitivity window_sensitivity(const Axis& axis, const SlopeSummary& optimal, const SweepSpec& spec, const SeedBootstrap& bootstrap) {
+  const std::vector<std::size_t> at = points_at(axis, optimal.points_used);
+  auto refit = [&](double window) {
+    const PointEstimator estimate = optimum_estimator(axis, window);
+    return SlopeFitter(estimate, axis, bootstrap).slope(at, bootstrap.everyone);
+  };
+  WindowSensitivity w{refit(spec.analysis.optimum_window / 2), refit(spec.analysis.optimum_window * 2), std::nullopt};
+  if (optimal.slope && w.half_window && w.twice_window)
+    w.spread = std::max({*optimal.slope, *w.half_window, *w.twice_window}) - std::min({*optimal.slope, *w.half_window, *w.twice_window});
+  return w;
+}
+
+// The internal criterion's thresholds: internal_bound times these. Its edges at each are
+// read from the same runs (runs.csv records the RMS of s·Z_B at each horizon), so the
+// slope's dependence on the threshold costs no training.
+constexpr std::array<double, 3> kInternalBoundFactors = {0.1, 1, 10};
+
+// An internal criterion's slope with its edges read at each threshold.
+std::vector<ThresholdSlope> threshold_slopes(const Axis& axis, const StabilityMeasure& measure, const std::vector<int>& slope_points,
+                                             const SeedBootstrap& bootstrap, const Target& target, const SweepSpec& spec) {
+  std::vector<ThresholdSlope> slopes;
+  for (double factor : kInternalBoundFactors) {
+    SweepSpec at = spec;
+    at.analysis.internal_bound = spec.analysis.internal_bound * factor;
+    const SlopeSummary s = fit_slope(edge_estimator(axis, measure, at), axis, slope_points, bootstrap, target);
+    slopes.push_back({at.analysis.internal_bound, s.slope, s.interval, s.verdict_network});
+  }
+  return slopes;
+}
+
 AxisSlopes slopes_along(const Axis& axis, const Estimators& estimators, const std::vector<StabilityMeasure>& measures,
                         const std::vector<int>& slope_points, const SeedBootstrap& bootstrap, const EnginePrediction& prediction,
-                        Along along) {
+                        Along along, const SweepSpec& spec) {
   AxisSlopes slopes{fit_slope(estimators.optimum, axis, slope_points, bootstrap, target_of(prediction, &gamma::Verdicts::stable, along)), {}};
-  for (std::size_t m = 0; m < measures.size(); ++m)
-    slopes.measures.push_back(
-        fit_slope(estimators.edges[m], axis, slope_points, bootstrap, target_of(prediction, bound_of(measures[m].criterion), along)));
+  slopes.optimal.window_sensitivity = window_sensitivity(axis, slopes.optimal, spec, bootstrap);
+  for (std::size_t m = 0; m < measures.size(); ++m) {
+    const Target target = target_of(prediction, bound_of(measures[m].criterion), along);
+    slopes.measures.push_back(fit_slope(estimators.edges[m], axis, slope_points, bootstrap, target));
+    if (measures[m].criterion == Criterion::Internal)
+      slopes.measures.back().thresholds = threshold_slopes(axis, measures[m], slope_points, bootstrap, target, spec);
+  }
   return slopes;
 }
 
@@ -429,6 +538,7 @@ void summarise_optimum(WidthSummary& w, const Axis& widths, std::size_t wi, cons
   w.optimal = lr_estimate(b);
   if (!b.point) return;
   w.optimal_flat = b.point->flat;
+  w.optimal_points = b.point->points;
   std::vector<double> best_losses;
   for (const Estimate& r : b.replicates) best_losses.push_back(r.best_log_loss);
   w.best_mean_log_loss = b.point->best_log_loss;
@@ -466,15 +576,15 @@ ArmSummary summarise_arm(const Arm& arm, int rank, const std::vector<Cell>& of_r
     WidthSummary w;
     w.width = spec.widths[wi];
     summarise_optimum(w, widths, wi, estimators.optimum, spec, bootstrap);
-    w.max_stable = lr_estimate(bootstrapped(estimators.edges.front(), widths, wi, bootstrap));
+    w.max_stable = edge_estimate(estimators.edges.front(), widths, wi, measures.front(), spec, bootstrap);
     summary.widths.push_back(w);
   }
-  AxisSlopes slopes = slopes_along(widths, estimators, measures, slope_widths, bootstrap, prediction, Along::Width);
+  AxisSlopes slopes = slopes_along(widths, estimators, measures, slope_widths, bootstrap, prediction, Along::Width, spec);
   summary.optimal_slope = std::move(slopes.optimal);
   summary.max_stable_slope = std::move(slopes.measures.front());
   for (std::size_t m = 1; m < measures.size(); ++m) {
     StabilitySummary s{measures[m].criterion, spec.training.horizons[measures[m].horizon], {}, std::move(slopes.measures[m])};
-    for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) s.widths.push_back(lr_estimate(bootstrapped(estimators.edges[m], widths, wi, bootstrap)));
+    for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) s.widths.push_back(edge_estimate(estimators.edges[m], widths, wi, measures[m], spec, bootstrap));
     summary.stability.push_back(std::move(s));
   }
   return summary;
@@ -485,7 +595,7 @@ RankSlopes summarise_ranks(const Arm& arm, std::size_t wi, const std::vector<std
                            const SweepSpec& spec, const SeedBootstrap& bootstrap) {
   const std::vector<StabilityMeasure> measures = stability_measures(spec);
   const Axis ranks = rank_axis(of_arm, wi, spec);
-  AxisSlopes slopes = slopes_along(ranks, estimators_of(ranks, measures, spec), measures, ranks.values, bootstrap, prediction, Along::Rank);
+  AxisSlopes slopes = slopes_along(ranks, estimators_of(ranks, measures, spec), measures, ranks.values, bootstrap, prediction, Along::Rank, spec);
   RankSlopes summary;
   summary.scheme = arm.scheme;
   summary.readout = arm.readout;
