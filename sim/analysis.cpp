@@ -274,6 +274,10 @@ std::optional<ExactExponent> exact(const std::optional<gamma::Rational>& q) {
   return ExactExponent{gamma::to_string(*q), static_cast<double>(*q)};
 }
 
+// The least share of a slope's bootstrap replicates that must be kept for it to have an
+// interval (SlopeFitter::kept).
+constexpr double kMinKeptShare = 0.5;
+
 // Why a bootstrap replicate of a slope is left out of its interval (LeftOutReplicates).
 enum class LeftOut { Kept, NoEstimate, GridEdge, Flat, Clamped };
 struct Replicate {
@@ -309,9 +313,15 @@ class SlopeFitter {
     for (const auto& sample : bootstrap_.resamples) all.push_back(fit(at, sample, true));
     return all;
   }
-  std::vector<std::optional<double>> replicates(const std::vector<std::size_t>& at) const {
+  std::vector<std::optional<double>> replicates(const std::vector<std::size_t>& at) const { return kept(replicates_with_reasons(at)); }
+  // The slopes of the replicates kept; none at all where fewer than kMinKeptShare of them
+  // were: the rest are a selection (the resamples where the estimates happen to be
+  // located), not the seeds' variation, and an interval from them can exclude the slope
+  // itself. Then the slope has no interval, and its counts of left-out replicates say why.
+  static std::vector<std::optional<double>> kept(const std::vector<Replicate>& replicates) {
+    const auto count = static_cast<double>(std::count_if(replicates.begin(), replicates.end(), [](const Replicate& r) { return r.slope.has_value(); }));
     std::vector<std::optional<double>> all;
-    for (const Replicate& r : replicates_with_reasons(at)) all.push_back(r.slope);
+    for (const Replicate& r : replicates) all.push_back(count >= kMinKeptShare * static_cast<double>(replicates.size()) ? r.slope : std::nullopt);
     return all;
   }
   static std::vector<double> present(const std::vector<std::optional<double>>& values) {
@@ -421,9 +431,7 @@ SlopeSummary fit_slope(const PointEstimator& estimate, const Axis& axis, const s
   const SlopeFitter fit(estimate, axis, bootstrap);
   s.slope = fit.slope(fitted, bootstrap.everyone);
   const std::vector<Replicate> with_reasons = fit.replicates_with_reasons(fitted);
-  std::vector<double> replicates;
-  for (const Replicate& r : with_reasons)
-    if (r.slope) replicates.push_back(*r.slope);
+  const std::vector<double> replicates = SlopeFitter::present(SlopeFitter::kept(with_reasons));
   s.left_out = count_left_out(with_reasons);
   s.interval = percentile_interval(replicates);
   s.resamples_used = replicates.size();

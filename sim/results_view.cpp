@@ -365,8 +365,7 @@ std::string verdict_line(const ViewTable& slopes, const std::vector<ViewCell>& r
   // (a column added to the view) is written out.
   static const std::vector<std::string> read = {"readout", "scheme", "sigma", "rank", "multiplier", "axis", "at", "measure", "horizon",
                                                 "slope", "interval_low", "interval_high", "bound", "engine", "trend",
-                                                "points", "verdict", "engine_module", "verdict_module", "evidence",
-                                                "changes_with_threshold"};
+                                                "points", "verdict", "engine_module", "verdict_module", "evidence"};
   for (std::size_t i = 0; i < slopes.columns.size(); ++i)
     if (std::find(read.begin(), read.end(), slopes.columns[i].key) == read.end() && !row[i].value.is_null())
       line += "; " + slopes.columns[i].label + " " + row[i].text;
