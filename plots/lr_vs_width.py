@@ -106,6 +106,13 @@ def line_through(widths, values, exponent):
     return [constant * w ** exponent for w in widths]
 
 
+def error_bars(values, intervals):
+    """matplotlib's lower and upper bar lengths; a value outside its bootstrap interval
+    (a percentile interval need not hold the estimate from every seed) gets no bar on
+    that side."""
+    return [[max(v - i[0], 0) for v, i in zip(values, intervals)], [max(i[1] - v, 0) for v, i in zip(values, intervals)]]
+
+
 def plot_estimates(axis, points, engine, colour, label, variable):
     """Points (x, estimate dict of lr, interval, at_grid_edge) with their intervals, hollow
     at the grid's edge, and the engine's exponent of `variable` (n or r) as a dashed line
@@ -116,7 +123,7 @@ def plot_estimates(axis, points, engine, colour, label, variable):
     xs = [x for x, _ in points]
     values = [p["lr"] for _, p in points]
     intervals = [p.get("interval") or [p["lr"], p["lr"]] for _, p in points]
-    error = [[v - i[0] for v, i in zip(values, intervals)], [i[1] - v for v, i in zip(values, intervals)]]
+    error = error_bars(values, intervals)
     law = f"{variable}^({engine['exact']})" if engine is not None else None
     axis.errorbar(xs, values, yerr=error, fmt="o-", color=colour, capsize=3, markersize=5,
                   label=f"{label}; engine {law}" if law else label)
@@ -151,7 +158,7 @@ def plot_local_slopes(axis, measure, colour, label, shift):
     x = [p[0] * shift for p in points]
     y = [p[1] for p in points]
     intervals = [p[2] or [p[1], p[1]] for p in points]
-    error = [[v - i[0] for v, i in zip(y, intervals)], [i[1] - v for v, i in zip(y, intervals)]]
+    error = error_bars(y, intervals)
     axis.errorbar(x, y, yerr=error, fmt=marker, linestyle=style, color=colour, capsize=3, markersize=5,
                   label=f"{label} {measure.kind}")
 

@@ -1,6 +1,7 @@
 #include "sim/analysis.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -39,10 +40,11 @@ struct Arm {
 // One (arm, rank, width). A replicate is one (teacher, seed), indexed by replicate_index
 // (sim/statistics.hpp); "seed" below means a replicate.
 struct Cell {
-  // For the optimum: the grid's rates (log, ascending) and each seed's log loss there,
-  // [rate][seed]; +inf where the run diverged or is missing.
-  std::vector<double> grid_log_lr;
-  std::vector<std::vector<double>> grid_log_loss;
+  // For the optimum: every rate any seed ran, grid and refined (log, ascending), and each
+  // seed's log loss there, [rate][seed]; +inf where the run diverged, NaN where the seed
+  // did not run that rate.
+  std::vector<double> log_lr;
+  std::vector<std::vector<double>> log_loss;
   // For the edges: each seed's runs, grid and refined, ascending in rate.
   std::vector<std::vector<const RunRow*>> runs_of_seed;
 };
@@ -53,15 +55,24 @@ struct Grid {
   std::size_t used = 0;
 };
 
-// The log of the loss statistic the spec asks for; +inf for a diverged run.
-double log_loss_of(const RunRow& r, LossStatistic loss) {
-  if (r.diverged) return INFINITY;
-  switch (loss) {
-    case LossStatistic::FinalTrain: return std::log(r.final_train_loss);
-    case LossStatistic::FinalTest: return std::log(r.final_test_loss);
-    case LossStatistic::LastKTrain: return std::log(r.mean_last_train_loss);
+// Sorts each seed's runs by rate and tables the losses of every rate any seed ran.
+// Rates that differ by a part in 10¹² (written and read back) are one rate.
+void tabulate_losses(Cell& cell, LossStatistic loss) {
+  std::vector<double> rates;
+  for (auto& runs : cell.runs_of_seed) {
+    std::sort(runs.begin(), runs.end(), [](const RunRow* a, const RunRow* b) { return a->lr_A < b->lr_A; });
+    for (const RunRow* r : runs) rates.push_back(r->lr_A);
   }
-  throw std::logic_error("a loss statistic without a case");
+  std::sort(rates.begin(), rates.end());
+  auto same = [](double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(a, b); };
+  rates.erase(std::unique(rates.begin(), rates.end(), same), rates.end());
+  for (double rate : rates) cell.log_lr.push_back(std::log(rate));
+  cell.log_loss.assign(rates.size(), std::vector<double>(cell.runs_of_seed.size(), NAN));
+  for (std::size_t s = 0; s < cell.runs_of_seed.size(); ++s)
+    for (const RunRow* r : cell.runs_of_seed[s]) {
+      const auto at = std::lower_bound(rates.begin(), rates.end(), r->lr_A, [&](double a, double b) { return a < b && !same(a, b); });
+      cell.log_loss[static_cast<std::size_t>(at - rates.begin())][s] = log_loss_of(*r, loss);
+    }
 }
 
 template <class Value>
@@ -80,19 +91,13 @@ Grid grid_of(const std::vector<RunRow>& rows, const SweepSpec& spec) {
       for (const auto& scheme : spec.schemes)
         for (double sigma : spec.init_sigmas.empty() ? std::vector<double>{0} : spec.init_sigmas)
           grid.arms.push_back({readout, scheme, sigma, multiplier});
-  std::vector<double> sorted = spec.learning_rates;
-  std::sort(sorted.begin(), sorted.end());
   Cell empty;
-  for (double lr : sorted) empty.grid_log_lr.push_back(std::log(lr));
-  const std::size_t replicates = static_cast<std::size_t>(spec.teachers) * spec.seeds.size();
-  empty.grid_log_loss.assign(sorted.size(), std::vector<double>(replicates, INFINITY));
-  empty.runs_of_seed.resize(replicates);
+  empty.runs_of_seed.resize(static_cast<std::size_t>(spec.teachers) * spec.seeds.size());
   grid.cells.assign(grid.arms.size(), std::vector<std::vector<Cell>>(spec.ranks.size(), std::vector<Cell>(spec.widths.size(), empty)));
 
   const auto width = index_of(spec.widths);
   const auto rank = index_of(spec.ranks);
   const auto seed = index_of(spec.seeds);
-  const auto rate = index_of(sorted);
   std::map<std::tuple<Readout, std::string, double, std::string>, std::size_t> arm;
   for (std::size_t a = 0; a < grid.arms.size(); ++a)
     arm.emplace(std::tuple{grid.arms[a].readout, grid.arms[a].scheme, grid.arms[a].sigma, grid.arms[a].multiplier}, a);
@@ -100,15 +105,13 @@ Grid grid_of(const std::vector<RunRow>& rows, const SweepSpec& spec) {
     if (!seed.count(r.seed)) continue;
     const std::size_t s = replicate_index(static_cast<std::size_t>(r.teacher), seed.at(r.seed), spec.seeds.size());
     Cell& cell = grid.cells[arm.at({r.readout, r.scheme, r.init_sigma, r.multiplier})][rank.at(r.rank)][width.at(r.width)];
-    if (r.round == 0) cell.grid_log_loss[rate.at(r.lr_A)][s] = log_loss_of(r, spec.analysis.loss);
     cell.runs_of_seed[s].push_back(&r);
     ++grid.used;
   }
   for (auto& of_arm : grid.cells)
     for (auto& of_rank : of_arm)
       for (Cell& cell : of_rank)
-        for (auto& runs : cell.runs_of_seed)
-          std::sort(runs.begin(), runs.end(), [](const RunRow* a, const RunRow* b) { return a->lr_A < b->lr_A; });
+        tabulate_losses(cell, spec.analysis.loss);
   return grid;
 }
 
@@ -150,6 +153,8 @@ struct Estimate {
   bool at_edge = false;
   double best_log_loss = 0;
   bool flat = false;
+  bool clamped = false;  // the optimum's vertex lay beyond its fitted points
+  int points = 0;        // the rates the optimum's vertex rests on
 };
 
 // An estimator: the estimate at one point of an axis from the seeds of a sample.
@@ -158,33 +163,42 @@ using PointEstimator = std::function<std::optional<Estimate>(std::size_t point, 
 PointEstimator optimum_estimator(const Axis& axis, double window) {
   return [cells = axis.cells, window](std::size_t point, const SeedSample& sample) -> std::optional<Estimate> {
     const Cell& cell = *cells[point];
-    std::vector<double> mean(cell.grid_log_lr.size());
-    for (std::size_t i = 0; i < mean.size(); ++i) {
+    // The seed-averaged loss at the rates every seed of the sample ran (NaN propagates
+    // from a seed that did not).
+    std::vector<double> log_lr, mean;
+    for (std::size_t i = 0; i < cell.log_lr.size(); ++i) {
       double sum = 0;
-      for (auto s : sample) sum += cell.grid_log_loss[i][s];
-      mean[i] = sum / static_cast<double>(sample.size());
+      for (auto s : sample) sum += cell.log_loss[i][s];
+      if (std::isnan(sum)) continue;
+      log_lr.push_back(cell.log_lr[i]);
+      mean.push_back(sum / static_cast<double>(sample.size()));
     }
-    const auto fit = fit_optimum(cell.grid_log_lr, mean, window);
+    const auto fit = fit_optimum(log_lr, mean, window);
     if (!fit) return std::nullopt;
-    return Estimate{fit->log_lr, fit->at_grid_edge, *std::min_element(mean.begin(), mean.end()), fit->flat};
+    return Estimate{fit->log_lr, fit->at_grid_edge, *std::min_element(mean.begin(), mean.end()), fit->flat, fit->clamped, fit->points};
   };
 }
 
-// Each seed's edge under one measure, computed once: the geometric midpoint of its
-// largest stable rate and the next rate it trained above that one (the edge lies between
-// them, so the midpoint's error is half the bracket's: refinement's precision, or half a
-// grid step), and whether there is no rate above it (the edge lies beyond the rates
-// trained: then the largest stable rate, a lower bound).
+// Each seed's edge under one measure, computed once: the geometric midpoint of its last
+// monotone stable rate and the first failure above it (sim/stability.hpp: a stable island
+// above a failure does not move it; the edge lies between them, so the midpoint's error
+// is half the bracket's: refinement's precision, or half a grid step), and whether there
+// is no rate above it (the edge lies beyond the rates trained: then the largest stable
+// rate, a lower bound).
 struct SeedEdges {
   std::vector<std::optional<double>> log_lr;  // [seed]; none: no stable rate
   std::vector<bool> beyond;
+  std::vector<bool> non_monotone;             // stable again above its first failure
 };
 
 SeedEdges edges_of(const Cell& cell, const StabilityMeasure& measure, const SweepSpec& spec) {
-  SeedEdges edges{std::vector<std::optional<double>>(cell.runs_of_seed.size()), std::vector<bool>(cell.runs_of_seed.size())};
-  for (std::size_t s = 0; s < cell.runs_of_seed.size(); ++s) {
+  const std::size_t seeds = cell.runs_of_seed.size();
+  SeedEdges edges{std::vector<std::optional<double>>(seeds), std::vector<bool>(seeds), std::vector<bool>(seeds)};
+  for (std::size_t s = 0; s < seeds; ++s) {
     const auto& runs = cell.runs_of_seed[s];
-    const std::optional<std::size_t> last_stable = largest_stable(runs, measure, spec);
+    const SeedEdge edge = seed_edge(runs, measure, spec);
+    edges.non_monotone[s] = edge.non_monotone;
+    const std::optional<std::size_t> last_stable = edge.last_monotone_stable;
     if (!last_stable) continue;
     const std::size_t i = *last_stable;
     edges.beyond[s] = i + 1 == runs.size();
@@ -241,28 +255,67 @@ LrEstimate lr_estimate(const Bootstrapped& b) {
   return out;
 }
 
+// A maximal stable rate at one width, with the seeds whose runs are stable again above
+// their first failure (those the edge's definition keeps from moving it).
+LrEstimate edge_estimate(const PointEstimator& edge, const Axis& widths, std::size_t wi, const StabilityMeasure& measure,
+                         const SweepSpec& spec, const SeedBootstrap& bootstrap) {
+  LrEstimate e = lr_estimate(bootstrapped(edge, widths, wi, bootstrap));
+  const std::vector<bool> non_monotone = edges_of(*widths.cells[wi], measure, spec).non_monotone;
+  e.non_monotone_seeds = static_cast<int>(std::count(non_monotone.begin(), non_monotone.end(), true));
+  return e;
+}
+
 // ---- slopes ----------------------------------------------------------------------------
 
+// The least share of a slope's bootstrap replicates that must be kept for it to have an
+// interval.
+constexpr double kMinKeptShare = 0.5;
+
 // The estimates at the points `fitted` of an axis, from every seed and from each resample
-// (sim/slope_verdicts.hpp turns them into a slope and its verdicts).
-AxisEstimates estimates_at(const PointEstimator& estimate, const Axis& axis, const std::vector<std::size_t>& fitted,
-                           const SeedBootstrap& bootstrap, std::size_t units) {
+// (sim/slope_verdicts.hpp turns them into a slope and its verdicts), and how many
+// resamples were left out of the slope over all of them, by why (LeftOutReplicates).
+// A resample's estimate at a point is left out where it has none, or where it is a
+// stand-in for one: beyond the rates trained (only a bound), a plateau's middle, or a
+// vertex clamped to its fitted points. The point estimates' points were chosen with their
+// estimates in view; a resample's stand-ins would enter its slope unseen. Where fewer
+// than kMinKeptShare of the resamples keep every point, the rest are a selection (the
+// resamples where the estimates happen to be located), not the seeds' variation, and an
+// interval from them can exclude the slope itself: then no resample is kept, the slope
+// has no interval, and its counts say why.
+struct FittedEstimates {
   AxisEstimates points;
+  LeftOutReplicates left_out;
+};
+FittedEstimates estimates_at(const PointEstimator& estimate, const Axis& axis, const std::vector<std::size_t>& fitted,
+                             const SeedBootstrap& bootstrap, std::size_t units) {
+  FittedEstimates out;
+  AxisEstimates& points = out.points;
   points.units = units;
   points.independent_points = axis.name == "width";  // the ranks of one width share each seed's student
   for (std::size_t point : fitted) {
     points.values.push_back(axis.values[point]);
     points.estimates.push_back(estimate(point, axis.sample(point, bootstrap.everyone))->log_lr);
   }
+  std::size_t complete = 0;
   for (const auto& sample : bootstrap.resamples) {
     std::vector<std::optional<double>> at_points;
+    std::size_t* why = nullptr;  // the first point's reason to leave this resample out
     for (std::size_t point : fitted) {
       const auto r = estimate(point, axis.sample(point, sample));
-      at_points.push_back(r ? std::optional(r->log_lr) : std::nullopt);
+      std::size_t* reason = !r ? &out.left_out.no_estimate
+                            : r->at_edge ? &out.left_out.at_grid_edge
+                            : r->flat    ? &out.left_out.flat
+                            : r->clamped ? &out.left_out.clamped
+                                         : nullptr;
+      at_points.push_back(reason ? std::nullopt : std::optional(r->log_lr));
+      if (!why) why = reason;
     }
+    if (why) ++*why;
+    else ++complete;
     points.replicates.push_back(std::move(at_points));
   }
-  return points;
+  if (static_cast<double>(complete) < kMinKeptShare * static_cast<double>(bootstrap.resamples.size())) points.replicates.clear();
+  return out;
 }
 
 // The slope of one estimator over the axis's points among `slope_points` whose estimate
@@ -275,7 +328,10 @@ SlopeSummary fit_slope(const PointEstimator& estimate, const Axis& axis, const s
     if (e && !e->at_edge && std::find(slope_points.begin(), slope_points.end(), axis.values[point]) != slope_points.end())
       fitted.push_back(point);
   }
-  return summarise_slope(estimates_at(estimate, axis, fitted, bootstrap, units), target, rules, axis.name);
+  const FittedEstimates estimates = estimates_at(estimate, axis, fitted, bootstrap, units);
+  SlopeSummary s = summarise_slope(estimates.points, target, rules, axis.name);
+  s.left_out = estimates.left_out;
+  return s;
 }
 
 // ---- one arm, along each axis -----------------------------------------------------------
@@ -318,7 +374,7 @@ std::vector<gamma::Region gamma::Verdicts::*> bounds_of(const std::vector<Stabil
 }
 
 // What every slope of a sweep shares: the bootstrap, the number of independent units
-// behind each estimate (the seeds), and the verdict rules along each axis.
+// behind each estimate (every (teacher, seed)), and the verdict rules along each axis.
 struct SlopeSetting {
   const SeedBootstrap& bootstrap;
   std::size_t units;
@@ -338,15 +394,57 @@ std::vector<gamma::Rational> candidates_of(const std::vector<EnginePrediction>& 
   return candidates;
 }
 
+// The least-squares slope of the point estimates at the axis's points whose values are
+// `values`; none where one has no estimate.
+std::optional<double> point_slope(const PointEstimator& estimate, const Axis& axis, const std::vector<int>& values,
+                                  const SeedBootstrap& bootstrap) {
+  std::vector<double> x, y;
+  for (std::size_t point = 0; point < axis.values.size(); ++point) {
+    if (std::find(values.begin(), values.end(), axis.values[point]) == values.end()) continue;
+    const auto e = estimate(point, axis.sample(point, bootstrap.everyone));
+    if (!e) return std::nullopt;
+    x.push_back(std::log(static_cast<double>(axis.values[point])));
+    y.push_back(e->log_lr);
+  }
+  if (x.size() < 2) return std::nullopt;
+  return least_squares_slope(x, y);
+}
+
+// The optimum's slope refitted over the same points with half and twice the window: how
+// much of the slope the window decides.
+WindowSensitivity window_sensitivity(const Axis& axis, const SlopeSummary& optimal, const SweepSpec& spec, const SeedBootstrap& bootstrap) {
+  auto refit = [&](double window) { return point_slope(optimum_estimator(axis, window), axis, optimal.points_used, bootstrap); };
+  WindowSensitivity w{refit(spec.analysis.optimum_window / 2), refit(spec.analysis.optimum_window * 2), std::nullopt};
+  if (optimal.slope && w.half_window && w.twice_window)
+    w.spread = std::max({*optimal.slope, *w.half_window, *w.twice_window}) - std::min({*optimal.slope, *w.half_window, *w.twice_window});
+  return w;
+}
+
+// The internal criterion's thresholds: internal_bound times these. Its edges at each are
+// read from the same runs (runs.csv records the RMS of s·Z_B at each horizon), so the
+// slope's dependence on the threshold costs no training.
+constexpr std::array<double, 3> kInternalBoundFactors = {0.1, 1, 10};
+
 AxisSlopes slopes_along(const Axis& axis, const Estimators& estimators, const std::vector<StabilityMeasure>& measures,
                         const std::vector<int>& slope_points, const SlopeSetting& setting, const EnginePrediction& prediction,
-                        Along along) {
+                        Along along, const SweepSpec& spec) {
   const VerdictRules& rules = along == Along::Width ? setting.along_width : setting.along_rank;
   auto fit = [&](const PointEstimator& estimator, gamma::Region gamma::Verdicts::*bound) {
     return fit_slope(estimator, axis, slope_points, setting.bootstrap, target_of(prediction, bound, along), rules, setting.units);
   };
   AxisSlopes slopes{fit(estimators.optimum, &gamma::Verdicts::stable), {}};
-  for (std::size_t m = 0; m < measures.size(); ++m) slopes.measures.push_back(fit(estimators.edges[m], bound_of(measures[m].criterion)));
+  slopes.optimal.window_sensitivity = window_sensitivity(axis, slopes.optimal, spec, setting.bootstrap);
+  for (std::size_t m = 0; m < measures.size(); ++m) {
+    slopes.measures.push_back(fit(estimators.edges[m], bound_of(measures[m].criterion)));
+    if (measures[m].criterion != Criterion::Internal) continue;
+    // The internal criterion's slope with its edges read at each threshold.
+    for (double factor : kInternalBoundFactors) {
+      SweepSpec at = spec;
+      at.analysis.internal_bound = spec.analysis.internal_bound * factor;
+      const SlopeSummary s = fit(edge_estimator(axis, measures[m], at), bound_of(measures[m].criterion));
+      slopes.measures.back().thresholds.push_back({at.analysis.internal_bound, s.slope, s.interval, s.verdict_network});
+    }
+  }
   return slopes;
 }
 
@@ -360,6 +458,7 @@ void summarise_optimum(WidthSummary& w, const Axis& widths, std::size_t wi, cons
   w.optimal = lr_estimate(b);
   if (!b.point) return;
   w.optimal_flat = b.point->flat;
+  w.optimal_points = b.point->points;
   std::vector<double> best_losses;
   for (const Estimate& r : b.replicates) best_losses.push_back(r.best_log_loss);
   w.best_mean_log_loss = b.point->best_log_loss;
@@ -398,15 +497,15 @@ ArmSummary summarise_arm(const Arm& arm, int rank, const std::vector<Cell>& of_r
     WidthSummary w;
     w.width = spec.widths[wi];
     summarise_optimum(w, widths, wi, estimators.optimum, spec, bootstrap);
-    w.max_stable = lr_estimate(bootstrapped(estimators.edges.front(), widths, wi, bootstrap));
+    w.max_stable = edge_estimate(estimators.edges.front(), widths, wi, measures.front(), spec, bootstrap);
     summary.widths.push_back(w);
   }
-  AxisSlopes slopes = slopes_along(widths, estimators, measures, slope_widths, setting, prediction, Along::Width);
+  AxisSlopes slopes = slopes_along(widths, estimators, measures, slope_widths, setting, prediction, Along::Width, spec);
   summary.optimal_slope = std::move(slopes.optimal);
   summary.max_stable_slope = std::move(slopes.measures.front());
   for (std::size_t m = 1; m < measures.size(); ++m) {
     StabilitySummary s{measures[m].criterion, spec.training.horizons[measures[m].horizon], {}, std::move(slopes.measures[m])};
-    for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) s.widths.push_back(lr_estimate(bootstrapped(estimators.edges[m], widths, wi, bootstrap)));
+    for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) s.widths.push_back(edge_estimate(estimators.edges[m], widths, wi, measures[m], spec, bootstrap));
     summary.stability.push_back(std::move(s));
   }
   return summary;
@@ -417,7 +516,7 @@ RankSlopes summarise_ranks(const Arm& arm, std::size_t wi, const std::vector<std
                            const SweepSpec& spec, const SlopeSetting& setting) {
   const std::vector<StabilityMeasure> measures = stability_measures(spec);
   const Axis ranks = rank_axis(of_arm, wi, spec);
-  AxisSlopes slopes = slopes_along(ranks, estimators_of(ranks, measures, spec), measures, ranks.values, setting, prediction, Along::Rank);
+  AxisSlopes slopes = slopes_along(ranks, estimators_of(ranks, measures, spec), measures, ranks.values, setting, prediction, Along::Rank, spec);
   RankSlopes summary;
   summary.scheme = arm.scheme;
   summary.readout = arm.readout;
@@ -432,7 +531,6 @@ RankSlopes summarise_ranks(const Arm& arm, std::size_t wi, const std::vector<std
   return summary;
 }
 
-// The analysis of rows already known to belong to the spec.
 // Every slope of a summary, along the width and along the rank.
 template <class Slopes>
 void add_slopes_of(Slopes& arm, std::vector<SlopeSummary*>& slopes) {
@@ -523,7 +621,7 @@ AxisEstimates seed_mean_estimates(const std::vector<int>& widths, const std::vec
     axis.width_index.push_back(wi);
     if (estimate(wi, bootstrap.everyone[wi])) fitted.push_back(wi);
   }
-  return estimates_at(estimate, axis, fitted, bootstrap, bootstrap.everyone.front().size());
+  return estimates_at(estimate, axis, fitted, bootstrap, bootstrap.everyone.front().size()).points;
 }
 
 SweepSummary analyse_runs(const std::vector<RunRow>& rows, const SweepSpec& spec) {

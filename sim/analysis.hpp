@@ -6,15 +6,19 @@
 //     seed-averaged log loss against log η near its minimum (sim/optimum.hpp), also with
 //     half and twice the window, so that its sensitivity shows;
 //   maximal stable learning rate per (arm, rank, width) under each stability measure
-//     (sim/stability.hpp): per seed the edge, the geometric midpoint of the largest
-//     stable rate of all it trained (the grid and any refinement) and the next rate
-//     above it, the geometric mean over seeds;
+//     (sim/stability.hpp): per seed the edge, the geometric midpoint of the last
+//     monotone stable rate of all it trained (the grid and any refinement) and the first
+//     failure above it, so that a stable island above a failure cannot move it (such
+//     seeds are counted); the geometric mean over seeds;
 //   slopes of log η against log n over the chosen widths whose estimate lies inside the
 //     rates trained, each held against the engine bound its measurement sees (the
 //     optimum against the stable region's supremum, the loss criteria against "f
-//     bounded", the internal one against "Z_B bounded"), with local slopes between
-//     consecutive widths, the trend and the exponent at infinite width, and verdicts with
-//     the margin ([analysis] margin): agrees, departs, inconclusive (sim/slope_verdicts.hpp);
+//     bounded", the internal one against "Z_B bounded"; the internal one also with its
+//     edges read at a tenth and ten times internal_bound, the optimum's also with half
+//     and twice the window; bootstrap replicates with a stand-in for an estimate left
+//     out and counted), with local slopes between consecutive widths, the trend and the
+//     exponent at infinite width, and verdicts with the margin ([analysis] margin):
+//     agrees, departs, inconclusive (sim/slope_verdicts.hpp);
 //   the primary slopes ([analysis] primary) under Holm's correction, and what chance alone
 //     gives among all the slopes;
 //   with several ranks, the same slopes of log η against log r at each width, held against

@@ -38,18 +38,43 @@ std::optional<double> parabola_vertex(const std::vector<double>& x, const std::v
   return centre - b / (2 * a);
 }
 
+// The index of the smallest finite value, if any.
+std::optional<std::size_t> best_of(const std::vector<double>& values) {
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (std::isfinite(values[i]) && (!best || values[i] < values[*best])) best = i;
+  return best;
+}
+
 }  // namespace
+
+double log_loss_of(const RunRow& run, LossStatistic loss) {
+  if (run.diverged) return INFINITY;
+  switch (loss) {
+    case LossStatistic::FinalTrain: return std::log(run.final_train_loss);
+    case LossStatistic::FinalTest: return std::log(run.final_test_loss);
+    case LossStatistic::LastKTrain: return std::log(run.mean_last_train_loss);
+  }
+  throw std::logic_error("a loss statistic without a case");
+}
+
+std::vector<double> optimum_probes(const std::vector<double>& grid_rates, const std::vector<double>& log_loss, int per_decade) {
+  const std::optional<std::size_t> best = best_of(log_loss);
+  if (!best || *best == 0 || *best + 1 == grid_rates.size()) return {};
+  std::vector<double> probes;
+  for (int j = -(kOptimumPoints - 1) / 2; j <= (kOptimumPoints - 1) / 2; ++j)
+    if (j != 0) probes.push_back(grid_rates[*best] * std::pow(10.0, static_cast<double>(j) / per_decade));
+  return probes;
+}
 
 std::optional<OptimumFit> fit_optimum(const std::vector<double>& log_lr, const std::vector<double>& mean_log_loss,
                                       double window) {
   if (log_lr.size() != mean_log_loss.size()) throw std::invalid_argument("fit_optimum: grid and losses differ in length");
   if (!(window >= 0)) throw std::invalid_argument("fit_optimum: the window must be ≥ 0");
-  std::optional<std::size_t> best;
-  for (std::size_t i = 0; i < mean_log_loss.size(); ++i)
-    if (std::isfinite(mean_log_loss[i]) && (!best || mean_log_loss[i] < mean_log_loss[*best])) best = i;
+  const std::optional<std::size_t> best = best_of(mean_log_loss);
   if (!best) return std::nullopt;
   const std::size_t k = *best, last = log_lr.size() - 1;
-  if (k == 0 || k == last) return OptimumFit{log_lr[k], true, false, 1};
+  if (k == 0 || k == last) return OptimumFit{log_lr[k], true, false, false, 1};
 
   auto inside = [&](std::size_t i) {
     return std::isfinite(mean_log_loss[i]) && mean_log_loss[i] <= mean_log_loss[k] + window;
@@ -57,18 +82,22 @@ std::optional<OptimumFit> fit_optimum(const std::vector<double>& log_lr, const s
   std::size_t first = k, end = k;  // the run [first, end]
   while (first > 0 && inside(first - 1)) --first;
   while (end < last && inside(end + 1)) ++end;
-  if (end - first < 2) {  // fewer than three points: the best and its finite neighbours
-    if (std::isfinite(mean_log_loss[k - 1])) first = std::min(first, k - 1);
-    if (std::isfinite(mean_log_loss[k + 1])) end = std::max(end, k + 1);
+  // Fewer than kOptimumPoints: widen to the best's finite neighbours, up to
+  // (kOptimumPoints − 1)/2 on each side.
+  if (end - first + 1 < static_cast<std::size_t>(kOptimumPoints)) {
+    constexpr std::size_t kSide = (kOptimumPoints - 1) / 2;
+    while (first + kSide > k && first > 0 && std::isfinite(mean_log_loss[first - 1])) --first;
+    while (end < k + kSide && end < last && std::isfinite(mean_log_loss[end + 1])) ++end;
   }
 
   std::vector<double> x(log_lr.begin() + static_cast<std::ptrdiff_t>(first), log_lr.begin() + static_cast<std::ptrdiff_t>(end) + 1);
   std::vector<double> y(mean_log_loss.begin() + static_cast<std::ptrdiff_t>(first),
                         mean_log_loss.begin() + static_cast<std::ptrdiff_t>(end) + 1);
-  OptimumFit fit{log_lr[k], false, false, static_cast<int>(x.size())};
+  OptimumFit fit{log_lr[k], false, false, false, static_cast<int>(x.size())};
   const std::optional<double> vertex = x.size() >= 3 ? parabola_vertex(x, y) : std::nullopt;
   if (vertex) {
     fit.log_lr = std::clamp(*vertex, x.front(), x.back());
+    fit.clamped = fit.log_lr != *vertex;
   } else {
     fit.flat = true;  // a plateau's middle; with fewer than three finite points, the best one
     if (x.size() >= 3) fit.log_lr = 0.5 * (x.front() + x.back());

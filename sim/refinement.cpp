@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "sim/optimum.hpp"
 #include "sim/stability.hpp"
 #include "sim/sweep.hpp"
 
@@ -32,13 +33,11 @@ std::vector<double> rates_above(double low, double top, int count, double step) 
   return rates;
 }
 
-// The rates a line's edges ask for next, ascending, none already run (`points`: the
-// line's runs, ascending in rate).
-std::vector<double> proposals_of_line(const SweepSpec& spec, const std::vector<const RunRow*>& points) {
+// The rates a line's edges ask for next (`points`: the line's runs, ascending in rate).
+void edge_proposals(const SweepSpec& spec, const std::vector<const RunRow*>& points, std::set<double>& proposed) {
   const double precision = spec.refine.edge_precision, top = spec.refine.extend_up_to;
-  std::set<double> proposed;
   for (const StabilityMeasure& measure : stability_measures(spec)) {
-    const std::optional<std::size_t> last_stable = largest_stable(points, measure, spec);
+    const std::optional<std::size_t> last_stable = seed_edge(points, measure, spec).last_monotone_stable;
     if (!last_stable) continue;  // no stable rate: the edge lies below the grid
     const double low = points[*last_stable]->lr_A;
     if (*last_stable + 1 == points.size()) {
@@ -54,6 +53,22 @@ std::vector<double> proposals_of_line(const SweepSpec& spec, const std::vector<c
       proposed.insert(section.begin(), section.end());
     }
   }
+}
+
+// The rates around a line's optimum (RefineSpec::optimum_per_decade): from the line's
+// grid runs alone, so that every round, a resume and every shard propose the same ones.
+void optimum_proposals(const SweepSpec& spec, const std::vector<const RunRow*>& points, std::set<double>& proposed) {
+  std::vector<double> grid_rates, log_loss;
+  for (const RunRow* p : points)
+    if (p->round == 0) grid_rates.push_back(p->lr_A), log_loss.push_back(log_loss_of(*p, spec.analysis.loss));
+  for (double rate : optimum_probes(grid_rates, log_loss, spec.refine.optimum_per_decade)) proposed.insert(rate);
+}
+
+// The rates a line asks for next, ascending, none already run.
+std::vector<double> proposals_of_line(const SweepSpec& spec, const std::vector<const RunRow*>& points) {
+  std::set<double> proposed;
+  if (spec.refine.edge_precision > 0) edge_proposals(spec, points, proposed);
+  if (spec.refine.optimum_per_decade > 0) optimum_proposals(spec, points, proposed);
   std::vector<double> fresh;
   for (double rate : proposed)
     if (std::none_of(points.begin(), points.end(), [&](const RunRow* p) { return same_rate(p->lr_A, rate); })) fresh.push_back(rate);

@@ -7,7 +7,8 @@
 // Each line — one (width, seed, readout, rank, multiplier, scheme, σ) of the spec: one
 // seed's rates for one arm at one rank and width — is refined on its own, in rounds. Round k proposes, from the line's
 // runs of the rounds before it, for every stability measure (sim/stability.hpp):
-//   - while the largest stable rate and the next rate above it (a bracket) differ by more
+//   - while the last monotone stable rate and the first failure above it (a bracket: the
+//     seed's edge, which a stable island above the failure does not move) differ by more
 //     than a factor 1 + edge_precision, rates that cut the bracket into equal steps in log
 //     rate (a k-section): at most kSectionPoints of them, so at most 4 steps, in as few
 //     rounds as that allows, and of those schedules the one with the fewest rates
@@ -16,6 +17,9 @@
 //     factor of at most kExtensionFactor above the last, evenly spaced in log rate up to
 //     extend_up_to where that is nearer: the grid extended upwards until the edge is
 //     found, instead of the width being left out;
+// and, with optimum_per_decade, the rates around the line's best grid rate at that
+// spacing (optimum_probes, sim/optimum.hpp), from the grid's runs alone: proposed in the
+// first round, beside the edges' first rates, so they add no round;
 // except rates the line has run already. A line stops at kRefinedPerLine refined rates
 // (the analysis then flags its edge as not located to the precision asked).
 //
@@ -45,7 +49,8 @@ namespace gammalab::sim {
 inline constexpr std::size_t kRefinedPerLine = 64;
 inline constexpr int kSectionPoints = 3;        // at most, per bracket per round: the bracket shrinks up to 4× a round
 inline constexpr double kExtensionFactor = 5;   // above a stable top rate: up to ×5, ×25, ×125 in one round
-inline constexpr const char* kRefinementSchedule = "k-section, up to 3 rates per bracket per round";
+inline constexpr const char* kRefinementSchedule =
+    "k-section of the first failure above the last monotone stable rate, up to 3 rates per bracket per round; rates around each best grid rate in the first round";
 
 // Into how many equal steps in log rate a bracket whose ends differ by the factor `ratio`
 // is cut this round, to reach a factor 1 + `precision` in the fewest rounds of at most

@@ -337,6 +337,8 @@ nlohmann::json width_json(const WidthSummary& w) {
   json["optimal_lr_half_window"] = or_null(w.optimal_lr_half_window);
   json["optimal_lr_twice_window"] = or_null(w.optimal_lr_twice_window);
   json["optimal_flat"] = w.optimal_flat;
+  json["optimal_points"] = w.optimal_points;
+  json["max_stable_non_monotone_seeds"] = w.max_stable.non_monotone_seeds;
   return json;
 }
 
@@ -355,14 +357,17 @@ WidthSummary width_of(const nlohmann::json& json) {
   w.optimal_lr_half_window = optional_of<double>(json.at("optimal_lr_half_window"));
   w.optimal_lr_twice_window = optional_of<double>(json.at("optimal_lr_twice_window"));
   w.optimal_flat = json.at("optimal_flat").get<bool>();
+  w.optimal_points = json.value("optimal_points", 0);
+  w.max_stable.non_monotone_seeds = json.value("max_stable_non_monotone_seeds", 0);
   return w;
 }
 
 nlohmann::json estimate_json(const LrEstimate& e) {
-  return {{"lr", or_null(e.lr)}, {"interval", or_null(e.interval)}, {"at_grid_edge", e.at_grid_edge}};
+  return {{"lr", or_null(e.lr)}, {"interval", or_null(e.interval)}, {"at_grid_edge", e.at_grid_edge}, {"non_monotone_seeds", e.non_monotone_seeds}};
 }
 LrEstimate estimate_of(const nlohmann::json& json) {
-  return {optional_of<double>(json.at("lr")), optional_of<Interval>(json.at("interval")), json.at("at_grid_edge").get<bool>()};
+  return {optional_of<double>(json.at("lr")), optional_of<Interval>(json.at("interval")), json.at("at_grid_edge").get<bool>(),
+          json.value("non_monotone_seeds", 0)};
 }
 
 // A slope's keys name its axis's points ("width": widths_used, finite_width, from_width).
@@ -422,10 +427,46 @@ std::optional<InfiniteWidth> infinite_width_of(const nlohmann::json& json) {
                        statistical_verdicts().parse(json.at("verdict").get<std::string>())};
 }
 
+nlohmann::json left_out_json(const LeftOutReplicates& l) {
+  return {{"no_estimate", l.no_estimate}, {"at_grid_edge", l.at_grid_edge}, {"flat", l.flat}, {"clamped", l.clamped}};
+}
+LeftOutReplicates left_out_of(const nlohmann::json& json) {
+  return {json.at("no_estimate").get<std::size_t>(), json.at("at_grid_edge").get<std::size_t>(), json.at("flat").get<std::size_t>(),
+          json.at("clamped").get<std::size_t>()};
+}
+
+// The keys a slope has only where they apply: its replicates left out, an optimum's
+// window sensitivity, an internal criterion's thresholds.
+void slope_extras_json(nlohmann::json& json, const SlopeSummary& s) {
+  json["left_out"] = left_out_json(s.left_out);
+  if (s.window_sensitivity)
+    json["window_sensitivity"] = {{"half_window_slope", or_null(s.window_sensitivity->half_window)},
+                                  {"twice_window_slope", or_null(s.window_sensitivity->twice_window)},
+                                  {"spread", or_null(s.window_sensitivity->spread)}};
+  if (s.thresholds.empty()) return;
+  json["thresholds"] = nlohmann::json::array();
+  for (const ThresholdSlope& t : s.thresholds)
+    json["thresholds"].push_back({{"internal_bound", t.internal_bound}, {"slope", or_null(t.slope)}, {"interval", or_null(t.interval)},
+                                  {"verdict_network", statistical_verdicts().name(t.verdict_network)}});
+  json["changes_with_threshold"] = s.changes_with_threshold();
+}
+void slope_extras_of(const nlohmann::json& json, SlopeSummary& s) {
+  s.left_out = left_out_of(json.at("left_out"));
+  if (json.contains("window_sensitivity")) {
+    const auto& w = json["window_sensitivity"];
+    s.window_sensitivity = WindowSensitivity{optional_of<double>(w.at("half_window_slope")), optional_of<double>(w.at("twice_window_slope")),
+                                             optional_of<double>(w.at("spread"))};
+  }
+  if (json.contains("thresholds"))
+    for (const auto& t : json["thresholds"])
+      s.thresholds.push_back({t.at("internal_bound").get<double>(), optional_of<double>(t.at("slope")), optional_of<Interval>(t.at("interval")),
+                              statistical_verdicts().parse(t.at("verdict_network").get<std::string>())});
+}
+
 nlohmann::json slope_json(const SlopeSummary& s, const AxisKeys& axis = kWidthAxis) {
   nlohmann::json candidates = nlohmann::json::array();
   for (const auto& c : s.candidates) candidates.push_back({{"exponent", c.exponent}, {"excluded", c.excluded}});
-  return {{"slope", or_null(s.slope)},
+  nlohmann::json json = {{"slope", or_null(s.slope)},
           {"interval", or_null(s.interval)},
           {axis.points() + "_used", s.points_used},
           {"resamples_used", s.resamples_used},
@@ -442,6 +483,8 @@ nlohmann::json slope_json(const SlopeSummary& s, const AxisKeys& axis = kWidthAx
           {"infinite_" + axis.point, infinite_width_json(s.infinite_width)},
           {"primary", s.primary},
           {"holm_p", or_null(s.holm_p)}};
+  slope_extras_json(json, s);
+  return json;
 }
 
 SlopeSummary slope_of(const nlohmann::json& json, const AxisKeys& axis = kWidthAxis) {
@@ -463,6 +506,7 @@ SlopeSummary slope_of(const nlohmann::json& json, const AxisKeys& axis = kWidthA
   s.infinite_width = infinite_width_of(json.at("infinite_" + axis.point));
   s.primary = json.at("primary").get<bool>();
   s.holm_p = optional_of<double>(json.at("holm_p"));
+  slope_extras_of(json, s);
   return s;
 }
 

@@ -110,6 +110,9 @@ struct LrEstimate {
   std::optional<double> lr;
   std::optional<Interval> interval;
   bool at_grid_edge = false;
+  // An edge's: the seeds stable again above their first failure (sim/stability.hpp),
+  // whose islands the edge leaves out.
+  int non_monotone_seeds = 0;
 };
 
 struct WidthSummary {
@@ -121,6 +124,7 @@ struct WidthSummary {
   // The optimum's sensitivity to the fit's window: the estimate with half and twice it.
   std::optional<double> optimal_lr_half_window, optimal_lr_twice_window;
   bool optimal_flat = false;  // no upward curvature around the best point
+  int optimal_points = 0;     // the rates the optimum's vertex rests on (sim/optimum.hpp)
   LrEstimate& estimate(Estimator e) { return e == Estimator::Optimal ? optimal : max_stable; }
   const LrEstimate& estimate(Estimator e) const { return e == Estimator::Optimal ? optimal : max_stable; }
 };
@@ -169,6 +173,25 @@ struct CandidateCheck {
   ExactExponent exponent;
   bool excluded = false;
 };
+// The bootstrap replicates of a slope left out of its interval, by why: a point without an
+// estimate in the resample, or with a stand-in for one — beyond the rates trained (a
+// bound), a flat optimum (a plateau's middle), a vertex clamped to its fitted points.
+struct LeftOutReplicates {
+  std::size_t no_estimate = 0, at_grid_edge = 0, flat = 0, clamped = 0;
+};
+// An optimum's slope refitted with half and twice the optimum window over the same
+// points, and the spread: the largest less the smallest of the three slopes.
+struct WindowSensitivity {
+  std::optional<double> half_window, twice_window, spread;
+};
+// An internal criterion's slope with its edges read at another internal_bound, from the
+// same runs.
+struct ThresholdSlope {
+  double internal_bound = 0;
+  std::optional<double> slope;
+  std::optional<Interval> interval;
+  Verdict verdict_network = Verdict::Undetermined;
+};
 struct SlopeSummary {
   std::optional<double> slope;
   std::optional<Interval> interval;
@@ -193,6 +216,16 @@ struct SlopeSummary {
   // among the primary slopes of the summary.
   bool primary = false;
   std::optional<double> holm_p;
+  LeftOutReplicates left_out;
+  std::optional<WindowSensitivity> window_sensitivity;  // an optimum's slope
+  std::vector<ThresholdSlope> thresholds;               // an internal criterion's slope
+  // Whether the verdict against the engine differs between the thresholds: then the
+  // slope says nothing the threshold does not decide.
+  bool changes_with_threshold() const {
+    for (const ThresholdSlope& t : thresholds)
+      if (t.verdict_network != thresholds.front().verdict_network) return true;
+    return false;
+  }
 };
 // The maximal stable rate under one stability criterion read at one horizon
 // (sim/stability.hpp), per width, and its slope.

@@ -161,6 +161,32 @@ void add_slopes(std::vector<SlopeRecord>& records, const Arm& arm, const char* a
     records.push_back({arm, axis, at, stability_criteria().name(s.criterion), s.horizon, &s.slope, engine_module});
 }
 
+// "12 (at the grid's edge 10, flat 2)": the replicates left out of a slope, by why;
+// absent when none was.
+ViewCell left_out_cell(const LeftOutReplicates& l) {
+  const std::size_t total = l.no_estimate + l.at_grid_edge + l.flat + l.clamped;
+  if (total == 0) return absent();
+  std::string why;
+  for (const auto& [count, reason] : {std::pair{l.no_estimate, "no estimate"}, {l.at_grid_edge, "at the grid's edge"}, {l.flat, "flat"},
+                                      {l.clamped, "clamped"}})
+    if (count) why += (why.empty() ? "" : ", ") + std::string(reason) + " " + std::to_string(count);
+  return {std::to_string(total) + " (" + why + ")", total};
+}
+
+// "10: -0.50 agrees, 100: -0.52 agrees, 1000: -0.75 departs": an internal slope at each
+// threshold; absent for the other measures.
+ViewCell thresholds_cell(const std::vector<ThresholdSlope>& thresholds) {
+  if (thresholds.empty()) return absent();
+  std::string text;
+  nlohmann::json slopes = nlohmann::json::array();
+  for (const ThresholdSlope& t : thresholds) {
+    text += (text.empty() ? "" : ", ") + number_cell(t.internal_bound).text + ": " + slope_cell(t.slope).text + " " +
+            statistical_verdicts().name(t.verdict_network);
+    slopes.push_back(t.slope ? nlohmann::json(*t.slope) : nlohmann::json());
+  }
+  return {text, slopes};
+}
+
 ViewTable slopes_table(const SweepSummary& summary) {
   std::vector<SlopeRecord> records;
   for (const auto& a : summary.arms)
@@ -201,6 +227,14 @@ ViewTable slopes_table(const SweepSummary& summary) {
       {"engine_module", "module", [](const R& r) { return exact_cell(r.engine_module); }},
       {"verdict_module", "verdict (module)", [](const R& r) { return text_cell(statistical_verdicts().name(r.slope->verdict_module)); }},
       {"points", "points used", [](const R& r) { return points_cell(r.slope->points_used); }},
+      {"left_out", "replicates left out", [](const R& r) { return left_out_cell(r.slope->left_out); }},
+      {"window_spread", "slope's spread over ½–2× window", [](const R& r) {
+         return r.slope->window_sensitivity ? slope_cell(r.slope->window_sensitivity->spread) : absent();
+       }},
+      {"thresholds", "slope by internal_bound", [](const R& r) { return thresholds_cell(r.slope->thresholds); }},
+      {"changes_with_threshold", "verdict changes with the threshold", [](const R& r) {
+         return r.slope->thresholds.empty() ? absent() : flag_cell(r.slope->changes_with_threshold());
+       }},
       {"evidence", "the trend's evidence", [](const R& r) {
          return r.slope->trend.evidence.empty() ? absent() : text_cell(r.slope->trend.evidence);
        }}};
@@ -237,6 +271,9 @@ ViewTable widths_table(const SweepSummary& summary) {
   columns.push_back({"optimal_half_window", "optimal η (½ window)", [](const R& r) { return rate_cell(r.width->optimal_lr_half_window); }});
   columns.push_back({"optimal_twice_window", "optimal η (2× window)", [](const R& r) { return rate_cell(r.width->optimal_lr_twice_window); }});
   columns.push_back({"optimal_flat", "flat optimum", [](const R& r) { return flag_cell(r.width->optimal_flat); }});
+  columns.push_back({"optimal_points", "rates under the vertex", [](const R& r) { return integer_cell(r.width->optimal_points); }});
+  columns.push_back({"max_stable_non_monotone_seeds", "non-monotone seeds",
+                     [](const R& r) { return integer_cell(r.width->max_stable.non_monotone_seeds); }});
   columns.push_back({"best_mean_log_loss", "best mean log loss", [](const R& r) { return number_cell(r.width->best_mean_log_loss); }});
   return table_of("widths", "Learning rates per width (an estimate at the grid's edge is left out of the slope)",
                   joined(arm_columns<R>(), columns), records);

@@ -14,7 +14,9 @@
 // The tables (their names and column keys are stable):
 //   "slopes"  one row per slope: along the width, each arm's optimal η, maximal stable η
 //             (final loss) and each stability criterion at each horizon; along the rank,
-//             the same for each (arm, width) of a sweep over several ranks
+//             the same for each (arm, width) of a sweep over several ranks; with the
+//             bootstrap replicates left out and why, an optimum's spread over half to
+//             twice the window, an internal criterion's slope at each threshold
 //   "widths"  one row per (arm, rank, width): the estimates the width slopes are fitted to
 #include <nlohmann/json.hpp>
 

@@ -25,12 +25,16 @@ bool is_stable(const RunRow& run, const StabilityMeasure& measure, const Analysi
   return std::isfinite(at.rms_Z_B) && at.rms_Z_B <= analysis.internal_bound;
 }
 
-std::optional<std::size_t> largest_stable(const std::vector<const RunRow*>& ascending, const StabilityMeasure& measure,
-                                          const SweepSpec& spec) {
-  std::optional<std::size_t> largest;
-  for (std::size_t i = 0; i < ascending.size(); ++i)
-    if (is_stable(*ascending[i], measure, spec.analysis, spec.training.steps)) largest = i;
-  return largest;
+SeedEdge seed_edge(const std::vector<const RunRow*>& ascending, const StabilityMeasure& measure, const SweepSpec& spec) {
+  SeedEdge edge;
+  bool failed_above = false;  // a failure above the lowest stable rate has been met
+  for (std::size_t i = 0; i < ascending.size(); ++i) {
+    const bool stable = is_stable(*ascending[i], measure, spec.analysis, spec.training.steps);
+    if (stable && failed_above) edge.non_monotone = true;
+    else if (stable) edge.last_monotone_stable = i;
+    else if (edge.last_monotone_stable) failed_above = true;
+  }
+  return edge;
 }
 
 }  // namespace gammalab::sim

@@ -45,11 +45,21 @@ std::vector<StabilityMeasure> stability_measures(const SweepSpec& spec);
 // horizon a run that diverged on its very last update is not stable.
 bool is_stable(const RunRow& run, const StabilityMeasure& measure, const AnalysisSpec& analysis, int steps);
 
-// Where a seed's edge lies among its runs (ascending in rate): the index of the largest
-// stable run, the edge lying between it and the next run (none after it: beyond the
-// rates run); none when no run is stable (the edge lies below them). What the analysis
-// reads and what refinement narrows.
-std::optional<std::size_t> largest_stable(const std::vector<const RunRow*>& ascending, const StabilityMeasure& measure,
-                                          const SweepSpec& spec);
+// Where a seed's edge lies among its runs (ascending in rate). A seed's runs need not be
+// monotone: a run may be stable again above a failure (an island). One such run must not
+// move the edge a whole grid step or more, so the edge is defined by the first failure:
+//
+//   the edge lies between the last monotone stable rate — the top of the contiguous
+//   stable rates that begin at the lowest stable one — and the first failure above it.
+//
+// `last_monotone_stable` is that rate's index (none after it: the edge lies beyond the
+// rates run); none when no run is stable (the edge lies below them); `non_monotone` says
+// whether a stable run lies above the first failure. What the analysis reads and what
+// refinement narrows.
+struct SeedEdge {
+  std::optional<std::size_t> last_monotone_stable;
+  bool non_monotone = false;
+};
+SeedEdge seed_edge(const std::vector<const RunRow*>& ascending, const StabilityMeasure& measure, const SweepSpec& spec);
 
 }  // namespace gammalab::sim

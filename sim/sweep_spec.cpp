@@ -507,8 +507,9 @@ void read_refinement(TableReader& lr, SweepSpec& spec) {
   if (spec.refine.extend_up_to != 0 && !(spec.refine.extend_up_to > largest))
     lr.fail("extend_up_to", "is " + std::to_string(spec.refine.extend_up_to) + ", not above the grid's largest rate " +
                                 std::to_string(largest) + "; accepted: 0 (no extension) or a larger rate");
-  if (spec.refine.extend_up_to != 0 && !spec.refine.enabled())
+  if (spec.refine.extend_up_to != 0 && !(spec.refine.edge_precision > 0))
     lr.fail("extend_up_to", "extends the grid to locate edges, which needs edge_precision > 0");
+  spec.refine.optimum_per_decade = lr.integer("optimum_per_decade", RefineSpec{}.optimum_per_decade, 0, 1000);
 }
 
 // Defined below parse_sweep_spec, which it serves with spec_from_json.
@@ -581,6 +582,8 @@ nlohmann::json spec_to_json(const SweepSpec& spec) {
                            {"ratio", spec.lr_ratio},
                            {"edge_precision", spec.refine.edge_precision},
                            {"extend_up_to", spec.refine.extend_up_to}};
+  // Written only where set, so that the specs written before it have the same hash.
+  if (spec.refine.optimum_per_decade > 0) json["learning_rate"]["optimum_per_decade"] = spec.refine.optimum_per_decade;
   if (!spec.init_sigmas.empty()) json["init_sigma"] = {{"values", spec.init_sigmas}};
   json["data"] = {{"input_dim", spec.data.input_dim},   {"teacher_width", spec.data.width}, {"teacher_rank", spec.data.rank},
                   {"train_size", spec.data.train_size}, {"test_size", spec.data.test_size}, {"seed", spec.data.seed},

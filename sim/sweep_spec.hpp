@@ -60,11 +60,14 @@ struct AnalysisSpec {
 // grid, each (arm, width, seed)'s edges are bisected in log η until the last stable and
 // the first unstable rate differ by at most a factor 1 + edge_precision, and where a
 // run is still stable at the grid's largest rate, rates above it are tried up to
-// extend_up_to. Both 0: the grid alone.
+// extend_up_to. With optimum_per_decade, each seed's best grid rate is surrounded by
+// rates at that spacing in the first round, so that the optimum's vertex rests on at
+// least five points (sim/optimum.hpp). All 0: the grid alone.
 struct RefineSpec {
   double edge_precision = 0;
   double extend_up_to = 0;
-  bool enabled() const { return edge_precision > 0; }
+  int optimum_per_decade = 0;
+  bool enabled() const { return edge_precision > 0 || optimum_per_decade > 0; }
 };
 
 // [record] every: the spacing of curves.csv's steps when [record] curves is on.

@@ -81,11 +81,11 @@ TEST_CASE("one process, two MPI ranks and two merged shards write the same direc
   for (const auto& directory : {spec, single, ranks, first, second, merged}) fs::remove_all(directory);
 }
 
-TEST_CASE("a sweep whose edges are refined: two shards merged equal the unsplit sweep; MPI ranks are refused") {
+TEST_CASE("a sweep whose edges and optima are refined: two shards merged equal the unsplit sweep; MPI ranks are refused") {
   fs::path spec = scratch("refined.toml");
   std::ofstream(spec) << kSpec << "[analysis]\nhorizons = [5]\n" << "";
   std::string text = read_text(spec);
-  text.replace(text.find("[learning_rate]\n"), 16, "[learning_rate]\nedge_precision = 0.1\nextend_up_to = 10\n");
+  text.replace(text.find("[learning_rate]\n"), 16, "[learning_rate]\nedge_precision = 0.1\nextend_up_to = 10\noptimum_per_decade = 6\n");
   std::ofstream(spec) << text;
   const std::string sweep = "sweep " + spec.string() + " --device cpu --threads 1 --quiet -o ";
   fs::path single = scratch("refined-single"), first = scratch("refined-1"), second = scratch("refined-2"),
@@ -94,6 +94,9 @@ TEST_CASE("a sweep whose edges are refined: two shards merged equal the unsplit 
   REQUIRE_MESSAGE(one.status == 0, one.output);
   const std::string runs = read_text(single / "runs.csv");
   CHECK(std::count(runs.begin(), runs.end(), '\n') > 1 + 3 * 2 * 2 * 4);  // refined rows after the grid's
+  // Rates around the optima among them: 10^(1/6) times an inner grid rate, which no
+  // section of the grid's decades proposes.
+  CHECK((runs.find(",0.1467799267") != std::string::npos || runs.find(",0.01467799267") != std::string::npos));
   for (const auto& [part, directory] : {std::pair{"1/2", first}, std::pair{"2/2", second}}) {
     Outcome shard = run(sweep + directory.string() + " --shard " + part);
     REQUIRE_MESSAGE(shard.status == 0, shard.output);

@@ -174,6 +174,123 @@ TEST_CASE("an edge beyond the grid is found by extending the grid upwards, up to
   fs::remove_all(dir);
 }
 
+namespace {
+
+// A trainer whose optimum and edges are known: log L = log 0.5 + 2·(log10 η − log10 η*(n))²
+// with η*(n) = 0.01·n^-1/2 (capped at 0.9 × the initial loss, so that it stays stable
+// under the final-loss criterion), stable below η_edge(n) = 0.3·n^-1/2 under every
+// criterion, and for the seed `island_seed` stable again on [0.3, 0.5] (an island above
+// its first failure).
+class SyntheticLandscape final : public TrainerBackend {
+ public:
+  explicit SyntheticLandscape(std::uint64_t island_seed, int fail_after = -1) : island_seed_(island_seed), fail_after_(fail_after) {}
+  static double optimum(int width) { return 0.01 / std::sqrt(static_cast<double>(width)); }
+  static double edge(int width) { return 0.3 / std::sqrt(static_cast<double>(width)); }
+  std::string describe() const override { return "synthetic landscape"; }
+  std::vector<TrainResult> train_group(const Dataset&, const StudentKey& student, const std::vector<TrainSpec>& specs,
+                                       const std::function<void(std::size_t, const TrainResult&)>& one_done) override {
+    std::vector<TrainResult> results;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      if (fail_after_ >= 0 && done_++ >= fail_after_) throw std::runtime_error("killed");
+      const double lr = specs[i].lr_A;
+      const bool stable = lr < edge(student.width) || (student.seed == island_seed_ && lr >= 0.3 && lr <= 0.5);
+      const double away = std::log10(lr / optimum(student.width));
+      TrainResult r;
+      r.initial_train_loss = 1;
+      r.final_train_loss = r.final_test_loss = r.mean_last_train = stable ? std::min(0.5 * std::exp(2 * away * away), 0.9) : 5;
+      r.max_train_loss = stable ? 1 : 5;
+      r.steps_done = specs[i].steps;
+      for (int h : specs[i].horizons) r.horizons.push_back({h, stable ? 1.0 : 5.0, stable ? 1.0 : 1e4});
+      one_done(i, r);
+      results.push_back(r);
+    }
+    return results;
+  }
+
+ private:
+  std::uint64_t island_seed_;
+  int fail_after_, done_ = 0;
+};
+
+constexpr std::uint64_t kNoIsland = 1000;  // not a seed of the spec below
+
+const std::string kLandscapeSpec =
+    "[sweep]\nwidths = [16, 64, 256]\nseeds = 2\nschemes = [\"A\"]\nsteps = 20\n"
+    "[learning_rate]\nmin = 1e-4\nmax = 1\nper_decade = 2\nedge_precision = 0.02\noptimum_per_decade = 6\n"
+    "[data]\ntrain_size = 8\ntest_size = 4\nteacher_width = 8\n";
+
+}  // namespace
+
+TEST_CASE("a stable island above a failure neither moves the edge nor draws refinement; the seed is counted") {
+  const SweepSpec spec = parse_sweep_spec(kLandscapeSpec, "island.toml");
+  SyntheticLandscape trainer(spec.seeds.front());
+  const fs::path dir = scratch("island");
+  run(spec, dir, trainer);
+  const std::vector<RunRow> rows = read_runs(dir / "runs.csv");
+  // The island's seed ran the grid's 0.316 (in [0.3, 0.5]) stable: the largest stable
+  // rate, which the edge used to be read from. Refinement narrows the first failure above
+  // the monotone stable rates, as for the other seed, and nothing around the island.
+  for (const RunRow& r : rows)
+    if (r.round > 0) CHECK(r.lr_A < 0.3);
+  const SweepSummary summary = analyse_runs(rows, spec);
+  const ArmSummary& arm = summary.arms[0];
+  for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
+    CAPTURE(spec.widths[wi]);
+    CHECK(*arm.widths[wi].max_stable.lr == doctest::Approx(SyntheticLandscape::edge(spec.widths[wi])).epsilon(0.02));
+    CHECK(arm.widths[wi].max_stable.non_monotone_seeds == 1);
+    for (const StabilitySummary& s : arm.stability) CHECK(s.widths[wi].non_monotone_seeds == 1);
+  }
+  CHECK(*arm.max_stable_slope.slope == doctest::Approx(-0.5).epsilon(0.02));
+  // In summary.json, and read back.
+  const nlohmann::json json = summary;
+  CHECK(json["schemes"][0]["widths"][0]["max_stable_non_monotone_seeds"] == 1);
+  CHECK(json["schemes"][0]["stability"][0]["widths"][2]["non_monotone_seeds"] == 1);
+  CHECK(json.get<SweepSummary>().arms[0].stability[0].widths[2].non_monotone_seeds == 1);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("refinement surrounds each optimum with rates at the spec's spacing: its vertex rests on five or more, and the plan counts them") {
+  const SweepSpec spec = parse_sweep_spec(kLandscapeSpec, "optimum.toml");
+  SyntheticLandscape trainer(kNoIsland);
+  const fs::path dir = scratch("optimum");
+  run(spec, dir, trainer);
+  const std::vector<RunRow> rows = read_runs(dir / "runs.csv");
+  // Each line's first round holds the four rates 10^(±1/6), 10^(±2/6) around its best
+  // grid rate: η*(16) = 2.5e-3 lies nearest the grid's 3.16e-3.
+  std::vector<double> probes;
+  for (const RunRow& r : rows)
+    if (r.round == 1 && r.width == 16 && r.seed == spec.seeds.front() && r.lr_A < 0.01) probes.push_back(r.lr_A);
+  std::sort(probes.begin(), probes.end());
+  REQUIRE(probes.size() == 4);
+  for (int j : {-2, -1, 1, 2}) {
+    CAPTURE(j);
+    CHECK(std::any_of(probes.begin(), probes.end(),
+                      [&](double p) { return p == doctest::Approx(std::pow(10, -2.5 + j / 6.0)).epsilon(1e-12); }));
+  }
+  // The vertex of the exact parabola in log η rests on at least five rates and finds η*.
+  const SweepSummary summary = analyse_runs(rows, spec);
+  for (std::size_t wi = 0; wi < spec.widths.size(); ++wi) {
+    CAPTURE(spec.widths[wi]);
+    const WidthSummary& w = summary.arms[0].widths[wi];
+    CHECK(w.optimal_points >= 5);
+    CHECK(*w.optimal.lr == doctest::Approx(SyntheticLandscape::optimum(spec.widths[wi])).epsilon(1e-6));
+  }
+  CHECK(*summary.arms[0].optimal_slope.slope == doctest::Approx(-0.5).epsilon(1e-6));
+  // The probes are planned: every refined row is a configuration of the plan, which holds
+  // no other, and a sweep killed in its first round and resumed writes the same rows.
+  CHECK_NOTHROW(check_rows_against_plan(rows, spec, Shard{}, true, "runs.csv"));
+  CHECK(refined_configurations(spec, rows).size() ==
+        static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), [](const RunRow& r) { return r.round > 0; })));
+  const fs::path killed = scratch("optimum-killed");
+  SyntheticLandscape dies(kNoIsland, static_cast<int>(spec.configuration_count()) + 7);
+  CHECK_THROWS(run(spec, killed, dies));
+  SyntheticLandscape again(kNoIsland);
+  run(spec, killed, again, true);
+  CHECK(read_text(killed / "runs.csv") == read_text(dir / "runs.csv"));
+  fs::remove_all(killed);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("a real tiny sweep: seed halves analyse as sweeps of those seeds alone; the internal criterion reads s·Z_B") {
   const std::string common =
       "schemes = [\"A\", \"B\"]\nsteps = 20\n[learning_rate]\nmin = 1e-2\nmax = 3\nper_decade = 3\n"
@@ -213,9 +330,12 @@ TEST_CASE("a real tiny sweep: seed halves analyse as sweeps of those seeds alone
         for (const RunRow& r : rows)
           if (r.scheme == all.schemes[arm] && r.width == all.widths[wi] && r.seed == seed) line.push_back(&r);
         std::sort(line.begin(), line.end(), [](const RunRow* x, const RunRow* y) { return x->lr_A < y->lr_A; });
+        auto stable = [&](std::size_t i) { return !(line[i]->diverged && line[i]->diverged_step <= 5) && line[i]->horizons[0].rms_Z_B <= 5; };
+        // The last monotone stable rate: the top of the stable rates from the lowest one up.
         std::size_t last = 0;
-        for (std::size_t i = 0; i < line.size(); ++i)
-          if (!(line[i]->diverged && line[i]->diverged_step <= 5) && line[i]->horizons[0].rms_Z_B <= 5) last = i;
+        while (last < line.size() && !stable(last)) ++last;
+        while (last + 1 < line.size() && stable(last + 1)) ++last;
+        REQUIRE(stable(last));
         REQUIRE(last + 1 < line.size());  // an edge inside the grid at these rates
         log_sum += 0.5 * (std::log(line[last]->lr_A) + std::log(line[last + 1]->lr_A));
       }

@@ -1,6 +1,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -17,6 +18,7 @@
 #include "sim/analysis.hpp"
 #include "sim/lora_network.hpp"
 #include "sim/shard_merge.hpp"
+#include "sim/statistics.hpp"
 #include "sim/sweep.hpp"
 #include "sim/teacher.hpp"
 #include "result_files.hpp"
@@ -175,7 +177,60 @@ TEST_CASE("analysis recovers known slopes from synthetic runs, each held against
     CHECK(s["slope"]["slope"].get<double>() == doctest::Approx(internal ? -0.5 : -0.75).epsilon(0.1));
     CHECK(s["slope"]["verdict_network"] == "agrees");
     CHECK(s["slope"]["finite_width"]["local"].size() == 4);
+    // The internal edge read at 10, 100 and 1000 from the same runs: s·Z_B's bound comes
+    // first at 10 and 100 (−1/2); at 1000 the loss edge does (−3/4). A slope the threshold
+    // decides, and summary.json says so.
+    if (!internal) continue;
+    const auto& thresholds = s["slope"]["thresholds"];
+    REQUIRE(thresholds.size() == 3);
+    const double expected[] = {-0.5, -0.5, -0.75};
+    for (std::size_t t = 0; t < 3; ++t) {
+      CHECK(thresholds[t]["internal_bound"].get<double>() == doctest::Approx(10 * std::pow(10, t)));
+      CHECK(thresholds[t]["slope"].get<double>() == doctest::Approx(expected[t]).epsilon(0.1));
+    }
+    CHECK(thresholds[1]["slope"] == s["slope"]["slope"]);  // the spec's own threshold, 100
+    CHECK(s["slope"]["changes_with_threshold"] == true);
   }
+  // The loss is an exact parabola in log η: half and twice the window give the same slope.
+  const auto& window = slopes["optimal"]["window_sensitivity"];
+  CHECK(window["half_window_slope"].get<double>() == doctest::Approx(slopes["optimal"]["slope"].get<double>()).epsilon(1e-9));
+  CHECK(window["spread"].get<double>() < 1e-9);
+  CHECK_FALSE(slopes["max_stable"].contains("window_sensitivity"));
+  CHECK_FALSE(slopes["max_stable"].contains("thresholds"));
+}
+
+TEST_CASE("a replicate whose estimate is a stand-in (an optimum at the grid's edge) is left out of the slope, and counted") {
+  // η*(n) = 0.5·n^-3/4, an exact parabola in log η, except at width 128, where seeds 0
+  // and 1 have their least loss at the grid's smallest rate. A resample that draws only
+  // those two seeds there has its optimum at the grid's edge: a bound, not an estimate.
+  SweepSpec spec = parse_sweep_spec(
+      "[sweep]\nwidths = [64, 128, 256, 512]\nseeds = 4\nschemes = [\"A\"]\nsteps = 10\n"
+      "[learning_rate]\nmin = 1e-5\nmax = 1\nper_decade = 8\n[analysis]\nbootstrap = 400\n",
+      "stand-ins.toml");
+  std::vector<RunRow> rows;
+  for (const auto& c : enumerate_configurations(spec)) {
+    const double log_optimum = std::log(0.5) - 0.75 * std::log(static_cast<double>(c.width));
+    const bool at_smallest = c.width == 128 && c.seed < 2;
+    const double log_loss = at_smallest ? 0.01 * std::log(c.lr_A / 1e-5) : std::pow(std::log(c.lr_A) - log_optimum, 2);
+    RunRow row{c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1e9, std::exp(log_loss), 1, 1, 1, false};
+    for (int h : spec.training.horizons) row.horizons.push_back({h, 1, 1});
+    rows.push_back(row);
+  }
+  // The resamples that draw only seeds 0 and 1 at width 128 (the analysis's own bootstrap).
+  const SeedBootstrap bootstrap = bootstrap_over_seeds(spec.widths.size(), 1, spec.seeds.size(), spec.analysis.bootstrap, "bootstrap");
+  std::size_t only_edge_seeds = 0;
+  for (const auto& resample : bootstrap.resamples)
+    only_edge_seeds += std::all_of(resample[1].begin(), resample[1].end(), [](std::size_t s) { return s < 2; });
+  REQUIRE(only_edge_seeds > 0);
+  const SlopeSummary slope = analyse_runs(rows, spec).arms[0].optimal_slope;
+  CHECK(slope.points_used == std::vector<int>{64, 128, 256, 512});  // every seed together: inside the grid
+  CHECK(slope.left_out.at_grid_edge == only_edge_seeds);
+  CHECK(slope.left_out.flat == 0);
+  CHECK(slope.left_out.clamped == 0);
+  CHECK(slope.left_out.no_estimate == 0);
+  CHECK(slope.resamples_used == bootstrap.resamples.size() - only_edge_seeds);
+  const nlohmann::json json = nlohmann::json(analyse_runs(rows, spec))["schemes"][0]["slopes"]["optimal"];
+  CHECK(json["left_out"]["at_grid_edge"] == only_edge_seeds);
 }
 
 TEST_CASE("teachers are resampled once for every width: a teacher's shift of η* moves each width's interval, not the slope") {

@@ -92,6 +92,12 @@ TEST_CASE("the readout is an axis; horizons, the optimum's window, the stability
   CHECK(spec.analysis.internal_bound == 7);
   CHECK(spec.refine.edge_precision == 0.05);
   CHECK(spec.refine.extend_up_to == 50);
+  CHECK(spec.refine.optimum_per_decade == 0);
+  // Rates around each optimum, with or without edge refinement; kept through the manifest.
+  const SweepSpec probed = parse_sweep_spec(kMinimal + "[learning_rate]\nper_decade = 3\noptimum_per_decade = 9\n", "spec.toml");
+  CHECK(probed.refine.optimum_per_decade == 9);
+  CHECK(probed.refine.enabled());
+  CHECK(spec_from_json(spec_to_json(probed), "manifest.json").refine.optimum_per_decade == 9);
   // By default: horizons 10 and 100 where shorter than the run, the grid alone.
   const SweepSpec plain = parse_sweep_spec(kMinimal + "steps = 50\n", "spec.toml");
   CHECK(plain.training.horizons == std::vector<int>{10, 50});
@@ -113,6 +119,8 @@ TEST_CASE("bad values of the new keys are refused with the key named") {
   expect_error(kMinimal + "[analysis]\nhorizons = [10, 10]\n", "[analysis] horizons: lists 10 twice");
   expect_error(kMinimal + "[analysis]\nedge_factor = 0.5\n", "[analysis] edge_factor: got 0.5; accepted: a number ≥ 1");
   expect_error(kMinimal + "[analysis]\ninternal_bound = 0\n", "[analysis] internal_bound: got 0");
+  expect_error(kMinimal + "[learning_rate]\noptimum_per_decade = -1\n",
+               "[learning_rate] optimum_per_decade: got -1; accepted: a whole number from 0 to 1000");
   expect_error(kMinimal + "[analysis]\noptimum_window = -1\n", "[analysis] optimum_window: got -1");
   expect_error(kMinimal + "[analysis]\nmargin = -1\n", "[analysis] margin: got -1; accepted: a margin of exponents from 0 to 10");
   expect_error(kMinimal + "[analysis]\nprimary = [\"optimal\", \"best\"]\n",

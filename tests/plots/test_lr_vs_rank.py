@@ -26,7 +26,7 @@ def slope(value, engine, axis, points, verdict="agrees"):
     return {"slope": value, "interval": [value - 0.1, value + 0.1], f"{axis}s_used": points, "bound": "f bounded",
             "engine": engine, "verdict_network": verdict, "verdict_module": verdict,
             f"finite_{axis}": {"local": local, f"large_{axis}s": points[1:], f"large_{axis}_slope": value,
-                               f"large_{axis}_interval": None, "verdict": verdict, "evidence": "test"}}
+                               f"large_{axis}_interval": None, "verdict": "steady", "evidence": "test"}}
 
 
 def lr(scheme, multiplier, rank, width):

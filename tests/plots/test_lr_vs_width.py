@@ -62,7 +62,7 @@ def slope(value, engine, bound="stable", verdict="agrees"):
     return {"slope": value, "interval": [value - 0.1, value + 0.1], "widths_used": WIDTHS, "bound": bound,
             "engine": engine, "verdict_network": verdict, "verdict_module": verdict,
             "finite_width": {"local": local, "large_widths": WIDTHS[1:], "large_width_slope": value,
-                             "large_width_interval": None, "verdict": verdict, "evidence": "test"}}
+                             "large_width_interval": None, "verdict": "steady", "evidence": "test"}}
 
 
 # A slope that could not be fitted, as the analysis writes it.
