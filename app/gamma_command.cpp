@@ -45,6 +45,7 @@ int solve(const ModelOptions& options, bool as_json) {
   const Analysis& analysis = report.analysis;
   std::cout << analysis.choice.describe() << "\n" << settle_sentence(analysis) << "\n\n" << verdict_table(analysis);
   if (report.law) std::cout << "as a law in the width n and the rank r: " << law_text(report.law, options) << "\n";
+  std::cout << step_limit_text(report);
   return 0;
 }
 

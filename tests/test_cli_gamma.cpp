@@ -217,3 +217,16 @@ TEST_CASE("gamma mlp --predict and --explain: every step and every rule") {
   CHECK(text.status == 0);
   CHECK(text.output.find("hidden   0     1/2   1     yes     learn     -1") != std::string::npos);
 }
+
+TEST_CASE("solve under SGD, where the exponents never settle, states the limit of the maximal rate beside the horizon's") {
+  auto module = run_json("gamma solve --scheme A --optimizer sgd --json");
+  CHECK(module["max_stable"]["value"] == "-30/31");
+  CHECK(module["limit"]["value"] == "-1");
+  CHECK(module["limit"]["to_step"] == 16);
+  auto network = run_json("gamma solve --scheme A --optimizer sgd --setting network --json");
+  CHECK(network["max_stable"]["value"] == "-15/31");
+  CHECK(network["limit"]["value"] == "-1/2");
+  CHECK(run_json("gamma solve --scheme A --json")["limit"].is_null());  // Adam settles
+  Outcome text = run("gamma solve --scheme A --optimizer sgd");
+  CHECK(text.output.find("as the steps grow: maximal stable γ[η] → -1 (") != std::string::npos);
+}
