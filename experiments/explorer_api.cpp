@@ -8,6 +8,7 @@
 #include "experiments/engine_report.hpp"
 #include "experiments/sweep_job.hpp"
 #include "gamma/input_error.hpp"
+#include "gamma/mlp.hpp"
 #include "gamma/rank.hpp"
 #include "gamma/scheme.hpp"
 #include "gamma/verdicts.hpp"
@@ -218,6 +219,9 @@ nlohmann::json vocabulary_document() {
           {"settings", terms(gamma::settings())},
           {"readouts", terms(gamma::readouts())},
           {"optimizers", terms(gamma::optimizers())},
+          {"parametrizations", terms(gamma::parametrizations())},
+          {"alignments", terms(gamma::alignments())},
+          {"layer_groups", terms(gamma::layer_groups())},
           {"multipliers", terms(gamma::named_multipliers())},
           {"windows", terms(gamma::verdict_windows())},
           {"scales", terms(sim::scales())},

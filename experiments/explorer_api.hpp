@@ -33,6 +33,7 @@ ApiReply engine_reply(const ApiQuery& query);
 // Every closed set of names gammalab accepts, for the page and the Python package: the
 // schemes (name, title, σ exponents), the engine's verdicts (key, label, is_bound), the
 // query keys above, and each vocabulary — settings, readouts, optimizers, multipliers,
+// parametrizations, alignments, layer_groups (the deep MLP's, gamma/mlp.hpp),
 // windows, scales, statistical_verdicts, stability_criteria, estimators,
 // loss_statistics, schedule_decays, devices — as a list of {name, title, aliases}, and the
 // forms a multiplier and ρ may take.

@@ -116,6 +116,9 @@ TEST_CASE("vocabulary: every scheme, custom, the verdicts and the query keys") {
   CHECK(vocabulary["schemes"].back()["name"] == "custom");
   CHECK(vocabulary["verdicts"].front()["key"] == "stable");
   CHECK(vocabulary["optimizers"].size() == 2);
+  CHECK(vocabulary["parametrizations"].size() == 5);
+  CHECK(vocabulary["alignments"].front()["name"] == "full");
+  CHECK(vocabulary["layer_groups"].back()["name"] == "readout");
   CHECK(vocabulary["multipliers"] == nlohmann::json{{{"name", "lora"}, {"title", "LoRA (α/r)"}, {"aliases", nlohmann::json::array()}},
                                                     {{"name", "rslora"}, {"title", "rsLoRA (α/√r)"}, {"aliases", {"rs-lora"}}}});
   for (const char* key : {"rho", "multiplier", "steps", "subtract"})
