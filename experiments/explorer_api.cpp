@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "experiments/engine_report.hpp"
+#include "experiments/mlp_report.hpp"
 #include "experiments/sweep_job.hpp"
 #include "gamma/input_error.hpp"
 #include "gamma/mlp.hpp"
@@ -192,6 +193,20 @@ ApiReply engine_reply(const ApiQuery& query) {
                             {"is_update", quantity.is_update}});
     reply["quantities"] = quantities;
     return {200, reply};
+  } catch (const InputError& e) {
+    return refusal(400, e.what(), field_of(e.what()));
+  }
+}
+
+ApiReply mlp_reply(const ApiQuery& query) {
+  for (const auto& [key, value] : query)
+    if (std::find(kMlpOptionNames.begin(), kMlpOptionNames.end(), key) == kMlpOptionNames.end()) {
+      std::string accepted;
+      for (const auto& known : kMlpOptionNames) accepted += (accepted.empty() ? "" : ", ") + known;
+      return refusal(400, "unknown query key '" + key + "'; accepted: " + accepted, key);
+    }
+  try {
+    return {200, mlp_json(mlp_model_from([&](const std::string& name) { return given(query, name); }), {true, false})};
   } catch (const InputError& e) {
     return refusal(400, e.what(), field_of(e.what()));
   }
