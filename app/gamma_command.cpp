@@ -1,11 +1,14 @@
 #include "app/gamma_command.hpp"
 
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
 
 #include "app/cli_support.hpp"
 #include "app/model_options.hpp"
 #include "experiments/engine_report.hpp"
+#include "experiments/mlp_report.hpp"
 #include "gamma/rank.hpp"
 #include "gamma/scheme.hpp"
 
@@ -42,6 +45,7 @@ int solve(const ModelOptions& options, bool as_json) {
   const Analysis& analysis = report.analysis;
   std::cout << analysis.choice.describe() << "\n" << settle_sentence(analysis) << "\n\n" << verdict_table(analysis);
   if (report.law) std::cout << "as a law in the width n and the rank r: " << law_text(report.law, options) << "\n";
+  std::cout << step_limit_text(report);
   return 0;
 }
 
@@ -108,6 +112,27 @@ int table(gamma::Optimizer optimizer, const std::string& multiplier, bool as_jso
   return 0;
 }
 
+// A deep MLP (gamma/mlp.hpp): verdicts and per-group maximal rates, with every step or
+// the derivation, or every preset at a glance.
+int mlp(const std::map<std::string, std::string>& given, bool predict, bool explain, bool table, bool as_json) {
+  auto option = [&](const std::string& name) -> std::optional<std::string> {
+    auto found = given.find(name);
+    return found == given.end() ? std::nullopt : std::optional<std::string>(found->second);
+  };
+  const gamma::MlpModel model = mlp_model_from(option);
+  if (table) {
+    for (const auto& name : kMlpOptionNames)
+      if (given.count(name) && name != "layers") reject("--" + name, "is not used by --table, which shows every preset");
+    if (as_json) print_json(mlp_table_json(model.layers));
+    else std::cout << mlp_table_text(model.layers);
+    return 0;
+  }
+  const MlpDetail detail{predict, explain};
+  if (as_json) print_json(mlp_json(model, detail));
+  else std::cout << mlp_text(model, detail);
+  return 0;
+}
+
 }  // namespace
 
 std::function<int()> add_gamma_command(CLI::App& app) {
@@ -121,6 +146,8 @@ std::function<int()> add_gamma_command(CLI::App& app) {
     std::string x, y, low = "-2", high = "1";
     gamma::Optimizer optimizer = gamma::Optimizer::Adam;
     std::string multiplier = "lora";
+    std::map<std::string, std::string> mlp;
+    bool mlp_predict = false, mlp_explain = false, mlp_table = false;
   };
   auto state = std::make_shared<State>();
   auto json_flag = [&](CLI::App* command) {
@@ -155,7 +182,26 @@ std::function<int()> add_gamma_command(CLI::App& app) {
       ->capture_default_str();
   json_flag(table_app);
 
+  auto* mlp_app = gamma_app->add_subcommand(
+      "mlp", "A deep MLP in the abc convention of Tensor Programs IV: verdicts, r and per-layer maximal rates");
+  const std::map<std::string, std::string> mlp_help = {
+      {"parametrization", "sp, ntk, mfp, mup or custom (default mup; aliases: standard, mean-field)"},
+      {"optimizer", "sgd or adam (default sgd)"},
+      {"alignment", "full or none (default full): how an update meets the vectors it was built from"},
+      {"layers", "L, the number of hidden layers, 2 to 64 (default 3)"},
+      {"a", "Wˡ = n^-a wˡ: one exact exponent, or input,hidden,readout (overrides the preset)"},
+      {"b", "wˡ entries of size n^-b: as --a"},
+      {"c", "learning rate η n^-c: as --a"}};
+  for (const auto& name : kMlpOptionNames)
+    mlp_app->add_option_function<std::string>(
+        "--" + name, [state, name](const std::string& text) { state->mlp[name] = text; }, mlp_help.at(name));
+  mlp_app->add_flag("--predict", state->mlp_predict, "Also every exponent at every step");
+  mlp_app->add_flag("--explain", state->mlp_explain, "Also the derivation, rule by rule");
+  mlp_app->add_flag("--table", state->mlp_table, "Every preset × optimiser × alignment instead of one model");
+  json_flag(mlp_app);
+
   return [=] {
+    if (mlp_app->parsed()) return mlp(state->mlp, state->mlp_predict, state->mlp_explain, state->mlp_table, state->json);
     if (predict_app->parsed()) return predict(state->model, state->steps, state->json);
     if (solve_app->parsed()) return solve(state->model, state->json);
     if (explain_app->parsed()) return explain(state->model, state->steps, state->json);

@@ -5,7 +5,7 @@
 
 namespace gammalab::app {
 
-// `gammalab gamma predict|solve|explain|phase|table`: the exact γ engine.
+// `gammalab gamma predict|solve|explain|phase|table|mlp`: the exact γ engine.
 std::function<int()> add_gamma_command(CLI::App& app);
 
 }  // namespace gammalab::app

@@ -203,7 +203,8 @@ class GuardedServer : public httplib::Server {
 
 // An engine request within the server's limits: it waits for one of engine_slots(), and
 // stops when its time is up or its client has left (the engine asks between steps).
-ApiReply engine_within_limits(const experiments::ApiQuery& query, std::counting_semaphore<>& turns) {
+ApiReply engine_within_limits(const experiments::ApiQuery& query, std::counting_semaphore<>& turns,
+                              ApiReply (*answer)(const experiments::ApiQuery&) = experiments::engine_reply) {
   const Clock::time_point deadline = Clock::now() + kEngineTime;
   const auto busy = [] {
     return ApiReply{503, {{"error", "the engine did not answer within the server's limit of " +
@@ -222,7 +223,7 @@ ApiReply engine_within_limits(const experiments::ApiQuery& query, std::counting_
     else if (client != INVALID_SOCKET && client_left(client)) stopped = true;
     return stopped ? "the request's time is up or its client left" : "";
   });
-  ApiReply reply = experiments::engine_reply(query);
+  ApiReply reply = answer(query);
   return stopped ? busy() : reply;
 }
 
@@ -273,6 +274,9 @@ void route(httplib::Server& server, const fs::path& results, std::counting_semap
   });
   server.Get("/api/engine", [&engine_turns](const httplib::Request& request, httplib::Response& response) {
     send(response, engine_within_limits(query_of(request), engine_turns));
+  });
+  server.Get("/api/mlp", [&engine_turns](const httplib::Request& request, httplib::Response& response) {
+    send(response, engine_within_limits(query_of(request), engine_turns, experiments::mlp_reply));
   });
   server.Get("/api/results", [results](const httplib::Request&, httplib::Response& response) {
     send(response, experiments::results_list_reply(results));

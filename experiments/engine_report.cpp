@@ -5,6 +5,7 @@
 
 #include "gamma/calculus_rules.hpp"
 #include "gamma/input_error.hpp"
+#include "gamma/work_limit.hpp"
 #include "sim/results_view.hpp"
 
 namespace gammalab::experiments {
@@ -276,7 +277,28 @@ SolveReport solve_report(const ModelOptions& options) {
                         "); leave --eta out or set one option to 'free', and use 'gamma phase' for two");
   std::optional<gamma::ScalingLaw> law;
   if (choice.free_parameters.front() == "eta") law = max_stable_law(options);
-  return {analyse(choice), law};
+  SolveReport report{analyse(choice), law, std::nullopt};
+  if (!report.analysis.trajectory.settled_from && choice.free_parameters.size() == 1) {
+    // The maxima step by step cost about as much again as the verdicts; past the work
+    // limit the finite-horizon answer stands alone, as it would without a pattern.
+    try {
+      gamma::WorkLimit limit;
+      report.limit = gamma::limit_of_maxima(
+          gamma::stable_maxima_by_step(report.analysis.trajectory, choice.model, choice.free_parameters.front()));
+    } catch (const gamma::WorkLimitReached&) {
+    }
+  }
+  return report;
+}
+
+std::string step_limit_text(const SolveReport& report) {
+  if (!report.limit) return "";
+  const auto& limit = *report.limit;
+  const std::string symbol = gamma::parameter_symbol(report.analysis.choice.free_parameters.front(), Notation::Text);
+  return "as the steps grow: maximal stable " + symbol + " → " + gamma::to_string(limit.value) + " (the maxima over steps " +
+         std::to_string(limit.pattern_from) + " … " + std::to_string(report.analysis.trajectory.horizon()) + " are exactly " +
+         limit.pattern() + " at step t: the exponent that binds grows by a fixed affine amount each step, and the limit is "
+         "where that growth vanishes; gamma/step_limit.hpp)\n";
 }
 
 nlohmann::json SolveReport::json() const {
@@ -286,7 +308,12 @@ nlohmann::json SolveReport::json() const {
           {"settled_from", settled_json(analysis)},
           {"verdicts", verdicts_json(analysis)},
           {"max_stable", max_stable_json(analysis)},
-          {"max_stable_law", law_json(law)}};
+          {"max_stable_law", law_json(law)},
+          {"limit", limit ? nlohmann::json{{"value", gamma::to_string(limit->value)},
+                                           {"pattern", limit->pattern()},
+                                           {"from_step", limit->pattern_from},
+                                           {"to_step", analysis.trajectory.horizon()}}
+                          : nlohmann::json(nullptr)}};
 }
 
 ExplainReport explain_report(const ModelOptions& options, int steps) {

@@ -8,6 +8,7 @@
 
 #include "experiments/model_choice.hpp"
 #include "gamma/rank.hpp"
+#include "gamma/step_limit.hpp"
 #include "gamma/verdicts.hpp"
 
 namespace gammalab::experiments {
@@ -65,8 +66,13 @@ PredictReport predict_report(const ModelOptions& options, int steps);
 struct SolveReport {
   Analysis analysis;
   std::optional<gamma::ScalingLaw> law;  // the maximal stable γ[η] as a law in n and r
+  // Where the exponents never settle and one parameter is free: the limit of its maximal
+  // stable value as the steps grow (gamma/step_limit.hpp), beside the finite-horizon one.
+  std::optional<gamma::StepLimit> limit;
   nlohmann::json json() const;
 };
+// "as the steps grow: maximal stable γ[η] → -1 (…)", or "" where there is no limit to state.
+std::string step_limit_text(const SolveReport& report);
 SolveReport solve_report(const ModelOptions& options);
 
 struct ExplainReport {

@@ -6,8 +6,10 @@
 #include <sstream>
 
 #include "experiments/engine_report.hpp"
+#include "experiments/mlp_report.hpp"
 #include "experiments/sweep_job.hpp"
 #include "gamma/input_error.hpp"
+#include "gamma/mlp.hpp"
 #include "gamma/rank.hpp"
 #include "gamma/scheme.hpp"
 #include "gamma/verdicts.hpp"
@@ -196,6 +198,20 @@ ApiReply engine_reply(const ApiQuery& query) {
   }
 }
 
+ApiReply mlp_reply(const ApiQuery& query) {
+  for (const auto& [key, value] : query)
+    if (std::find(kMlpOptionNames.begin(), kMlpOptionNames.end(), key) == kMlpOptionNames.end()) {
+      std::string accepted;
+      for (const auto& known : kMlpOptionNames) accepted += (accepted.empty() ? "" : ", ") + known;
+      return refusal(400, "unknown query key '" + key + "'; accepted: " + accepted, key);
+    }
+  try {
+    return {200, mlp_json(mlp_model_from([&](const std::string& name) { return given(query, name); }), {true, false})};
+  } catch (const InputError& e) {
+    return refusal(400, e.what(), field_of(e.what()));
+  }
+}
+
 nlohmann::json vocabulary_document() {
   nlohmann::json schemes = nlohmann::json::array();
   for (const auto& scheme : gamma::all_schemes())
@@ -218,6 +234,9 @@ nlohmann::json vocabulary_document() {
           {"settings", terms(gamma::settings())},
           {"readouts", terms(gamma::readouts())},
           {"optimizers", terms(gamma::optimizers())},
+          {"parametrizations", terms(gamma::parametrizations())},
+          {"alignments", terms(gamma::alignments())},
+          {"layer_groups", terms(gamma::layer_groups())},
           {"multipliers", terms(gamma::named_multipliers())},
           {"windows", terms(gamma::verdict_windows())},
           {"scales", terms(sim::scales())},

@@ -30,9 +30,15 @@ using ApiQuery = std::map<std::string, std::string>;
 // {"error"} instead when this model has no such answer (a σ left free, say).
 ApiReply engine_reply(const ApiQuery& query);
 
+// /api/mlp: a deep MLP (gamma/mlp.hpp) from the options of `gamma mlp` by their names
+// without dashes (parametrization, optimizer, alignment, layers, a, b, c); the reply is
+// what `gamma mlp --predict --json` prints (schema/mlp.schema.json).
+ApiReply mlp_reply(const ApiQuery& query);
+
 // Every closed set of names gammalab accepts, for the page and the Python package: the
 // schemes (name, title, σ exponents), the engine's verdicts (key, label, is_bound), the
 // query keys above, and each vocabulary — settings, readouts, optimizers, multipliers,
+// parametrizations, alignments, layer_groups (the deep MLP's, gamma/mlp.hpp),
 // windows, scales, statistical_verdicts, trend_verdicts, stability_criteria, estimators,
 // loss_statistics, schedule_decays, devices — as a list of {name, title, aliases}, and the
 // forms a multiplier and ρ may take.

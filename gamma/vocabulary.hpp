@@ -38,6 +38,14 @@ enum class Readout { Standard, MuP };
 // Assumption 1; the simulator runs AdamW, whose weight decay is 0 unless a spec sets it);
 // SGD: the raw gradient itself, whose size depends on alignment.
 enum class Optimizer { Adam, Sgd };
+// A deep MLP's width parametrization (gamma/mlp.hpp): the four of Tensor Programs IV
+// (Yang & Hu 2021) — standard, neural tangent, mean field, maximal update — or exponents
+// given per layer group.
+enum class Parametrization { Sp, Ntk, Mfp, Mup, Custom };
+// How an update meets the vectors it multiplies in a sum over the width: `full`, as the
+// engine derives it (ΔW ∝ g ⊗ x meets x again: the law of large numbers, the sum adds the
+// length); `none`, treated as independent of them (the central limit rate, half the length).
+enum class Alignment { Full, None };
 
 template <class Value>
 struct Term {
@@ -135,6 +143,22 @@ inline const Vocabulary<Readout>& readouts() {
 inline const Vocabulary<Optimizer>& optimizers() {
   static const Vocabulary<Optimizer> vocabulary("optimizer", {{Optimizer::Adam, "adam", "Adam", {"adamw"}},
                                                              {Optimizer::Sgd, "sgd", "SGD", {}}});
+  return vocabulary;
+}
+
+inline const Vocabulary<Parametrization>& parametrizations() {
+  static const Vocabulary<Parametrization> vocabulary(
+      "parametrization", {{Parametrization::Sp, "sp", "standard", {"standard"}},
+                          {Parametrization::Ntk, "ntk", "NTK", {}},
+                          {Parametrization::Mfp, "mfp", "mean field", {"mean-field"}},
+                          {Parametrization::Mup, "mup", "μP", {}},
+                          {Parametrization::Custom, "custom", "custom", {}}});
+  return vocabulary;
+}
+
+inline const Vocabulary<Alignment>& alignments() {
+  static const Vocabulary<Alignment> vocabulary("alignment", {{Alignment::Full, "full", "full alignment", {}},
+                                                             {Alignment::None, "none", "no alignment", {}}});
   return vocabulary;
 }
 

@@ -13,6 +13,7 @@
 
 #include "experiments/engine_report.hpp"
 #include "experiments/explorer_api.hpp"
+#include "experiments/mlp_report.hpp"
 #include "experiments/model_choice.hpp"
 #include "experiments/sweep_job.hpp"
 #include "sim/result_directory.hpp"
@@ -47,6 +48,14 @@ ModelOptions model_options(const Texts& texts) {
 
 std::string text_of(const nlohmann::json& document) { return document.dump(); }
 
+// A deep MLP from the options of `gamma mlp`, keyed by their names without dashes.
+gamma::MlpModel mlp_model(const Texts& texts) {
+  for (const auto& [key, value] : texts)
+    if (std::find(kMlpOptionNames.begin(), kMlpOptionNames.end(), key) == kMlpOptionNames.end())
+      reject(key, "is not an option of gamma mlp");
+  return mlp_model_from([&](const std::string& name) { return take(texts, name); });
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_gammalab, m) {
@@ -73,6 +82,13 @@ PYBIND11_MODULE(_gammalab, m) {
               table_report(parse_term(gamma::optimizers(), "--optimizer", optimizer), multiplier_option(multiplier)).json());
         },
         py::arg("optimizer") = "adam", py::arg("multiplier") = "lora", "What `gamma table --json` prints");
+  m.def("mlp",
+        [](const Texts& options, bool predict, bool explain) {
+          return text_of(mlp_json(mlp_model(options), {predict, explain}));
+        },
+        py::arg("options"), py::arg("predict") = false, py::arg("explain") = false, "What `gamma mlp --json` prints");
+  m.def("mlp_table", [](const Texts& options) { return text_of(mlp_table_json(mlp_model(options).layers)); },
+        py::arg("options"), "What `gamma mlp --table --json` prints (options: layers only)");
   m.def("vocabulary", [] { return text_of(vocabulary_document()); },
         "Every closed set of names: what `GET /api/vocabulary` of `gammalab serve` answers");
 

@@ -148,3 +148,85 @@ TEST_CASE("the program links no GPU or MPI library; `device` finds and loads the
   CHECK(device["description"].get<std::string>().find("gammalab-cuda.so") == std::string::npos);
   CHECK(device["mpi"].get<std::string>().find("not usable") == std::string::npos);
 }
+
+TEST_CASE("gamma mlp: bad input names the option, the value and what is accepted") {
+  expect_bad_input("gamma mlp --parametrization xp", "--parametrization: unknown parametrization 'xp'; accepted: sp");
+  expect_bad_input("gamma mlp --alignment partial", "--alignment: unknown alignment 'partial'; accepted: full, none");
+  expect_bad_input("gamma mlp --optimizer rmsprop", "--optimizer: unknown optimizer 'rmsprop'");
+  expect_bad_input("gamma mlp --a 1/0", "--a: '1/0' is not an exponent; accepted: one exact exponent");
+  expect_bad_input("gamma mlp --c 0,1", "--c: '0,1' is not one exponent or three");
+  expect_bad_input("gamma mlp --b 0,,1", "--b: '' is not an exponent");
+  expect_bad_input("gamma mlp --layers 1", "--layers: '1' is not a number of hidden layers; accepted: an integer from 2 to 64");
+  expect_bad_input("gamma mlp --layers 3x", "--layers: '3x'");
+  expect_bad_input("gamma mlp --parametrization custom --a 0 --b 0", "--c: the custom parametrization needs --a, --b and --c");
+  expect_bad_input("gamma mlp --table --parametrization sp", "--parametrization: is not used by --table");
+}
+
+TEST_CASE("gamma mlp --json: μP under Adam with full alignment, exactly, and every preset × optimizer × alignment") {
+  auto mup = run_json("gamma mlp --parametrization mup --optimizer adam --alignment full --json");
+  CHECK(mup["command"] == "mlp");
+  CHECK(mup["stable"] == true);
+  CHECK(mup["feature_learning"] == true);
+  CHECK(mup["r"] == "0");
+  CHECK(mup["groups"]["input"]["max_stable"] == "-1/2");
+  CHECK(mup["groups"]["hidden"]["max_stable"] == "-1");
+  CHECK(mup["groups"]["readout"]["max_stable"] == "-1/2");
+  CHECK(mup["groups"]["readout"]["binding"] == nlohmann::json::array({"ΔW^{L+1} x^L"}));
+  for (const char* group : {"input", "hidden", "readout"}) {
+    CHECK(mup["groups"][group]["stable"] == true);
+    CHECK(mup["groups"][group]["feature_learning"] == true);
+  }
+
+  auto ntk = run_json("gamma mlp --parametrization ntk --optimizer sgd --json");
+  CHECK(ntk["r"] == "1/2");
+  CHECK(ntk["feature_learning"] == false);
+  auto sp = run_json("gamma mlp --parametrization sp --optimizer sgd --json");
+  CHECK(sp["stable"] == false);
+  CHECK(sp["r"].is_null());
+  CHECK(sp["groups"]["hidden"]["max_stable"] == "-1");
+
+  // Overriding a preset: SP with η ∝ 1/n in every group is TP4's stable SP.
+  auto slow_sp = run_json("gamma mlp --parametrization sp --c 1 --json");
+  CHECK(slow_sp["stable"] == true);
+  CHECK(slow_sp["r"] == "1/2");
+  CHECK(slow_sp["groups"]["input"]["c"] == "1");
+  // custom = μP written out.
+  auto custom = run_json("gamma mlp --parametrization custom --a -1/2,0,1/2 --b 1/2 --c 0 --json");
+  CHECK(custom["groups"] == run_json("gamma mlp --parametrization mup --json")["groups"]);
+
+  auto table = run_json("gamma mlp --table --json");
+  CHECK(table["command"] == "mlp-table");
+  REQUIRE(table["rows"].size() == 16);
+  for (const auto& row : table["rows"])
+    CHECK(row == run_json("gamma mlp --parametrization " + row["parametrization"].get<std::string>() + " --optimizer " +
+                          row["optimizer"].get<std::string>() + " --alignment " + row["alignment"].get<std::string>() +
+                          " --json"));
+}
+
+TEST_CASE("gamma mlp --predict and --explain: every step and every rule") {
+  auto document = run_json("gamma mlp --parametrization ntk --layers 2 --predict --explain --json");
+  REQUIRE(document["steps"].size() >= 2);
+  CHECK(document["steps"][0]["features"] == nlohmann::json::array({"0", "0"}));
+  CHECK(document["steps"][1]["update"] == nlohmann::json::array({"-1/2", "-3/2", "-1"}));
+  CHECK(document["steps"][1]["output_change"] == "0");
+  bool clt = false;
+  for (const auto& line : document["derivation"])
+    clt = clt || (line["quantity"] == "h^2" && line["rule"].get<std::string>().find("independent → CLT") != std::string::npos);
+  CHECK(clt);
+  Outcome text = run("gamma mlp --parametrization mup --optimizer adam");
+  CHECK(text.status == 0);
+  CHECK(text.output.find("hidden   0     1/2   1     yes     learn     -1") != std::string::npos);
+}
+
+TEST_CASE("solve under SGD, where the exponents never settle, states the limit of the maximal rate beside the horizon's") {
+  auto module = run_json("gamma solve --scheme A --optimizer sgd --json");
+  CHECK(module["max_stable"]["value"] == "-30/31");
+  CHECK(module["limit"]["value"] == "-1");
+  CHECK(module["limit"]["to_step"] == 16);
+  auto network = run_json("gamma solve --scheme A --optimizer sgd --setting network --json");
+  CHECK(network["max_stable"]["value"] == "-15/31");
+  CHECK(network["limit"]["value"] == "-1/2");
+  CHECK(run_json("gamma solve --scheme A --json")["limit"].is_null());  // Adam settles
+  Outcome text = run("gamma solve --scheme A --optimizer sgd");
+  CHECK(text.output.find("as the steps grow: maximal stable γ[η] → -1 (") != std::string::npos);
+}

@@ -116,6 +116,9 @@ TEST_CASE("vocabulary: every scheme, custom, the verdicts and the query keys") {
   CHECK(vocabulary["schemes"].back()["name"] == "custom");
   CHECK(vocabulary["verdicts"].front()["key"] == "stable");
   CHECK(vocabulary["optimizers"].size() == 2);
+  CHECK(vocabulary["parametrizations"].size() == 5);
+  CHECK(vocabulary["alignments"].front()["name"] == "full");
+  CHECK(vocabulary["layer_groups"].back()["name"] == "readout");
   CHECK(vocabulary["multipliers"] == nlohmann::json{{{"name", "lora"}, {"title", "LoRA (α/r)"}, {"aliases", nlohmann::json::array()}},
                                                     {{"name", "rslora"}, {"title", "rsLoRA (α/√r)"}, {"aliases", {"rs-lora"}}}});
   for (const char* key : {"rho", "multiplier", "steps", "subtract"})
@@ -249,4 +252,20 @@ TEST_CASE("results: links and crafted names never bring a byte from outside the 
   CHECK_FALSE(file_under(root, "walk/coordcheck-x/../../../outside/secret.json").has_value());
   CHECK_FALSE(file_under(root, "walk/figures/out.png").has_value());
   fs::remove_all(root.parent_path());
+}
+
+TEST_CASE("mlp: the deep MLP's answer as gamma mlp --predict --json prints it; a bad key or value names its field") {
+  auto reply = mlp_reply({{"parametrization", "mup"}, {"optimizer", "adam"}, {"alignment", ""}});
+  REQUIRE(reply.status == 200);
+  CHECK(reply.body["command"] == "mlp");
+  CHECK(reply.body["alignment"] == "full");  // an empty value is the default
+  CHECK(reply.body["groups"]["hidden"]["max_stable"] == "-1");
+  CHECK(reply.body["steps"].size() >= 2);
+  auto bad_key = mlp_reply({{"width", "3"}});
+  CHECK(bad_key.status == 400);
+  CHECK(bad_key.body["field"] == "width");
+  auto bad_value = mlp_reply({{"layers", "0"}});
+  CHECK(bad_value.status == 400);
+  CHECK(bad_value.body["field"] == "layers");
+  CHECK(bad_value.body["error"].get<std::string>().find("'0' is not a number of hidden layers") != std::string::npos);
 }

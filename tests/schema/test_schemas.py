@@ -119,12 +119,15 @@ ENGINE_COMMANDS = {
     "explain": ["gamma", "explain", "--scheme", "A", "--steps", "2", "--json"],
     "phase": ["gamma", "phase", "--scheme", "A", "--x", "eta_A", "--y", "eta_B", "--json"],
     "table": ["gamma", "table", "--json"],
+    "mlp": ["gamma", "mlp", "--parametrization", "sp", "--predict", "--explain", "--json"],
+    "mlp-table": ["gamma", "mlp", "--table", "--layers", "2", "--json"],
 }
 
 
 # The `gamma` subcommands' documents (and reproduce phase's phase-*.json) share one
 # schema, told apart by their "command".
 SCHEMA_OF = {kind: "gamma" for kind in ("predict", "solve", "explain", "phase", "table")}
+SCHEMA_OF["mlp"] = "mlp"  # `gamma mlp`, with --table too
 
 
 def schema(kind):
@@ -199,7 +202,7 @@ def csv_rows(path):
     return header, rows
 
 
-KINDS = ["manifest", "summary", "split-seeds", "coordcheck", "phase", "engine", "predict", "solve", "explain", "table"]
+KINDS = ["manifest", "summary", "split-seeds", "coordcheck", "phase", "engine", "predict", "solve", "explain", "table", "mlp"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
