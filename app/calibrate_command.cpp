@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "experiments/registry.hpp"
-#include "sim/analysis.hpp"
-#include "sim/calibration.hpp"
+#include "sim/analysis/analysis.hpp"
+#include "sim/analysis/calibration.hpp"
 
 namespace gammalab::app {
 

@@ -10,8 +10,8 @@
 #include "experiments/coordinate_check.hpp"
 #include "experiments/sweep_job.hpp"
 #include "gamma/scheme.hpp"
-#include "sim/coordcheck.hpp"
-#include "sim/lora_init.hpp"
+#include "sim/analysis/coordcheck.hpp"
+#include "sim/model/lora_init.hpp"
 
 namespace gammalab::app {
 

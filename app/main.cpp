@@ -15,7 +15,7 @@
 #include "app/schema_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/sweep_command.hpp"
-#include "sim/request_names.hpp"
+#include "sim/sweep/request_names.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"gammalab: width-scaling of LoRA learning rates and initialisation, by exact theory and by experiment"};

@@ -6,7 +6,7 @@
 
 #include "app/cli_support.hpp"
 #include "experiments/sweep_job.hpp"
-#include "sim/analysis.hpp"
+#include "sim/analysis/analysis.hpp"
 
 namespace gammalab::app {
 

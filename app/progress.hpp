@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "sim/sweep.hpp"
+#include "sim/sweep/sweep.hpp"
 
 namespace gammalab::app {
 

@@ -10,9 +10,10 @@
 
 #include "app/cli_support.hpp"
 #include "experiments/sweep_job.hpp"
-#include "sim/result_directory.hpp"
-#include "sim/result_schema.hpp"
-#include "sim/results_view.hpp"
+#include "sim/sweep/result_directory.hpp"
+#include "sim/sweep/result_schema.hpp"
+#include "sim/analysis/summary.hpp"
+#include "sim/analysis/results_view.hpp"
 
 namespace gammalab::app {
 
@@ -73,7 +74,7 @@ std::string verdict_cell(const std::string& verdict) {
   return "<td class=\"" + std::string(style) + "\">" + html_escape(verdict) + "</td>";
 }
 
-// A sweep's results view (sim/results_view.hpp): its slopes, and the estimates per width
+// A sweep's results view (sim/analysis/results_view.hpp): its slopes, and the estimates per width
 // they are fitted to; each table scrolls inside the page when it is wider.
 std::string sweep_section(const sim::SweepSummary& summary) {
   const sim::ResultsView view = sim::results_view(summary);

@@ -7,7 +7,7 @@
 #include "app/interrupt.hpp"
 #include "app/progress.hpp"
 #include "experiments/sweep_job.hpp"
-#include "sim/analysis.hpp"
+#include "sim/analysis/analysis.hpp"
 
 namespace gammalab::app {
 

@@ -5,7 +5,7 @@
 //     `gammalab gamma solve --scheme A` (the model chosen, every verdict's region, the
 //     maximal stable γ[η] as a law), without printing;
 //   - RefinementPlanning: the planning of the quick fig2's first refinement round (the
-//     rates every stability edge of its 80 lines asks for next, sim/refinement.hpp) from
+//     rates every stability edge of its 80 lines asks for next, sim/sweep/refinement.hpp) from
 //     its 1,040 grid rows, here of a synthetic edge at η = 0.3·n^-1/2 (the rows' values
 //     are what planning reads; no training is timed).
 #include <benchmark/benchmark.h>
@@ -13,8 +13,8 @@
 #include <cmath>
 
 #include "experiments/engine_report.hpp"
-#include "sim/refinement.hpp"
-#include "sim/sweep.hpp"
+#include "sim/sweep/refinement.hpp"
+#include "sim/sweep/sweep.hpp"
 
 namespace {
 

@@ -1,13 +1,13 @@
 // One full-batch training step of the simulator (forward, loss, backward and two AdamW
 // updates) at widths 2^5 … 2^13 with N = 256 and 1000 data points and rank 4. Reports FLOP/s
-// against the arithmetic count N·n·(10r + 5) of the step (sim/lora_network.hpp).
+// against the arithmetic count N·n·(10r + 5) of the step (sim/model/lora_network.hpp).
 // The frozen activations are random here: building a real student at n = 8192 costs a
 // 1000 × 8192 × 8192 product once, and the step's cost does not depend on them.
 #include <benchmark/benchmark.h>
 
-#include "sim/lora_network.hpp"
-#include "sim/optimizer.hpp"
-#include "sim/random.hpp"
+#include "sim/model/lora_network.hpp"
+#include "sim/model/optimizer.hpp"
+#include "sim/model/random.hpp"
 
 namespace {
 

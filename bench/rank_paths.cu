@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "cuda/group_trainer.cuh"
-#include "sim/teacher.hpp"
+#include "sim/model/teacher.hpp"
 
 // Inside the project's namespace rather than `using` it: a global using-directive for
 // gammalab::cuda makes CUB's own `cuda::std` ambiguous in nvcc's generated stubs.

@@ -14,8 +14,8 @@
 #include "cuda/device_probe.hpp"
 #include "cuda/fp32_peak.hpp"
 #include "cuda/gpu_backend.hpp"
-#include "sim/lora_network.hpp"
-#include "sim/sweep.hpp"
+#include "sim/model/lora_network.hpp"
+#include "sim/sweep/sweep.hpp"
 
 using namespace gammalab;
 

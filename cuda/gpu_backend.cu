@@ -1,7 +1,7 @@
 #include "cuda/gpu_backend.hpp"
 
 // The backend of one GPU: which specs it trains, the adapters' initial values (on the
-// host, by sim/lora_init), and the groups, each trained by group_trainer.cuh.
+// host, by sim/model/lora_init), and the groups, each trained by group_trainer.cuh.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -12,8 +12,8 @@
 
 #include "cuda/check.hpp"
 #include "cuda/group_trainer.cuh"
-#include "sim/counter_normal.hpp"
-#include "sim/lora_init.hpp"
+#include "sim/model/counter_normal.hpp"
+#include "sim/model/lora_init.hpp"
 
 namespace gammalab::cuda {
 

@@ -3,7 +3,7 @@
 // group trains at once on one copy of the frozen student, at FP32 accuracy (the products
 // run on the tensor cores with each factor as three BF16 terms, so that each product of
 // terms is exact: cuda/split_product.cuh, masked_mma.cuh, split_gemm.cuh), with the same
-// initialisation (computed on the host by sim/lora_init) and the same semantics as the
+// initialisation (computed on the host by sim/model/lora_init) and the same semantics as the
 // CPU reference (divergence, curves, horizons, final losses). Every rank from 1 to 256
 // (cuda/group_memory.cuh: kLargestRank), ranks to 16 on fused tensor-core kernels and
 // larger ones with their rank-R products as FP32 GEMMs (kernels_for_rank says why). What
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/backend.hpp"
+#include "sim/model/backend.hpp"
 
 namespace gammalab::cuda {
 

@@ -1,5 +1,5 @@
 #pragma once
-// The contract between gammalab and its GPU backend, gammalab-cuda.so (sim/plugin_library.hpp
+// The contract between gammalab and its GPU backend, gammalab-cuda.so (sim/model/plugin_library.hpp
 // says why it is a plugin): the functions of cuda/device_probe.hpp, cuda/gpu_backend.hpp and
 // cuda/fp32_peak.hpp, as the plugin implements them, behind a table the host loads at run
 // time. The host's side (cuda/gpu_plugin_host.cpp) implements the same headers by calling
@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "cuda/device_probe.hpp"
-#include "sim/backend.hpp"
-#include "sim/plugin_library.hpp"
+#include "sim/model/backend.hpp"
+#include "sim/model/plugin_library.hpp"
 
 namespace gammalab::cuda {
 

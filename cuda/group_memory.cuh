@@ -30,9 +30,9 @@
 #include "cuda/launch.cuh"
 #include "cuda/split_gemm.cuh"
 #include "cuda/stream_blas.hpp"
-#include "sim/counter_normal.hpp"
-#include "sim/backend.hpp"
-#include "sim/student.hpp"
+#include "sim/model/counter_normal.hpp"
+#include "sim/model/backend.hpp"
+#include "sim/model/student.hpp"
 
 namespace gammalab::cuda {
 
@@ -82,7 +82,7 @@ inline void fill_normal(float* out, std::uint64_t key, std::int64_t first, std::
   for_each_index(count, kernels::NormalEntries{out, key, first, stddev}, stream);
 }
 
-// The adapters' initial values, computed on the host by sim/lora_init (gpu_backend.cu):
+// The adapters' initial values, computed on the host by sim/model/lora_init (gpu_backend.cu):
 // A and A₀ (C·R) × n, B and B₀ (C·n) × R at the stored rank R, A₀ and B₀ zero where
 // nothing is subtracted, and every factor column past the specs' rank zero.
 struct HostAdapters {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstddef>
 
-#include "sim/training_rules.hpp"
+#include "sim/model/training_rules.hpp"
 
 namespace gammalab::cuda {
 

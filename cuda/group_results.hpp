@@ -1,10 +1,10 @@
 #pragma once
-// A GPU group's results in the CPU trainer's terms (sim/trainer.cpp): from what the
+// A GPU group's results in the CPU trainer's terms (sim/model/trainer.cpp): from what the
 // device recorded, each configuration's TrainResult, with the divergence and recording
-// rules of sim/training_rules.hpp.
+// rules of sim/model/training_rules.hpp.
 #include <vector>
 
-#include "sim/trainer.hpp"
+#include "sim/model/trainer.hpp"
 
 namespace gammalab::cuda {
 

@@ -11,7 +11,7 @@
 #include "cuda/group_memory.cuh"
 #include "cuda/group_results.hpp"
 #include "cuda/training_step.cuh"
-#include "sim/training_rules.hpp"
+#include "sim/model/training_rules.hpp"
 
 namespace gammalab::cuda {
 

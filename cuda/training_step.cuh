@@ -15,7 +15,7 @@
 
 #include "cuda/group_memory.cuh"
 #include "cuda/kernels/optimizer.cuh"
-#include "sim/trainer.hpp"
+#include "sim/model/trainer.hpp"
 
 namespace gammalab::cuda {
 

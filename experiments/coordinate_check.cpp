@@ -1,8 +1,8 @@
 #include "experiments/coordinate_check.hpp"
 
 #include "gamma/input_error.hpp"
-#include "sim/prediction.hpp"
-#include "sim/result_directory.hpp"
+#include "sim/analysis/prediction.hpp"
+#include "sim/sweep/result_directory.hpp"
 
 namespace gammalab::experiments {
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "sim/coordcheck.hpp"
+#include "sim/analysis/coordcheck.hpp"
 
 namespace gammalab::experiments {
 

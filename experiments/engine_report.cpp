@@ -6,7 +6,7 @@
 #include "gamma/calculus_rules.hpp"
 #include "gamma/input_error.hpp"
 #include "gamma/work_limit.hpp"
-#include "sim/results_view.hpp"
+#include "sim/analysis/results_view.hpp"
 
 namespace gammalab::experiments {
 

@@ -14,10 +14,11 @@
 #include "gamma/scheme.hpp"
 #include "gamma/verdicts.hpp"
 #include "gamma/rank.hpp"
-#include "sim/result_directory.hpp"
-#include "sim/result_schema.hpp"
-#include "sim/sweep_spec.hpp"
-#include "sim/results_view.hpp"
+#include "sim/sweep/result_directory.hpp"
+#include "sim/sweep/result_schema.hpp"
+#include "sim/analysis/summary.hpp"
+#include "sim/sweep/sweep_spec.hpp"
+#include "sim/analysis/results_view.hpp"
 
 namespace gammalab::experiments {
 
@@ -136,7 +137,7 @@ nlohmann::json progress_of(const fs::path& root, const std::string& name, const 
           {"refinement_runs", refinement_runs}, {"refinement_rounds", rounds}};
 }
 
-// The results view of a summary (sim/results_view.hpp): null without one, {"error"} for
+// The results view of a summary (sim/analysis/results_view.hpp): null without one, {"error"} for
 // one that is not a summary.
 nlohmann::json view_of(const nlohmann::json& summary) {
   if (!summary.is_object() || summary.contains("error")) return nullptr;

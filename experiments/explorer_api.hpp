@@ -49,7 +49,7 @@ nlohmann::json vocabulary_document();
 // listed.
 ApiReply results_list_reply(const std::filesystem::path& root);
 // One result directory by name: its manifest, summary, its results view ("view",
-// sim/results_view.hpp: {"tables": [{"name", "title", "columns", "rows"}]}, null
+// sim/analysis/results_view.hpp: {"tables": [{"name", "title", "columns", "rows"}]}, null
 // without a summary), coordinate checks, engine.json, figures (paths under root) and
 // progress {"status", "done", "total", "refinement_runs", "refinement_rounds"} — done
 // of total counts the grid's configurations, the refinement's runs come after — read

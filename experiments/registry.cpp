@@ -10,11 +10,12 @@
 #include "experiments/figures.hpp"
 #include "gamma/input_error.hpp"
 #include "experiments/sweep_job.hpp"
-#include "sim/manifest.hpp"
-#include "sim/prediction.hpp"
-#include "sim/result_directory.hpp"
-#include "sim/result_schema.hpp"
-#include "sim/results_view.hpp"
+#include "sim/sweep/manifest.hpp"
+#include "sim/analysis/prediction.hpp"
+#include "sim/sweep/result_directory.hpp"
+#include "sim/sweep/result_schema.hpp"
+#include "sim/analysis/summary.hpp"
+#include "sim/analysis/results_view.hpp"
 
 namespace gammalab::experiments {
 
@@ -69,7 +70,7 @@ void write_sigma_verdicts(const sim::SweepSpec& spec, const fs::path& output) {
 
 // ---- verdict lines -------------------------------------------------------------------
 
-// The verdict lines of the view's slopes (sim/results_view.hpp) that `shown` keeps, each
+// The verdict lines of the view's slopes (sim/analysis/results_view.hpp) that `shown` keeps, each
 // measure at the last horizon (summary.json and `analyze` hold every horizon), and what
 // chance alone gives among all the summary's slopes.
 std::vector<std::string> verdict_lines(const sim::SweepSummary& summary,

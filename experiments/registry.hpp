@@ -27,7 +27,7 @@ struct Reproduction {
   std::filesystem::path output;
   std::filesystem::path figure;        // where the figure is (when drawn)
   std::string figure_error;            // why it was not drawn; empty when it was
-  std::vector<std::string> verdicts;   // one line each, "verdict: …"; after a sweep's slopes, "chance: …" (sim/results_view.hpp)
+  std::vector<std::string> verdicts;   // one line each, "verdict: …"; after a sweep's slopes, "chance: …" (sim/analysis/results_view.hpp)
 };
 
 // "fig2, fig3, …"

@@ -20,9 +20,10 @@
 #include "cuda/gpu_backend.hpp"
 #include "gamma/input_error.hpp"
 #include "mpi/distributed_sweep.hpp"
-#include "sim/analysis.hpp"
-#include "sim/result_schema.hpp"
-#include "sim/shard_merge.hpp"
+#include "sim/analysis/analysis.hpp"
+#include "sim/sweep/result_schema.hpp"
+#include "sim/analysis/summary.hpp"
+#include "sim/sweep/shard_merge.hpp"
 
 namespace gammalab::experiments {
 
@@ -116,7 +117,7 @@ std::string duration_text(double seconds) {
   return text;
 }
 
-// The estimate of what `r` trains on `trainers` (sim/work_plan.hpp: the FLOPs of each
+// The estimate of what `r` trains on `trainers` (sim/sweep/work_plan.hpp: the FLOPs of each
 // group, and on the CPU its memory; cuda/gpu_backend.hpp: a group's GPU memory), for a
 // job of `processes` MPI ranks that share its groups.
 SweepEstimate estimate_sweep(const SweepRequest& r, const sim::SweepSpec& spec, const sim::Shard& shard, const Trainers& trainers,

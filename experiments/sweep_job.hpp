@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "gamma/vocabulary.hpp"
-#include "sim/analysis.hpp"
-#include "sim/sweep.hpp"
-#include "sim/sweep_spec.hpp"
+#include "sim/analysis/analysis.hpp"
+#include "sim/sweep/sweep.hpp"
+#include "sim/sweep/sweep_spec.hpp"
 
 namespace gammalab::experiments {
 
@@ -85,7 +85,7 @@ sim::Provenance this_program();
 // (sim::read_checked_runs), a complete directory's missing rows included.
 nlohmann::json analyse_result_directory(const std::filesystem::path& directory, std::optional<sim::LossStatistic> loss = {},
                                         std::optional<int> bootstrap = {});
-// `analyze --split-seeds`: the two halves of the seeds analysed apart (sim/analysis.hpp),
+// `analyze --split-seeds`: the two halves of the seeds analysed apart (sim/analysis/analysis.hpp),
 // written to DIR/split-seeds.json.
 sim::SeedHalves analyse_seed_halves_of_directory(const std::filesystem::path& directory,
                                                  std::optional<sim::LossStatistic> loss = {}, std::optional<int> bootstrap = {});

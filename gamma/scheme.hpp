@@ -3,7 +3,7 @@
 // exponents γ[σ_A], γ[σ_B] of its initial entries (A₀ ~ σ_A, B₀ ~ σ_B; −∞ = zero) and
 // whether the initial product B₀A₀ is subtracted from the frozen weight (so training
 // starts at the pretrained model). This registry is the one list of scheme names: the
-// simulator registers an initialiser under each of them (sim/lora_init.cpp), and a test
+// simulator registers an initialiser under each of them (sim/model/lora_init.cpp), and a test
 // checks that the two lists agree. "custom" is not a row: its σ exponents are given.
 #include <string>
 #include <string_view>

@@ -1,14 +1,14 @@
 #pragma once
 // A sweep over the ranks of an MPI job (`mpirun -np K gammalab sweep SPEC -o DIR`):
 // rank 0 owns the result directory; every rank, rank 0 included, trains its part of
-// the pending groups (balanced by FLOPs, sim/work_plan.hpp) and rank 0 writes every
+// the pending groups (balanced by FLOPs, sim/sweep/work_plan.hpp) and rank 0 writes every
 // rank's rows as they arrive. The directory is the one a single process would write:
 // the same rows, sorted by id, and the same manifest but for `device`, `processes` and
 // `wall_seconds`, which say how it ran.
 #include <functional>
 
 #include "mpi/world.hpp"
-#include "sim/sweep.hpp"
+#include "sim/sweep/sweep.hpp"
 
 namespace gammalab::mpi {
 

@@ -1,5 +1,5 @@
 #pragma once
-// The contract between gammalab and its MPI transport, gammalab-mpi.so (sim/plugin_library.hpp
+// The contract between gammalab and its MPI transport, gammalab-mpi.so (sim/model/plugin_library.hpp
 // says why it is a plugin): what mpi/world.hpp needs of MPI, behind a table the host loads
 // when a sweep asks for MPI (--mpi, or a launcher's environment). The host's side
 // (mpi/world.cpp) implements World by calling through it. No function throws: each
@@ -8,7 +8,7 @@
 #include <string>
 
 #include "mpi/world.hpp"
-#include "sim/plugin_library.hpp"
+#include "sim/model/plugin_library.hpp"
 
 namespace gammalab::mpi {
 

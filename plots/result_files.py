@@ -8,7 +8,7 @@ summary.json and the JSON documents beside them against their schemas. A file th
 missing or not what its schema says stops the script with a message naming the file and,
 for a CSV, the column; so does a runs.csv or curves.csv that differs from the checksum a
 complete directory's manifest recorded (the check every C++ reader makes:
-sim/result_directory.hpp, check_checksums).
+sim/sweep/result_directory.hpp, check_checksums).
 """
 import csv
 import json
@@ -118,7 +118,7 @@ _checksums_checked = set()  # directories whose files were checked, once per scr
 
 
 def _fingerprint(data):
-    """FNV-1a (64-bit) of `data` as 16 hex digits: sim/result_schema.hpp's fingerprint."""
+    """FNV-1a (64-bit) of `data` as 16 hex digits: sim/sweep/result_schema.hpp's fingerprint."""
     value = 0xCBF29CE484222325
     for byte in data:
         value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF

@@ -1,13 +1,13 @@
-// Calibration against known truth: the analysis's slope code (sim/slope_verdicts) on
+// Calibration against known truth: the analysis's slope code (sim/analysis/slope_verdicts) on
 // synthetic sweeps at fig2's paper shape (10 widths 2^7…2^16, 8 seeds) and at 4 seeds,
-// through sim/calibration as `gammalab calibrate` runs it. The numbers asserted are those
+// through sim/analysis/calibration as `gammalab calibrate` runs it. The numbers asserted are those
 // the issue of calibrated verdicts asks for; a percentile interval (7.5% false departures at
 // 8 seeds), a verdict without a margin, or a trend read from the nearer point estimate fail them.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include "sim/calibration.hpp"
-#include "sim/statistics.hpp"
+#include "sim/analysis/calibration.hpp"
+#include "sim/analysis/statistics.hpp"
 
 using namespace gammalab::sim;
 

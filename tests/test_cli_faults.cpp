@@ -18,7 +18,7 @@
 
 #include "result_files.hpp"
 #include "run_program.hpp"
-#include "sim/result_directory.hpp"
+#include "sim/sweep/result_directory.hpp"
 
 namespace fs = std::filesystem;
 

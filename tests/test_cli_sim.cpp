@@ -13,7 +13,7 @@
 
 #include "result_files.hpp"
 #include "run_program.hpp"
-#include "sim/results_view.hpp"
+#include "sim/analysis/results_view.hpp"
 
 namespace fs = std::filesystem;
 namespace sim = gammalab::sim;

@@ -10,9 +10,10 @@
 #include "experiments/engine_report.hpp"
 #include "experiments/explorer_api.hpp"
 #include "result_files.hpp"
-#include "sim/manifest.hpp"
-#include "sim/result_schema.hpp"
-#include "sim/results_view.hpp"
+#include "sim/sweep/manifest.hpp"
+#include "sim/sweep/result_schema.hpp"
+#include "sim/analysis/summary.hpp"
+#include "sim/analysis/results_view.hpp"
 
 namespace fs = std::filesystem;
 using namespace gammalab::experiments;

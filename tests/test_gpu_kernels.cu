@@ -23,8 +23,8 @@
 #include "cuda/kernels/setup.cuh"
 #include "cuda/launch.cuh"
 #include "cuda/split_gemm.cuh"
-#include "sim/counter_normal.hpp"
-#include "sim/optimizer.hpp"
+#include "sim/model/counter_normal.hpp"
+#include "sim/model/optimizer.hpp"
 
 // Inside the project's namespace rather than `using` it: a global using-directive for
 // gammalab::cuda makes CUB's own `cuda::std` ambiguous in nvcc's generated stubs.

@@ -13,7 +13,7 @@
 
 #include "cuda/device_probe.hpp"
 #include "cuda/gpu_backend.hpp"
-#include "sim/lora_init.hpp"
+#include "sim/model/lora_init.hpp"
 
 using namespace gammalab;
 
@@ -220,7 +220,7 @@ TEST_CASE("[gpu] the GPU trains every rank from 1 to 256 and refuses a larger on
 }
 
 // The horizons of diverging runs: a run that diverges at step d stops there
-// (sim/training_rules.hpp), and its horizons from d on stay +inf. SGD at η = 1 diverges
+// (sim/model/training_rules.hpp), and its horizons from d on stay +inf. SGD at η = 1 diverges
 // at step 5 (Init[A], Init[AB]) or 4 (Init[B], PiSSA) on the CPU, its loss growing a
 // hundredfold or more a step before it crosses the bound, so that FP32 crosses it at the
 // same step; the horizons 1, 3, 4, 5 and 10 lie before, at and past both.

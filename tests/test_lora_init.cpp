@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "sim/lora_init.hpp"
+#include "sim/model/lora_init.hpp"
 
 using namespace gammalab::sim;
 

@@ -1,8 +1,8 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include "sim/lora_network.hpp"
-#include "sim/random.hpp"
+#include "sim/model/lora_network.hpp"
+#include "sim/model/random.hpp"
 
 using namespace gammalab::sim;
 
@@ -55,7 +55,7 @@ TEST_CASE("a wrong gradient would be caught: the check is sensitive to a factor 
 
 TEST_CASE("the step formed a column at a time equals the whole-matrix formulas") {
   // The reference is eq. 4 and its backward pass with H' held whole, as the header
-  // writes them (sim/lora_network.cpp forms H' one column at a time).
+  // writes them (sim/model/lora_network.cpp forms H' one column at a time).
   Rng rng(9, "columns");
   const int rows = 300, width = 21, rank = 3;
   Eigen::MatrixXd Z = rng.normal_matrix(rows, width, 1.0).cwiseMax(0.0), H0 = rng.normal_matrix(rows, width, 1.0);

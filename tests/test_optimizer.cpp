@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "sim/optimizer.hpp"
+#include "sim/model/optimizer.hpp"
 
 using namespace gammalab::sim;
 

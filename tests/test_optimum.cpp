@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "sim/optimum.hpp"
+#include "sim/sweep/optimum.hpp"
 
 using namespace gammalab::sim;
 

@@ -1,4 +1,4 @@
-// Stability edges located beyond the grid (sim/refinement.hpp) on a synthetic edge whose
+// Stability edges located beyond the grid (sim/sweep/refinement.hpp) on a synthetic edge whose
 // place is known, and the analysis of seed halves and of the internal criterion on a
 // real tiny sweep.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
@@ -14,9 +14,9 @@
 
 #include "gamma/input_error.hpp"
 #include "result_files.hpp"
-#include "sim/analysis.hpp"
-#include "sim/refinement.hpp"
-#include "sim/sweep.hpp"
+#include "sim/analysis/analysis.hpp"
+#include "sim/sweep/refinement.hpp"
+#include "sim/sweep/sweep.hpp"
 
 using namespace gammalab;
 using namespace gammalab::sim;

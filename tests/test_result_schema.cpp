@@ -11,12 +11,13 @@
 #include "gamma/input_error.hpp"
 #include "result_files.hpp"
 #include "gamma/scheme.hpp"
-#include "sim/analysis.hpp"
-#include "sim/prediction.hpp"
-#include "sim/manifest.hpp"
-#include "sim/result_schema.hpp"
-#include "sim/results_view.hpp"
-#include "sim/sweep.hpp"
+#include "sim/analysis/analysis.hpp"
+#include "sim/analysis/prediction.hpp"
+#include "sim/sweep/manifest.hpp"
+#include "sim/sweep/result_schema.hpp"
+#include "sim/analysis/summary.hpp"
+#include "sim/analysis/results_view.hpp"
+#include "sim/sweep/sweep.hpp"
 
 using namespace gammalab;
 using namespace gammalab::sim;

@@ -3,7 +3,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include "sim/results_view.hpp"
+#include "sim/analysis/results_view.hpp"
 
 using namespace gammalab;
 using namespace gammalab::sim;

@@ -5,8 +5,8 @@
 
 #include <cmath>
 
-#include "sim/random.hpp"
-#include "sim/statistics.hpp"
+#include "sim/model/random.hpp"
+#include "sim/analysis/statistics.hpp"
 
 using namespace gammalab::sim;
 

@@ -15,12 +15,12 @@
 #include <tuple>
 
 #include "gamma/input_error.hpp"
-#include "sim/analysis.hpp"
-#include "sim/lora_network.hpp"
-#include "sim/shard_merge.hpp"
-#include "sim/statistics.hpp"
-#include "sim/sweep.hpp"
-#include "sim/teacher.hpp"
+#include "sim/analysis/analysis.hpp"
+#include "sim/model/lora_network.hpp"
+#include "sim/sweep/shard_merge.hpp"
+#include "sim/analysis/statistics.hpp"
+#include "sim/sweep/sweep.hpp"
+#include "sim/model/teacher.hpp"
 #include "result_files.hpp"
 
 using namespace gammalab;

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "gamma/input_error.hpp"
-#include "sim/sweep_spec.hpp"
+#include "sim/sweep/sweep_spec.hpp"
 
 using namespace gammalab;
 using namespace gammalab::sim;

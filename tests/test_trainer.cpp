@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "sim/trainer.hpp"
+#include "sim/model/trainer.hpp"
 
 using namespace gammalab::sim;
 

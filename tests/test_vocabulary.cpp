@@ -12,12 +12,13 @@
 #include "gamma/scheme.hpp"
 #include "gamma/verdicts.hpp"
 #include "gamma/vocabulary.hpp"
-#include "sim/lora_init.hpp"
-#include "sim/prediction.hpp"
-#include "sim/result_schema.hpp"
-#include "sim/statistics.hpp"
-#include "sim/sweep_spec.hpp"
-#include "sim/trainer.hpp"
+#include "sim/model/lora_init.hpp"
+#include "sim/analysis/prediction.hpp"
+#include "sim/sweep/result_schema.hpp"
+#include "sim/analysis/summary.hpp"
+#include "sim/analysis/statistics.hpp"
+#include "sim/sweep/sweep_spec.hpp"
+#include "sim/model/trainer.hpp"
 
 using namespace gammalab;
 
@@ -204,7 +205,7 @@ TEST_CASE("the verdict table has one row per verdict and per bound, keys distinc
 }
 
 // What docs/extending.md says a new scheme takes: a row in the engine's registry
-// (gamma/scheme.cpp) and an initialiser in the simulator's (sim/lora_init.cpp). Here both
+// (gamma/scheme.cpp) and an initialiser in the simulator's (sim/model/lora_init.cpp). Here both
 // are registered at run time, and the scheme then works in the engine, a spec and training.
 TEST_CASE("a made-up scheme, registered in the two places the docs name, works end to end") {
   gamma::register_scheme({"made-up", "Init[made-up]", gamma::Exponent(gamma::Rational(-1)), gamma::Exponent::zero_quantity(),

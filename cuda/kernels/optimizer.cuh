@@ -1,6 +1,6 @@
 #pragma once
 // The optimiser's update of A and B, every configuration at once: the rule (AdamW or
-// SGD, as sim/optimizer.cpp applies them on the CPU) is a type, and one element-wise
+// SGD, as sim/model/optimizer.cpp applies them on the CPU) is a type, and one element-wise
 // pass (through CUB) applies it where the configuration has not diverged. Each
 // configuration has its own learning rate; the step's scalars (schedule factor, Adam's
 // bias corrections) are read from device memory at the step counter, so that one
@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-#include "sim/training_rules.hpp"
+#include "sim/model/training_rules.hpp"
 
 namespace gammalab::cuda::kernels {
 
@@ -50,7 +50,7 @@ struct SgdRule {
 // One update of a (C·R) × n (or C·n × R) parameter block, `per_config` entries per
 // configuration, one index per entry. first and second may be null for SgdRule. An entry
 // or moment the update leaves NaN or infinite marks the configuration diverged after
-// this step (sim/training_rules.hpp: state_diverged), as the CPU trainer does; every
+// this step (sim/model/training_rules.hpp: state_diverged), as the CPU trainer does; every
 // thread that sees it writes the same step.
 template <class Rule>
 struct UpdateParameters {

@@ -5,7 +5,7 @@
 //   - the residual f − y, ∂L/∂f = 2(f − y)/N, and the loss of each configuration, a
 //     mean of squares summed in double by DeviceSegmentedReduce (one segment per
 //     configuration; deterministic for a given size), with the divergence rule of
-//     sim/training_rules.hpp;
+//     sim/model/training_rules.hpp;
 //   - for the curves, mean_i ‖Z_A(x_i)‖ and mean_i ‖Z_B(x_i)‖ per configuration;
 //   - for the horizons, the root mean square of the adapter's output s·Z_B over the rows
 //     and units (less its initial value where B₀A₀ is subtracted) per configuration.
@@ -22,7 +22,7 @@
 
 #include "cuda/device_buffer.hpp"
 #include "cuda/launch.cuh"
-#include "sim/training_rules.hpp"
+#include "sim/model/training_rules.hpp"
 
 namespace gammalab::cuda::kernels {
 

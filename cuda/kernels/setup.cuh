@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "sim/counter_normal.hpp"
+#include "sim/model/counter_normal.hpp"
 
 namespace gammalab::cuda::kernels {
 

@@ -1,7 +1,7 @@
 """The project's prose stays true: every link in README.md and docs/ (the Markdown files
 and the tour notebook's text) reaches a file that exists and, with a #fragment, a heading
 of that file; every section a comment names ("docs/simulator.md, "The spec file"") is a
-heading of that file; every source path the docs cite in backticks (`sim/optimum.hpp`)
+heading of that file; every source path the docs cite in backticks (`sim/sweep/optimum.hpp`)
 exists; and no text in the tree names a tracker's issue by its number.
 
 Run: /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/docs
@@ -110,8 +110,8 @@ def test_every_link_resolves(document):
 
 
 def test_every_cited_source_path_exists():
-    """A path in backticks that starts at a top-level folder (`sim/optimum.hpp`, or a stem
-    such as `sim/work_plan`, or a pattern such as `experiments/NAME-SCALE.toml`) names
+    """A path in backticks that starts at a top-level folder (`sim/sweep/optimum.hpp`, or a stem
+    such as `sim/sweep/work_plan`, or a pattern such as `experiments/NAME-SCALE.toml`) names
     something in the tree."""
     top = {path.name for path in ROOT.iterdir() if path.is_dir() and not path.name.startswith((".", "build"))}
     missing = []
