@@ -13,8 +13,5 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
 step "parity: GPU against the CPU reference, ranks 1 … 256, LoRA and rsLoRA"
 timeout 120 $bin/test_gpu_parity 2>&1 | tail -4
 
-step "paper-scale rank experiment on the GPU: sweep and analysis (timed)"
-/usr/bin/time -f "wall %e s" timeout 420 $bin/gammalab reproduce rank --scale paper -o "$out/rank-paper" --device gpu --home . 2>&1 |
-  grep -vE "^refining|^  [0-9]" | tail -60
-rm -rf "$out/rank-paper/curves.csv" "$out/rank-paper/.lock" "$out/rank-paper/figures"
+paper_experiment rank "${RANK_SECONDS:-420}"
 step "done"
