@@ -23,12 +23,17 @@ const state = {
   view: 'engine', scheme: 'A', setting: 'module', readout: '', optimizer: 'adam', steps: '0',
   linked: true, sigma_A: '', sigma_B: '', eta_A: '-1/2', eta_B: '-1/2', alpha: '', rho: '', multiplier: '', window: 'from_settled',
   large: false, dir: '', cell: null,
+  // the deep MLP view (/api/mlp), its keys in the URL prefixed "mlp_"
+  mlp: { parametrization: 'mup', optimizer: 'sgd', alignment: 'full', layers: '3', a: '', b: '', c: '' },
 };
+const MLP_FIELDS = ['parametrization', 'optimizer', 'alignment', 'layers', 'a', 'b', 'c'];
 let vocabulary = null;
 let answer = null;       // the last good /api/engine reply
 let engineRequest = null;
 let engineTimer = null;
 let resultTimer = null;
+let mlpRequest = null;
+let mlpTimer = null;
 
 const $ = (id) => document.getElementById(id);
 function element(tag, attributes = {}, ...children) {
@@ -76,6 +81,7 @@ function readUrl() {
   const p = new URLSearchParams(location.search);
   for (const key of ['view', 'scheme', 'setting', 'readout', 'optimizer', 'steps', 'sigma_A', 'sigma_B', 'alpha', 'rho', 'multiplier', 'window', 'dir'])
     if (p.has(key)) state[key] = p.get(key);
+  for (const key of MLP_FIELDS) if (p.has(`mlp_${key}`)) state.mlp[key] = p.get(`mlp_${key}`);
   if (p.has('eta')) { state.linked = true; state.eta_A = state.eta_B = p.get('eta'); }
   else if (p.has('eta_A') || p.has('eta_B')) {
     state.linked = false; state.eta_A = p.get('eta_A') || ''; state.eta_B = p.get('eta_B') || '';
@@ -87,6 +93,7 @@ function writeUrl() {
   if (state.view !== 'engine') p.set('view', state.view);
   for (const [key, value] of Object.entries(engineQuery())) p.set(key, value);
   if (state.window !== 'from_settled') p.set('window', state.window);
+  if (state.view === 'mlp') for (const [key, value] of Object.entries(mlpQuery())) p.set(`mlp_${key}`, value);
   if (state.dir) p.set('dir', state.dir);
   if (state.large) p.set('large', '1');
   history.replaceState(null, '', `${location.pathname}?${p.toString().replace(/%2F/g, '/')}`);
@@ -581,15 +588,84 @@ async function showResult() {
   if (p.status === 'running' && state.view === 'results') resultTimer = setTimeout(() => { showResult(); listResults(); }, 2000);
 }
 
+// ---- the deep MLP (/api/mlp): every exponent a string the engine wrote
+function mlpQuery() {
+  const q = {};
+  for (const key of MLP_FIELDS) if (state.mlp[key] !== '') q[key] = state.mlp[key];
+  return q;
+}
+function buildMlpForm() {
+  fillSelect($('mlp-parametrization'), vocabulary.parametrizations, state.mlp.parametrization);
+  fillSelect($('mlp-optimizer'), vocabulary.optimizers, state.mlp.optimizer);
+  fillSelect($('mlp-alignment'), vocabulary.alignments, state.mlp.alignment);
+  for (const key of MLP_FIELDS) {
+    const input = $(`mlp-${key}`);
+    if (input.tagName === 'INPUT') input.value = state.mlp[key];
+    input.addEventListener(input.tagName === 'SELECT' ? 'change' : 'input', () => {
+      state.mlp[key] = input.value.trim();
+      writeUrl();
+      clearTimeout(mlpTimer);
+      mlpTimer = setTimeout(askMlp, 120);
+    });
+  }
+  $('mlp-form').addEventListener('submit', (event) => event.preventDefault());
+}
+async function askMlp() {
+  if (mlpRequest) mlpRequest.abort();
+  const controller = new AbortController();
+  mlpRequest = controller;
+  let reply, body;
+  try {
+    reply = await fetch(`/api/mlp?${new URLSearchParams(mlpQuery())}`, { signal: controller.signal });
+    body = await reply.json();
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    body = { error: `the server did not answer: ${error.message}` };
+  }
+  if (mlpRequest !== controller) return;
+  mlpRequest = null;
+  for (const node of document.querySelectorAll('#mlp-form .error')) node.textContent = '';
+  for (const node of document.querySelectorAll('#mlp-form [aria-invalid]')) node.removeAttribute('aria-invalid');
+  if (!reply || !reply.ok) {
+    const field = body.field && $(`mlp-error-${body.field}`) ? body.field : 'general';
+    $(`mlp-error-${field}`).textContent = body.error;
+    if ($(`mlp-${field}`)) $(`mlp-${field}`).setAttribute('aria-invalid', 'true');
+    $('mlp-view').classList.add('stale');
+    return;
+  }
+  $('mlp-view').classList.remove('stale');
+  drawMlp(body);
+}
+function drawMlp(body) {
+  const columns = [['a', 'a'], ['b', 'b'], ['c', 'c'], ['stable', 'stable'], ['feature_learning', 'features move Θ(1)'],
+    ['max_stable', 'max stable γ[ηˡ]'], ['stable_region', 'stable γ[ηˡ]'], ['binding', 'binding']];
+  const head = element('thead', {}, element('tr', {}, element('th', { scope: 'col', text: 'group' }),
+    ...columns.map(([, title]) => element('th', { scope: 'col', text: title }))));
+  const rows = vocabulary.layer_groups.filter((g) => body.groups[g.name]).map((g) => element('tr', { 'data-group': g.name },
+    element('th', { scope: 'row', text: g.name }),
+    ...columns.map(([key]) => {
+      const value = body.groups[g.name][key];
+      return element('td', { 'data-key': key, class: ['a', 'b', 'c', 'max_stable', 'stable_region'].includes(key) ? 'exact' : null,
+        text: Array.isArray(value) ? value.join('; ') : cellText(value) });
+    })));
+  $('mlp-table').replaceChildren(head, element('tbody', {}, ...rows));
+  $('mlp-summary').textContent = `${body.parametrization}, ${body.optimizer}, ${body.alignment} alignment, L = ${body.layers}: ` +
+    `stable ${cellText(body.stable)}, feature learning ${cellText(body.feature_learning)}, ` +
+    `r = ${body.r === null ? 'none (not stable, or the features do not move)' : body.r}; the exponents settle from step ${body.settled_from}.`;
+}
+
 // ---- views and start
 function showView(view) {
   state.view = view;
   $('engine-view').hidden = view !== 'engine';
   $('results-view').hidden = view !== 'results';
+  $('mlp-view').hidden = view !== 'mlp';
   $('tab-engine').setAttribute('aria-current', view === 'engine' ? 'page' : 'false');
+  $('tab-mlp').setAttribute('aria-current', view === 'mlp' ? 'page' : 'false');
   $('tab-results').setAttribute('aria-current', view === 'results' ? 'page' : 'false');
   writeUrl();
   if (view === 'results') { listResults(); showResult(); }
+  if (view === 'mlp') askMlp();
 }
 async function start() {
   readUrl();
@@ -600,15 +676,17 @@ async function start() {
     return;
   }
   buildForm();
+  buildMlpForm();
   syncForm();
   $('tab-engine').addEventListener('click', () => showView('engine'));
   $('tab-results').addEventListener('click', () => showView('results'));
+  $('tab-mlp').addEventListener('click', () => showView('mlp'));
   $('large-text').addEventListener('click', () => { state.large = !state.large; syncForm(); writeUrl(); });
   for (const input of document.querySelectorAll('input[name=window]'))
     input.addEventListener('change', () => { state.window = input.value; writeUrl(); if (answer) drawPhase(); });
   $('phase-diagram').addEventListener('click', phaseClick);
   $('phase-diagram').addEventListener('keydown', phaseKey);
-  showView(state.view === 'results' ? 'results' : 'engine');
+  showView(['results', 'mlp'].includes(state.view) ? state.view : 'engine');
   await askEngine();
   document.body.dataset.ready = 'true';
 }

@@ -375,6 +375,40 @@ function rawGet(rawPath) {
   });
 }
 
+test('the deep MLP view shows gamma mlp\'s exponents per layer group, and a malformed exponent\'s message by its field', async () => {
+  await ready(`${base}/?view=mlp&mlp_parametrization=sp&mlp_optimizer=sgd`);
+  const shownGroups = () => page.evaluate(() => {
+    const groups = {};
+    for (const tr of document.querySelectorAll('#mlp-table tbody tr')) {
+      groups[tr.dataset.group] = {};
+      for (const td of tr.querySelectorAll('td[data-key]')) groups[tr.dataset.group][td.dataset.key] = td.textContent;
+    }
+    return groups;
+  });
+  const expected = (cli) => Object.fromEntries(['input', 'hidden', 'readout'].map((g) => [g, {
+    a: cli.groups[g].a, b: cli.groups[g].b, c: cli.groups[g].c, stable: cli.groups[g].stable ? 'yes' : 'no',
+    feature_learning: cli.groups[g].feature_learning ? 'yes' : 'no', max_stable: cli.groups[g].max_stable,
+    stable_region: cli.groups[g].stable_region, binding: cli.groups[g].binding.join('; ') }]));
+  const sp = cliJson('gamma', 'mlp', '--parametrization', 'sp', '--optimizer', 'sgd', '--json');
+  assert.equal(sp.groups.hidden.max_stable, '-1');  // standard parametrization under SGD: the hidden rate must fall as 1/n
+  await eventually(async () => assert.deepEqual(await shownGroups(), expected(sp)));
+  assert.match(await text('#mlp-summary'), /stable no, feature learning no, r = none/);
+  await page.selectOption('#mlp-parametrization', 'mup');
+  await page.selectOption('#mlp-optimizer', 'adam');
+  const mup = cliJson('gamma', 'mlp', '--parametrization', 'mup', '--optimizer', 'adam', '--json');
+  await eventually(async () => assert.deepEqual(await shownGroups(), expected(mup)));
+  assert.match(await text('#mlp-summary'), /stable yes, feature learning yes, r = 0;/);
+  assert.match(page.url(), /mlp_parametrization=mup/);
+  await page.fill('#mlp-a', '1/');
+  const cli = gammalab('gamma', 'mlp', '--parametrization', 'mup', '--optimizer', 'adam', '--a', '1/');
+  assert.equal(cli.status, 2);
+  await eventually(async () => assert.equal(await text('#mlp-error-a'), cli.stderr.trim().replace(/^gammalab: /, '')));
+  assert.equal(await page.getAttribute('#mlp-a', 'aria-invalid'), 'true');
+  await page.fill('#mlp-a', '');
+  await eventually(async () => assert.equal(await text('#mlp-error-a'), ''));
+  assert.deepEqual(consoleErrors, []);
+});
+
 test('a request for ../ outside the results folder is refused', async () => {
   const figure = await rawGet('/files/fig2-tiny/figures/lr_vs_width.png');
   assert.equal(figure.status, 200);
