@@ -225,12 +225,44 @@ TEST_CASE("a replicate whose estimate is a stand-in (an optimum at the grid's ed
   const SlopeSummary slope = analyse_runs(rows, spec).arms[0].optimal_slope;
   CHECK(slope.points_used == std::vector<int>{64, 128, 256, 512});  // every seed together: inside the grid
   CHECK(slope.left_out.at_grid_edge == only_edge_seeds);
-  CHECK(slope.left_out.flat == 0);
-  CHECK(slope.left_out.clamped == 0);
+  CHECK(slope.stand_ins.flat == 0);
+  CHECK(slope.stand_ins.clamped == 0);
   CHECK(slope.left_out.no_estimate == 0);
   CHECK(slope.resamples_used == bootstrap.resamples.size() - only_edge_seeds);
   const nlohmann::json json = nlohmann::json(analyse_runs(rows, spec))["schemes"][0]["slopes"]["optimal"];
   CHECK(json["left_out"]["at_grid_edge"] == only_edge_seeds);
+}
+
+TEST_CASE("a replicate whose optimum is flat at one width is kept in the slope's interval, and counted as a stand-in") {
+  // η*(n) = 0.5·n^-3/4, an exact parabola in log η, except at width 128, where seeds 0
+  // and 1 have a plateau, slightly concave, at the rates within a factor e of η*. A resample
+  // that draws only those two seeds there has a flat optimum at 128 (the plateau's
+  // middle): the estimator's answer, kept.
+  SweepSpec spec = parse_sweep_spec(
+      "[sweep]\nwidths = [64, 128, 256, 512]\nseeds = 4\nschemes = [\"A\"]\nsteps = 10\n"
+      "[learning_rate]\nmin = 1e-5\nmax = 1\nper_decade = 8\n[analysis]\nbootstrap = 400\n",
+      "plateau.toml");
+  std::vector<RunRow> rows;
+  for (const auto& c : enumerate_configurations(spec)) {
+    const double log_optimum = std::log(0.5) - 0.75 * std::log(static_cast<double>(c.width));
+    const double parabola = std::pow(std::log(c.lr_A) - log_optimum, 2);
+    const double log_loss = c.width == 128 && c.seed < 2 ? (parabola < 1 ? 1 - 0.01 * parabola : parabola) : parabola;
+    RunRow row{c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1e9, std::exp(log_loss), 1, 1, 1, false};
+    for (int h : spec.training.horizons) row.horizons.push_back({h, 1, 1});
+    rows.push_back(row);
+  }
+  const SeedBootstrap bootstrap = bootstrap_over_seeds(spec.widths.size(), 1, spec.seeds.size(), spec.analysis.bootstrap, "bootstrap");
+  std::size_t only_flat_seeds = 0;
+  for (const auto& resample : bootstrap.resamples)
+    only_flat_seeds += std::all_of(resample[1].begin(), resample[1].end(), [](std::size_t s) { return s < 2; });
+  REQUIRE(only_flat_seeds > 0);
+  const SlopeSummary slope = analyse_runs(rows, spec).arms[0].optimal_slope;
+  CHECK(slope.stand_ins.flat == only_flat_seeds);
+  CHECK(slope.left_out.at_grid_edge + slope.left_out.no_estimate == 0);
+  CHECK(slope.resamples_used == bootstrap.resamples.size());
+  REQUIRE(slope.interval.has_value());
+  CHECK(slope.interval->low < *slope.slope);
+  CHECK(slope.interval->high > *slope.slope);
 }
 
 TEST_CASE("teachers are resampled once for every width: a teacher's shift of η* moves each width's interval, not the slope") {

@@ -272,19 +272,21 @@ LrEstimate edge_estimate(const PointEstimator& edge, const Axis& widths, std::si
 constexpr double kMinKeptShare = 0.5;
 
 // The estimates at the points `fitted` of an axis, from every seed and from each resample
-// (sim/analysis/slope_verdicts.hpp turns them into a slope and its verdicts), and how many
-// resamples were left out of the slope over all of them, by why (LeftOutReplicates).
-// A resample's estimate at a point is left out where it has none, or where it is a
-// stand-in for one: beyond the rates trained (only a bound), a plateau's middle, or a
-// vertex clamped to its fitted points. The point estimates' points were chosen with their
-// estimates in view; a resample's stand-ins would enter its slope unseen. Where fewer
-// than kMinKeptShare of the resamples keep every point, the rest are a selection (the
-// resamples where the estimates happen to be located), not the seeds' variation, and an
+// (sim/analysis/slope_verdicts.hpp turns them into a slope and its verdicts), with the
+// resamples left out of the slope over all of them and those kept with a stand-in, each
+// counted by why (summary.hpp: LeftOutReplicates, StandInReplicates). A resample's
+// estimate at a point is left out where it has none or lies beyond the rates trained
+// (only a bound: the point slope leaves such widths out too). A flat optimum (a plateau's
+// middle) or a vertex clamped to its fitted points is the estimator's own answer, as it
+// is for the point estimate: kept, since leaving it out would keep only the resamples
+// whose optima happen to be located — at ten widths, a third of them. Where fewer than
+// kMinKeptShare of the resamples keep every point, the rest are such a selection, and an
 // interval from them can exclude the slope itself: then no resample is kept, the slope
 // has no interval, and its counts say why.
 struct FittedEstimates {
   AxisEstimates points;
   LeftOutReplicates left_out;
+  StandInReplicates stand_ins;
 };
 FittedEstimates estimates_at(const PointEstimator& estimate, const Axis& axis, const std::vector<std::size_t>& fitted,
                              const SeedBootstrap& bootstrap, std::size_t units) {
@@ -299,19 +301,17 @@ FittedEstimates estimates_at(const PointEstimator& estimate, const Axis& axis, c
   std::size_t complete = 0;
   for (const auto& sample : bootstrap.resamples) {
     std::vector<std::optional<double>> at_points;
-    std::size_t* why = nullptr;  // the first point's reason to leave this resample out
+    std::size_t* left_out = nullptr;  // the first point's reason to leave this resample out
+    std::size_t* stand_in = nullptr;  // the first point's stand-in
     for (std::size_t point : fitted) {
       const auto r = estimate(point, axis.sample(point, sample));
-      std::size_t* reason = !r ? &out.left_out.no_estimate
-                            : r->at_edge ? &out.left_out.at_grid_edge
-                            : r->flat    ? &out.left_out.flat
-                            : r->clamped ? &out.left_out.clamped
-                                         : nullptr;
+      std::size_t* reason = !r ? &out.left_out.no_estimate : r->at_edge ? &out.left_out.at_grid_edge : nullptr;
       at_points.push_back(reason ? std::nullopt : std::optional(r->log_lr));
-      if (!why) why = reason;
+      if (!left_out) left_out = reason;
+      if (!stand_in && r) stand_in = r->flat ? &out.stand_ins.flat : r->clamped ? &out.stand_ins.clamped : nullptr;
     }
-    if (why) ++*why;
-    else ++complete;
+    if (left_out) ++*left_out;
+    else if (++complete; stand_in) ++*stand_in;
     points.replicates.push_back(std::move(at_points));
   }
   if (static_cast<double>(complete) < kMinKeptShare * static_cast<double>(bootstrap.resamples.size())) points.replicates.clear();
@@ -331,6 +331,7 @@ SlopeSummary fit_slope(const PointEstimator& estimate, const Axis& axis, const s
   const FittedEstimates estimates = estimates_at(estimate, axis, fitted, bootstrap, units);
   SlopeSummary s = summarise_slope(estimates.points, target, rules, axis.name);
   s.left_out = estimates.left_out;
+  s.stand_ins = estimates.stand_ins;
   return s;
 }
 

@@ -161,15 +161,13 @@ void add_slopes(std::vector<SlopeRecord>& records, const Arm& arm, const char* a
     records.push_back({arm, axis, at, stability_criteria().name(s.criterion), s.horizon, &s.slope, engine_module});
 }
 
-// "12 (at the grid's edge 10, flat 2)": the replicates left out of a slope, by why;
-// absent when none was.
-ViewCell left_out_cell(const LeftOutReplicates& l) {
-  const std::size_t total = l.no_estimate + l.at_grid_edge + l.flat + l.clamped;
-  if (total == 0) return absent();
+// "12 (no estimate 2, at the grid's edge 10)": replicates counted by why; absent when none.
+ViewCell counted_cell(const std::vector<std::pair<std::size_t, const char*>>& counts) {
+  std::size_t total = 0;
   std::string why;
-  for (const auto& [count, reason] : {std::pair{l.no_estimate, "no estimate"}, {l.at_grid_edge, "at the grid's edge"}, {l.flat, "flat"},
-                                      {l.clamped, "clamped"}})
-    if (count) why += (why.empty() ? "" : ", ") + std::string(reason) + " " + std::to_string(count);
+  for (const auto& [count, reason] : counts)
+    if (count) total += count, why += (why.empty() ? "" : ", ") + std::string(reason) + " " + std::to_string(count);
+  if (total == 0) return absent();
   return {std::to_string(total) + " (" + why + ")", total};
 }
 
@@ -227,7 +225,12 @@ ViewTable slopes_table(const SweepSummary& summary) {
       {"engine_module", "module", [](const R& r) { return exact_cell(r.engine_module); }},
       {"verdict_module", "verdict (module)", [](const R& r) { return text_cell(statistical_verdicts().name(r.slope->verdict_module)); }},
       {"points", "points used", [](const R& r) { return points_cell(r.slope->points_used); }},
-      {"left_out", "replicates left out", [](const R& r) { return left_out_cell(r.slope->left_out); }},
+      {"left_out", "replicates left out", [](const R& r) {
+         return counted_cell({{r.slope->left_out.no_estimate, "no estimate"}, {r.slope->left_out.at_grid_edge, "at the grid's edge"}});
+       }},
+      {"stand_ins", "replicates kept with a stand-in optimum", [](const R& r) {
+         return counted_cell({{r.slope->stand_ins.flat, "flat"}, {r.slope->stand_ins.clamped, "clamped"}});
+       }},
       {"window_spread", "slope's spread over ½–2× window", [](const R& r) {
          return r.slope->window_sensitivity ? slope_cell(r.slope->window_sensitivity->spread) : absent();
        }},

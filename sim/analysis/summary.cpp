@@ -8,8 +8,10 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+
 #include "gamma/input_error.hpp"
 #include "gamma/rank.hpp"
+#include "sim/sweep/result_directory.hpp"
 
 namespace gammalab::sim {
 
@@ -146,17 +148,17 @@ std::optional<InfiniteWidth> infinite_width_of(const nlohmann::json& json) {
 }
 
 nlohmann::json left_out_json(const LeftOutReplicates& l) {
-  return {{"no_estimate", l.no_estimate}, {"at_grid_edge", l.at_grid_edge}, {"flat", l.flat}, {"clamped", l.clamped}};
+  return {{"no_estimate", l.no_estimate}, {"at_grid_edge", l.at_grid_edge}};
 }
 LeftOutReplicates left_out_of(const nlohmann::json& json) {
-  return {json.at("no_estimate").get<std::size_t>(), json.at("at_grid_edge").get<std::size_t>(), json.at("flat").get<std::size_t>(),
-          json.at("clamped").get<std::size_t>()};
+  return {json.at("no_estimate").get<std::size_t>(), json.at("at_grid_edge").get<std::size_t>()};
 }
 
 // The keys a slope has only where they apply: its replicates left out, an optimum's
 // window sensitivity, an internal criterion's thresholds.
 void slope_extras_json(nlohmann::json& json, const SlopeSummary& s) {
   json["left_out"] = left_out_json(s.left_out);
+  json["stand_ins"] = {{"flat", s.stand_ins.flat}, {"clamped", s.stand_ins.clamped}};
   if (s.window_sensitivity)
     json["window_sensitivity"] = {{"half_window_slope", or_null(s.window_sensitivity->half_window)},
                                   {"twice_window_slope", or_null(s.window_sensitivity->twice_window)},
@@ -170,6 +172,7 @@ void slope_extras_json(nlohmann::json& json, const SlopeSummary& s) {
 }
 void slope_extras_of(const nlohmann::json& json, SlopeSummary& s) {
   s.left_out = left_out_of(json.at("left_out"));
+  s.stand_ins = {json.at("stand_ins").at("flat").get<std::size_t>(), json.at("stand_ins").at("clamped").get<std::size_t>()};
   if (json.contains("window_sensitivity")) {
     const auto& w = json["window_sensitivity"];
     s.window_sensitivity = WindowSensitivity{optional_of<double>(w.at("half_window_slope")), optional_of<double>(w.at("twice_window_slope")),

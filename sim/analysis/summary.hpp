@@ -99,10 +99,17 @@ struct CandidateCheck {
   bool excluded = false;
 };
 // The bootstrap replicates of a slope left out of its interval, by why: a point without an
-// estimate in the resample, or with a stand-in for one — beyond the rates trained (a
-// bound), a flat optimum (a plateau's middle), a vertex clamped to its fitted points.
+// estimate in the resample, or beyond the rates trained (an estimate at the grid's edge
+// is only a bound, and the point slope leaves such widths out too).
 struct LeftOutReplicates {
-  std::size_t no_estimate = 0, at_grid_edge = 0, flat = 0, clamped = 0;
+  std::size_t no_estimate = 0, at_grid_edge = 0;
+};
+// The replicates kept in a slope's interval whose optimum at some fitted point was the
+// estimator's stand-in: a flat optimum (a plateau's middle), a vertex clamped to its
+// fitted points. They are the optimum estimator's own answers, as the point estimate's
+// are; leaving them out would select the resamples whose optima happen to be located.
+struct StandInReplicates {
+  std::size_t flat = 0, clamped = 0;
 };
 // An optimum's slope refitted with half and twice the optimum window over the same
 // points, and the spread: the largest less the smallest of the three slopes.
@@ -142,6 +149,7 @@ struct SlopeSummary {
   bool primary = false;
   std::optional<double> holm_p;
   LeftOutReplicates left_out;
+  StandInReplicates stand_ins;
   std::optional<WindowSensitivity> window_sensitivity;  // an optimum's slope
   std::vector<ThresholdSlope> thresholds;               // an internal criterion's slope
   // Whether the verdict against the engine differs between the thresholds: then the
