@@ -47,7 +47,7 @@ std::function<int()> add_calibrate_command(CLI::App& app) {
       if (widths.size() < 2 || spec.seeds.size() < 2 || spec.analysis.bootstrap < 2)
         throw InputError(path + ": a calibration needs at least two slope widths, two seeds and two bootstrap resamples ([sweep] "
                                 "widths, seeds, [analysis] bootstrap)");
-      settings.push_back({path, widths, spec.seeds.size(), spec.analysis.bootstrap, spec.analysis.margin});
+      settings.push_back({path, widths, spec.seeds.size(), spec.analysis.bootstrap, spec.analysis.margin, static_cast<std::size_t>(spec.teachers)});
     }
     for (const auto& setting : settings) {
       const auto outcomes = sim::calibrate(setting, sim::calibration_scenarios(setting.margin), o->trials, o->seed);

@@ -33,7 +33,7 @@ std::vector<CalibrationScenario> calibration_scenarios(double margin) {
 
 std::vector<ScenarioOutcome> calibrate(const CalibrationSetting& setting, const std::vector<CalibrationScenario>& scenarios, int trials,
                                        std::uint64_t seed) {
-  const SeedBootstrap bootstrap = bootstrap_over_seeds(setting.widths.size(), 1, setting.seeds, setting.resamples, "bootstrap");
+  const SeedBootstrap bootstrap = bootstrap_over_seeds(setting.widths.size(), setting.teachers, setting.seeds, setting.resamples, "bootstrap");
   const VerdictRules rules{setting.margin, {gamma::Rational(-1), gamma::Rational(-3, 4), kEngineExponent, gamma::Rational(0)}};
   const SlopeTarget target{"stable", kEngineExponent, std::nullopt};
   const double n0 = setting.widths.front();
@@ -49,12 +49,17 @@ std::vector<ScenarioOutcome> calibrate(const CalibrationSetting& setting, const 
     outcome.trials = trials;
     int covered = 0, gamma_covered = 0, gamma_fits = 0;
     for (int t = 0; t < trials; ++t) {
-      std::vector<std::vector<std::optional<double>>> log_lr(setting.widths.size(), std::vector<std::optional<double>>(setting.seeds));
+      std::vector<double> teacher_shift;
+      for (std::size_t k = 0; k < setting.teachers; ++k) teacher_shift.push_back(setting.teachers > 1 ? kTeacherShift * rng.normal() : 0);
+      std::vector<std::vector<std::optional<double>>> log_lr(setting.widths.size(),
+                                                             std::vector<std::optional<double>>(setting.teachers * setting.seeds));
       for (std::size_t w = 0; w < setting.widths.size(); ++w)
-        for (auto& edge : log_lr[w]) {
-          edge = noiseless[w] + scenario.noise * rng.normal();
-          if (rng.uniform() < scenario.outlier_rate) *edge += scenario.outlier_shift;
-        }
+        for (std::size_t k = 0; k < setting.teachers; ++k)
+          for (std::size_t s = 0; s < setting.seeds; ++s) {
+            auto& edge = log_lr[w][replicate_index(k, s, setting.seeds)];
+            edge = noiseless[w] + teacher_shift[k] + scenario.noise * rng.normal();
+            if (rng.uniform() < scenario.outlier_rate) *edge += scenario.outlier_shift;
+          }
       const SlopeSummary s = summarise_slope(seed_mean_estimates(setting.widths, log_lr, bootstrap), target, rules, "width");
       covered += s.interval && s.interval->low <= true_slope && true_slope <= s.interval->high;
       outcome.verdicts[statistical_verdicts().name(s.verdict_network)] += 1.0 / trials;
@@ -97,8 +102,8 @@ std::string calibration_table(const CalibrationSetting& setting, const std::vect
   std::string widths;
   for (int n : setting.widths) widths += (widths.empty() ? "" : ", ") + std::to_string(n);
   char head[256];
-  std::snprintf(head, sizeof head, "%s: %zu widths (%s), %zu seeds, %d resamples, margin ±%.3g, %d trials per scenario\n",
-                setting.name.c_str(), setting.widths.size(), widths.c_str(), setting.seeds, setting.resamples, setting.margin,
+  std::snprintf(head, sizeof head, "%s: %zu widths (%s), %zu teacher(s) × %zu seeds, %d resamples, margin ±%.3g, %d trials per scenario\n",
+                setting.name.c_str(), setting.widths.size(), widths.c_str(), setting.teachers, setting.seeds, setting.resamples, setting.margin,
                 outcomes.empty() ? 0 : outcomes.front().trials);
   return head + aligned_table(rows);
 }

@@ -30,14 +30,19 @@ struct CalibrationScenario {
 // divergent seeds (one that diverged early sits a decade low).
 std::vector<CalibrationScenario> calibration_scenarios(double margin);
 
-// The shape of the synthetic sweep: an experiment's slope widths, seeds, resamples, margin.
+// The shape of the synthetic sweep: an experiment's slope widths, seeds, resamples, margin
+// and teachers. Each teacher moves every width's log η alike (a draw of N(0, 0.3²), the
+// same at every width: kTeacherShift), so that the two-level bootstrap and its units
+// (teachers × seeds at a width) are measured under the assumption the analysis makes.
 struct CalibrationSetting {
   std::string name;  // the spec it is taken from
   std::vector<int> widths;
   std::size_t seeds = 8;
   int resamples = 1000;
   double margin = 0.125;
+  std::size_t teachers = 1;
 };
+inline constexpr double kTeacherShift = 0.3;
 
 struct ScenarioOutcome {
   CalibrationScenario scenario;
