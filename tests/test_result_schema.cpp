@@ -148,6 +148,21 @@ TEST_CASE("runs.csv is read by header name, and a wrong header names the file an
   for (const auto& path : {shuffled, missing, unknown, twice, half_horizon, bad_readout, malformed, short_row}) fs::remove(path);
 }
 
+// A slope fitted over `points` from 399 resamples, the rest of its fields at their defaults.
+SlopeSummary fitted_slope(double value, Interval interval, std::vector<int> points, std::string bound, ExactExponent engine, Verdict network,
+                          Verdict module) {
+  SlopeSummary s;
+  s.slope = value;
+  s.interval = interval;
+  s.points_used = std::move(points);
+  s.resamples_used = 399;
+  s.bound = std::move(bound);
+  s.engine = std::move(engine);
+  s.verdict_network = network;
+  s.verdict_module = module;
+  return s;
+}
+
 TEST_CASE("summary.json: the structs write what they read") {
   SweepSummary summary;
   summary.loss_statistic = "final_train";
@@ -165,8 +180,10 @@ TEST_CASE("summary.json: the structs write what they read") {
   w.optimal = {0.01, Interval{0.005, 0.02}, false};
   w.max_stable = {std::nullopt, std::nullopt, true};
   w.best_mean_log_loss = -3.25;
-  arm.widths = {w, WidthSummary{128}};
-  arm.optimal_slope = {-0.7, Interval{-0.8, -0.6}, {64, 128}, 399, "stable", ExactExponent{"-3/4", -0.75}, Verdict::Agrees, Verdict::Departs};
+  WidthSummary unestimated;
+  unestimated.width = 128;
+  arm.widths = {w, unestimated};
+  arm.optimal_slope = fitted_slope(-0.7, {-0.8, -0.6}, {64, 128}, "stable", {"-3/4", -0.75}, Verdict::Agrees, Verdict::Departs);
   arm.optimal_slope.trend.local = {{64, 128, -0.7, Interval{-0.8, -0.6}}};
   arm.optimal_slope.trend.curvature = 0.01;
   arm.optimal_slope.trend.curvature_interval = Interval{-0.02, 0.04};
@@ -193,7 +210,7 @@ TEST_CASE("summary.json: the structs write what they read") {
   ranks.multiplier = "3/4";
   ranks.width = 256;
   ranks.ranks = {1, 4, 16};
-  ranks.max_stable_slope = {-0.4, Interval{-0.5, -0.3}, {1, 4, 16}, 399, "f bounded", ExactExponent{"-1/2", -0.5}, Verdict::Agrees, Verdict::Agrees};
+  ranks.max_stable_slope = fitted_slope(-0.4, {-0.5, -0.3}, {1, 4, 16}, "f bounded", {"-1/2", -0.5}, Verdict::Agrees, Verdict::Agrees);
   ranks.max_stable_slope.trend.local = {{1, 4, -0.3, std::nullopt}, {4, 16, -0.5, Interval{-0.6, -0.4}}};
   ranks.stability = {CriterionSlope{Criterion::Output, 10, ranks.max_stable_slope}};
   summary.rank_slopes = {ranks};
