@@ -50,7 +50,7 @@ struct RunRow {
   int rank = 4;
   std::string multiplier = "lora";      // κ of α/r^κ by its name (gamma::multiplier_name)
   int round = 0;                        // 0: the grid; k: refinement round k
-  std::vector<HorizonRecord> horizons;  // ascending, the spec's horizons
+  std::vector<HorizonRecord> horizons{};  // ascending, the spec's horizons
   int teacher = 0;                      // 0 … [data] teachers − 1 (sim/model/teacher.hpp)
 };
 
