@@ -768,7 +768,10 @@ std::string describe_seed_halves(const SeedHalves& halves) {
                   statistical_verdicts().name(c.halves[0].verdict_network).c_str(),
                   slope_text(c.halves[1].slope, c.halves[1].interval).c_str(),
                   statistical_verdicts().name(c.halves[1].verdict_network).c_str(),
-                  c.agree() ? "yes" : !c.intervals_overlap ? "no: intervals apart" : "no: verdicts differ");
+                  c.agree()                                                      ? "yes"
+                  : !c.halves[0].interval || !c.halves[1].interval ? "no: a half has no interval"
+                  : !c.intervals_overlap                           ? "no: intervals apart"
+                                                                   : "no: verdicts differ");
     out << line;
   }
   out << agreeing << " of " << comparisons.size() << " slopes agree between the halves\n";

@@ -327,7 +327,8 @@ void to_json(nlohmann::json& json, const SweepSummary& s) {
 }
 
 void from_json(const nlohmann::json& json, SweepSummary& s) {
-  // Version 1 had verdicts without a margin: its "agrees" does not mean what version 2's does.
+  // Version 1 had verdicts without a margin: its "agrees" does not mean what later ones'
+  // do; version 2 left flat and clamped optima out of the intervals (now kept, stand_ins).
   if (const int version = json.value("version", kSummaryVersion); version != kSummaryVersion)
     throw InputError("summary version " + std::to_string(version) + ", " + (version > kSummaryVersion ? "newer" : "older") +
                      " than this gammalab reads (" + std::to_string(kSummaryVersion) + "); analyse the directory again with this gammalab");

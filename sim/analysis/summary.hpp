@@ -20,7 +20,7 @@ namespace gammalab::sim {
 // newer one (summary.json also an older one: version 1's verdicts had no margin);
 // schema/*.schema.json state the same numbers (a test holds them together).
 // manifest.json's is sim/sweep/manifest.hpp's kManifestVersion; runs.csv's, kRunsSchema above.
-inline constexpr int kSummaryVersion = 2;     // summary.json
+inline constexpr int kSummaryVersion = 3;     // summary.json
 inline constexpr int kSplitSeedsVersion = 1;  // split-seeds.json
 inline constexpr int kCoordCheckVersion = 1;  // coordcheck-SCHEME.json
 
