@@ -39,6 +39,17 @@ ApiReply refusal(int status, const std::string& message, const std::string& fiel
   return {status, {{"error", message}, {"field", field}}};
 }
 
+// The refusal of the first query key not among `accepted`; none when every key is.
+std::optional<ApiReply> unknown_key(const ApiQuery& query, const std::vector<std::string>& accepted) {
+  for (const auto& [key, value] : query)
+    if (std::find(accepted.begin(), accepted.end(), key) == accepted.end()) {
+      std::string names;
+      for (const auto& known : accepted) names += (names.empty() ? "" : ", ") + known;
+      return refusal(400, "unknown query key '" + key + "'; accepted: " + names, key);
+    }
+  return std::nullopt;
+}
+
 // The query key an engine message is about: "--eta-A: …" → "eta_A".
 std::string field_of(const std::string& message) {
   if (message.rfind("--", 0) != 0) return "";
@@ -172,12 +183,7 @@ std::optional<sim::Manifest> manifest_of(const fs::path& root, const std::string
 }  // namespace
 
 ApiReply engine_reply(const ApiQuery& query) {
-  for (const auto& [key, value] : query)
-    if (std::find(kEngineKeys.begin(), kEngineKeys.end(), key) == kEngineKeys.end()) {
-      std::string accepted;
-      for (const auto& known : kEngineKeys) accepted += (accepted.empty() ? "" : ", ") + known;
-      return refusal(400, "unknown query key '" + key + "'; accepted: " + accepted, key);
-    }
+  if (auto refused = unknown_key(query, kEngineKeys)) return *refused;
   try {
     const ModelOptions options = options_of(query);
     const int steps = steps_of(query);
@@ -200,12 +206,7 @@ ApiReply engine_reply(const ApiQuery& query) {
 }
 
 ApiReply mlp_reply(const ApiQuery& query) {
-  for (const auto& [key, value] : query)
-    if (std::find(kMlpOptionNames.begin(), kMlpOptionNames.end(), key) == kMlpOptionNames.end()) {
-      std::string accepted;
-      for (const auto& known : kMlpOptionNames) accepted += (accepted.empty() ? "" : ", ") + known;
-      return refusal(400, "unknown query key '" + key + "'; accepted: " + accepted, key);
-    }
+  if (auto refused = unknown_key(query, kMlpOptionNames)) return *refused;
   try {
     return {200, mlp_json(mlp_model_from([&](const std::string& name) { return given(query, name); }), {true, false})};
   } catch (const InputError& e) {
