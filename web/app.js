@@ -29,10 +29,8 @@ const state = {
 const MLP_FIELDS = ['parametrization', 'optimizer', 'alignment', 'layers', 'a', 'b', 'c'];
 let vocabulary = null;
 let answer = null;       // the last good /api/engine reply
-let engineRequest = null;
 let engineTimer = null;
 let resultTimer = null;
-let mlpRequest = null;
 let mlpTimer = null;
 
 const $ = (id) => document.getElementById(id);
@@ -213,38 +211,47 @@ function changed() {
   engineTimer = setTimeout(askEngine, 120);
 }
 
-// ---- the engine
-function clearErrors() {
-  for (const node of document.querySelectorAll('#model-form .error')) node.textContent = '';
-  for (const node of document.querySelectorAll('#model-form [aria-invalid]')) node.removeAttribute('aria-invalid');
-}
-function showError(field, message) {
-  const target = $(`error-${field}`) ? field : 'general';
-  $(`error-${target}`).textContent = message;
-  if ($(field)) $(field).setAttribute('aria-invalid', 'true');
-  document.body.classList.add('stale');
-}
-async function askEngine() {
-  if (engineRequest) engineRequest.abort();
+// ---- asking the program
+// The JSON reply to the latest request of a series ('engine', 'mlp'): null when a later
+// request of the series superseded it; { ok: false, body: { error } } when the server did
+// not answer.
+const inFlight = {};
+async function latestReply(series, url) {
+  if (inFlight[series]) inFlight[series].abort();
   const controller = new AbortController();
-  engineRequest = controller;
-  const url = `/api/engine?${new URLSearchParams(engineQuery())}`;
-  let reply, body;
+  inFlight[series] = controller;
+  let outcome;
   try {
-    reply = await fetch(url, { signal: controller.signal });
-    body = await reply.json();
+    const reply = await fetch(url, { signal: controller.signal });
+    outcome = { ok: reply.ok, body: await reply.json() };
   } catch (error) {
-    if (error.name === 'AbortError') return;
-    clearErrors();
-    showError('general', `the server did not answer: ${error.message}`);
-    return;
+    if (error.name === 'AbortError') return null;
+    outcome = { ok: false, body: { error: `the server did not answer: ${error.message}` } };
   }
-  if (engineRequest !== controller) return;
-  engineRequest = null;
-  clearErrors();
-  if (!reply.ok) { showError(body.field || 'general', body.error); return; }
-  document.body.classList.remove('stale');
-  answer = body;
+  if (inFlight[series] !== controller) return null;
+  delete inFlight[series];
+  return outcome;
+}
+// A form's messages: each field's beside it (an element `${prefix}error-${field}`, the
+// field itself `${prefix}${field}`), a message about no field in `${prefix}error-general`.
+function clearErrors(form) {
+  for (const node of document.querySelectorAll(`#${form} .error`)) node.textContent = '';
+  for (const node of document.querySelectorAll(`#${form} [aria-invalid]`)) node.removeAttribute('aria-invalid');
+}
+function showError(prefix, field, message) {
+  const target = field && $(`${prefix}error-${field}`) ? field : 'general';
+  $(`${prefix}error-${target}`).textContent = message;
+  if (field && $(`${prefix}${field}`)) $(`${prefix}${field}`).setAttribute('aria-invalid', 'true');
+}
+
+// ---- the engine
+async function askEngine() {
+  const outcome = await latestReply('engine', `/api/engine?${new URLSearchParams(engineQuery())}`);
+  if (!outcome) return;
+  clearErrors('model-form');
+  document.body.classList.toggle('stale', !outcome.ok);
+  if (!outcome.ok) { showError('', outcome.body.field, outcome.body.error); return; }
+  answer = outcome.body;
   drawEngine();
 }
 
@@ -611,30 +618,12 @@ function buildMlpForm() {
   $('mlp-form').addEventListener('submit', (event) => event.preventDefault());
 }
 async function askMlp() {
-  if (mlpRequest) mlpRequest.abort();
-  const controller = new AbortController();
-  mlpRequest = controller;
-  let reply, body;
-  try {
-    reply = await fetch(`/api/mlp?${new URLSearchParams(mlpQuery())}`, { signal: controller.signal });
-    body = await reply.json();
-  } catch (error) {
-    if (error.name === 'AbortError') return;
-    body = { error: `the server did not answer: ${error.message}` };
-  }
-  if (mlpRequest !== controller) return;
-  mlpRequest = null;
-  for (const node of document.querySelectorAll('#mlp-form .error')) node.textContent = '';
-  for (const node of document.querySelectorAll('#mlp-form [aria-invalid]')) node.removeAttribute('aria-invalid');
-  if (!reply || !reply.ok) {
-    const field = body.field && $(`mlp-error-${body.field}`) ? body.field : 'general';
-    $(`mlp-error-${field}`).textContent = body.error;
-    if ($(`mlp-${field}`)) $(`mlp-${field}`).setAttribute('aria-invalid', 'true');
-    $('mlp-view').classList.add('stale');
-    return;
-  }
-  $('mlp-view').classList.remove('stale');
-  drawMlp(body);
+  const outcome = await latestReply('mlp', `/api/mlp?${new URLSearchParams(mlpQuery())}`);
+  if (!outcome) return;
+  clearErrors('mlp-form');
+  $('mlp-view').classList.toggle('stale', !outcome.ok);
+  if (!outcome.ok) { showError('mlp-', outcome.body.field, outcome.body.error); return; }
+  drawMlp(outcome.body);
 }
 function drawMlp(body) {
   const columns = [['a', 'a'], ['b', 'b'], ['c', 'c'], ['stable', 'stable'], ['feature_learning', 'features move Θ(1)'],
