@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -199,28 +200,50 @@ TEST_CASE("analysis recovers known slopes from synthetic runs, each held against
   CHECK_FALSE(slopes["max_stable"].contains("thresholds"));
 }
 
-TEST_CASE("a replicate whose estimate is a stand-in (an optimum at the grid's edge) is left out of the slope, and counted") {
-  // η*(n) = 0.5·n^-3/4, an exact parabola in log η, except at width 128, where seeds 0
-  // and 1 have their least loss at the grid's smallest rate. A resample that draws only
-  // those two seeds there has its optimum at the grid's edge: a bound, not an estimate.
-  SweepSpec spec = parse_sweep_spec(
+namespace {
+
+// Four widths × 4 seeds of Init[A], 8 rates per decade: rows whose log loss at each
+// (width, seed, rate) is `log_loss`. Most are the exact parabola of η*(n) = 0.5·n^-3/4,
+// where the optimum's estimate is exact.
+SweepSpec four_widths_four_seeds() {
+  return parse_sweep_spec(
       "[sweep]\nwidths = [64, 128, 256, 512]\nseeds = 4\nschemes = [\"A\"]\nsteps = 10\n"
       "[learning_rate]\nmin = 1e-5\nmax = 1\nper_decade = 8\n[analysis]\nbootstrap = 400\n",
-      "stand-ins.toml");
+      "four-widths.toml");
+}
+double parabola_around_optimum(int width, double lr) {
+  const double log_optimum = std::log(0.5) - 0.75 * std::log(static_cast<double>(width));
+  return std::pow(std::log(lr) - log_optimum, 2);
+}
+std::vector<RunRow> rows_with_log_loss(const SweepSpec& spec, const std::function<double(int width, std::uint64_t seed, double lr)>& log_loss) {
   std::vector<RunRow> rows;
   for (const auto& c : enumerate_configurations(spec)) {
-    const double log_optimum = std::log(0.5) - 0.75 * std::log(static_cast<double>(c.width));
-    const bool at_smallest = c.width == 128 && c.seed < 2;
-    const double log_loss = at_smallest ? 0.01 * std::log(c.lr_A / 1e-5) : std::pow(std::log(c.lr_A) - log_optimum, 2);
-    RunRow row{c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1e9, std::exp(log_loss), 1, 1, 1, false};
+    RunRow row{c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1e9, std::exp(log_loss(c.width, c.seed, c.lr_A)), 1, 1, 1, false};
     for (int h : spec.training.horizons) row.horizons.push_back({h, 1, 1});
     rows.push_back(row);
   }
-  // The resamples that draw only seeds 0 and 1 at width 128 (the analysis's own bootstrap).
-  const SeedBootstrap bootstrap = bootstrap_over_seeds(spec.widths.size(), 1, spec.seeds.size(), spec.analysis.bootstrap, "bootstrap");
-  std::size_t only_edge_seeds = 0;
+  return rows;
+}
+// The resamples of the analysis's own bootstrap that draw only seeds 0 and 1 at width 128.
+std::size_t resamples_of_seeds_0_and_1_at_128(const SeedBootstrap& bootstrap) {  // width 128: index 1
+  std::size_t count = 0;
   for (const auto& resample : bootstrap.resamples)
-    only_edge_seeds += std::all_of(resample[1].begin(), resample[1].end(), [](std::size_t s) { return s < 2; });
+    count += std::all_of(resample[1].begin(), resample[1].end(), [](std::size_t s) { return s < 2; });
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("a replicate whose optimum lies at the grid's edge (only a bound) is left out of the slope, and counted") {
+  // η*(n) = 0.5·n^-3/4 except at width 128, where seeds 0 and 1 have their least loss at
+  // the grid's smallest rate. A resample that draws only those two seeds there has its
+  // optimum at the grid's edge: a bound, not an estimate.
+  const SweepSpec spec = four_widths_four_seeds();
+  const std::vector<RunRow> rows = rows_with_log_loss(spec, [](int width, std::uint64_t seed, double lr) {
+    return width == 128 && seed < 2 ? 0.01 * std::log(lr / 1e-5) : parabola_around_optimum(width, lr);
+  });
+  const SeedBootstrap bootstrap = bootstrap_over_seeds(spec.widths.size(), 1, spec.seeds.size(), spec.analysis.bootstrap, "bootstrap");
+  const std::size_t only_edge_seeds = resamples_of_seeds_0_and_1_at_128(bootstrap);
   REQUIRE(only_edge_seeds > 0);
   const SlopeSummary slope = analyse_runs(rows, spec).arms[0].optimal_slope;
   CHECK(slope.points_used == std::vector<int>{64, 128, 256, 512});  // every seed together: inside the grid
@@ -234,27 +257,17 @@ TEST_CASE("a replicate whose estimate is a stand-in (an optimum at the grid's ed
 }
 
 TEST_CASE("a replicate whose optimum is flat at one width is kept in the slope's interval, and counted as a stand-in") {
-  // η*(n) = 0.5·n^-3/4, an exact parabola in log η, except at width 128, where seeds 0
-  // and 1 have a plateau, slightly concave, at the rates within a factor e of η*. A resample
-  // that draws only those two seeds there has a flat optimum at 128 (the plateau's
-  // middle): the estimator's answer, kept.
-  SweepSpec spec = parse_sweep_spec(
-      "[sweep]\nwidths = [64, 128, 256, 512]\nseeds = 4\nschemes = [\"A\"]\nsteps = 10\n"
-      "[learning_rate]\nmin = 1e-5\nmax = 1\nper_decade = 8\n[analysis]\nbootstrap = 400\n",
-      "plateau.toml");
-  std::vector<RunRow> rows;
-  for (const auto& c : enumerate_configurations(spec)) {
-    const double log_optimum = std::log(0.5) - 0.75 * std::log(static_cast<double>(c.width));
-    const double parabola = std::pow(std::log(c.lr_A) - log_optimum, 2);
-    const double log_loss = c.width == 128 && c.seed < 2 ? (parabola < 1 ? 1 - 0.01 * parabola : parabola) : parabola;
-    RunRow row{c.id, c.scheme, c.width, c.seed, c.lr_A, c.lr_B, 1e9, std::exp(log_loss), 1, 1, 1, false};
-    for (int h : spec.training.horizons) row.horizons.push_back({h, 1, 1});
-    rows.push_back(row);
-  }
+  // η*(n) = 0.5·n^-3/4 except at width 128, where seeds 0 and 1 have a plateau, slightly
+  // concave, at the rates within a factor e of η*. A resample that draws only those two
+  // seeds there has a flat optimum at 128 (the plateau's middle): the estimator's answer,
+  // kept.
+  const SweepSpec spec = four_widths_four_seeds();
+  const std::vector<RunRow> rows = rows_with_log_loss(spec, [](int width, std::uint64_t seed, double lr) {
+    const double parabola = parabola_around_optimum(width, lr);
+    return width == 128 && seed < 2 && parabola < 1 ? 1 - 0.01 * parabola : parabola;
+  });
   const SeedBootstrap bootstrap = bootstrap_over_seeds(spec.widths.size(), 1, spec.seeds.size(), spec.analysis.bootstrap, "bootstrap");
-  std::size_t only_flat_seeds = 0;
-  for (const auto& resample : bootstrap.resamples)
-    only_flat_seeds += std::all_of(resample[1].begin(), resample[1].end(), [](std::size_t s) { return s < 2; });
+  const std::size_t only_flat_seeds = resamples_of_seeds_0_and_1_at_128(bootstrap);
   REQUIRE(only_flat_seeds > 0);
   const SlopeSummary slope = analyse_runs(rows, spec).arms[0].optimal_slope;
   CHECK(slope.stand_ins.flat == only_flat_seeds);

@@ -310,8 +310,12 @@ FittedEstimates estimates_at(const PointEstimator& estimate, const Axis& axis, c
       if (!left_out) left_out = reason;
       if (!stand_in && r) stand_in = r->flat ? &out.stand_ins.flat : r->clamped ? &out.stand_ins.clamped : nullptr;
     }
-    if (left_out) ++*left_out;
-    else if (++complete; stand_in) ++*stand_in;
+    if (left_out) {
+      ++*left_out;
+    } else {
+      ++complete;
+      if (stand_in) ++*stand_in;
+    }
     points.replicates.push_back(std::move(at_points));
   }
   if (static_cast<double>(complete) < kMinKeptShare * static_cast<double>(bootstrap.resamples.size())) points.replicates.clear();
