@@ -54,6 +54,8 @@ SweepSummary small_summary() {
     arm.optimal_slope.infinite_width = InfiniteWidth{-0.8, Interval{-0.95, -0.65}, 0.5, 1.2, 4.0, 1.5, Verdict::Agrees};
     arm.optimal_slope.primary = true;
     arm.optimal_slope.holm_p = 0.5;
+    arm.optimal_slope.left_out = {0, 4};
+    arm.optimal_slope.stand_ins = {2, 3};
     arm.max_stable_slope = slope(0.123, 0.05, 0.2, "-1", "stable", "departs");
     arm.stability.push_back({Criterion::Internal, 300, {}, slope(-0.32, -0.41, -0.24, "-1", "Z_B bounded", "departs")});
     summary.arms.push_back(arm);
@@ -123,6 +125,11 @@ TEST_CASE("the slopes table: every arm's slopes apart, and the rank slopes") {
   CHECK(slopes.cell(optimal, "gamma_infinity_high").text == "-0.65");
   CHECK(slopes.cell(optimal, "aic_difference").value.get<double>() == doctest::Approx(-2.5));
   CHECK(slopes.cell(optimal, "holm_p").text == "0.5");
+  CHECK(slopes.cell(optimal, "left_out").text == "4 (at the grid's edge 4)");
+  CHECK(slopes.cell(optimal, "left_out").value == 4);
+  CHECK(slopes.cell(optimal, "stand_ins").text == "5 (flat 2, clamped 3)");
+  CHECK(slopes.cell(optimal, "stand_ins").value == 5);
+  CHECK(slopes.cell(slopes.rows[1], "stand_ins").value.is_null());  // none: absent
   CHECK(slopes.cell(slopes.rows[1], "gamma_infinity").value.is_null());
   CHECK(slopes.cell(slopes.rows[1], "slope").text == "+0.12");
   CHECK(slopes.cell(slopes.rows[2], "horizon").text == "300");
@@ -165,7 +172,8 @@ TEST_CASE("a verdict line reads the row, naming what tells its arm from the othe
   CHECK(verdict_line(slopes, slopes.rows[0]) ==
         "verdict: A (sp readout, lora) optimal η ∝ n^-0.73 [-0.86, -0.34] against the engine's stable n^-3/4 ±0.125: inconclusive; "
         "tells apart from -1: yes, -1/2: no, 0: yes; trend moving away, curvature -0.01 [-0.03, +0.01]; γ∞ -0.80 [-0.95, -0.65]: "
-        "agrees (ΔAIC -2.5); primary, Holm p 0.5");
+        "agrees (ΔAIC -2.5); primary, Holm p 0.5; replicates left out 4 (at the grid's edge 4); "
+        "replicates kept with a stand-in optimum 5 (flat 2, clamped 3)");
   CHECK(verdict_line(slopes, slopes.rows[5]) ==
         "verdict: A (mup readout, rslora) max stable η (internal) ∝ n^-0.32 [-0.41, -0.24] against the engine's Z_B bounded n^-1 ±0.125: "
         "departs; trend steady");
@@ -179,5 +187,5 @@ TEST_CASE("a verdict line reads the row, naming what tells its arm from the othe
   ViewTable extended = slopes;
   extended.columns.push_back({"seeds_used", "seeds"});
   for (auto& row : extended.rows) row.push_back({"8", 8});
-  CHECK(verdict_line(extended, extended.rows[0]).ends_with("Holm p 0.5; seeds 8"));
+  CHECK(verdict_line(extended, extended.rows[0]).ends_with("(flat 2, clamped 3); seeds 8"));
 }

@@ -203,6 +203,10 @@ def test_slopes_are_the_results_views_rows(swept):
     assert optimal_a["verdict"] == result.summary.arm("A").slopes["optimal"].verdict_network
     assert optimal_a["margin"] == 0.125 and optimal_a["trend"] == "undetermined"
     assert {"tells_apart", "curvature", "gamma_infinity", "gamma_infinity_verdict", "holm_p"} <= set(slopes.columns)
+    # The replicate counts: the summary's numbers, summed; missing where there are none.
+    stand_ins = result.summary.arm("A").slopes["optimal"].stand_ins
+    expected = stand_ins["flat"] + stand_ins["clamped"]
+    assert (optimal_a["stand_ins"] == expected) if expected else pandas.isna(optimal_a["stand_ins"])
     assert len(result.summary.widths()) == 2 * 2  # two arms × two widths
 
 
