@@ -1,6 +1,7 @@
 #include "experiments/registry.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 
@@ -15,6 +16,8 @@
 #include "sim/sweep/result_directory.hpp"
 #include "sim/sweep/result_schema.hpp"
 #include "sim/analysis/summary.hpp"
+#include "sim/analysis/mlp_coordcheck.hpp"
+#include "sim/analysis/mlp_rates.hpp"
 #include "sim/analysis/results_view.hpp"
 
 namespace gammalab::experiments {
@@ -172,9 +175,90 @@ std::vector<std::string> run_coordinate_checks(const fs::path& spec_path, const 
   return verdicts;
 }
 
+// The MLP experiments: the spec's (parametrization, optimiser) pairs trained on the CPU,
+// their result document and CSV written as STEM.json and STEM.csv, and a manifest.
+// `measure` trains, reporting (done, total) to `progress`; `fit` and `csv` read what
+// it measured; `verdicts` says it in lines.
+template <class Measured>
+std::vector<std::string> run_mlp_experiment(
+    const fs::path& spec_path, const fs::path& output, int threads, sim::ExperimentKind kind, const std::string& stem,
+    const std::function<void(const sim::SweepProgress&)>& progress,
+    const std::function<Measured(const sim::MlpExperimentSpec&, int, const std::function<void(std::size_t, std::size_t)>&)>& measure,
+    nlohmann::json (*fit)(const sim::MlpExperimentSpec&, const Measured&), std::string (*csv)(const sim::MlpExperimentSpec&, const Measured&),
+    std::vector<std::string> (*verdicts)(const nlohmann::json&)) {
+  const sim::MlpExperimentSpec spec = sim::load_mlp_spec(spec_path.string());
+  fs::create_directories(output);
+  const auto started = std::chrono::steady_clock::now();
+  const Measured measured = measure(spec, threads, [&](std::size_t done, std::size_t total) {
+    if (progress)
+      progress({done, total, done, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 0});
+  });
+  const nlohmann::json document = fit(spec, measured);
+  sim::write_atomically(output / (stem + ".csv"), csv(spec, measured));
+  sim::write_atomically(output / (stem + ".json"), document.dump(2) + "\n");
+  sim::Manifest manifest;
+  manifest.experiment = kind;
+  manifest.provenance = this_program();
+  manifest.provenance.spec_file = spec_path.string();
+  manifest.configurations = sim::mlp_configurations(spec).size() * spec.widths.size() * spec.seeds.size();
+  manifest.device = "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
+  manifest.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  manifest.status = "complete";
+  sim::write_manifest(output, manifest);
+  return verdicts(document);
+}
+
+// Per (parametrization, optimiser): how many of the predicted (step, quantity) exponents
+// agree, and which depart.
+std::vector<std::string> mlp_coordcheck_verdicts(const nlohmann::json& document) {
+  const std::string agrees = sim::statistical_verdicts().name(sim::Verdict::Agrees);
+  std::vector<std::string> lines;
+  for (const auto& check : document["checks"]) {
+    std::size_t agree = 0, predicted = 0;
+    std::string departing;
+    for (const auto& row : check["rows"]) {
+      if (row["verdict"].get<std::string>().starts_with(sim::statistical_verdicts().name(sim::Verdict::Undetermined) + " (past")) continue;
+      ++predicted;
+      if (row["verdict"] == agrees) ++agree;
+      else departing += (departing.empty() ? "" : ", ") + sim::mlp_quantity_symbol(row["quantity"]) + " at step " +
+                        std::to_string(row["step"].get<int>()) + " (" + row["verdict"].get<std::string>() + ")";
+    }
+    lines.push_back("verdict: " + check["parametrization"].get<std::string>() + " " + check["optimizer"].get<std::string>() + ": " +
+                    std::to_string(agree) + " of " + std::to_string(predicted) + " (step, quantity) exponents agree with the engine" +
+                    (check["first_growth"].is_null() ? "" : " (unstable: predicted up to " + sim::mlp_quantity_symbol(check["first_growth"]["quantity"]) +
+                                                            " at step " + std::to_string(check["first_growth"]["step"].get<int>()) + ", which grows)") +
+                    (departing.empty() ? "" : "; not: " + departing));
+  }
+  return lines;
+}
+
+// One line per curve: the measured slope of the group's edge, its interval, the engine's
+// exponent and the verdict within the margin.
+std::vector<std::string> mlp_rate_verdicts(const nlohmann::json& document) {
+  std::vector<std::string> lines;
+  char text[160];
+  for (const auto& curve : document["curves"]) {
+    const auto& slope = curve["slope"];
+    std::string measured = "no slope";
+    if (slope["slope"].is_number()) {
+      std::snprintf(text, sizeof text, "%.3f", slope["slope"].get<double>());
+      measured = text;
+      if (slope["interval"].is_array()) {
+        std::snprintf(text, sizeof text, " [%.3f, %.3f]", slope["interval"][0].get<double>(), slope["interval"][1].get<double>());
+        measured += text;
+      }
+    }
+    lines.push_back("verdict: " + curve["parametrization"].get<std::string>() + " " + curve["optimizer"].get<std::string>() + " " +
+                    curve["group"].get<std::string>() + ": maximal stable η ∝ n^" + measured + " against the engine's " +
+                    (curve["engine_alone"].is_string() ? curve["engine_alone"].get<std::string>() : "none") + ": " +
+                    slope["verdict_network"].get<std::string>());
+  }
+  return lines;
+}
+
 // ---- the registry ----------------------------------------------------------------------
 
-enum class Kind { Sweep, CoordCheck, Engine };
+enum class Kind { Sweep, CoordCheck, Engine, MlpCoordCheck, MlpRates };
 
 struct Experiment {
   std::string name, what;
@@ -202,6 +286,10 @@ const std::vector<Experiment>& experiments() {
        "plots/coordcheck.py", "coordcheck.png", Kind::CoordCheck},
       {"rank", "the adapter rank as a second scaling dimension: optimal and maximal stable learning rate against the rank, Init[A] and Init[B], LoRA and rsLoRA",
        "plots/lr_vs_rank.py", "lr_vs_rank.png", Kind::Sweep, nullptr, rank_verdicts},
+      {"mlp-coordcheck", "the deep MLP's coordinate check: each layer's feature size and change and the output's, step by step, against the engine's exact exponents, for sp, ntk, mfp and μP under SGD and Adam",
+       "plots/mlp_coordcheck.py", "mlp_coordcheck.png", Kind::MlpCoordCheck},
+      {"mlp-lr", "the deep MLP's maximal stable learning rate of each layer group against width, for sp, ntk, mfp and μP under SGD and Adam, against the engine's exponents",
+       "plots/mlp_lr.py", "mlp_lr.png", Kind::MlpRates},
       {"phase", "the engine's exact (γ[η_A], γ[η_B]) regions for Init[A] and Init[B], with the LoRA+ and equal-rate lines",
        "plots/phase_diagram.py", "phase.png", Kind::Engine},
   };
@@ -287,6 +375,14 @@ Reproduction reproduce(const ReproduceRequest& request, const std::function<void
     announce("reproducing " + experiment.what + "\n  spec " + spec.string() + " (" + scale + " scale) → " + result.output.string());
     if (experiment.kind == Kind::CoordCheck) {
       result.verdicts = run_coordinate_checks(spec, result.output, request.threads);
+    } else if (experiment.kind == Kind::MlpCoordCheck) {
+      result.verdicts = run_mlp_experiment<sim::MlpCoordMeasurements>(
+          spec, result.output, request.threads, sim::ExperimentKind::MlpCoordCheck, "mlp-coordcheck", progress,
+          sim::measure_mlp_coordinates, sim::fit_mlp_coordinates, sim::mlp_coordcheck_csv, mlp_coordcheck_verdicts);
+    } else if (experiment.kind == Kind::MlpRates) {
+      result.verdicts = run_mlp_experiment<sim::MlpEdges>(spec, result.output, request.threads, sim::ExperimentKind::MlpRates, "mlp-lr",
+                                                          progress, sim::measure_mlp_edges, sim::fit_mlp_edges, sim::mlp_edges_csv,
+                                                          mlp_rate_verdicts);
     } else {
       SweepRequest sweep;
       sweep.spec_path = spec.string();

@@ -266,6 +266,24 @@ MlpTrajectory run_mlp(const MlpModel& model, const GroupRates& rates, std::vecto
   throw std::logic_error("the MLP's exponents did not settle on the stable path");
 }
 
+GroupRate group_rate(const MlpModel& model, LayerGroup group, const GroupRates& others) {
+  GroupRates rates = others;
+  rates[group] = MaxAffine::parameter(kRateParameter);
+  auto conditions = bounded_quantities(run_mlp(model, rates), model.layers);
+  Region stable = Region::everything();
+  for (const auto& [name, exponents] : conditions) stable = stable & bounded_everywhere(exponents);
+  GroupRate rate;
+  rate.stable_region = interval_notation(stable, kRateParameter);
+  if (auto top = supremum(stable, kRateParameter)) {
+    rate.max_stable = top->value;
+    for (const auto& [name, exponents] : conditions) {
+      auto own = supremum(bounded_everywhere(exponents), kRateParameter);
+      if (own && own->value == top->value) rate.binding.push_back(name);
+    }
+  }
+  return rate;
+}
+
 MlpAnswer answer_mlp(const MlpModel& model, std::vector<MlpDerivationLine>* derivation) {
   check_mlp_model(model);
   WorkLimit limit;
@@ -321,29 +339,16 @@ MlpAnswer answer_mlp(const MlpModel& model, std::vector<MlpDerivationLine>* deri
   // Each group's maximal stable rate, from the output down.
   GroupRates at_max;
   for (LayerGroup g : {LayerGroup::Readout, LayerGroup::Hidden, LayerGroup::Input}) {
-    GroupRate& rate = answer.rates[g];
     if (!answer.initialisation_stable) {
-      rate.stable_region = "empty";
+      answer.rates[g].stable_region = "empty";
       at_max[g] = MaxAffine();
       continue;
     }
-    GroupRates rates = at_max;
+    GroupRates others = at_max;
     for (LayerGroup other : kLayerGroups)
-      if (!rates.count(other)) rates[other] = MaxAffine();  // below g: not trained
-    rates[g] = MaxAffine::parameter(kRateParameter);
-    auto conditions = bounded_quantities(run_mlp(model, rates), L);
-    Region stable = Region::everything();
-    for (const auto& [name, exponents] : conditions) stable = stable & bounded_everywhere(exponents);
-    rate.stable_region = interval_notation(stable, kRateParameter);
-    auto top = supremum(stable, kRateParameter);
-    if (top) {
-      rate.max_stable = top->value;
-      for (const auto& [name, exponents] : conditions) {
-        auto own = supremum(bounded_everywhere(exponents), kRateParameter);
-        if (own && own->value == top->value) rate.binding.push_back(name);
-      }
-    }
-    at_max[g] = top ? MaxAffine(Exponent(top->value)) : MaxAffine();
+      if (!others.count(other) && other != g) others[other] = MaxAffine();  // below g: not trained
+    answer.rates[g] = group_rate(model, g, others);
+    at_max[g] = answer.rates[g].max_stable ? MaxAffine(Exponent(*answer.rates[g].max_stable)) : MaxAffine();
   }
   return answer;
 }

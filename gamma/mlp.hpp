@@ -121,6 +121,13 @@ struct GroupRate {
   std::vector<std::string> binding;
 };
 
+// The stable region and maximal stable rate of one group's γ[ηˡ] with the other groups'
+// rates as `others` gives them (a group it leaves out trains at its own γ = −c): what
+// answer_mlp computes for each group with those above at their maxima and those below
+// not trained, and what the simulator's learning-rate sweep measures with the others
+// not trained (sim/analysis/mlp_rates.hpp).
+GroupRate group_rate(const MlpModel& model, LayerGroup group, const GroupRates& others);
+
 // A group's verdicts at the model's own rates, in the settled regime.
 struct GroupVerdict {
   bool stable = false;            // its features (readout: the output) O(1) at every step, Θ(1) at t = 0

@@ -20,14 +20,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-def exponent(text):
-    """The engine's exponent as a number; None for exactly zero ('-inf')."""
-    if text == "-inf":
-        return None
-    numerator, _, denominator = text.partition("/")
-    return float(numerator) / float(denominator or 1)
-
-
 def main(directory):
     directory = pathlib.Path(directory)
     manifest = result_files.manifest(directory)
@@ -42,7 +34,7 @@ def main(directory):
             rows = [r for r in check["rows"] if r["quantity"] == quantity]
             for row in rows:
                 x = row["step"] + offset
-                engine = exponent(row["engine"])
+                engine = result_files.exponent(row["engine"])
                 if engine is not None:
                     axis.plot(x, engine, "x", color=f"C{index}", markersize=7, label=f"{check['scheme']}: engine")
                 if isinstance(row["slope"], str):

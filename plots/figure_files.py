@@ -118,6 +118,20 @@ def plotted_record(png):
     return None
 
 
+# ---- panels ---------------------------------------------------------------------------
+
+def mlp_panels(spec):
+    """The MLP figures' grid: a row per optimiser, a column per parametrization of an MLP
+    spec's [mlp] table; returns the figure, its axes and a function giving the axis of
+    (parametrization, optimizer)."""
+    import matplotlib.pyplot as plt  # here: each script picks its backend before pyplot loads
+
+    optimizers, parametrizations = spec["optimizers"], spec["parametrizations"]
+    figure, axes = plt.subplots(len(optimizers), len(parametrizations), squeeze=False,
+                                              figsize=(4.2 * len(parametrizations), 3.8 * len(optimizers)))
+    return figure, axes, lambda parametrization, optimizer: axes[optimizers.index(optimizer)][parametrizations.index(parametrization)]
+
+
 # ---- writing and calling ------------------------------------------------------------------
 
 def save(figure, directory, name):

@@ -221,6 +221,21 @@ def coordchecks(directory):
     return [document(directory, f"coordcheck-{scheme}.json", schema="coordcheck") for scheme in spec(directory)["sweep"]["schemes"]]
 
 
+def exponent(text):
+    """An exact exponent as the engine writes it ("-1/2") as a number; None for exactly
+    zero ("-inf")."""
+    if text == "-inf":
+        return None
+    numerator, _, denominator = text.partition("/")
+    return float(numerator) / float(denominator or 1)
+
+
+def mlp_document(directory, name):
+    """The result document of a `reproduce mlp-coordcheck` or `mlp-lr` directory
+    (NAME.json), held against schema/NAME.schema.json."""
+    return document(directory, f"{name}.json", schema=name)
+
+
 def phase_documents(directory):
     """The engine's phase diagrams of a `reproduce phase` directory (phase-*.json)."""
     paths = sorted(pathlib.Path(directory).glob("phase-*.json"))

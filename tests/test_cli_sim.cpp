@@ -375,6 +375,57 @@ TEST_CASE("reproduce variance: loss against σ per width for both schemes, and t
   for (const auto& path : {out, home, bad}) fs::remove_all(path);
 }
 
+TEST_CASE("reproduce mlp-coordcheck and mlp-lr: the deep MLP against the engine, each figure drawn from its document") {
+  fs::path home = scratch("homemlp"), out = scratch("mlp-coordcheck-out"), lr_out = scratch("mlp-lr-out");
+  fs::create_directories(home / "experiments");
+  fs::create_directory_symlink(fs::path(GAMMALAB_SOURCE_DIR) / "plots", home / "plots");
+  const std::string network = "layers = 2\nbatch = 4\nsteps = 2\n";
+  std::ofstream(home / "experiments" / "mlp-coordcheck-quick.toml")
+      << "[mlp]\nscale = \"quick\"\nwidths = [32, 64, 128]\nseeds = 3\nparametrizations = [\"mup\", \"sp\"]\noptimizers = [\"sgd\"]\n"
+      << network << "[analysis]\nbootstrap = 100\n";
+  std::ofstream(home / "experiments" / "mlp-lr-quick.toml")
+      << "[mlp]\nscale = \"quick\"\nwidths = [32, 64, 128]\nseeds = 2\nparametrizations = [\"mup\"]\noptimizers = [\"adam\"]\n"
+      << network << "[edge]\ngroups = [\"hidden\", \"readout\"]\nprecision = 0.2\n[analysis]\nbootstrap = 100\n";
+  EXPECT_BAD_INPUT("reproduce mlp-coordcheck --scale paper -o " + out.string() + " --home " + home.string(), "--scale: there is no");
+
+  Outcome outcome = run("reproduce mlp-coordcheck --scale quick -o " + out.string() + " --home " + home.string());
+  REQUIRE_MESSAGE(outcome.status == 0, outcome.output);
+  // μP: x¹, x², f at step 0 and their changes at steps 1 and 2; sp grows from Δx² at step 1.
+  CHECK(outcome.output.find("verdict: mup sgd: ") != std::string::npos);
+  CHECK(outcome.output.find("of 9 (step, quantity) exponents agree with the engine") != std::string::npos);
+  CHECK(outcome.output.find("verdict: sp sgd: ") != std::string::npos);
+  CHECK(outcome.output.find("(unstable: predicted up to Δx^2 at step 1, which grows)") != std::string::npos);
+  const auto document = nlohmann::json::parse(read_text(out / "mlp-coordcheck.json"));
+  CHECK(nlohmann::json::parse(read_text(out / "manifest.json"))["experiment"] == "mlp-coordcheck");
+  // The figure draws each measured slope of the μP panel where the document has it.
+  const auto record = plotted_record(out / "figures" / "mlp_coordcheck.png");
+  REQUIRE(record.is_object());
+  const auto panel = plotted_panels(record, "mup, sgd, η = 0.1: stable");
+  REQUIRE(panel.size() == 1);
+  std::vector<double> measured, drawn;
+  for (const auto& row : document["checks"][0]["rows"])
+    if (row["quantity"].get<std::string>().ends_with("x2")) measured.push_back(row["slope"]);
+  for (const auto& series : panel[0]["series"])
+    for (const auto& y : series["y"])
+      if (y.is_number()) drawn.push_back(y);
+  REQUIRE(measured.size() == 3);
+  for (double slope : measured) CHECK(std::find(drawn.begin(), drawn.end(), slope) != drawn.end());
+
+  Outcome lr = run("reproduce mlp-lr --scale quick -o " + lr_out.string() + " --home " + home.string());
+  REQUIRE_MESSAGE(lr.status == 0, lr.output);
+  CHECK(lr.output.find("verdict: mup adam hidden: maximal stable η ∝ n^") != std::string::npos);
+  CHECK(lr.output.find("against the engine's -1: ") != std::string::npos);
+  CHECK(lr.output.find("verdict: mup adam readout: maximal stable η ∝ n^") != std::string::npos);
+  const auto edges = nlohmann::json::parse(read_text(lr_out / "mlp-lr.json"));
+  REQUIRE(edges["curves"].size() == 2);
+  CHECK(edges["curves"][0]["engine_alone"] == "-1");
+  CHECK(edges["curves"][1]["engine_alone"] == "-1/2");
+  // Each edge at a larger width is smaller: μP's Adam rates fall with n.
+  const auto& hidden = edges["curves"][0]["edges"];
+  CHECK(hidden[2][0].get<double>() < hidden[0][0].get<double>());
+  CHECK(fs::exists(lr_out / "figures" / "mlp_lr.png"));
+}
+
 TEST_CASE("reproduce coordcheck, then report: exponents against the engine, and one self-contained page") {
   fs::path home = tiny_home("homecc", "coordcheck", "", "[\"A\", \"B\"]"), out = scratch("coordcheck-out");
   // tiny_home writes a learning-rate grid; a coordinate check takes one constant C.

@@ -261,6 +261,8 @@ TEST_CASE("summary.json: the structs write what they read") {
 TEST_CASE("the manifest keeps the spec as data: it reads back to the same spec, and hashes by content") {
   for (const auto& entry : fs::directory_iterator(fs::path(GAMMALAB_SOURCE_DIR) / "experiments")) {
     if (entry.path().extension() != ".toml") continue;  // experiments/ holds their code too
+    // The MLP experiments' specs are of their own kind (sim/sweep/mlp_spec.hpp), kept in their result document.
+    if (entry.path().filename().string().starts_with("mlp-")) continue;
     CAPTURE(entry.path());
     const SweepSpec spec = load_sweep_spec(entry.path().string());
     const nlohmann::json json = spec_to_json(spec);

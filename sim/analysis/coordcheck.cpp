@@ -93,19 +93,28 @@ CoordMeasurements measure_coordinates(const CoordCheckSpec& spec, int threads) {
 
 namespace {
 
-// The exponent of one quantity at one step: the slope of the seed-averaged log RMS
-// against log n, its bootstrap interval, and the verdict against the engine's.
+// One row of a LoRA coordinate check: the quantity's exponent at one step.
 nlohmann::json fit_row(const CoordCheckSpec& spec, const CoordMeasurements& m, int step, std::size_t q,
                        const gamma::MaxAffine& exact, const SeedBootstrap& bootstrap) {
+  nlohmann::json row = {{"step", step}, {"quantity", gamma::info(kCoordQuantities[q]).key},
+                        {"engine", exact.to_string(gamma::Notation::Ascii)}};
+  row.update(fit_coordinate_exponent(spec.widths, [&](std::size_t w, std::size_t s) { return m.rms[w][s][step][q]; }, exact, bootstrap));
+  return row;
+}
+
+}  // namespace
+
+nlohmann::json fit_coordinate_exponent(const std::vector<int>& widths, const std::function<double(std::size_t, std::size_t)>& rms,
+                                       const gamma::MaxAffine& exact, const SeedBootstrap& bootstrap) {
   std::vector<double> log_width;
-  for (int w : spec.widths) log_width.push_back(std::log(static_cast<double>(w)));
+  for (int w : widths) log_width.push_back(std::log(static_cast<double>(w)));
   // The mean of log RMS over a sample of seeds, per width; nothing if any is zero.
   auto slope_for = [&](const WidthSamples& sample) -> std::optional<double> {
     std::vector<double> y;
-    for (std::size_t w = 0; w < spec.widths.size(); ++w) {
+    for (std::size_t w = 0; w < widths.size(); ++w) {
       double sum = 0;
       for (auto s : sample[w]) {
-        double value = m.rms[w][s][step][q];
+        double value = rms(w, s);
         if (!(value > 0)) return std::nullopt;
         sum += std::log(value);
       }
@@ -113,12 +122,16 @@ nlohmann::json fit_row(const CoordCheckSpec& spec, const CoordMeasurements& m, i
     }
     return least_squares_slope(log_width, y);
   };
-  bool all_zero = true;
-  for (const auto& width : m.rms)
-    for (const auto& seed : width) all_zero = all_zero && seed[step][q] == 0;
+  bool all_zero = true, all_finite = true;
+  for (std::size_t w = 0; w < widths.size(); ++w)
+    for (auto s : bootstrap.everyone[w]) all_zero = all_zero && rms(w, s) == 0, all_finite = all_finite && std::isfinite(rms(w, s));
   const auto& verdicts = statistical_verdicts();
-  nlohmann::json row = {{"step", step}, {"quantity", gamma::info(kCoordQuantities[q]).key}, {"engine", exact.to_string(gamma::Notation::Ascii)},
-                        {"interval", nullptr}};
+  nlohmann::json row = {{"interval", nullptr}};
+  if (!all_finite) {  // a run that diverged before this step (the MLP's unstable parametrizations)
+    row["slope"] = nullptr;
+    row["verdict"] = verdicts.name(Verdict::Undetermined) + " (not finite at some widths)";
+    return row;
+  }
   if (all_zero) {
     row["slope"] = "exactly zero";
     row["verdict"] = verdicts.name(exact.is_zero_quantity() ? Verdict::Agrees : Verdict::Departs);
@@ -149,8 +162,6 @@ nlohmann::json fit_row(const CoordCheckSpec& spec, const CoordMeasurements& m, i
   row["gap"] = *slope - predicted;
   return row;
 }
-
-}  // namespace
 
 nlohmann::json fit_coordinates(const CoordCheckSpec& spec, const CoordMeasurements& m) {
   const auto engine = engine_exponents(spec);

@@ -8,11 +8,13 @@
 // tolerance) are sim/analysis/statistics.hpp's, as in the sweep analysis.
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "gamma/lora_dynamics.hpp"
 #include "sim/model/trainer.hpp"
+#include "sim/analysis/statistics.hpp"
 
 namespace gammalab::sim {
 
@@ -44,6 +46,14 @@ struct CoordMeasurements {
 // The (width, seed) runs are independent: `threads` of them run at once, and the
 // measurements do not depend on how many.
 CoordMeasurements measure_coordinates(const CoordCheckSpec& spec, int threads = 1);
+
+// The exponent in n of one quantity measured by every seed at every width (rms(w, s):
+// width index, replicate index), fitted and held against the engine's exact exponent —
+// the slope of the seed-averaged log RMS against log n, its bootstrap interval and the
+// verdict: {"slope", "interval", "verdict"} and, where both exist, "gap" (slope − engine).
+// The LoRA and the MLP coordinate checks (sim/analysis/mlp_coordcheck.hpp) both fit so.
+nlohmann::json fit_coordinate_exponent(const std::vector<int>& widths, const std::function<double(std::size_t, std::size_t)>& rms,
+                                       const gamma::MaxAffine& exact, const SeedBootstrap& bootstrap);
 
 // The fitted exponents, the engine's, and verdicts, as JSON:
 // {"rows": [{"step", "quantity", "slope", "interval", "engine", "verdict"}], ...}

@@ -208,6 +208,12 @@ nlohmann::json slope_json(const SlopeSummary& s, const AxisKeys& axis = kWidthAx
   return json;
 }
 
+}  // namespace
+
+nlohmann::json width_slope_json(const SlopeSummary& slope) { return slope_json(slope); }
+
+namespace {
+
 SlopeSummary slope_of(const nlohmann::json& json, const AxisKeys& axis = kWidthAxis) {
   SlopeSummary s;
   s.slope = optional_of<double>(json.at("slope"));

@@ -244,6 +244,9 @@ void from_json(const nlohmann::json& json, Interval& interval);
 void to_json(nlohmann::json& json, const ExactExponent& exponent);
 void from_json(const nlohmann::json& json, ExactExponent& exponent);
 void to_json(nlohmann::json& json, const SweepSummary& summary);
+// A slope along the width as summary.json writes it (the MLP's learning-rate sweep,
+// sim/analysis/mlp_rates.hpp, writes its slopes so too).
+nlohmann::json width_slope_json(const SlopeSummary& slope);
 // Throws InputError naming the missing or mistyped key.
 void from_json(const nlohmann::json& json, SweepSummary& summary);
 

@@ -14,7 +14,9 @@ const gamma::Vocabulary<ExperimentKind>& experiment_kinds() {
   static const gamma::Vocabulary<ExperimentKind> vocabulary(
       "experiment", {{ExperimentKind::Sweep, "sweep", "sweep", {}},
                      {ExperimentKind::CoordCheck, "coordcheck", "coordinate check", {}},
-                     {ExperimentKind::Phase, "phase", "phase diagrams", {}}});
+                     {ExperimentKind::Phase, "phase", "phase diagrams", {}},
+                     {ExperimentKind::MlpCoordCheck, "mlp-coordcheck", "the MLP's coordinate check", {}},
+                     {ExperimentKind::MlpRates, "mlp-lr", "the MLP's learning-rate edges", {}}});
   return vocabulary;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // manifest.json: what a result directory holds and how it came to be, for each kind of
 // experiment gammalab writes — a sweep (or one shard of it, or shards merged), a
-// coordinate check, the engine's phase diagrams. One type, written by to_json and read
+// coordinate check, the engine's phase diagrams, the MLP's coordinate check and
+// learning-rate edges (their spec is in their own result document). One type, written by to_json and read
 // by manifest_from_json, nothing else; schema/manifest.schema.json describes the same
 // keys and a test holds every manifest gammalab writes against it.
 //
@@ -24,7 +25,7 @@ namespace gammalab::sim {
 // it): refused, as every other version, with the program that wrote it named.
 inline constexpr int kManifestVersion = 2;
 
-enum class ExperimentKind { Sweep, CoordCheck, Phase };
+enum class ExperimentKind { Sweep, CoordCheck, Phase, MlpCoordCheck, MlpRates };
 const gamma::Vocabulary<ExperimentKind>& experiment_kinds();
 
 // Who wrote a result directory, from what: the program (its version and the commit it

@@ -18,172 +18,11 @@
 #include "gamma/scheme.hpp"
 #include "sim/model/lora_init.hpp"
 #include "sim/sweep/result_schema.hpp"
+#include "sim/sweep/spec_tables.hpp"
 
 namespace gammalab::sim {
 
 namespace {
-
-// Reads one table of the spec, remembering which keys it was asked for, so that any
-// other key is reported as unknown together with the keys that are accepted.
-class TableReader {
- public:
-  TableReader(const toml::table* table, std::string origin, std::string name)
-      : table_(table), origin_(std::move(origin)), name_(std::move(name)) {}
-
-  [[noreturn]] void fail(const std::string& key, const std::string& message) const {
-    throw InputError(origin_ + ": [" + name_ + "] " + key + ": " + message);
-  }
-
-  const toml::node* find(const std::string& key) {
-    known_.insert(key);
-    return table_ ? table_->get(key) : nullptr;
-  }
-
-  double number(const std::string& key, double fallback, double low, double high, const std::string& accepted) {
-    const toml::node* node = find(key);
-    if (!node) return fallback;
-    std::optional<double> value = node->is_integer() ? std::optional<double>(static_cast<double>(*node->value<std::int64_t>()))
-                                                     : node->value<double>();
-    if (!value || !(*value >= low && *value <= high)) fail(key, "got " + text_of(*node) + "; accepted: " + accepted);
-    return *value;
-  }
-
-  int integer(const std::string& key, int fallback, std::int64_t low, std::int64_t high) {
-    const toml::node* node = find(key);
-    if (!node) return fallback;
-    auto value = node->value<std::int64_t>();
-    if (!node->is_integer() || !value || *value < low || *value > high)
-      fail(key, "got " + text_of(*node) + "; accepted: a whole number from " + std::to_string(low) + " to " + std::to_string(high));
-    return static_cast<int>(*value);
-  }
-
-  // One of `accepted`, under the case rule of gamma/vocabulary.hpp, as it is spelled there.
-  std::string choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& accepted) {
-    const toml::node* node = find(key);
-    if (!node) return fallback;
-    if (node->is_string())
-      for (const auto& name : accepted)
-        if (gamma::same_name(*node->value<std::string>(), name)) return name;
-    fail(key, "got " + text_of(*node) + "; accepted: " + join(accepted));
-  }
-
-  // A term of a vocabulary, by one of its spellings.
-  template <class Value>
-  Value term(const std::string& key, Value fallback, const gamma::Vocabulary<Value>& vocabulary) {
-    const toml::node* node = find(key);
-    if (!node) return fallback;
-    try {
-      if (node->is_string()) return vocabulary.parse(*node->value<std::string>());
-    } catch (const InputError&) {
-    }
-    fail(key, "got " + text_of(*node) + "; accepted: " + vocabulary.accepted());
-  }
-
-  // One value or a list of them (an axis of the sweep), each read by `one` (none: not
-  // an accepted value); `accepted` says what one value may be.
-  template <class Value>
-  std::vector<Value> axis(const std::string& key, Value fallback, const std::string& accepted,
-                          const std::function<std::optional<Value>(const toml::node&)>& one) {
-    const toml::node* node = find(key);
-    if (!node) return {fallback};
-    auto read = [&](const toml::node& item) -> Value {
-      if (auto value = one(item)) return *value;
-      fail(key, "got " + text_of(item) + "; accepted: " + accepted + ", or a list of them");
-    };
-    if (!node->is_array()) return {read(*node)};
-    if (node->as_array()->empty()) fail(key, "is empty; accepted: " + accepted + ", or a list of them");
-    std::vector<Value> values;
-    for (const auto& item : *node->as_array()) values.push_back(read(item));
-    return values;
-  }
-
-  // One term or a list of them, each by one of its spellings.
-  template <class Value>
-  std::vector<Value> terms(const std::string& key, Value fallback, const gamma::Vocabulary<Value>& vocabulary) {
-    return axis<Value>(key, fallback, vocabulary.accepted(), [&](const toml::node& item) -> std::optional<Value> {
-      try {
-        if (item.is_string()) return vocabulary.parse(*item.value<std::string>());
-      } catch (const InputError&) {
-      }
-      return std::nullopt;
-    });
-  }
-
-  std::string exponent(const std::string& key, const std::string& fallback) {
-    const toml::node* node = find(key);
-    if (!node) return fallback;
-    if (!node->is_string()) fail(key, "got " + text_of(*node) + "; accepted: a quoted exponent such as \"-1/2\" or \"-inf\"");
-    try {
-      gamma::parse_exponent(*node->value<std::string>());
-    } catch (const InputError& e) {
-      fail(key, e.what());
-    }
-    return *node->value<std::string>();
-  }
-
-  bool boolean(const std::string& key, bool fallback) {
-    const toml::node* node = find(key);
-    if (!node) return fallback;
-    if (!node->is_boolean()) fail(key, "got " + text_of(*node) + "; accepted: true or false");
-    return *node->value<bool>();
-  }
-
-  const toml::array* array(const std::string& key) {
-    const toml::node* node = find(key);
-    if (!node) return nullptr;
-    if (!node->is_array()) fail(key, "got " + text_of(*node) + "; accepted: an array [ … ]");
-    return node->as_array();
-  }
-
-  // Every key of the table must have been asked for.
-  void finish() const {
-    if (!table_) return;
-    for (const auto& [key, node] : *table_)
-      if (!known_.count(std::string(key.str())))
-        fail(shown(key.str()), "unknown key; accepted keys of [" + name_ + "]: " + join({known_.begin(), known_.end()}));
-  }
-
-  // A value as the file wrote it, shortened for a message.
-  static std::string text_of(const toml::node& node) {
-    std::ostringstream out;
-    node.visit([&](const auto& value) { out << value; });
-    return shown(out.str());
-  }
-  static std::string type_of(const toml::node& node) {
-    switch (node.type()) {
-      case toml::node_type::string: return "a string";
-      case toml::node_type::integer: return "a whole number";
-      case toml::node_type::floating_point: return "a number";
-      case toml::node_type::boolean: return "a boolean";
-      case toml::node_type::array: return "an array";
-      case toml::node_type::table: return "a table";
-      default: return "a date or time";
-    }
-  }
-  static std::string join(const std::vector<std::string>& words) {
-    std::string text;
-    for (const auto& word : words) text += (text.empty() ? "" : ", ") + word;
-    return text;
-  }
-
- private:
-  const toml::table* table_;
-  std::string origin_, name_;
-  std::set<std::string> known_;
-};
-
-// An axis lists each value once: a repeated width, seed, scheme or rate would train the
-// same configuration twice and weigh it twice in every mean and slope.
-template <class Value>
-void refuse_repeats(const TableReader& table, const std::string& key, const std::vector<Value>& values) {
-  for (std::size_t i = 0; i < values.size(); ++i)
-    for (std::size_t j = 0; j < i; ++j)
-      if (values[i] == values[j]) {
-        std::ostringstream text;
-        text << values[i];
-        table.fail(key, "lists " + text.str() + " twice; accepted: each value once");
-      }
-}
 
 const std::vector<std::string> kTables = {"sweep", "learning_rate", "init_sigma", "data", "model", "init",
                                           "optimizer", "schedule", "training", "record", "analysis"};
@@ -263,48 +102,6 @@ namespace {
 
 // Each table of the spec is read by one function below, in the order of the file's
 // reference (docs/simulator.md, "The spec file").
-
-std::vector<int> read_widths(TableReader& sweep) {
-  std::vector<int> widths;
-  if (const toml::array* listed = sweep.array("widths")) {
-    for (const auto& w : *listed) {
-      auto v = w.value<std::int64_t>();
-      if (!w.is_integer() || *v < 1 || *v > (1 << 20))
-        sweep.fail("widths", "got " + TableReader::text_of(w) + "; accepted: whole numbers from 1 to 1048576");
-      widths.push_back(static_cast<int>(*v));
-    }
-  }
-  if (const toml::array* range = sweep.array("widths_log2")) {
-    if (!widths.empty()) sweep.fail("widths_log2", "give either widths or widths_log2, not both");
-    if (range->size() != 2 || !(*range)[0].is_integer() || !(*range)[1].is_integer())
-      sweep.fail("widths_log2", "accepted: [first, last], whole numbers, e.g. [7, 13] for 128 … 8192");
-    auto low = *(*range)[0].value<std::int64_t>(), high = *(*range)[1].value<std::int64_t>();
-    if (low < 0 || high > 20 || low > high) sweep.fail("widths_log2", "accepted: 0 ≤ first ≤ last ≤ 20");
-    for (auto k = low; k <= high; ++k) widths.push_back(1 << k);
-  }
-  if (widths.empty()) sweep.fail("widths", "missing; give widths = [128, 256] or widths_log2 = [7, 13]");
-  refuse_repeats(sweep, "widths", widths);
-  return widths;
-}
-
-std::vector<std::uint64_t> read_seeds(TableReader& sweep) {
-  const toml::node* seeds = sweep.find("seeds");
-  if (!seeds) sweep.fail("seeds", "missing; give a count (seeds = 4 means 0 … 3) or a list");
-  std::vector<std::uint64_t> list;
-  if (seeds->is_integer() && *seeds->value<std::int64_t>() >= 1 && *seeds->value<std::int64_t>() <= 10000) {
-    for (std::int64_t s = 0; s < *seeds->value<std::int64_t>(); ++s) list.push_back(static_cast<std::uint64_t>(s));
-  } else if (seeds->is_array() && !seeds->as_array()->empty()) {
-    for (const auto& s : *seeds->as_array()) {
-      if (!s.is_integer() || *s.value<std::int64_t>() < 0)
-        sweep.fail("seeds", "got " + TableReader::text_of(s) + "; accepted: whole numbers ≥ 0");
-      list.push_back(static_cast<std::uint64_t>(*s.value<std::int64_t>()));
-    }
-  } else {
-    sweep.fail("seeds", "got " + TableReader::text_of(*seeds) + "; accepted: a count from 1 to 10000, or a list of seeds");
-  }
-  refuse_repeats(sweep, "seeds", list);
-  return list;
-}
 
 std::vector<std::string> read_schemes(TableReader& sweep) {
   const std::vector<std::string> known = simulator_schemes();
@@ -524,12 +321,7 @@ SweepSpec spec_of_tables(const toml::table& root, const std::string& origin);
 }  // namespace
 
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
-  toml::table root;
-  try {
-    root = toml::parse(text, origin);
-  } catch (const toml::parse_error& e) {
-    throw InputError(origin + ":" + std::to_string(e.source().begin.line) + ": not valid TOML: " + std::string(e.description()));
-  }
+  const toml::table root = parse_toml(text, origin);
   return spec_of_tables(root, origin);
 }
 

@@ -4,8 +4,8 @@ exactly the schema's fields: a document with one key more or one key less is ref
 
 The program writes each kind of file here, small: a sweep over two readouts with refined
 edges, recorded curves and split seeds; the same sweep in two shards, merged; a
-coordinate check, the engine's phase diagrams and the two engine.json documents
-(reproduce with a home of tiny specs); and the `gamma` subcommands' JSON.
+coordinate check, the engine's phase diagrams, the two engine.json documents and the
+MLP's coordinate check and learning-rate edges (reproduce with a home of tiny specs); and the `gamma` subcommands' JSON.
 
 Run: GAMMALAB_BINARY=build/gammalab PYTHONPATH=build/python python3 -m pytest tests/schema
 """
@@ -109,6 +109,35 @@ test_size = 16
 [analysis]
 bootstrap = 20
 """,
+    "mlp-coordcheck": """
+[mlp]
+name = "mlp-coordcheck"
+scale = "quick"
+widths = [16, 32]
+seeds = 2
+parametrizations = ["sp", "mup"]
+optimizers = ["sgd"]
+steps = 2
+batch = 4
+[analysis]
+bootstrap = 20
+""",
+    "mlp-lr": """
+[mlp]
+name = "mlp-lr"
+scale = "quick"
+widths = [16, 32]
+seeds = 2
+parametrizations = ["mup"]
+optimizers = ["adam"]
+steps = 2
+batch = 4
+[edge]
+groups = ["hidden"]
+precision = 0.5
+[analysis]
+bootstrap = 20
+""",
 }
 
 ENGINE_COMMANDS = {
@@ -164,8 +193,10 @@ def written(tmp_path_factory):
     def add(kind, path):
         files.setdefault(kind, []).append((str(path), json.loads(pathlib.Path(path).read_text())))
 
-    for directory in ("sweep", "shard1", "shard2", "merged", "coordcheck", "initab", "variance", "phase"):
+    for directory in ("sweep", "shard1", "shard2", "merged", "coordcheck", "initab", "variance", "phase", "mlp-coordcheck", "mlp-lr"):
         add("manifest", root / directory / "manifest.json")
+    for name in ("mlp-coordcheck", "mlp-lr"):
+        add(name, root / name / f"{name}.json")
     for directory in ("sweep", "merged", "initab", "variance"):
         add("summary", root / directory / "summary.json")
     add("split-seeds", root / "sweep" / "split-seeds.json")
@@ -202,7 +233,8 @@ def csv_rows(path):
     return header, rows
 
 
-KINDS = ["manifest", "summary", "split-seeds", "coordcheck", "phase", "engine", "predict", "solve", "explain", "table", "mlp"]
+KINDS = ["manifest", "summary", "split-seeds", "coordcheck", "phase", "engine", "predict", "solve", "explain", "table", "mlp",
+         "mlp-coordcheck", "mlp-lr"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -267,7 +299,7 @@ def test_the_csv_files_hold_to_their_schemas_in_column_order(written):
 
 def test_versions_in_the_schemas_are_the_programs(written):
     """The version each schema states is the one the program writes (and one newer is refused below)."""
-    for kind in ("manifest", "summary", "split-seeds", "coordcheck"):
+    for kind in ("manifest", "summary", "split-seeds", "coordcheck", "mlp-coordcheck", "mlp-lr"):
         stated = schema(kind)["properties"]["version"]["const"]
         assert {document["version"] for _, document in written[kind]} == {stated}
 
