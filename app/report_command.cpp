@@ -14,6 +14,8 @@
 #include "sim/sweep/result_schema.hpp"
 #include "sim/analysis/summary.hpp"
 #include "sim/analysis/results_view.hpp"
+#include "sim/analysis/mlp_coordcheck.hpp"
+#include "sim/analysis/mlp_rates.hpp"
 
 namespace gammalab::app {
 
@@ -100,6 +102,35 @@ std::string coordcheck_section(const nlohmann::json& check) {
   return html.str();
 }
 
+// The MLP experiments: their verdict lines, then every row of their document.
+std::string mlp_coordcheck_section(const nlohmann::json& document) {
+  std::ostringstream html;
+  for (const auto& line : sim::mlp_coordcheck_verdicts(document)) html << "<p>" << html_escape(line) << "</p>\n";
+  html << "<details><summary>every row</summary><table><tr><th>parametrization</th><th>optimizer</th><th>step</th><th>quantity</th>"
+          "<th>measured exponent</th><th>95% interval</th><th>engine</th><th>verdict</th></tr>\n";
+  for (const auto& check : document["checks"])
+    for (const auto& row : check["rows"])
+      html << "<tr><td>" << html_escape(check["parametrization"].get<std::string>()) << "</td><td>" << html_escape(check["optimizer"].get<std::string>())
+           << "</td><td>" << row["step"] << "</td><td>" << html_escape(sim::mlp_quantity_symbol(row["quantity"])) << "</td><td>"
+           << number(row["slope"]) << "</td><td>" << interval(row["interval"]) << "</td><td>" << number(row["engine"]) << "</td>"
+           << verdict_cell(row["verdict"].get<std::string>()) << "</tr>\n";
+  html << "</table></details>\n";
+  return html.str();
+}
+
+std::string mlp_rates_section(const nlohmann::json& document) {
+  std::ostringstream html;
+  html << "<table><tr><th>parametrization</th><th>optimizer</th><th>group</th><th>slope of the largest stable η in n</th>"
+          "<th>interval</th><th>engine (trained alone)</th><th>verdict</th></tr>\n";
+  for (const auto& curve : document["curves"])
+    html << "<tr><td>" << html_escape(curve["parametrization"].get<std::string>()) << "</td><td>" << html_escape(curve["optimizer"].get<std::string>())
+         << "</td><td>" << html_escape(curve["group"].get<std::string>()) << "</td><td>" << number(curve["slope"]["slope"]) << "</td><td>"
+         << interval(curve["slope"]["interval"]) << "</td><td>" << number(curve["engine_alone"]) << "</td>"
+         << verdict_cell(curve["slope"]["verdict_network"].get<std::string>()) << "</tr>\n";
+  html << "</table>\n";
+  return html.str();
+}
+
 std::string directory_section(const fs::path& directory) {
   sim::Manifest manifest;
   try {
@@ -126,6 +157,10 @@ std::string directory_section(const fs::path& directory) {
   if (manifest.experiment == sim::ExperimentKind::CoordCheck)
     for (const auto& scheme : manifest.scheme_names())
       if (auto check = read_json(directory / ("coordcheck-" + scheme + ".json"))) html << coordcheck_section(*check);
+  if (manifest.experiment == sim::ExperimentKind::MlpCoordCheck)
+    if (auto document = read_json(directory / "mlp-coordcheck.json")) html << mlp_coordcheck_section(*document);
+  if (manifest.experiment == sim::ExperimentKind::MlpRates)
+    if (auto document = read_json(directory / "mlp-lr.json")) html << mlp_rates_section(*document);
   if (auto engine = read_json(directory / "engine.json"))
     html << "<details><summary>the engine's exponents for this experiment (engine.json)</summary><pre>" << html_escape(engine->dump(2))
          << "</pre></details>\n";

@@ -208,54 +208,6 @@ std::vector<std::string> run_mlp_experiment(
   return verdicts(document);
 }
 
-// Per (parametrization, optimiser): how many of the predicted (step, quantity) exponents
-// agree, and which depart.
-std::vector<std::string> mlp_coordcheck_verdicts(const nlohmann::json& document) {
-  const std::string agrees = sim::statistical_verdicts().name(sim::Verdict::Agrees);
-  std::vector<std::string> lines;
-  for (const auto& check : document["checks"]) {
-    std::size_t agree = 0, predicted = 0;
-    std::string departing;
-    for (const auto& row : check["rows"]) {
-      if (row["verdict"].get<std::string>().starts_with(sim::statistical_verdicts().name(sim::Verdict::Undetermined) + " (past")) continue;
-      ++predicted;
-      if (row["verdict"] == agrees) ++agree;
-      else departing += (departing.empty() ? "" : ", ") + sim::mlp_quantity_symbol(row["quantity"]) + " at step " +
-                        std::to_string(row["step"].get<int>()) + " (" + row["verdict"].get<std::string>() + ")";
-    }
-    lines.push_back("verdict: " + check["parametrization"].get<std::string>() + " " + check["optimizer"].get<std::string>() + ": " +
-                    std::to_string(agree) + " of " + std::to_string(predicted) + " (step, quantity) exponents agree with the engine" +
-                    (check["first_growth"].is_null() ? "" : " (unstable: predicted up to " + sim::mlp_quantity_symbol(check["first_growth"]["quantity"]) +
-                                                            " at step " + std::to_string(check["first_growth"]["step"].get<int>()) + ", which grows)") +
-                    (departing.empty() ? "" : "; not: " + departing));
-  }
-  return lines;
-}
-
-// One line per curve: the measured slope of the group's edge, its interval, the engine's
-// exponent and the verdict within the margin.
-std::vector<std::string> mlp_rate_verdicts(const nlohmann::json& document) {
-  std::vector<std::string> lines;
-  char text[160];
-  for (const auto& curve : document["curves"]) {
-    const auto& slope = curve["slope"];
-    std::string measured = "no slope";
-    if (slope["slope"].is_number()) {
-      std::snprintf(text, sizeof text, "%.3f", slope["slope"].get<double>());
-      measured = text;
-      if (slope["interval"].is_array()) {
-        std::snprintf(text, sizeof text, " [%.3f, %.3f]", slope["interval"][0].get<double>(), slope["interval"][1].get<double>());
-        measured += text;
-      }
-    }
-    lines.push_back("verdict: " + curve["parametrization"].get<std::string>() + " " + curve["optimizer"].get<std::string>() + " " +
-                    curve["group"].get<std::string>() + ": maximal stable η ∝ n^" + measured + " against the engine's " +
-                    (curve["engine_alone"].is_string() ? curve["engine_alone"].get<std::string>() : "none") + ": " +
-                    slope["verdict_network"].get<std::string>());
-  }
-  return lines;
-}
-
 // ---- the registry ----------------------------------------------------------------------
 
 enum class Kind { Sweep, CoordCheck, Engine, MlpCoordCheck, MlpRates };
@@ -378,11 +330,11 @@ Reproduction reproduce(const ReproduceRequest& request, const std::function<void
     } else if (experiment.kind == Kind::MlpCoordCheck) {
       result.verdicts = run_mlp_experiment<sim::MlpCoordMeasurements>(
           spec, result.output, request.threads, sim::ExperimentKind::MlpCoordCheck, "mlp-coordcheck", progress,
-          sim::measure_mlp_coordinates, sim::fit_mlp_coordinates, sim::mlp_coordcheck_csv, mlp_coordcheck_verdicts);
+          sim::measure_mlp_coordinates, sim::fit_mlp_coordinates, sim::mlp_coordcheck_csv, sim::mlp_coordcheck_verdicts);
     } else if (experiment.kind == Kind::MlpRates) {
       result.verdicts = run_mlp_experiment<sim::MlpEdges>(spec, result.output, request.threads, sim::ExperimentKind::MlpRates, "mlp-lr",
                                                           progress, sim::measure_mlp_edges, sim::fit_mlp_edges, sim::mlp_edges_csv,
-                                                          mlp_rate_verdicts);
+                                                          sim::mlp_rate_verdicts);
     } else {
       SweepRequest sweep;
       sweep.spec_path = spec.string();

@@ -424,6 +424,15 @@ TEST_CASE("reproduce mlp-coordcheck and mlp-lr: the deep MLP against the engine,
   const auto& hidden = edges["curves"][0]["edges"];
   CHECK(hidden[2][0].get<double>() < hidden[0][0].get<double>());
   CHECK(fs::exists(lr_out / "figures" / "mlp_lr.png"));
+
+  // The report shows both: the verdict lines `reproduce` printed, and the slopes' table.
+  const fs::path page = scratch("mlp-report.html");
+  Outcome report = run("report " + out.string() + " " + lr_out.string() + " -o " + page.string());
+  REQUIRE_MESSAGE(report.status == 0, report.output);
+  const std::string html = read_text(page);
+  CHECK(html.find("<h2>the MLP's coordinate check</h2>") != std::string::npos);
+  CHECK(html.find("<p>verdict: sp sgd: ") != std::string::npos);
+  CHECK(html.find("<td>mup</td><td>adam</td><td>hidden</td>") != std::string::npos);
 }
 
 TEST_CASE("reproduce coordcheck, then report: exponents against the engine, and one self-contained page") {

@@ -152,4 +152,28 @@ std::string mlp_coordcheck_csv(const MlpExperimentSpec& spec, const MlpCoordMeas
   return csv;
 }
 
+// Per (parametrization, optimiser): how many of the predicted (step, quantity) exponents
+// agree, and which depart.
+std::vector<std::string> mlp_coordcheck_verdicts(const nlohmann::json& document) {
+  const std::string agrees = statistical_verdicts().name(Verdict::Agrees);
+  std::vector<std::string> lines;
+  for (const auto& check : document["checks"]) {
+    std::size_t agree = 0, predicted = 0;
+    std::string departing;
+    for (const auto& row : check["rows"]) {
+      if (row["verdict"].get<std::string>().starts_with(statistical_verdicts().name(Verdict::Undetermined) + " (past")) continue;
+      ++predicted;
+      if (row["verdict"] == agrees) ++agree;
+      else departing += (departing.empty() ? "" : ", ") + mlp_quantity_symbol(row["quantity"]) + " at step " +
+                        std::to_string(row["step"].get<int>()) + " (" + row["verdict"].get<std::string>() + ")";
+    }
+    lines.push_back("verdict: " + check["parametrization"].get<std::string>() + " " + check["optimizer"].get<std::string>() + ": " +
+                    std::to_string(agree) + " of " + std::to_string(predicted) + " (step, quantity) exponents agree with the engine" +
+                    (check["first_growth"].is_null() ? "" : " (unstable: predicted up to " + mlp_quantity_symbol(check["first_growth"]["quantity"]) +
+                                                            " at step " + std::to_string(check["first_growth"]["step"].get<int>()) + ", which grows)") +
+                    (departing.empty() ? "" : "; not: " + departing));
+  }
+  return lines;
+}
+
 }  // namespace gammalab::sim

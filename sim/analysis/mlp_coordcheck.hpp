@@ -47,6 +47,9 @@ MlpCoordMeasurements measure_mlp_coordinates(const MlpExperimentSpec& spec, int 
 // "optimizer", "eta", "engine_stable", "first_growth" ({"step", "quantity"} or null),
 // "rows": [{"step", "quantity", "engine", "slope", "interval", "verdict", "gap"}]}]}.
 nlohmann::json fit_mlp_coordinates(const MlpExperimentSpec& spec, const MlpCoordMeasurements& measurements);
+// The verdict lines `reproduce` prints and `report` shows: per (parametrization,
+// optimiser), how many of the predicted (step, quantity) exponents agree, and which not.
+std::vector<std::string> mlp_coordcheck_verdicts(const nlohmann::json& document);
 // The measurements as mlp-coordcheck.csv: parametrization,optimizer,width,seed,step,quantity,rms.
 std::string mlp_coordcheck_csv(const MlpExperimentSpec& spec, const MlpCoordMeasurements& measurements);
 

@@ -149,4 +149,28 @@ std::string mlp_edges_csv(const MlpExperimentSpec& spec, const MlpEdges& edges) 
   return csv;
 }
 
+// One line per curve: the measured slope of the group's edge, its interval, the engine's
+// exponent and the verdict within the margin.
+std::vector<std::string> mlp_rate_verdicts(const nlohmann::json& document) {
+  std::vector<std::string> lines;
+  char text[160];
+  for (const auto& curve : document["curves"]) {
+    const auto& slope = curve["slope"];
+    std::string measured = "no slope";
+    if (slope["slope"].is_number()) {
+      std::snprintf(text, sizeof text, "%.3f", slope["slope"].get<double>());
+      measured = text;
+      if (slope["interval"].is_array()) {
+        std::snprintf(text, sizeof text, " [%.3f, %.3f]", slope["interval"][0].get<double>(), slope["interval"][1].get<double>());
+        measured += text;
+      }
+    }
+    lines.push_back("verdict: " + curve["parametrization"].get<std::string>() + " " + curve["optimizer"].get<std::string>() + " " +
+                    curve["group"].get<std::string>() + ": maximal stable η ∝ n^" + measured + " against the engine's " +
+                    (curve["engine_alone"].is_string() ? curve["engine_alone"].get<std::string>() : "none") + ": " +
+                    slope["verdict_network"].get<std::string>());
+  }
+  return lines;
+}
+
 }  // namespace gammalab::sim

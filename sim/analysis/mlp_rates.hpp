@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "sim/sweep/mlp_spec.hpp"
@@ -41,6 +42,9 @@ MlpEdges measure_mlp_edges(const MlpExperimentSpec& spec, int threads,
 // "group", "engine_alone", "engine_table", "binding", "edges": [[η per seed] per width],
 // "slope": (summary.json's slope)}]}.
 nlohmann::json fit_mlp_edges(const MlpExperimentSpec& spec, const MlpEdges& edges);
+// The verdict lines: per curve, the slope of the group's edge, its interval, the
+// engine's exponent and the verdict within the margin.
+std::vector<std::string> mlp_rate_verdicts(const nlohmann::json& document);
 // mlp-lr.csv: parametrization,optimizer,group,width,seed,edge (empty where none was found).
 std::string mlp_edges_csv(const MlpExperimentSpec& spec, const MlpEdges& edges);
 

@@ -139,7 +139,10 @@ Manifest manifest_from_json(const nlohmann::json& json, const std::string& origi
   }
   m.refinement = in.optional<std::string>("refinement", "the name of a refinement schedule");
   if (in.has("spec")) m.spec = spec_from_json(in.raw("spec"), origin + " (spec)");
-  else if (m.experiment != ExperimentKind::Phase) throw InputError(origin + ": spec is missing; not a sweep's manifest");
+  // A sweep and a LoRA coordinate check keep their spec here; the phase diagrams have
+  // none, and the MLP experiments keep theirs in their own document.
+  else if (m.experiment == ExperimentKind::Sweep || m.experiment == ExperimentKind::CoordCheck)
+    throw InputError(origin + ": spec is missing; not a sweep's manifest");
   if (m.spec && m.spec->refine.enabled() && m.refinement != kRefinementSchedule)
     throw InputError(origin + ": its stability edges were refined by " + m.refinement.value_or("another schedule") +
                      ", but this gammalab refines by " + kRefinementSchedule + "; analyse it with the gammalab that wrote it (" +
