@@ -267,7 +267,7 @@ sim::Provenance this_program() { return {"gammalab " GAMMALAB_VERSION, GAMMALAB_
 
 void require_whole_sweep(const std::filesystem::path& directory, const sim::Manifest& manifest) {
   if (manifest.experiment != sim::ExperimentKind::Sweep)
-    reject("DIR", directory.string() + " holds a " + sim::experiment_kinds().title(manifest.experiment) + ", not a sweep");
+    reject("DIR", directory.string() + " holds " + sim::experiment_kinds().title(manifest.experiment) + ", not a sweep");
   if (manifest.shard)
     reject("DIR", directory.string() + " holds shard " + *manifest.shard +
                       " of a sweep, not all of it: join the shards with gammalab merge DIR... -o OUT, then analyse OUT");
@@ -337,7 +337,7 @@ void check_result_directory(const std::filesystem::path& directory, const std::s
   const sim::DirectoryLock lock = sim::lock_result_directory(directory, sim::Access::Read, field);
   const sim::Manifest manifest = sim::read_manifest(directory, field);
   if (manifest.experiment != sim::ExperimentKind::Sweep)
-    reject(field, directory.string() + " holds a " + sim::experiment_kinds().title(manifest.experiment) + ", not a sweep");
+    reject(field, directory.string() + " holds " + sim::experiment_kinds().title(manifest.experiment) + ", not a sweep");
   sim::check_checksums(directory, manifest);
   sim::read_checked_runs(directory, manifest);
 }

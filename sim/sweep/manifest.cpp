@@ -12,9 +12,9 @@ namespace gammalab::sim {
 
 const gamma::Vocabulary<ExperimentKind>& experiment_kinds() {
   static const gamma::Vocabulary<ExperimentKind> vocabulary(
-      "experiment", {{ExperimentKind::Sweep, "sweep", "sweep", {}},
-                     {ExperimentKind::CoordCheck, "coordcheck", "coordinate check", {}},
-                     {ExperimentKind::Phase, "phase", "phase diagrams", {}},
+      "experiment", {{ExperimentKind::Sweep, "sweep", "a sweep", {}},
+                     {ExperimentKind::CoordCheck, "coordcheck", "a coordinate check", {}},
+                     {ExperimentKind::Phase, "phase", "the engine's phase diagrams", {}},
                      {ExperimentKind::MlpCoordCheck, "mlp-coordcheck", "the MLP's coordinate check", {}},
                      {ExperimentKind::MlpRates, "mlp-lr", "the MLP's learning-rate edges", {}}});
   return vocabulary;

@@ -26,6 +26,8 @@ namespace gammalab::sim {
 inline constexpr int kManifestVersion = 2;
 
 enum class ExperimentKind { Sweep, CoordCheck, Phase, MlpCoordCheck, MlpRates };
+// Their names as manifests write them, and their titles as a sentence reads them ("it
+// holds a sweep", "the engine's phase diagrams").
 const gamma::Vocabulary<ExperimentKind>& experiment_kinds();
 
 // Who wrote a result directory, from what: the program (its version and the commit it

@@ -30,7 +30,7 @@ Part read_part(const std::filesystem::path& directory, std::vector<DirectoryLock
   locks.push_back(lock_result_directory(directory, Access::Read, field));
   Part part{directory, read_manifest(directory, field, "give the directories that the sweep's shards were written to"), {}};
   if (part.manifest.experiment != ExperimentKind::Sweep)
-    throw InputError(field + ": " + name + " holds a " + experiment_kinds().title(part.manifest.experiment) + ", not a sweep's shard");
+    throw InputError(field + ": " + name + " holds " + experiment_kinds().title(part.manifest.experiment) + ", not a sweep's shard");
   if (!part.manifest.shard)
     throw InputError(field + ": " + name + " is a whole sweep, not a shard; merge joins the parts of a sweep run as shards (" +
                      request_names().shard + " i/k)");
