@@ -200,7 +200,10 @@ std::vector<std::string> run_mlp_experiment(
   manifest.experiment = kind;
   manifest.provenance = this_program();
   manifest.provenance.spec_file = spec_path.string();
-  manifest.configurations = sim::mlp_configurations(spec).size() * spec.widths.size() * spec.seeds.size();
+  // The coordinate check trains each (configuration, width, seed) once; the learning-rate
+  // sweep finds an edge for each layer group of it.
+  manifest.configurations = sim::mlp_configurations(spec).size() * spec.widths.size() * spec.seeds.size() *
+                            (kind == sim::ExperimentKind::MlpRates ? spec.edge.groups.size() : 1);
   manifest.device = "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
   manifest.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   manifest.status = "complete";

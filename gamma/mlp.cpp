@@ -46,6 +46,10 @@ void check_mlp_model(const MlpModel& model) {
                          std::to_string(kMinLayers) + " to " + std::to_string(kMaxLayers));
 }
 
+LayerGroup group_of_layer(int layer, int layers) {
+  return layer == 1 ? LayerGroup::Input : layer == layers + 1 ? LayerGroup::Readout : LayerGroup::Hidden;
+}
+
 std::string feature_symbol(int layer) { return "x^" + std::to_string(layer); }
 std::string feature_change_symbol(int layer) { return "Δx^" + std::to_string(layer); }
 
@@ -129,7 +133,7 @@ class MlpDynamics {
   std::pair<std::vector<MaxAffine>, std::vector<MaxAffine>> state() const { return {updates_so_far_, backward_}; }
 
  private:
-  LayerGroup group_of(int l) const { return l == 1 ? LayerGroup::Input : l == L_ + 1 ? LayerGroup::Readout : LayerGroup::Hidden; }
+  LayerGroup group_of(int l) const { return group_of_layer(l, L_); }
   const Abc& abc(int l) const { return model_.group(group_of(l)); }
   const MaxAffine& rate(int l) const { return rate_[static_cast<int>(group_of(l))]; }
   bool aligned() const { return model_.alignment == Alignment::Full; }

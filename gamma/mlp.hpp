@@ -151,6 +151,9 @@ struct MlpAnswer {
 
 MlpAnswer answer_mlp(const MlpModel& model, std::vector<MlpDerivationLine>* derivation = nullptr);
 
+// The group layer l (1 … L + 1, weights W¹ … W^{L+1}) belongs to.
+LayerGroup group_of_layer(int layer, int layers);
+
 // What an exponent of the features or the output is called in text: "x^2", "Δx^2", "Δf".
 std::string feature_symbol(int layer);
 std::string feature_change_symbol(int layer);

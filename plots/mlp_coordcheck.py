@@ -59,7 +59,7 @@ def main(directory):
                         continue
                     low, high = row["interval"] or [row["slope"]] * 2
                     agrees = row["verdict"] == "agrees"
-                    predicted = not row["verdict"].startswith("undetermined (past")
+                    predicted = row["predicted"]
                     color = f"C{index}" if predicted else "0.6"
                     if predicted:
                         shown += [low, high]

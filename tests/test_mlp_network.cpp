@@ -82,14 +82,52 @@ TEST_CASE("one SGD step moves each trained wˡ by −ηˡ times its gradient, an
   CHECK((trained - at.output).cwiseAbs().maxCoeff() > 1e-3);  // the step did move it
 }
 
-TEST_CASE("the stability rule: a tiny rate is stable, a huge one is not, and the edge search lands between") {
-  MlpNetworkSpec spec = small_network(gamma::Parametrization::Mup, gamma::Optimizer::Sgd, 64);
-  spec.steps = 3;
-  MlpEdgeSpec edge;
-  spec.learning_rates = {0, 1e-6, 0};
-  CHECK(mlp_run_stable(spec, edge));
-  spec.learning_rates = {0, 1e6, 0};
-  CHECK_FALSE(mlp_run_stable(spec, edge));
+TEST_CASE("one Adam step moves each entry of a trained wˡ by ηˡ against its gradient's sign: the sign-like step") {
+  MlpNetworkSpec spec = small_network(gamma::Parametrization::Mup, gamma::Optimizer::Adam, 16);
+  spec.steps = 1;
+  spec.learning_rates = {0, 0.01, 0};
+  const auto w0 = initial_mlp_weights(spec);
+  auto w1 = w0;
+  const MlpLoss at = mlp_loss(spec, w0);
+  // Step 1's bias-corrected moments are g and g², so the step is η g / (|g| + ε).
+  for (std::size_t l = 1; l + 1 < w1.size(); ++l)
+    w1[l].array() -= 0.01 * at.gradients[l].array() / (at.gradients[l].array().abs() + spec.optimizer.epsilon);
+  Eigen::RowVectorXd trained;
+  train_mlp(spec, [&](const MlpForward& now) {
+    if (now.step == 1) trained = now.output;
+    return true;
+  });
+  CHECK((trained - mlp_loss(spec, w1).output).cwiseAbs().maxCoeff() < 1e-12);
+}
+
+TEST_CASE("the learning-rate edges: each lies between a stable and an unstable rate, and the threads change nothing") {
+  MlpExperimentSpec spec = parse_mlp_spec(
+      "[mlp]\nwidths = [32, 64]\nseeds = 2\nparametrizations = [\"mup\"]\noptimizers = [\"adam\"]\nsteps = 2\nbatch = 4\nlayers = 2\n"
+      "[edge]\ngroups = [\"hidden\", \"readout\"]\nprecision = 0.1\n",
+      "t.toml");
+  const MlpEdges edges = measure_mlp_edges(spec, 2);
+  CHECK(edges.runs > 0);
+  for (std::size_t g = 0; g < 2; ++g)
+    for (std::size_t w = 0; w < 2; ++w)
+      for (std::size_t s = 0; s < 2; ++s) {
+        const auto edge = edges.eta[0][g][w][s];
+        REQUIRE(edge.has_value());
+        MlpNetworkSpec network = spec.network;
+        network.width = spec.widths[w];
+        network.seed = spec.seeds[s];
+        set_parametrization(network, mlp_configurations(spec)[0], 1.0);
+        network.learning_rates = {0, 0, 0};
+        const auto group = static_cast<std::size_t>(spec.edge.groups[g]);
+        // The edge is the geometric mean of a stable and an unstable rate a factor ≤ 1.1 apart.
+        network.learning_rates[group] = *edge / 1.05;
+        CHECK(mlp_run_stable(network, spec.edge));
+        network.learning_rates[group] = *edge * 1.05;
+        CHECK_FALSE(mlp_run_stable(network, spec.edge));
+      }
+  CHECK(measure_mlp_edges(spec, 1).eta == edges.eta);
+  const nlohmann::json fitted = fit_mlp_edges(spec, edges);
+  CHECK(fitted["curves"][0]["engine_alone"] == "-1");
+  CHECK(fitted["curves"][0]["edges_not_found"] == 0);
 }
 
 TEST_CASE("the MLP spec: defaults, and bad values named with the table, key, value and what is accepted") {
@@ -148,6 +186,7 @@ TEST_CASE("the coordinate check of μP under SGD at small widths: features Θ(1)
   CHECK(sp["first_growth"] == nlohmann::json{{"step", 1}, {"quantity", "dx2"}});
   for (const auto& row : sp["rows"]) {
     const bool past = row["step"] == 2 || (row["step"] == 1 && (row["quantity"] == "dx3" || row["quantity"] == "df"));
+    CHECK(row["predicted"] == !past);
     CHECK(row["verdict"].get<std::string>().starts_with("undetermined (past") == past);
     if (row["step"] == 1 && row["quantity"] == "dx2") {
       CHECK(row["engine"] == "1/2");

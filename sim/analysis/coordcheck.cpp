@@ -6,6 +6,7 @@
 
 #include "gamma/lora_dynamics.hpp"
 #include "sim/model/lora_network.hpp"
+#include "sim/model/coordinate_size.hpp"
 #include "sim/model/parallel_tasks.hpp"
 #include "sim/analysis/prediction.hpp"
 #include "sim/sweep/result_schema.hpp"
@@ -15,8 +16,6 @@
 namespace gammalab::sim {
 
 namespace {
-
-double rms(const Eigen::MatrixXd& m) { return std::sqrt(m.squaredNorm() / static_cast<double>(m.size())); }
 
 // The engine's exact exponents of the measured quantities at each step.
 std::vector<std::map<gamma::Quantity, gamma::MaxAffine>> engine_exponents(const CoordCheckSpec& spec) {

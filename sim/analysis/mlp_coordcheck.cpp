@@ -1,6 +1,5 @@
 #include "sim/analysis/mlp_coordcheck.hpp"
 
-#include <atomic>
 #include <cmath>
 
 #include "sim/analysis/coordcheck.hpp"
@@ -20,8 +19,9 @@ std::vector<std::string> mlp_quantity_keys(int layers, int step) {
 std::string mlp_quantity_symbol(const std::string& key) {
   const bool change = key.front() == 'd';
   const std::string rest = change ? key.substr(1) : key;
-  const std::string symbol = rest == "f" ? "f" : "x^" + rest.substr(1);
-  return change ? "Δ" + symbol : symbol;
+  if (rest == "f") return change ? "Δf" : "f";
+  const int layer = std::stoi(rest.substr(1));
+  return change ? gamma::feature_change_symbol(layer) : gamma::feature_symbol(layer);
 }
 
 std::vector<gamma::MlpModel> mlp_configurations(const MlpExperimentSpec& spec) {
@@ -33,8 +33,6 @@ std::vector<gamma::MlpModel> mlp_configurations(const MlpExperimentSpec& spec) {
 
 namespace {
 
-double rms(const Eigen::MatrixXd& m) { return std::sqrt(m.squaredNorm() / static_cast<double>(m.size())); }
-
 // One run's RMS sizes, [step][layer 0 … L−1, output].
 std::vector<std::vector<double>> measure_run(const MlpExperimentSpec& spec, const gamma::MlpModel& model, int width, std::uint64_t seed) {
   MlpNetworkSpec network = spec.network;
@@ -43,17 +41,15 @@ std::vector<std::vector<double>> measure_run(const MlpExperimentSpec& spec, cons
   set_parametrization(network, model, spec.eta(model.optimizer));
   const std::size_t L = static_cast<std::size_t>(network.layers);
   std::vector<std::vector<double>> sizes(static_cast<std::size_t>(network.steps) + 1, std::vector<double>(L + 1, NAN));
-  std::vector<Eigen::MatrixXd> initial_features;
-  Eigen::RowVectorXd initial_output;
+  MlpForward initial;
   train_mlp(network, [&](const MlpForward& now) {
     auto& at = sizes[static_cast<std::size_t>(now.step)];
     if (now.step == 0) {
-      initial_features = now.features, initial_output = now.output;
+      initial = now;
       for (std::size_t l = 0; l < L; ++l) at[l] = rms(now.features[l]);
       at[L] = rms(now.output);
     } else {
-      for (std::size_t l = 0; l < L; ++l) at[l] = rms(now.features[l] - initial_features[l]);
-      at[L] = rms(now.output - initial_output);
+      at = rms_changes(now, initial);
     }
     return true;
   });
@@ -84,11 +80,11 @@ MlpCoordMeasurements measure_mlp_coordinates(const MlpExperimentSpec& spec, int 
   for (std::size_t w = spec.widths.size(); w-- > 0;)
     for (std::size_t m = 0; m < models.size(); ++m)
       for (std::size_t s = 0; s < spec.seeds.size(); ++s) runs.push_back({m, w, s});
-  std::atomic<std::size_t> done = 0;
+  TaskProgress done(runs.size(), progress);
   run_tasks(runs.size(), threads, [&](std::size_t i, int) {
     const Run& r = runs[i];
     out.rms[r.model][r.width][r.seed] = measure_run(spec, models[r.model], spec.widths[r.width], spec.seeds[r.seed]);
-    if (progress) progress(++done, runs.size());
+    done.one_done();
   });
   return out;
 }
@@ -115,7 +111,8 @@ nlohmann::json fit_mlp_coordinates(const MlpExperimentSpec& spec, const MlpCoord
         nlohmann::json row = {{"step", t}, {"quantity", keys[q]}, {"engine", exact.to_string(gamma::Notation::Ascii)}};
         row.update(fit_coordinate_exponent(
             spec.widths, [&](std::size_t w, std::size_t s) { return m.rms[c][w][s][static_cast<std::size_t>(t)][q]; }, exact, bootstrap));
-        if (!first_growth.is_null()) row["verdict"] = past, row.erase("gap");
+        row["predicted"] = first_growth.is_null();
+        if (!row["predicted"]) row["verdict"] = past, row.erase("gap");
         else if (t > 0 && grows(exact)) first_growth = {{"step", t}, {"quantity", keys[q]}};
         rows.push_back(row);
       }
@@ -161,7 +158,7 @@ std::vector<std::string> mlp_coordcheck_verdicts(const nlohmann::json& document)
     std::size_t agree = 0, predicted = 0;
     std::string departing;
     for (const auto& row : check["rows"]) {
-      if (row["verdict"].get<std::string>().starts_with(statistical_verdicts().name(Verdict::Undetermined) + " (past")) continue;
+      if (!row["predicted"].get<bool>()) continue;
       ++predicted;
       if (row["verdict"] == agrees) ++agree;
       else departing += (departing.empty() ? "" : ", ") + mlp_quantity_symbol(row["quantity"]) + " at step " +

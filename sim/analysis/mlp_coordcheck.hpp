@@ -18,6 +18,7 @@
 // "undetermined (past the first quantity that grows)".
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,8 @@ MlpCoordMeasurements measure_mlp_coordinates(const MlpExperimentSpec& spec, int 
 
 // mlp-coordcheck.json: {"version", "spec", "quantities", "checks": [{"parametrization",
 // "optimizer", "eta", "engine_stable", "first_growth" ({"step", "quantity"} or null),
-// "rows": [{"step", "quantity", "engine", "slope", "interval", "verdict", "gap"}]}]}.
+// "rows": [{"step", "quantity", "engine", "predicted", "slope", "interval", "verdict",
+// "gap"}]}]}; "predicted": whether the row lies up to the first growth.
 nlohmann::json fit_mlp_coordinates(const MlpExperimentSpec& spec, const MlpCoordMeasurements& measurements);
 // The verdict lines `reproduce` prints and `report` shows: per (parametrization,
 // optimiser), how many of the predicted (step, quantity) exponents agree, and which not.

@@ -1,6 +1,5 @@
 #include "sim/analysis/mlp_rates.hpp"
 
-#include <atomic>
 #include <cmath>
 
 #include "sim/analysis/analysis.hpp"
@@ -11,24 +10,19 @@
 
 namespace gammalab::sim {
 
-namespace {
-double rms(const Eigen::MatrixXd& m) { return std::sqrt(m.squaredNorm() / static_cast<double>(m.size())); }
-}  // namespace
-
 bool mlp_run_stable(const MlpNetworkSpec& network, const MlpEdgeSpec& edge) {
   bool stable = true;
-  std::vector<Eigen::MatrixXd> initial_features;
+  MlpForward initial;
   std::vector<double> initial_size;
-  Eigen::RowVectorXd initial_output;
   train_mlp(network, [&](const MlpForward& now) {
     if (now.step == 0) {
-      initial_features = now.features, initial_output = now.output;
+      initial = now;
       for (const auto& x : now.features) initial_size.push_back(rms(x));
       return true;
     }
-    stable = now.output.allFinite() && rms(now.output - initial_output) <= edge.bound;
-    for (std::size_t l = 0; stable && l < now.features.size(); ++l)
-      stable = rms(now.features[l] - initial_features[l]) <= edge.bound * initial_size[l];
+    const std::vector<double> change = rms_changes(now, initial);  // the layers', then the output's
+    stable = now.output.allFinite() && change.back() <= edge.bound;
+    for (std::size_t l = 0; stable && l < initial_size.size(); ++l) stable = change[l] <= edge.bound * initial_size[l];
     return stable;  // an unstable step ends the run: nothing later can make it stable
   });
   return stable;
@@ -74,7 +68,7 @@ MlpEdges measure_mlp_edges(const MlpExperimentSpec& spec, int threads, const std
                                     groups, std::vector<std::vector<std::optional<double>>>(spec.widths.size(), std::vector<std::optional<double>>(seeds))));
   const std::size_t chains = models.size() * groups * seeds;
   std::vector<std::size_t> runs(chains, 0);
-  std::atomic<std::size_t> done = 0;
+  TaskProgress done(chains, progress);
   run_tasks(chains, threads, [&](std::size_t i, int) {
     const std::size_t c = i / (groups * seeds), g = i / seeds % groups, s = i % seeds;
     double start = spec.edge.start;
@@ -87,7 +81,7 @@ MlpEdges measure_mlp_edges(const MlpExperimentSpec& spec, int threads, const std
       out.eta[c][g][w][s] = edge;
       if (edge) start = *edge;
     }
-    if (progress) progress(++done, chains);
+    done.one_done();
   });
   for (auto r : runs) out.runs += r;
   return out;
@@ -107,10 +101,12 @@ nlohmann::json fit_mlp_edges(const MlpExperimentSpec& spec, const MlpEdges& edge
       const gamma::GroupRate alone = gamma::group_rate(models[c], group, others);
       std::vector<std::vector<std::optional<double>>> log_edges(spec.widths.size());
       nlohmann::json measured = nlohmann::json::array();
+      std::size_t not_found = 0;
       for (std::size_t w = 0; w < spec.widths.size(); ++w) {
         nlohmann::json at_width = nlohmann::json::array();
         for (const auto& e : edges.eta[c][g][w]) {
           log_edges[w].push_back(e ? std::optional<double>(std::log(*e)) : std::nullopt);
+          not_found += !e;
           at_width.push_back(e ? nlohmann::json(*e) : nlohmann::json(nullptr));
         }
         measured.push_back(at_width);
@@ -126,6 +122,7 @@ nlohmann::json fit_mlp_edges(const MlpExperimentSpec& spec, const MlpEdges& edge
                         {"engine_table", table ? nlohmann::json(gamma::to_string(*table)) : nlohmann::json(nullptr)},
                         {"binding", alone.binding},
                         {"edges", measured},
+                        {"edges_not_found", not_found},
                         {"slope", width_slope_json(slope)}});
     }
   }
@@ -168,7 +165,11 @@ std::vector<std::string> mlp_rate_verdicts(const nlohmann::json& document) {
     lines.push_back("verdict: " + curve["parametrization"].get<std::string>() + " " + curve["optimizer"].get<std::string>() + " " +
                     curve["group"].get<std::string>() + ": maximal stable η ∝ n^" + measured + " against the engine's " +
                     (curve["engine_alone"].is_string() ? curve["engine_alone"].get<std::string>() : "none") + ": " +
-                    slope["verdict_network"].get<std::string>());
+                    slope["verdict_network"].get<std::string>() +
+                    (curve["edges_not_found"].get<std::size_t>() == 0
+                         ? ""
+                         : " (" + std::to_string(curve["edges_not_found"].get<std::size_t>()) +
+                               " edges outside the search's range, their widths left out)"));
   }
   return lines;
 }

@@ -40,6 +40,8 @@ MlpEdges measure_mlp_edges(const MlpExperimentSpec& spec, int threads,
 
 // mlp-lr.json: {"version", "spec", "runs", "curves": [{"parametrization", "optimizer",
 // "group", "engine_alone", "engine_table", "binding", "edges": [[η per seed] per width],
+// "edges_not_found" (the search left [lowest, highest]; a width with one is left out of
+// the slope, as the sweep's analysis leaves out a width without an estimate),
 // "slope": (summary.json's slope)}]}.
 nlohmann::json fit_mlp_edges(const MlpExperimentSpec& spec, const MlpEdges& edges);
 // The verdict lines: per curve, the slope of the group's edge, its interval, the

@@ -7,6 +7,13 @@
 
 namespace gammalab::sim {
 
+std::vector<double> rms_changes(const MlpForward& now, const MlpForward& initial) {
+  std::vector<double> sizes;
+  for (std::size_t l = 0; l < now.features.size(); ++l) sizes.push_back(rms(now.features[l] - initial.features[l]));
+  sizes.push_back(rms(now.output - initial.output));
+  return sizes;
+}
+
 const gamma::Vocabulary<Nonlinearity>& nonlinearities() {
   static const gamma::Vocabulary<Nonlinearity> vocabulary(
       "nonlinearity", {{Nonlinearity::Relu, "relu", "ReLU", {}}, {Nonlinearity::Tanh, "tanh", "tanh", {}}});
@@ -27,11 +34,7 @@ void set_parametrization(MlpNetworkSpec& spec, const gamma::MlpModel& model, dou
 
 namespace {
 
-// Layer l = 1 … L + 1 belongs to the input group, a hidden one, or the readout.
-std::size_t group_of(int l, int layers) {
-  const gamma::LayerGroup g = l == 1 ? gamma::LayerGroup::Input : l == layers + 1 ? gamma::LayerGroup::Readout : gamma::LayerGroup::Hidden;
-  return static_cast<std::size_t>(g);
-}
+std::size_t group_of(int l, int layers) { return static_cast<std::size_t>(gamma::group_of_layer(l, layers)); }
 
 struct Data {
   Eigen::MatrixXd inputs;    // d × B
@@ -108,7 +111,9 @@ std::vector<Eigen::MatrixXd> initial_mlp_weights(const MlpNetworkSpec& spec) {
   std::vector<Eigen::MatrixXd> w;
   for (int l = 1; l <= spec.layers + 1; ++l) {
     const Eigen::Index rows = l == spec.layers + 1 ? 1 : spec.width, cols = l == 1 ? spec.input_dimension : spec.width;
-    Rng rng(spec.seed, "mlp-layer-" + std::to_string(l));
+    // Each width draws its own weights (its stream named by it), so that every (width,
+    // seed) is an independent network, as the bootstrap over seeds takes it.
+    Rng rng(spec.seed, "mlp-layer-" + std::to_string(l) + "-width-" + std::to_string(spec.width));
     w.push_back(rng.normal_matrix(rows, cols, std::pow(static_cast<double>(spec.width), -spec.b[group_of(l, spec.layers)])));
   }
   return w;

@@ -20,6 +20,7 @@
 
 #include "gamma/mlp.hpp"
 #include "gamma/vocabulary.hpp"
+#include "sim/model/coordinate_size.hpp"
 #include "sim/model/optimizer.hpp"
 
 namespace gammalab::sim {
@@ -40,7 +41,9 @@ struct MlpNetworkSpec {
   // Per layer group (gamma::LayerGroup's order: input, hidden, readout): aˡ and bˡ, and
   // the learning rate ηˡ at this width; 0 leaves a group untrained.
   std::array<double, 3> a{}, b{}, learning_rates{};
-  OptimizerSpec optimizer;
+  // Adam's ε far below any gradient entry, so that its step is the sign-like one the
+  // engine assumes (ε = 1e-8 would shrink steps where gradients are small at large n).
+  OptimizerSpec optimizer = {.kind = Optimizer::Adam, .epsilon = 1e-16};
   int steps = 4;
   std::uint64_t seed = 0;       // the initial weights
   std::uint64_t data_seed = 0;  // the inputs and targets
@@ -57,6 +60,9 @@ struct MlpForward {
   std::vector<Eigen::MatrixXd> features;
   Eigen::RowVectorXd output;
 };
+
+// The RMS of each layer's change since step 0 (index l − 1), then the output's.
+std::vector<double> rms_changes(const MlpForward& now, const MlpForward& initial);
 
 // Trains `spec.steps` full-batch steps, showing the forward pass before the first update
 // (step 0) and after each update. Stops after a step whose output is not finite, or

@@ -17,6 +17,10 @@ void read_mlp_table(TableReader mlp, MlpExperimentSpec& spec) {
   spec.scale = mlp.term("scale", Scale::Custom, scales());
   spec.widths = read_widths(mlp);
   if (spec.widths.size() < 2) mlp.fail("widths", "needs at least two widths, to fit a slope in n");
+  for (int w : spec.widths)
+    if (w > kMaxMlpWidth)
+      mlp.fail("widths", "got " + std::to_string(w) + "; accepted: widths up to " + std::to_string(kMaxMlpWidth) +
+                             " (a hidden layer's weights, gradient and Adam moments are 4 n × n matrices in FP64)");
   spec.seeds = read_seeds(mlp);
   if (mlp.find("parametrizations")) spec.parametrizations = mlp.terms("parametrizations", gamma::Parametrization::Mup, gamma::parametrizations());
   if (std::find(spec.parametrizations.begin(), spec.parametrizations.end(), gamma::Parametrization::Custom) != spec.parametrizations.end())
@@ -31,30 +35,31 @@ void read_mlp_table(TableReader mlp, MlpExperimentSpec& spec) {
   network.nonlinearity = mlp.term("nonlinearity", network.nonlinearity, nonlinearities());
   network.steps = mlp.integer("steps", network.steps, 1, 1000);
   network.data_seed = static_cast<std::uint64_t>(mlp.integer("data_seed", 0, 0, 1 << 30));
-  network.optimizer.beta1 = mlp.number("adam_beta1", network.optimizer.beta1, 0, 0.999999, "a number in [0, 1)");
-  network.optimizer.beta2 = mlp.number("adam_beta2", network.optimizer.beta2, 0, 0.999999, "a number in [0, 1)");
-  network.optimizer.epsilon = mlp.number("adam_epsilon", 1e-16, 0, 1, "a number in [0, 1]");
+  network.optimizer.beta1 = mlp.number("adam_beta1", network.optimizer.beta1, 0, 0.999999, "a number from 0 to 0.999999");
+  network.optimizer.beta2 = mlp.number("adam_beta2", network.optimizer.beta2, 0, 0.999999, "a number from 0 to 0.999999");
+  // ε = 0 would divide 0 by 0 where a gradient entry is exactly zero (a dead ReLU unit).
+  network.optimizer.epsilon = mlp.number("adam_epsilon", network.optimizer.epsilon, 1e-300, 1, "a number from 1e-300 to 1");
   mlp.finish();
 }
 
 void read_learning_rate_table(TableReader lr, MlpExperimentSpec& spec) {
-  spec.eta_sgd = lr.number("sgd", spec.eta_sgd, 1e-300, 1e300, "a positive number (η in ηˡ = η·n^-cˡ)");
-  spec.eta_adam = lr.number("adam", spec.eta_adam, 1e-300, 1e300, "a positive number (η in ηˡ = η·n^-cˡ)");
+  spec.eta_sgd = lr.number("sgd", spec.eta_sgd, 1e-300, 1e300, "a number from 1e-300 to 1e300 (η in ηˡ = η·n^-cˡ)");
+  spec.eta_adam = lr.number("adam", spec.eta_adam, 1e-300, 1e300, "a number from 1e-300 to 1e300 (η in ηˡ = η·n^-cˡ)");
   lr.finish();
 }
 
 void read_edge_table(TableReader edge, MlpEdgeSpec& spec) {
   if (edge.find("groups")) spec.groups = edge.terms("groups", gamma::LayerGroup::Input, gamma::layer_groups());
   refuse_repeated_terms(edge, "groups", spec.groups, gamma::layer_groups());
-  spec.bound = edge.number("bound", spec.bound, 1e-6, 1e6, "a positive number");
-  spec.start = edge.number("start", spec.start, 1e-12, 1e12, "a positive number");
+  spec.bound = edge.number("bound", spec.bound, 1e-6, 1e6, "a number from 1e-6 to 1e6");
+  spec.start = edge.number("start", spec.start, spec.lowest, spec.highest, "a number from 1e-12 to 1e12");
   spec.precision = edge.number("precision", spec.precision, 1e-4, 1, "a number in [1e-4, 1]");
   edge.finish();
 }
 
 void read_analysis_table(TableReader analysis, MlpExperimentSpec& spec) {
   spec.bootstrap = analysis.integer("bootstrap", spec.bootstrap, 10, 1'000'000);
-  spec.margin = analysis.number("margin", spec.margin, 1e-6, 10, "a positive number");
+  spec.margin = analysis.number("margin", spec.margin, 1e-6, 10, "a number from 1e-6 to 10");
   analysis.finish();
 }
 

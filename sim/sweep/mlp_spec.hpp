@@ -26,8 +26,14 @@ struct MlpEdgeSpec {
   double bound = 1.0;
   double start = 1.0;
   double precision = 0.05;
-  double lowest = 1e-12, highest = 1e12;  // an edge outside these is not found
+  // An edge outside these is not found (counted in mlp-lr.json); not a key of the spec:
+  // 24 decades hold every edge of the four presets at any width a run fits in memory.
+  double lowest = 1e-12, highest = 1e12;
 };
+
+// The widest network the spec accepts: three n × n matrices per hidden layer (weights and
+// Adam's two moments) and the gradient, in FP64, are 4.3 GB at 2^14 and one run per thread.
+inline constexpr int kMaxMlpWidth = 1 << 14;
 
 struct MlpExperimentSpec {
   std::string name = "mlp";
