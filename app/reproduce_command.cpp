@@ -25,7 +25,7 @@ std::function<int()> add_reproduce_command(CLI::App& app) {
         }
       },
       "quick (CPU, minutes), paper (GPU), or auto (paper when a GPU is usable); default auto");
-  command->add_option("-o,--output", o->output, "Result directory (default results/NAME-SCALE; an existing one is resumed)");
+  command->add_option("-o,--output", o->output, "Result directory (default results/NAME-SCALE; an existing sweep is resumed; a coordinate check or MLP experiment runs again)");
   add_term_option(*command, "--device", o->device, experiments::device_choices(), "Where to train; default auto");
   command->add_option("--threads", o->threads, "CPU threads")->capture_default_str();
   command->add_option("--home", o->home, "Where experiments/ and plots/ are (default: $GAMMALAB_HOME, ., or the source tree)");
