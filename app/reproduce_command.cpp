@@ -30,19 +30,21 @@ std::function<int()> add_reproduce_command(CLI::App& app) {
   command->add_option("--threads", o->threads, "CPU threads")->capture_default_str();
   command->add_option("--home", o->home, "Where experiments/ and plots/ are (default: $GAMMALAB_HOME, ., or the source tree)");
   return [o] {
-    const StopMessage stopped("\ngammalab: stopped; every configuration written so far is kept. Run the same command again "
-                              "(gammalab reproduce " + o->name + " …): it resumes where this one stopped.\n");
+    const StopMessage stopped("\ngammalab: stopped. A sweep keeps every configuration written so far, and the same command "
+                              "(gammalab reproduce " + o->name + " …) resumes it where this one stopped; a coordinate check or "
+                              "MLP experiment writes its results at the end, and runs again from the start.\n");
     ProgressReporter progress("configurations");
     const experiments::Reproduction result = experiments::reproduce(
         *o, [](const std::string& line) { std::cout << line << std::endl; }, progress.for_sweep(false));
     progress.finish();
+    // The verdicts come from the data alone: printed even where the figure could not be drawn.
+    if (result.figure_error.empty()) std::cout << "figure: " << result.figure.string() << "\n";
+    for (const auto& line : result.verdicts) std::cout << line << "\n";
     if (!result.figure_error.empty()) {
       std::cerr << "gammalab: the figure was not drawn (" << result.figure_error << "); the data are in "
                 << result.output.string() << "\n";
       return 1;
     }
-    std::cout << "figure: " << result.figure.string() << "\n";
-    for (const auto& line : result.verdicts) std::cout << line << "\n";
     return 0;
   };
 }
