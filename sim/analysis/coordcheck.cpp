@@ -214,10 +214,8 @@ std::string coordcheck_csv(const CoordCheckSpec& spec, const CoordMeasurements& 
         for (std::size_t q = 0; q < kCoordQuantities.size(); ++q) {
           const double value = measurements.rms[w][s][static_cast<std::size_t>(t)][q];
           if (std::isnan(value)) continue;
-          char cell[64];
-          std::snprintf(cell, sizeof cell, "%.17g", value);
           csv += std::to_string(spec.widths[w]) + "," + std::to_string(spec.seeds[s]) + "," + std::to_string(t) + "," +
-                 gamma::info(kCoordQuantities[q]).key + "," + cell + "\n";
+                 gamma::info(kCoordQuantities[q]).key + "," + csv_number(value) + "\n";
         }
   return csv;
 }

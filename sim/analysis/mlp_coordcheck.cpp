@@ -5,6 +5,7 @@
 #include "sim/analysis/coordcheck.hpp"
 #include "sim/analysis/statistics.hpp"
 #include "sim/model/parallel_tasks.hpp"
+#include "sim/sweep/result_schema.hpp"
 
 namespace gammalab::sim {
 
@@ -44,13 +45,8 @@ std::vector<std::vector<double>> measure_run(const MlpExperimentSpec& spec, cons
   MlpForward initial;
   train_mlp(network, [&](const MlpForward& now) {
     auto& at = sizes[static_cast<std::size_t>(now.step)];
-    if (now.step == 0) {
-      initial = now;
-      for (std::size_t l = 0; l < L; ++l) at[l] = rms(now.features[l]);
-      at[L] = rms(now.output);
-    } else {
-      at = rms_changes(now, initial);
-    }
+    if (now.step == 0) initial = now;
+    at = now.step == 0 ? rms_sizes(now) : rms_changes(now, initial);
     return true;
   });
   return sizes;
@@ -139,11 +135,9 @@ std::string mlp_coordcheck_csv(const MlpExperimentSpec& spec, const MlpCoordMeas
         for (int t = 0; t <= spec.network.steps; ++t) {
           const auto keys = mlp_quantity_keys(spec.network.layers, t);
           for (std::size_t q = 0; q < keys.size(); ++q) {
-            char cell[64];
-            std::snprintf(cell, sizeof cell, "%.17g", m.rms[c][w][s][static_cast<std::size_t>(t)][q]);
             csv += gamma::parametrizations().name(models[c].parametrization) + "," + gamma::optimizers().name(models[c].optimizer) + "," +
                    std::to_string(spec.widths[w]) + "," + std::to_string(spec.seeds[s]) + "," + std::to_string(t) + "," + keys[q] + "," +
-                   cell + "\n";
+                   csv_number(m.rms[c][w][s][static_cast<std::size_t>(t)][q]) + "\n";
           }
         }
   return csv;

@@ -7,22 +7,22 @@
 #include "sim/analysis/slope_verdicts.hpp"
 #include "sim/analysis/statistics.hpp"
 #include "sim/model/parallel_tasks.hpp"
+#include "sim/sweep/result_schema.hpp"
 
 namespace gammalab::sim {
 
 bool mlp_run_stable(const MlpNetworkSpec& network, const MlpEdgeSpec& edge) {
   bool stable = true;
   MlpForward initial;
-  std::vector<double> initial_size;
+  std::vector<double> initial_size;  // the layers', then the output's (not bounded by its own size)
   train_mlp(network, [&](const MlpForward& now) {
     if (now.step == 0) {
-      initial = now;
-      for (const auto& x : now.features) initial_size.push_back(rms(x));
+      initial = now, initial_size = rms_sizes(now);
       return true;
     }
     const std::vector<double> change = rms_changes(now, initial);  // the layers', then the output's
     stable = now.output.allFinite() && change.back() <= edge.bound;
-    for (std::size_t l = 0; stable && l < initial_size.size(); ++l) stable = change[l] <= edge.bound * initial_size[l];
+    for (std::size_t l = 0; stable && l < now.features.size(); ++l) stable = change[l] <= edge.bound * initial_size[l];
     return stable;  // an unstable step ends the run: nothing later can make it stable
   });
   return stable;
@@ -137,11 +137,9 @@ std::string mlp_edges_csv(const MlpExperimentSpec& spec, const MlpEdges& edges) 
       for (std::size_t w = 0; w < spec.widths.size(); ++w)
         for (std::size_t s = 0; s < spec.seeds.size(); ++s) {
           const auto& e = edges.eta[c][g][w][s];
-          char cell[64] = "";
-          if (e) std::snprintf(cell, sizeof cell, "%.17g", *e);
           csv += gamma::parametrizations().name(models[c].parametrization) + "," + gamma::optimizers().name(models[c].optimizer) + "," +
                  gamma::layer_groups().name(spec.edge.groups[g]) + "," + std::to_string(spec.widths[w]) + "," + std::to_string(spec.seeds[s]) +
-                 "," + cell + "\n";
+                 "," + (e ? csv_number(*e) : "") + "\n";
         }
   return csv;
 }

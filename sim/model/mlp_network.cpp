@@ -7,6 +7,13 @@
 
 namespace gammalab::sim {
 
+std::vector<double> rms_sizes(const MlpForward& now) {
+  std::vector<double> sizes;
+  for (const auto& x : now.features) sizes.push_back(rms(x));
+  sizes.push_back(rms(now.output));
+  return sizes;
+}
+
 std::vector<double> rms_changes(const MlpForward& now, const MlpForward& initial) {
   std::vector<double> sizes;
   for (std::size_t l = 0; l < now.features.size(); ++l) sizes.push_back(rms(now.features[l] - initial.features[l]));

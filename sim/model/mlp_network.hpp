@@ -61,7 +61,9 @@ struct MlpForward {
   Eigen::RowVectorXd output;
 };
 
-// The RMS of each layer's change since step 0 (index l − 1), then the output's.
+// The RMS of each layer's features (index l − 1), then the output's; and of their
+// change since step 0.
+std::vector<double> rms_sizes(const MlpForward& now);
 std::vector<double> rms_changes(const MlpForward& now, const MlpForward& initial);
 
 // Trains `spec.steps` full-batch steps, showing the forward pass before the first update

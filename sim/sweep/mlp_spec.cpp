@@ -67,9 +67,7 @@ void read_analysis_table(TableReader analysis, MlpExperimentSpec& spec) {
 
 MlpExperimentSpec parse_mlp_spec(const std::string& text, const std::string& origin) {
   const toml::table root = parse_toml(text, origin);
-  for (const auto& [key, node] : root)
-    if (std::find(kMlpTables.begin(), kMlpTables.end(), std::string(key.str())) == kMlpTables.end() || !node.is_table())
-      throw InputError(origin + ": unknown table [" + shown(key.str()) + "]; accepted: " + TableReader::join(kMlpTables));
+  check_table_names(root, origin, kMlpTables);
   if (!root.contains("mlp")) throw InputError(origin + ": [mlp] is missing; it names the widths, seeds and network");
   auto table = [&](const std::string& name) { return TableReader(root[name].as_table(), origin, name); };
   MlpExperimentSpec spec;

@@ -16,15 +16,17 @@
 
 namespace gammalab::sim {
 
-namespace {
-
-// ---- cells: one way to write each type, and its exact inverse ---------------------
-
-std::string cell(double value) {
+std::string csv_number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.17g", value);  // round-trips exactly
   return text;
 }
+
+namespace {
+
+// ---- cells: one way to write each type, and its exact inverse ---------------------
+
+std::string cell(double value) { return csv_number(value); }
 std::string cell(const std::string& value) { return value; }
 std::string cell(bool value) { return value ? "1" : "0"; }
 std::string cell(Readout value) { return gamma::readouts().name(value); }

@@ -25,6 +25,10 @@
 
 namespace gammalab::sim {
 
+// A number as every result CSV writes it: %.17g, which reads back exactly (inf and nan
+// as C writes them).
+std::string csv_number(double value);
+
 // ---- runs.csv --------------------------------------------------------------------
 
 // Schema 2 added the readout, the refinement round and the horizon columns (max_train_loss_at_H, rms_Z_B_at_H

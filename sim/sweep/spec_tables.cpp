@@ -10,6 +10,12 @@ toml::table parse_toml(const std::string& text, const std::string& origin) {
   }
 }
 
+void check_table_names(const toml::table& root, const std::string& origin, const std::vector<std::string>& accepted) {
+  for (const auto& [key, node] : root)
+    if (std::find(accepted.begin(), accepted.end(), std::string(key.str())) == accepted.end() || !node.is_table())
+      throw InputError(origin + ": unknown table [" + shown(key.str()) + "]; accepted: " + TableReader::join(accepted));
+}
+
 std::vector<int> read_widths(TableReader& table) {
   std::vector<int> widths;
   if (const toml::array* listed = table.array("widths")) {

@@ -194,6 +194,10 @@ void refuse_repeated_terms(const TableReader& table, const std::string& key, con
 // The tables of a spec's text; InputError naming `origin` and the line where it is not TOML.
 toml::table parse_toml(const std::string& text, const std::string& origin);
 
+// Every top-level key of a spec is a table named in `accepted`: InputError naming
+// `origin` and the first that is not, with the accepted names.
+void check_table_names(const toml::table& root, const std::string& origin, const std::vector<std::string>& accepted);
+
 // The widths of [sweep] or [mlp]: `widths = [...]` or `widths_log2 = [first, last]`.
 std::vector<int> read_widths(TableReader& table);
 // The seeds: a count (4 means 0 … 3) or a list.

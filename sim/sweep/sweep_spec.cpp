@@ -330,9 +330,7 @@ namespace {
 // The spec's tables, whether from a file or from a manifest (spec_from_json): every
 // key checked the same way.
 SweepSpec spec_of_tables(const toml::table& root, const std::string& origin) {
-  for (const auto& [key, node] : root)
-    if (std::find(kTables.begin(), kTables.end(), std::string(key.str())) == kTables.end() || !node.is_table())
-      throw InputError(origin + ": unknown table [" + shown(key.str()) + "]; accepted: " + TableReader::join(kTables));
+  check_table_names(root, origin, kTables);
   auto table = [&](const std::string& name) { return TableReader(root[name].as_table(), origin, name); };
 
   SweepSpec spec;
