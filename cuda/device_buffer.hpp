@@ -14,6 +14,7 @@ namespace gammalab::cuda {
 template <typename T>
 class DeviceBuffer {
  public:
+  using value_type = T;
   DeviceBuffer() = default;
   explicit DeviceBuffer(std::size_t count) : count_(count) {
     if (count_) CUDA_CHECK(cudaMalloc(&data_, count_ * sizeof(T)));

@@ -1,6 +1,7 @@
 #pragma once
 // What a group of C configurations of rank R at width n holds on the GPU, allocated and
-// filled once before its first step (a captured step may not allocate):
+// filled before its first step (a captured step may not allocate), and again, without
+// its diverged configurations, where the group drops them between steps:
 //   - the frozen student: w, and per split (train, test) Z, H and y; Z's BF16 terms;
 //   - the adapters: A, B (and A₀, B₀, P = Z·A₀ᵀ where B₀A₀ is subtracted), each
 //     configuration's learning rates and the step at which it diverged (0: not yet);
@@ -17,8 +18,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "cuda/device_buffer.hpp"
@@ -222,16 +225,52 @@ struct GroupMemory {
       : n(key.width), C(static_cast<int>(adapters.lr_A.size())), CR(static_cast<std::int64_t>(C) * R),
         subtract(adapters.subtract) {
     check_memory(data, n, C, adapters.rank, KERNELS);
-    train_forward = plan_forward(static_cast<int>(data.X_train.rows()), true, multiprocessors);
-    test_forward = plan_forward(static_cast<int>(data.X_test.rows()), false, multiprocessors);
-    gram_sums = kernels::SegmentedSums(static_cast<std::int64_t>(C) * product_factors() * product_factors(), n);
-    norm_sums = kernels::SegmentedSums(2LL * C, data.X_train.rows());
     freeze_student(data, key, blas, stream);
     upload_adapters(adapters, blas);
     allocate_step(multiprocessors);
   }
 
+  // The group `old` without its diverged configurations: the same student (moved, not
+  // built again), and of the configurations only `kept` (indices into old's, in order),
+  // each with its parameters, moments and learning rates (and A₀, B₀ and P where B₀A₀ is
+  // subtracted). A group drops its diverged
+  // configurations so that its remaining steps do not train them (group_trainer.cuh).
+  // Each of old's buffers is freed as soon as its kept part is copied, and old is
+  // released before this group's step buffers are allocated: the two never hold more than
+  // old's memory and one buffer's kept part at once, so that a group that fit still does.
+  GroupMemory(std::unique_ptr<GroupMemory> old, const std::vector<int>& kept, int multiprocessors, cudaStream_t stream)
+      : n(old->n), C(static_cast<int>(kept.size())), CR(static_cast<std::int64_t>(C) * R), subtract(old->subtract),
+        w(std::move(old->w)), train(std::move(old->train)), test(std::move(old->test)), Z_terms(std::move(old->Z_terms)) {
+    const DeviceBuffer<int> indices(kept);
+    auto keep = [&](auto& buffer, std::int64_t block) {
+      using Buffer = std::decay_t<decltype(buffer)>;
+      Buffer out(buffer.size() / old->C * C);
+      for_each_index(static_cast<std::int64_t>(out.size()),
+                     kernels::GatherConfigurations<typename Buffer::value_type>{buffer.get(), out.get(), indices.get(), old->C,
+                                                                                C, block},
+                     stream);
+      CUDA_CHECK(cudaStreamSynchronize(stream));
+      buffer = Buffer();
+      return out;
+    };
+    const std::int64_t factor = factor_size();
+    A = keep(old->A, factor), B = keep(old->B, factor);
+    mA = keep(old->mA, factor), vA = keep(old->vA, factor), mB = keep(old->mB, factor), vB = keep(old->vB, factor);
+    lr_A = keep(old->lr_A, 1), lr_B = keep(old->lr_B, 1);
+    diverged = DeviceBuffer<int>(static_cast<std::size_t>(C));
+    diverged.fill_zero();  // the kept configurations had not diverged
+    if (subtract) {
+      A0 = keep(old->A0, factor), B0 = keep(old->B0, factor);
+      P_train = keep(old->P_train, R), P_test = keep(old->P_test, R);  // rows × C·R: R columns per configuration
+    }
+    old.reset();
+    allocate_step(multiprocessors);
+  }
+
   int product_factors() const { return subtract ? 2 * R : R; }
+  // The entries of one configuration's A (R × n), or B (n × R): its block in A, B, their
+  // moments and gradients, A₀ and B₀.
+  std::int64_t factor_size() const { return static_cast<std::int64_t>(R) * n; }
   int product_tiles() const { return mma::words_per_row(n) * mma::kWordColumns / mma::kProductColumns; }
   std::size_t fragment_count(int tiles) const { return static_cast<std::size_t>(C) * tiles * mma::operand_tiles(R) * mma::kWarp; }
 
@@ -259,6 +298,10 @@ struct GroupMemory {
     lr_B = Floats(adapters.lr_B);
     diverged = DeviceBuffer<int>(static_cast<std::size_t>(C));
     diverged.fill_zero();
+    for (Floats* moment : {&mA, &vA, &mB, &vB}) {
+      *moment = Floats(A.size());
+      moment->fill_zero();
+    }
     if (!subtract) return;
     A0 = Floats(adapters.A0);
     B0 = Floats(adapters.B0);
@@ -268,10 +311,15 @@ struct GroupMemory {
     }
   }
 
+  // One step's buffers (the intermediates, which no step passes to the next), for the
+  // student and configurations in place.
   void allocate_step(int multiprocessors) {
+    train_forward = plan_forward(train.rows, true, multiprocessors);
+    test_forward = plan_forward(test.rows, false, multiprocessors);
+    gram_sums = kernels::SegmentedSums(static_cast<std::int64_t>(C) * product_factors() * product_factors(), n);
+    norm_sums = kernels::SegmentedSums(2LL * C, train.rows);
     const std::size_t N = static_cast<std::size_t>(train.rows), by_rows = N * static_cast<std::size_t>(CR);
-    for (Floats* buffer : {&gA, &gB, &mA, &vA, &mB, &vB}) *buffer = Floats(A.size());
-    for (Floats* moment : {&mA, &vA, &mB, &vB}) moment->fill_zero();
+    for (Floats* gradient : {&gA, &gB}) *gradient = Floats(A.size());
     ZA = Floats(by_rows);
     dZA = Floats(by_rows);
     test_ZA = Floats(static_cast<std::size_t>(test.rows) * CR);

@@ -228,10 +228,10 @@ class TrainingStep {
   template <class Rule>
   void update(Rule rule, const kernels::StepScalars* scalars, const int* step) {
     const std::int64_t count = static_cast<std::int64_t>(m_.A.size());
-    for_each_index(count, kernels::UpdateParameters<Rule>{rule, static_cast<std::int64_t>(R) * m_.n, m_.A.get(), m_.gA.get(),
+    for_each_index(count, kernels::UpdateParameters<Rule>{rule, m_.factor_size(), m_.A.get(), m_.gA.get(),
                                                           m_.mA.get(), m_.vA.get(), m_.lr_A.get(), m_.diverged.get(), scalars, step},
                    stream_);
-    for_each_index(count, kernels::UpdateParameters<Rule>{rule, static_cast<std::int64_t>(R) * m_.n, m_.B.get(), m_.gB.get(),
+    for_each_index(count, kernels::UpdateParameters<Rule>{rule, m_.factor_size(), m_.B.get(), m_.gB.get(),
                                                           m_.mB.get(), m_.vB.get(), m_.lr_B.get(), m_.diverged.get(), scalars, step},
                    stream_);
   }

@@ -3,7 +3,9 @@
 // fused forward and ∂L/∂B kernels, the fragment layouts, and the element-wise work and
 // reductions run through CUB (setup, split GEMM terms, residual and loss, split sums,
 // ∂L/∂Z_A, the optimiser's rules, the feature norms, the horizons' RMS of the adapter's
-// output), and the large ranks' GEMM forward and ∂L/∂B (kernels/dense_step.cuh). Where
+// output), and the large ranks' GEMM forward and ∂L/∂B (kernels/dense_step.cuh); and,
+// above the kernels, a group that drops its diverged configurations (group_trainer.cuh)
+// against the same configurations trained without them. Where
 // no GPU is usable (as in CI) the program says why and exits 77, which ctest reports as
 // skipped.
 #define DOCTEST_CONFIG_IMPLEMENT
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "cuda/device_buffer.hpp"
+#include "cuda/group_trainer.cuh"
 #include "cuda/kernels/dense_step.cuh"
 #include "cuda/kernels/forward.cuh"
 #include "cuda/kernels/gradient.cuh"
@@ -25,6 +28,7 @@
 #include "cuda/split_gemm.cuh"
 #include "sim/model/counter_normal.hpp"
 #include "sim/model/optimizer.hpp"
+#include "sim/model/teacher.hpp"
 
 // Inside the project's namespace rather than `using` it: a global using-directive for
 // gammalab::cuda makes CUB's own `cuda::std` ambiguous in nvcc's generated stubs.
@@ -421,6 +425,121 @@ TEST_CASE("[gpu] setup: counter-normal entries as the CPU's, and relu of a strid
   const std::vector<float> relu_host = relu.download();
   for (int i = 0; i < rows; ++i)
     for (int j = 0; j < cols; ++j) REQUIRE(relu_host[i * cols + j] == std::max(in_host[i * stride + j], 0.0f));
+}
+
+TEST_CASE("[gpu] GatherConfigurations: the kept configurations' blocks, in every run, as the CPU picks them") {
+  const int configs = 7, outer = 3;
+  const std::int64_t block = 5;
+  const std::vector<int> kept{0, 2, 3, 6};
+  const std::vector<float> in_host = normals(static_cast<std::size_t>(outer * configs * block));
+  DeviceBuffer<float> in(in_host), out(static_cast<std::size_t>(outer * kept.size() * block));
+  const DeviceBuffer<int> kept_device(kept);
+  const int K = static_cast<int>(kept.size());
+  for_each_index(static_cast<std::int64_t>(out.size()),
+                 kernels::GatherConfigurations<float>{in.get(), out.get(), kept_device.get(), configs, K, block}, nullptr);
+  finish();
+  const std::vector<float> gathered = out.download();
+  for (int o = 0; o < outer; ++o)
+    for (int k = 0; k < K; ++k)
+      for (std::int64_t j = 0; j < block; ++j)
+        REQUIRE(gathered[(o * K + k) * block + j] == in_host[(o * configs + kept[k]) * block + j]);
+}
+
+namespace {
+
+// Adapters of stored rank R for the configurations' learning rates (Init[A]'s shapes: A
+// random, B small), the same for every configuration whatever its rate.
+HostAdapters adapters_for(const std::vector<float>& rates, int R, int n) {
+  std::mt19937 draw(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> A(static_cast<std::size_t>(R) * n), B(A.size());
+  for (float& a : A) a = normal(draw) / std::sqrt(static_cast<float>(n));
+  for (float& b : B) b = 1e-2f * normal(draw);
+  HostAdapters out;
+  out.rank = R;
+  for (float rate : rates) {
+    out.A.insert(out.A.end(), A.begin(), A.end());
+    out.B.insert(out.B.end(), B.begin(), B.end());
+    out.lr_A.push_back(rate), out.lr_B.push_back(rate);
+    out.fit_residual.push_back(0.0);
+  }
+  out.A0.assign(out.A.size(), 0.0f), out.B0.assign(out.B.size(), 0.0f);
+  return out;
+}
+
+// A group in which half the rates diverge within a few steps drops them at the first
+// check (after step 8) and trains on without them: the rest must come out as a group of
+// them alone trains them (FP32, the products summed in other orders while the group was
+// larger: within 1e-4 for losses, 1e-3 for the norms and factors; a configuration put
+// back in the wrong place would miss by its rate's factor of 3), and the dropped ones
+// diverged, with the records before their divergence kept. Horizons at 8 and 9 lie on
+// either side of the rebuild. At rank 4 the tensor-core kernels train the group, at 32
+// the GEMMs (group_memory.cuh: kernels_for_rank).
+template <int R>
+void check_dropping_diverged() {
+  CAPTURE(R);
+  const sim::Dataset data = sim::make_teacher_dataset({5, 96, 8, 120, 40, 3});
+  const sim::StudentKey key{128, sim::Readout::Standard, 4};
+  cudaDeviceProp properties{};
+  CUDA_CHECK(cudaGetDeviceProperties(&properties, 0));
+  sim::TrainSpec spec;
+  spec.rank = spec.alpha = R;
+  spec.steps = 40;
+  spec.record_every = 10;
+  spec.horizons = {1, 5, 8, 9, 20, 40};
+  spec.keep_factors = true;
+  const std::vector<float> mixed_rates{1e-4f, 30.0f, 3e-4f, 30.0f, 1e-3f, 30.0f, 3e-3f, 30.0f};
+  const std::vector<float> kept_rates{1e-4f, 3e-4f, 1e-3f, 3e-3f};
+  GroupTrainer<R> mixed(data, key, std::vector<sim::TrainSpec>(mixed_rates.size(), spec),
+                        adapters_for(mixed_rates, R, key.width), properties.multiProcessorCount);
+  GroupTrainer<R> alone(data, key, std::vector<sim::TrainSpec>(kept_rates.size(), spec), adapters_for(kept_rates, R, key.width),
+                        properties.multiProcessorCount);
+  const std::vector<sim::TrainResult> with = mixed.run(), without = alone.run();
+  CHECK(mixed.rebuilds() == 1);
+  CHECK(alone.rebuilds() == 0);
+  for (std::size_t c = 1; c < mixed_rates.size(); c += 2) {
+    CAPTURE(c);
+    REQUIRE(with[c].diverged);
+    CHECK(with[c].diverged_step <= 8);
+    CHECK(std::isinf(with[c].final_train_loss));
+    CHECK(std::isinf(with[c].horizons.back().max_train_loss));
+    CHECK(std::isfinite(with[c].horizons.front().max_train_loss));  // step 1, before the divergence
+    REQUIRE(with[c].curve.size() == 1);                              // step 1's point; 10, 20, … are past it
+    CHECK(with[c].curve[0].step == 1);
+    CHECK(with[c].curve[0].test_loss == doctest::Approx(without[0].curve[0].test_loss).epsilon(1e-5));  // same start
+    CHECK(with[c].final_A.rows() == R);
+  }
+  for (std::size_t k = 0; k < kept_rates.size(); ++k) {
+    CAPTURE(k);
+    const sim::TrainResult &a = with[2 * k], &e = without[k];
+    REQUIRE(!a.diverged);
+    REQUIRE(!e.diverged);
+    CHECK(a.final_train_loss == doctest::Approx(e.final_train_loss).epsilon(1e-4));
+    CHECK(a.final_test_loss == doctest::Approx(e.final_test_loss).epsilon(1e-4));
+    CHECK(a.mean_last_train == doctest::Approx(e.mean_last_train).epsilon(1e-4));
+    REQUIRE(a.curve.size() == e.curve.size());
+    REQUIRE(a.curve.size() == 5);  // steps 1, 10, 20, 30, 40
+    for (std::size_t i = 0; i < e.curve.size(); ++i) {
+      CHECK(a.curve[i].step == e.curve[i].step);
+      CHECK(a.curve[i].test_loss == doctest::Approx(e.curve[i].test_loss).epsilon(1e-4));
+      CHECK(a.curve[i].norm_Z_B == doctest::Approx(e.curve[i].norm_Z_B).epsilon(1e-3));
+    }
+    REQUIRE(a.horizons.size() == e.horizons.size());
+    for (std::size_t i = 0; i < e.horizons.size(); ++i) {
+      CAPTURE(e.horizons[i].step);
+      CHECK(a.horizons[i].max_train_loss == doctest::Approx(e.horizons[i].max_train_loss).epsilon(1e-4));
+      CHECK(a.horizons[i].rms_Z_B == doctest::Approx(e.horizons[i].rms_Z_B).epsilon(1e-3));
+    }
+    CHECK((a.final_A - e.final_A).norm() <= 1e-3 * e.final_A.norm());  // Adam's near-zero steps: the parity test's note
+    CHECK((a.final_B - e.final_B).norm() <= 1e-3 * e.final_B.norm());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("[gpu] a group drops its diverged configurations and the rest train as a group of them alone, at ranks 4 and 32") {
+  check_dropping_diverged<4>();
+  check_dropping_diverged<32>();
 }
 
 TEST_CASE("[gpu] split GEMM helpers: BF16 terms (plain and stacked) bit for bit, and the sum of the six blocks") {

@@ -223,7 +223,10 @@ TEST_CASE("[gpu] the GPU trains every rank from 1 to 256 and refuses a larger on
 // (sim/model/training_rules.hpp), and its horizons from d on stay +inf. SGD at η = 1 diverges
 // at step 5 (Init[A], Init[AB]) or 4 (Init[B], PiSSA) on the CPU, its loss growing a
 // hundredfold or more a step before it crosses the bound, so that FP32 crosses it at the
-// same step; the horizons 1, 3, 4, 5 and 10 lie before, at and past both.
+// same step; the horizons 1, 3, 4, 5 and 10 lie before, at and past both. The same schemes
+// at η = 10^-3 share the group and do not diverge: half the group, so that the GPU drops
+// the diverged half after step 8 (cuda/group_trainer.cuh) and the rest, trained on
+// without them, must still match the CPU.
 TEST_CASE("[gpu] diverging runs: horizons before the divergence match the CPU's, those at and past it are +inf") {
   sim::Dataset data = sim::make_teacher_dataset({5, 256, 8, 200, 50, 11});
   const sim::StudentKey key{128, sim::Readout::Standard, 5};
@@ -239,14 +242,19 @@ TEST_CASE("[gpu] diverging runs: horizons before the divergence match the CPU's,
     spec.seed = 3;
     spec.horizons = {1, 3, 4, 5, 10};
     group.push_back(spec);
+    spec.lr_A = spec.lr_B = 1e-3;
+    group.push_back(spec);
   }
   const auto [expected, actual] = train_on_both(data, key, group);
   for (std::size_t i = 0; i < group.size(); ++i) {
     CAPTURE(group[i].init.scheme);
+    CAPTURE(group[i].lr_A);
     const auto &e = expected[i], &a = actual[i];
-    REQUIRE(e.diverged);
-    REQUIRE(a.diverged);
-    CHECK(a.diverged_step == e.diverged_step);
+    const bool diverging = group[i].lr_A == 1;
+    REQUIRE(e.diverged == diverging);
+    REQUIRE(a.diverged == diverging);
+    if (diverging) CHECK(a.diverged_step == e.diverged_step);
+    else CHECK(a.final_train_loss == doctest::Approx(e.final_train_loss).epsilon(kLossTolerance));
     check_horizons(a, e);
   }
 }
