@@ -684,6 +684,40 @@ TEST_CASE("[gpu] optimiser update: AdamW and SGD rules against sim::apply_update
   check_update(kernels::SgdRule{}, sgd);
 }
 
+// A configuration whose update leaves an entry infinite diverges after that step, yet
+// takes the whole update, every entry, as the CPU does (the entries run in blocks in any
+// order, and an early block's mark must not stop a later one), and no update after it.
+// Many entries, so that many blocks run; SGD, whose update is exact to check.
+TEST_CASE("[gpu] optimiser update: the update in which a configuration diverges is taken whole, and none after it") {
+  const int C = 2, per_config = 1 << 18;
+  const std::vector<float> lr = {1e-2f, 1e-2f};
+  const std::vector<float> p = normals(static_cast<std::size_t>(C) * per_config);
+  std::vector<float> g = normals(p.size());
+  g[per_config / 3] = INFINITY;  // configuration 0 diverges in its first update
+  DeviceBuffer<float> parameter(p), gradient(g), lr_device(lr);
+  DeviceBuffer<int> diverged(std::vector<int>{0, 0}), step(std::vector<int>{1});
+  DeviceBuffer<kernels::StepScalars> scalars(std::vector<kernels::StepScalars>{{}, {1.0f, 1.0f, 1.0f}, {1.0f, 1.0f, 1.0f}});
+  const kernels::UpdateParameters<kernels::SgdRule> update{{}, per_config, parameter.get(), gradient.get(), nullptr, nullptr,
+                                                           lr_device.get(), diverged.get(), scalars.get(), step.get()};
+  for_each_index(static_cast<std::int64_t>(p.size()), update, nullptr);
+  for_each_index(1, kernels::AdvanceStep{step.get()}, nullptr);
+  finish();
+  CHECK(diverged.download() == std::vector<int>{2, 0});  // diverged after step 1
+  const std::vector<float> after_first = parameter.download();
+  auto moved = [&](float now, float before, std::size_t e) {  // one SGD step (the device may fuse it into an FMA)
+    const float want = before - lr[e / per_config] * g[e];
+    return std::abs(now - want) <= 1e-6f * (std::abs(want) + 1.0f);
+  };
+  for (std::size_t e = 0; e < p.size(); ++e)
+    if (e != static_cast<std::size_t>(per_config / 3)) REQUIRE(moved(after_first[e], p[e], e));
+  for_each_index(static_cast<std::int64_t>(p.size()), update, nullptr);  // step 2: configuration 0 stays
+  finish();
+  const std::vector<float> after_second = parameter.download();
+  for (std::size_t e = 0; e < static_cast<std::size_t>(per_config); ++e)
+    if (e != static_cast<std::size_t>(per_config / 3)) REQUIRE(after_second[e] == after_first[e]);
+  for (std::size_t e = per_config; e < p.size(); ++e) REQUIRE(moved(after_second[e], after_first[e], e));
+}
+
 TEST_CASE("[gpu] feature norms: mean ‖Z_A‖ and s·mean √(zᵀBᵀBz) against the CPU") {
   constexpr int R = 4;
   const int N = 90, n = 70, C = 3;

@@ -51,7 +51,10 @@ struct SgdRule {
 // configuration, one index per entry. first and second may be null for SgdRule. An entry
 // or moment the update leaves NaN or infinite marks the configuration diverged after
 // this step (sim/model/training_rules.hpp: state_diverged), as the CPU trainer does; every
-// thread that sees it writes the same step.
+// thread that sees it writes the same step, step + 1. The update skips a configuration
+// marked at this step or before (by an earlier update, or by this step's loss), not one
+// marked during this step's own updates: so it takes the whole of the update in which it
+// diverges, A's and B's, as on the CPU, whatever order the threads run in.
 template <class Rule>
 struct UpdateParameters {
   Rule rule;
@@ -66,7 +69,8 @@ struct UpdateParameters {
   const int* step;
   __device__ void operator()(std::int64_t e) const {
     const std::int64_t c = e / per_config;
-    if (diverged_step[c] != 0) return;
+    const int marked = diverged_step[c];
+    if (marked != 0 && marked <= *step) return;
     const StepScalars now = scalars[*step];
     float unused = 0.0f;
     float& m = first ? first[e] : unused;
