@@ -102,9 +102,10 @@ std::vector<sim::TrainResult> train_on_gpu(const sim::Dataset& data, const sim::
 }
 
 // The trainer of one GPU. Every call makes its device current first, so that one
-// process can drive several GPUs from several threads. It trains two groups at once,
-// each on its own stream: at small widths one group's launches leave the card mostly
-// idle. A group that needs over a quarter of the card's memory trains alone.
+// process can drive several GPUs from several threads. It trains three groups at once,
+// each on its own stream: at small widths, and where refinement's groups are small, one
+// group's launches leave the card partly idle (docs/gpu-notes.md, versions 10 and 16). A
+// group that needs over a quarter of the card's memory trains alone.
 class GpuBackend final : public sim::TrainerBackend {
  public:
   explicit GpuBackend(int device) : device_(device) {
@@ -115,7 +116,7 @@ class GpuBackend final : public sim::TrainerBackend {
     multiprocessors_ = properties.multiProcessorCount;
     memory_bytes_ = static_cast<double>(properties.totalGlobalMem);
   }
-  int concurrent_groups() const override { return 2; }
+  int concurrent_groups() const override { return 3; }
   std::string describe() const override {
     return "gpu (" + name_ + ", FP32 accuracy; products as 3 × BF16 terms on tensor cores, above rank 16 partly FP32 GEMMs)";
   }
