@@ -233,11 +233,11 @@ struct GroupMemory {
   // The group `old` without its diverged configurations: the same student (moved, not
   // built again), and of the configurations only `kept` (indices into old's, in order),
   // each with its parameters, moments and learning rates (and A₀, B₀ and P where B₀A₀ is
-  // subtracted). A group drops its diverged
-  // configurations so that its remaining steps do not train them (group_trainer.cuh).
-  // Each of old's buffers is freed as soon as its kept part is copied, and old is
-  // released before this group's step buffers are allocated: the two never hold more than
-  // old's memory and one buffer's kept part at once, so that a group that fit still does.
+  // subtracted). A group drops its diverged configurations so that its remaining steps
+  // do not train them (group_trainer.cuh). Each of old's buffers is freed as soon as its
+  // kept part is copied, and old is released before this group's step buffers are
+  // allocated: the two never hold more than old's memory and one buffer's kept part at
+  // once, so that a group that fit still does.
   GroupMemory(std::unique_ptr<GroupMemory> old, const std::vector<int>& kept, int multiprocessors, cudaStream_t stream)
       : n(old->n), C(static_cast<int>(kept.size())), CR(static_cast<std::int64_t>(C) * R), subtract(old->subtract),
         w(std::move(old->w)), train(std::move(old->train)), test(std::move(old->test)), Z_terms(std::move(old->Z_terms)) {

@@ -26,7 +26,7 @@ echo "compute-sanitizer exit status: $?"
 tail -4 "$out/sanitizer.log"
 
 step "sweep benchmark: paper-scale fig2 on the GPU, three runs"
-for run in 1 2 3; do timeout 100 $bin/sweep_benchmark bench/paper-sweep.toml --device gpu; done
+sweep_benchmark_runs 3
 
 step "Nsight Compute: the fused kernels at n = 8192 (one seed, 3 steps), and every kernel's time (ncu-kernels.txt)"
 cat > /tmp/profile.toml <<'SPEC'

@@ -5,6 +5,7 @@
 # where they find it), `step` to head each part with the time, and `machine_and_kernels`:
 # the card and what the program sees of it, then the kernel tests alone and under
 # compute-sanitizer, so that whatever a script times next runs on checked kernels, and
+# `parity_test`, `sweep_benchmark_runs COUNT [DIR]`, and
 # `paper_experiment NAME SECONDS`: `reproduce NAME --scale paper` in $work, which outlives
 # one call while the machine stays warm, so that a call cut short by the device's
 # 10-minute limit is resumed by the next (`reproduce` resumes an existing directory),
@@ -26,6 +27,17 @@ machine_and_kernels() {
   $bin/test_gpu_kernels | tail -3
   compute-sanitizer --tool memcheck --leak-check full --error-exitcode 9 $bin/test_gpu_kernels >/tmp/sanitizer.log 2>&1
   echo "compute-sanitizer exit status: $?"; tail -2 /tmp/sanitizer.log
+}
+# The parity test: its summary, or all of its output where it fails. $1: what the step
+# title adds.
+parity_test() {
+  step "parity: GPU against the CPU reference${1:+, $1}"
+  if timeout 300 $bin/test_gpu_parity >/tmp/parity.log 2>&1; then tail -3 /tmp/parity.log; else cat /tmp/parity.log; fi
+}
+# The sweep benchmark (bench/paper-sweep.toml, the paper-scale fig2 grid) $1 times, with
+# the programs in $2 (default $bin).
+sweep_benchmark_runs() {
+  for run in $(seq "$1"); do timeout 100 "${2:-$bin}"/sweep_benchmark bench/paper-sweep.toml --device gpu; done
 }
 paper_experiment() {
   step "paper-scale $1 on the GPU: sweep (timed, resumed if a call before was cut short) and analysis"

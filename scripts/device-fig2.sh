@@ -11,8 +11,7 @@ source "$(dirname "$0")/device-env.sh" device-fig2.log
 
 if [ ! -e "$work/fig2-checked" ]; then
   machine_and_kernels
-  step "parity: GPU against the CPU reference, horizons included"
-  $bin/test_gpu_parity 2>&1 | tail -12
+  parity_test "horizons included"
   touch "$work/fig2-checked"
 fi
 paper_experiment fig2 "${FIG2_SECONDS:-480}"

@@ -14,11 +14,10 @@ set -uo pipefail
 source "$(dirname "$0")/device-env.sh" device-profile.log
 
 machine_and_kernels
-step "parity: GPU against the CPU reference"
-$bin/test_gpu_parity 2>&1 | tail -4
+parity_test
 
 step "sweep benchmark (paper-scale fig2 grid, 1.85e14 FLOP), twice"
-for run in 1 2; do timeout 60 $bin/sweep_benchmark bench/paper-sweep.toml --device gpu; done
+sweep_benchmark_runs 2
 
 step "paper-scale fig2: the sweep, its rounds stamped, the GPU sampled"
 nvidia-smi --query-gpu=timestamp,utilization.gpu,utilization.memory,memory.used --format=csv,noheader -lms 1000 \

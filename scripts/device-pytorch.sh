@@ -8,10 +8,9 @@ set -uo pipefail
 source "$(dirname "$0")/device-env.sh" device-pytorch.log
 
 machine_and_kernels
-step "parity: GPU against the CPU reference"
-$bin/test_gpu_parity 2>&1 | tail -3
+parity_test
 step "sweep benchmark: paper-scale fig2 on the GPU, two runs"
-for run in 1 2; do timeout 100 $bin/sweep_benchmark bench/paper-sweep.toml --device gpu; done
+sweep_benchmark_runs 2
 step "the same sweep in PyTorch, torch.compile, FP32"
 python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0))" &&
   timeout "${PYTORCH_SECONDS:-420}" python3 bench/pytorch_sweep.py

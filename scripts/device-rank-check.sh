@@ -28,5 +28,5 @@ step "the step kernels at each rank: width 4096, 33 configurations"
 timeout 240 $bin/rank_paths --width 4096 --configs 33
 
 step "sweep benchmark: paper-scale fig2 on the GPU (rank 4)"
-timeout 100 $bin/sweep_benchmark bench/paper-sweep.toml --device gpu
+sweep_benchmark_runs 1
 step "done"

@@ -10,8 +10,7 @@ source "$(dirname "$0")/device-env.sh" device-rank.log
 step "machine"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
 
-step "parity: GPU against the CPU reference, ranks 1 … 256, LoRA and rsLoRA"
-timeout 120 $bin/test_gpu_parity 2>&1 | tail -4
+parity_test "ranks 1 … 256, LoRA and rsLoRA"
 
 paper_experiment rank "${RANK_SECONDS:-420}"
 step "done"

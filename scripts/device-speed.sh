@@ -10,18 +10,14 @@
 set -uo pipefail
 source "$(dirname "$0")/device-env.sh" device-speed.log
 
-benchmark() {  # $1: the directory of the programs
-  for run in 1 2; do timeout 100 "$1"/sweep_benchmark bench/paper-sweep.toml --device gpu; done
-}
 if [ ! -e "$work/speed-checked" ]; then
   machine_and_kernels
-  step "parity: GPU against the CPU reference"
-  $bin/test_gpu_parity 2>&1 | tail -3
+  parity_test
   step "sweep benchmark, this build"
-  benchmark $bin
+  sweep_benchmark_runs 2
   if [ -x .carry/before/sweep_benchmark ]; then
     step "sweep benchmark, the earlier build in .carry/before"
-    benchmark .carry/before
+    sweep_benchmark_runs 2 .carry/before
   fi
   touch "$work/speed-checked"
 fi
