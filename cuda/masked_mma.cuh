@@ -24,6 +24,8 @@
 
 #include <cstdint>
 
+#include "cuda/launch.cuh"
+
 namespace gammalab::cuda::mma {
 
 constexpr int kTile = 16;          // rows and reduction length of one mask tile
@@ -79,17 +81,17 @@ __device__ __forceinline__ void mask_fragment(std::uint32_t word, int tile, std:
   for (int m = 0; m < 4; ++m) out[m] = ((word >> (4 * tile + m)) & 0x00010001u) * 0x3F80u;
 }
 
-// BF16 1.0 (in the upper half of the FP32 1.0 that PTX's set writes) where x > 0, else 0:
-// the CPU's 1[h > 0], also for −0 and NaN.
-__device__ __forceinline__ std::uint32_t one_if_positive(float x) {
+// 1.0 where x > 0, else 0 (FP32, by PTX's set): the CPU's 1[h > 0], also for −0 and NaN.
+__device__ __forceinline__ float one_if_positive(float x) {
   float one;
   asm("set.gt.f32.f32 %0, %1, 0f00000000;" : "=f"(one) : "f"(x));
-  return __float_as_uint(one);
+  return one;
 }
 
-// The mask fragment's register for two neighbouring entries, lower column in the lower half.
-__device__ __forceinline__ std::uint32_t mask_pair(float lower, float upper) {
-  return __byte_perm(one_if_positive(lower), one_if_positive(upper), 0x7632);
+// The mask fragment's register for two neighbouring entries, from their one_if_positive
+// values, the lower column in the lower half: BF16 1.0 is the upper half of FP32 1.0.
+__device__ __forceinline__ std::uint32_t mask_pair(float lower_one, float upper_one) {
+  return __byte_perm(__float_as_uint(lower_one), __float_as_uint(upper_one), 0x7632);
 }
 
 // Gathers the 16 registers of a word's four mask tiles (register m of tile `tile` is
@@ -145,39 +147,52 @@ __device__ __forceinline__ float sum_terms(const float (&hi_mid)[4], const float
 // holds, in its column g: 2t, 2t + 1 (first register), 2t + 8, 2t + 9 (second).
 __host__ __device__ constexpr int b_fragment_row(int lane, int a) { return 2 * (lane % 4) + (a & 1) + 8 * (a >> 1); }
 
-// Writes B fragments for every configuration c (blockIdx.y) and SLOTS operand tiles per
-// tile of rows: entry(c, tile, slot, lane, terms) gives the lane's four BF16 values (rows
-// b_fragment_row(lane, 0 … 3)), stored at out[((c·tiles + tile)·SLOTS + slot)·32 + lane].
-// One thread per (tile, slot, lane). SLOTS is a constant: a division by a run-time count
-// would cost more than the entries.
-template <int SLOTS, class Entry>
-__global__ void b_fragments(int tiles, Entry entry, uint2* __restrict__ out) {
-  const int c = blockIdx.y;
-  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < tiles * SLOTS * kWarp; e += gridDim.x * blockDim.x) {
-    const int lane = e % kWarp, slot = (e / kWarp) % SLOTS, tile = e / (kWarp * SLOTS);
-    __nv_bfloat16 terms[4];
-    entry(c, tile, slot, lane, terms);
-    out[static_cast<std::int64_t>(c) * tiles * SLOTS * kWarp + e] = make_uint2(pack(terms[0], terms[1]), pack(terms[2], terms[3]));
+// The threads of a fragment kernel's grid: one row of blocks per configuration
+// (blockIdx.y), `per_config` threads in it.
+inline dim3 per_config_grid(int per_config, int C) {
+  return dim3(static_cast<unsigned>((per_config + kBlockThreads - 1) / kBlockThreads), static_cast<unsigned>(C));
+}
+
+// The B fragments of a masked sum's operand, operand_tiles(R) slots per 16-row tile:
+// value(c, r, k) laid out by operand_column, zero beyond `extent` rows and beyond the
+// rank, stored at out[((c·tiles + tile)·Q + slot)·32 + lane]. One thread per
+// (configuration, tile, t): the four rows b_fragment_row(lane, 0 … 3) that every lane
+// 4g + t holds, for each group of four factor columns (a pair of slots) their 3 terms,
+// then the 8 lanes g of both slots. Every index into the terms is a compile-time
+// constant once the loops unroll, so the layout costs no arithmetic, and each term is
+// computed once (a thread per output word would compute the same terms many times).
+template <int R, class Value>
+__global__ void __launch_bounds__(kBlockThreads) masked_sum_fragments(int tiles, int extent, Value value, uint2* __restrict__ out) {
+  constexpr int Q = operand_tiles(R);
+  const int c = blockIdx.y, e = blockIdx.x * blockDim.x + threadIdx.x;
+  if (e >= tiles * 4) return;
+  const int tile = e / 4, t = e % 4;
+  uint2* tile_out = out + (static_cast<std::int64_t>(c) * tiles + tile) * Q * kWarp + t;
+#pragma unroll
+  for (int group = 0; group < Q / 2; ++group) {
+    __nv_bfloat16 terms[4][4][3];  // [row a][factor 4·group + f][piece]
+#pragma unroll
+    for (int a = 0; a < 4; ++a) {
+      const int r = tile * kTile + b_fragment_row(t, a);
+#pragma unroll
+      for (int f = 0; f < 4; ++f) bf16_terms(4 * group + f < R && r < extent ? value(c, r, 4 * group + f) : 0.0f, terms[a][f]);
+    }
+#pragma unroll
+    for (int slot = 2 * group; slot < 2 * group + 2; ++slot)
+#pragma unroll
+      for (int g = 0; g < 8; ++g) {
+        const OperandColumn column = operand_column(slot, g);
+        auto term = [&](int a) { return column.piece < 3 ? terms[a][column.factor % 4][column.piece] : __float2bfloat16_rn(0.0f); };
+        tile_out[slot * kWarp + 4 * g] = make_uint2(pack(term(0), term(1)), pack(term(2), term(3)));
+      }
   }
 }
 
-// The entries of a masked sum's operand (b_fragments with operand_tiles(R) slots per
-// 16-row tile): value(c, r, k) laid out by operand_column, zero beyond `extent` rows and
-// beyond the rank.
+// masked_sum_fragments over `tiles` tiles of rows for every configuration, on `stream`.
 template <int R, class Value>
-struct MaskedSumOperand {
-  Value value;
-  int extent;
-  __device__ void operator()(int c, int tile, int slot, int lane, __nv_bfloat16 (&terms)[4]) const {
-    const OperandColumn column = operand_column(slot, lane / 4);
-    const bool in_rank = column.factor < R && column.piece < 3;
-#pragma unroll
-    for (int a = 0; a < 4; ++a) {
-      const int r = tile * kTile + b_fragment_row(lane, a);
-      const bool used = in_rank && r < extent;
-      terms[a] = bf16_term(used ? value(c, r, column.factor) : 0.0f, used ? column.piece : 0);
-    }
-  }
-};
+void fill_masked_sum_fragments(int C, int tiles, int extent, Value value, uint2* out, cudaStream_t stream) {
+  masked_sum_fragments<R><<<per_config_grid(tiles * 4, C), kBlockThreads, 0, stream>>>(tiles, extent, value, out);
+  CUDA_CHECK_LAUNCH();
+}
 
 }  // namespace gammalab::cuda::mma

@@ -66,13 +66,13 @@ constexpr bool every_factor_count_gets_the_needed_terms() {
 }
 static_assert(every_factor_count_gets_the_needed_terms());
 
-// The BF16 value at reduction index ρ of one row of a (A_SIDE) or one column of b, where
-// value(κ) gives factor column κ; zero past the cross terms that fit.
-template <int F, bool A_SIDE, class Value>
-__device__ __forceinline__ __nv_bfloat16 product_term(int rho, Value value) {
+// Which term of factor column ρ mod F sits at reduction index ρ, in a row of a (A_SIDE)
+// or a column of b; −1 past the cross terms that fit (the entry is zero).
+template <int F, bool A_SIDE>
+__host__ __device__ constexpr int product_piece(int rho) {
   const int term = rho / F;
-  if (term >= product_cross_terms(F)) return __float2bfloat16_rn(0.0f);
-  return bf16_term(value(rho % F), A_SIDE ? cross_term(term).a : cross_term(term).b);
+  if (term >= product_cross_terms(F)) return -1;
+  return A_SIDE ? cross_term(term).a : cross_term(term).b;
 }
 
 // A fragments of a 16-row tile for every chunk, from row_value(half, κ): factor column κ
@@ -86,7 +86,11 @@ __device__ __forceinline__ void product_a_fragments(RowValue row_value, std::uin
     for (int m = 0; m < 4; ++m) {
       const int rho = chunk * kTile + 2 * t + 8 * (m >> 1), half = m & 1;
       auto value = [&](int kappa) { return row_value(half, kappa); };
-      out[chunk][m] = pack(product_term<F, true>(rho, value), product_term<F, true>(rho + 1, value));
+      auto entry = [&](int index) {
+        const int piece = product_piece<F, true>(index);
+        return piece < 0 ? __float2bfloat16_rn(0.0f) : bf16_term(value(index % F), piece);
+      };
+      out[chunk][m] = pack(entry(rho), entry(rho + 1));
     }
 }
 
@@ -98,18 +102,46 @@ __device__ __forceinline__ void multiply_product(float (&sums)[4], const std::ui
   for (int chunk = 0; chunk < product_chunks(F); ++chunk) multiply_accumulate(sums, a[chunk], b_fragments[chunk * kWarp]);
 }
 
-// The entries of b's B fragments (masked_mma.cuh's b_fragments with product_chunks(F)
-// slots, one per chunk, per 8-column tile): value(c, j, κ) of column j, zero at j ≥ extent.
+// The B fragments of h's product, product_chunks(F) per 8-column tile (one per chunk):
+// value(c, j, κ) of column j, zero at j ≥ extent, stored at
+// out[((c·tiles + tile)·K + chunk)·32 + lane]. One thread per (configuration, column j):
+// the column's F values and their terms, once, then for each chunk the four lanes 4g + t
+// (g = j mod 8) that hold column j, side by side (two 16-byte stores). Which term of
+// which factor a lane's entry is depends only on the chunk, t and the entry, all
+// compile-time constants once the loops unroll.
 template <int F, class Value>
-struct ProductOperand {
-  Value value;
-  int extent;
-  __device__ void operator()(int c, int tile, int chunk, int lane, __nv_bfloat16 (&terms)[4]) const {
-    const int j = tile * kProductColumns + lane / 4;
-    auto column_value = [&](int kappa) { return j < extent ? value(c, j, kappa) : 0.0f; };
+__global__ void __launch_bounds__(kBlockThreads) product_fragments(int tiles, int extent, Value value, uint2* __restrict__ out) {
+  constexpr int K = product_chunks(F);
+  const int c = blockIdx.y, j = blockIdx.x * blockDim.x + threadIdx.x;
+  if (j >= tiles * kProductColumns) return;
+  __nv_bfloat16 terms[F][3];
 #pragma unroll
-    for (int a = 0; a < 4; ++a) terms[a] = product_term<F, false>(chunk * kTile + b_fragment_row(lane, a), column_value);
+  for (int kappa = 0; kappa < F; ++kappa) bf16_terms(j < extent ? value(c, j, kappa) : 0.0f, terms[kappa]);
+  auto entry = [&](int index) {
+    const int piece = product_piece<F, false>(index);
+    return piece < 0 ? __float2bfloat16_rn(0.0f) : terms[index % F][piece];
+  };
+  const int tile = j / kProductColumns, g = j % kProductColumns;
+  uint4* column_out = reinterpret_cast<uint4*>(out + (static_cast<std::int64_t>(c) * tiles + tile) * K * kWarp + 4 * g);
+#pragma unroll
+  for (int chunk = 0; chunk < K; ++chunk) {
+    std::uint32_t words[8];  // lanes 4g + t, t = 0 … 3: two words each
+#pragma unroll
+    for (int t = 0; t < 4; ++t) {
+      const int rho = chunk * kTile + b_fragment_row(t, 0);
+      words[2 * t] = pack(entry(rho), entry(rho + 1));
+      words[2 * t + 1] = pack(entry(rho + 8), entry(rho + 9));
+    }
+    column_out[chunk * kWarp / 2] = make_uint4(words[0], words[1], words[2], words[3]);
+    column_out[chunk * kWarp / 2 + 1] = make_uint4(words[4], words[5], words[6], words[7]);
   }
-};
+}
+
+// product_fragments over `tiles` tiles of 8 columns for every configuration, on `stream`.
+template <int F, class Value>
+void fill_product_fragments(int C, int tiles, int extent, Value value, uint2* out, cudaStream_t stream) {
+  product_fragments<F><<<per_config_grid(tiles * kProductColumns, C), kBlockThreads, 0, stream>>>(tiles, extent, value, out);
+  CUDA_CHECK_LAUNCH();
+}
 
 }  // namespace gammalab::cuda::mma

@@ -118,23 +118,11 @@ class TrainingStep {
                     q == split::kTerms - 1 ? 0.0f : 1.0f);
   }
 
-  // One row of blocks per configuration, over a buffer of `count` fragments in all.
-  dim3 per_config_grid(std::size_t count) const {
-    return dim3(static_cast<unsigned>(blocks_over(static_cast<int>(count / m_.C), kBlockThreads)), static_cast<unsigned>(m_.C));
-  }
-  template <class Value>
-  void fill_fragments(int tiles, int extent, Value value, DeviceBuffer<uint2>& out) {
-    mma::b_fragments<mma::operand_tiles(R)><<<per_config_grid(out.size()), kBlockThreads, 0, stream_>>>(
-        tiles, mma::MaskedSumOperand<R, Value>{value, extent}, out.get());
-    CUDA_CHECK_LAUNCH();
-  }
   // The B fragments of h's product, [B, B₀] where B₀A₀ is subtracted.
   template <int F>
   void fill_product_fragments() {
-    const mma::ProductOperand<F, kernels::ProductColumns<R>> entry{{m_.B.get(), m_.B0.get(), m_.n}, m_.n};
-    mma::b_fragments<mma::product_chunks(F)><<<per_config_grid(m_.product_fragments.size()), kBlockThreads, 0, stream_>>>(
-        m_.product_tiles(), entry, m_.product_fragments.get());
-    CUDA_CHECK_LAUNCH();
+    mma::fill_product_fragments<F>(m_.C, m_.product_tiles(), m_.n, kernels::ProductColumns<R>{m_.B.get(), m_.B0.get(), m_.n},
+                                   m_.product_fragments.get(), stream_);
   }
 
   // f (and, with gradients, u and the mask or G) of every configuration on one split of the data.
@@ -149,7 +137,8 @@ class TrainingStep {
     if (m_.subtract) fill_product_fragments<2 * R>();
     else fill_product_fragments<R>();
     if (with_gradient)
-      fill_fragments(column_tiles, m_.n, kernels::WeightedB<R>{m_.B.get(), m_.w.get(), m_.n}, m_.wB_fragments);
+      mma::fill_masked_sum_fragments<R>(m_.C, column_tiles, m_.n, kernels::WeightedB<R>{m_.B.get(), m_.w.get(), m_.n},
+                                        m_.wB_fragments.get(), stream_);
     if (m_.subtract && with_gradient) launch_forward<true, true>(split, plan, P, ZA);
     else if (m_.subtract) launch_forward<true, false>(split, plan, P, ZA);
     else if (with_gradient) launch_forward<false, true>(split, plan, P, ZA);
@@ -198,7 +187,7 @@ class TrainingStep {
                    kernels::BackpropFactors<R>{N, C, plan.split.splits, scale_, plan.d_output.get(), plan.u_part.get(), dZA->get()},
                    stream_);
     const kernels::OutputGradientTimesZA<R> D{plan.d_output.get(), m_.ZA.get(), N, C};
-    if constexpr (kTensorCore) fill_fragments(mma::row_tiles(N), N, D, m_.D_fragments);
+    if constexpr (kTensorCore) mma::fill_masked_sum_fragments<R>(C, mma::row_tiles(N), N, D, m_.D_fragments.get(), stream_);
     else for_each_index(N * m_.CR, kernels::RowsLayout<R, kernels::OutputGradientTimesZA<R>>{D, C, m_.D.get()}, stream_);
   }
 

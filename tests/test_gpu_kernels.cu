@@ -60,7 +60,8 @@ std::uint32_t host_pack(__nv_bfloat16 low, __nv_bfloat16 high) {
   return static_cast<std::uint32_t>(__bfloat16_as_ushort(low)) | static_cast<std::uint32_t>(__bfloat16_as_ushort(high)) << 16;
 }
 
-// The fragments of a masked sum's operand (b_fragments with MaskedSumOperand), on the CPU.
+// The fragments of a masked sum's operand (mma::masked_sum_fragments), on the CPU: one output
+// word at a time, as the PTX ISA lays them out.
 template <int R, class Value>
 std::vector<uint2> host_masked_sum_fragments(int C, int tiles, int extent, Value value) {
   constexpr int Q = mma::operand_tiles(R);
@@ -82,7 +83,7 @@ std::vector<uint2> host_masked_sum_fragments(int C, int tiles, int extent, Value
   return out;
 }
 
-// The B fragments of h's product (b_fragments with ProductOperand), on the CPU.
+// The B fragments of h's product (mma::product_fragments), on the CPU, one output word at a time.
 template <int F, class Value>
 std::vector<uint2> host_product_fragments(int C, int tiles, int extent, Value value) {
   constexpr int K = mma::product_chunks(F);
@@ -110,10 +111,6 @@ bool same_fragments(const std::vector<uint2>& a, const std::vector<uint2>& b) {
   for (std::size_t e = 0; e < a.size(); ++e)
     if (a[e].x != b[e].x || a[e].y != b[e].y) return false;
   return true;
-}
-
-dim3 per_config_grid(std::size_t count, int C) {
-  return dim3(static_cast<unsigned>(blocks_over(static_cast<int>(count / C), kBlockThreads)), static_cast<unsigned>(C));
 }
 
 // The mask bit of (row, column) in forward_kernel's mask words, on the CPU: lane (g, t)
@@ -242,11 +239,8 @@ void check_forward(int N, int n, int C, int words_per_split) {
   const int product_tiles = words * mma::kWordColumns / mma::kProductColumns, column_tiles = words * mma::kTilesPerWord;
   DeviceBuffer<uint2> product(static_cast<std::size_t>(C) * product_tiles * mma::product_chunks(F) * mma::kWarp);
   DeviceBuffer<uint2> weighted(static_cast<std::size_t>(C) * column_tiles * mma::operand_tiles(R) * mma::kWarp);
-  mma::b_fragments<mma::product_chunks(F)><<<per_config_grid(product.size(), C), kBlockThreads>>>(
-      product_tiles, mma::ProductOperand<F, kernels::ProductColumns<R>>{{B.get(), B0.get(), n}, n}, product.get());
-  mma::b_fragments<mma::operand_tiles(R)><<<per_config_grid(weighted.size(), C), kBlockThreads>>>(
-      column_tiles, mma::MaskedSumOperand<R, kernels::WeightedB<R>>{{B.get(), w.get(), n}, n}, weighted.get());
-  CUDA_CHECK_LAUNCH();
+  mma::fill_product_fragments<F>(C, product_tiles, n, kernels::ProductColumns<R>{B.get(), B0.get(), n}, product.get(), nullptr);
+  mma::fill_masked_sum_fragments<R>(C, column_tiles, n, kernels::WeightedB<R>{B.get(), w.get(), n}, weighted.get(), nullptr);
   DeviceBuffer<float> f_part(static_cast<std::size_t>(splits) * C * N), u_part(static_cast<std::size_t>(splits) * N * C * R);
   DeviceBuffer<std::uint32_t> mask_words(static_cast<std::size_t>(C) * mma::row_tiles(N) * words * mma::kWarp);
   const std::size_t shared = 2 * sizeof(Stage);
@@ -272,24 +266,35 @@ TEST_CASE("[gpu] forward_kernel: f, u and the ReLU mask against the CPU's h, at 
   check_forward<16, true, false>(40, 64, 2, 1);
 }
 
-TEST_CASE("[gpu] b_fragments: the masked-sum and product operands laid out as on the CPU, bit for bit") {
-  constexpr int R = 4, C = 3, n = 100;
-  const std::vector<float> B_host = normals(static_cast<std::size_t>(C) * n * R), w_host = normals(n);
-  DeviceBuffer<float> B(B_host), B0(normals(B_host.size())), w(w_host);
+// Both fragment kernels at rank R, the product's with and without B₀ (F = 2R, R), over a
+// width that is not a whole number of words (the padding's fragments are zero).
+template <int R>
+void check_fragments(int C, int n) {
+  INFO("rank " << R << ", width " << n);
+  const std::vector<float> B_host = normals(static_cast<std::size_t>(C) * n * R), B0_host = normals(B_host.size()), w_host = normals(n);
+  DeviceBuffer<float> B(B_host), B0(B0_host), w(w_host);
   const int tiles = mma::words_per_row(n) * mma::kTilesPerWord;
   DeviceBuffer<uint2> weighted(static_cast<std::size_t>(C) * tiles * mma::operand_tiles(R) * mma::kWarp);
-  mma::b_fragments<mma::operand_tiles(R)><<<per_config_grid(weighted.size(), C), kBlockThreads>>>(
-      tiles, mma::MaskedSumOperand<R, kernels::WeightedB<R>>{{B.get(), w.get(), n}, n}, weighted.get());
+  mma::fill_masked_sum_fragments<R>(C, tiles, n, kernels::WeightedB<R>{B.get(), w.get(), n}, weighted.get(), nullptr);
   const int product_tiles = mma::words_per_row(n) * mma::kWordColumns / mma::kProductColumns;
   DeviceBuffer<uint2> product(static_cast<std::size_t>(C) * product_tiles * mma::product_chunks(R) * mma::kWarp);
-  mma::b_fragments<mma::product_chunks(R)><<<per_config_grid(product.size(), C), kBlockThreads>>>(
-      product_tiles, mma::ProductOperand<R, kernels::ProductColumns<R>>{{B.get(), B0.get(), n}, n}, product.get());
-  CUDA_CHECK_LAUNCH();
+  DeviceBuffer<uint2> with_B0(static_cast<std::size_t>(C) * product_tiles * mma::product_chunks(2 * R) * mma::kWarp);
+  const kernels::ProductColumns<R> columns{B.get(), B0.get(), n};
+  mma::fill_product_fragments<R>(C, product_tiles, n, columns, product.get(), nullptr);
+  mma::fill_product_fragments<2 * R>(C, product_tiles, n, columns, with_B0.get(), nullptr);
   finish();
   auto b = [&](int c, int j, int k) { return B_host[(static_cast<std::size_t>(c) * n + j) * R + k]; };
+  auto b_and_b0 = [&](int c, int j, int k) { return k < R ? b(c, j, k) : B0_host[(static_cast<std::size_t>(c) * n + j) * R + k - R]; };
   CHECK(same_fragments(weighted.download(),
                        host_masked_sum_fragments<R>(C, tiles, n, [&](int c, int j, int k) { return w_host[j] * b(c, j, k); })));
   CHECK(same_fragments(product.download(), host_product_fragments<R>(C, product_tiles, n, b)));
+  CHECK(same_fragments(with_B0.download(), host_product_fragments<2 * R>(C, product_tiles, n, b_and_b0)));
+}
+
+TEST_CASE("[gpu] fragment kernels: the masked-sum and product operands laid out as on the CPU, bit for bit") {
+  check_fragments<4>(3, 100);
+  check_fragments<1>(2, 70);
+  check_fragments<16>(2, 130);
 }
 
 // ∂L/∂B (config c's n × R block at c·n·R) against s·w_j Σ_i mask(c, i, j) ∂L/∂f_c,i Z_A,ik
@@ -324,8 +329,8 @@ void check_grad_B(int N, int n, int C, int row_tiles_per_split) {
   DeviceBuffer<std::uint32_t> mask(mask_host);
   DeviceBuffer<float> d_output(d_host), ZA(ZA_host), w(w_host), parts(static_cast<std::size_t>(splits) * C * n * R);
   DeviceBuffer<uint2> D(static_cast<std::size_t>(C) * row_tiles * mma::operand_tiles(R) * mma::kWarp);
-  mma::b_fragments<mma::operand_tiles(R)><<<per_config_grid(D.size(), C), kBlockThreads>>>(
-      row_tiles, mma::MaskedSumOperand<R, kernels::OutputGradientTimesZA<R>>{{d_output.get(), ZA.get(), N, C}, N}, D.get());
+  mma::fill_masked_sum_fragments<R>(C, row_tiles, N, kernels::OutputGradientTimesZA<R>{d_output.get(), ZA.get(), N, C}, D.get(),
+                                    nullptr);
   const dim3 blocks(blocks_over(n, kernels::grad_columns<R>()), blocks_over(C, kernels::grad_configs_per_warp<R>()), splits);
   kernels::grad_B_kernel<R><<<blocks, kernels::kGradWarps * mma::kWarp>>>(N, n, C, row_tiles_per_split, scale, mask.get(), D.get(),
                                                                           w.get(), parts.get());

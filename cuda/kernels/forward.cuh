@@ -35,7 +35,7 @@ constexpr int forward_configs() { return kForwardConfigWarps * forward_configs_p
 template <int R, bool SUBTRACT>
 constexpr int product_factors() { return SUBTRACT ? 2 * R : R; }
 
-// The columns of b in h's product, as a function for mma::ProductOperand: B_j (and B₀_j
+// The columns of b in h's product, as a function for mma::product_fragments: B_j (and B₀_j
 // where B₀A₀ is subtracted) of config c.
 template <int R>
 struct ProductColumns {
@@ -48,7 +48,7 @@ struct ProductColumns {
   }
 };
 
-// The operand of u's masked sum, as a function for mma::MaskedSumOperand: w_j B_j,k
+// The operand of u's masked sum, as a function for mma::masked_sum_fragments: w_j B_j,k
 // (row j of config c).
 template <int R>
 struct WeightedB {
@@ -177,9 +177,14 @@ struct ForwardWarp {
       for (int m = 0; m < 4; ++m) {
         const int half = m >> 1, a = m & 1;
         const float lower = h[half][2 * a], upper = h[half][2 * a + 1];
-        f[q][a] = fmaf(fmaxf(lower, 0.0f), wj[half].x, f[q][a]);
-        f[q][a] = fmaf(fmaxf(upper, 0.0f), wj[half].y, f[q][a]);
-        mask[m] = mma::mask_pair(lower, upper);
+        const float lower_one = mma::one_if_positive(lower), upper_one = mma::one_if_positive(upper);
+        // relu(h)·w as 1[h > 0]·(h·w): a multiply on the FMA pipe where max(h, 0) would
+        // take the integer and logic pipe, which the mask already keeps busy (Nsight: that
+        // pipe's throttle was a seventh of the stalls). An h that is NaN or beyond FP32's
+        // range makes f NaN (0·∞), so the configuration diverges where max would drop it.
+        f[q][a] = fmaf(lower_one, lower * wj[half].x, f[q][a]);
+        f[q][a] = fmaf(upper_one, upper * wj[half].y, f[q][a]);
+        mask[m] = mma::mask_pair(lower_one, upper_one);
         mask_word[q].add(mask[m], 4 * tile + m);
       }
       if constexpr (GRADIENT)

@@ -29,7 +29,7 @@ struct BackpropFactors {
   }
 };
 
-// The operand of ∂L/∂B's masked sum, as a function for mma::MaskedSumOperand:
+// The operand of ∂L/∂B's masked sum, as a function for mma::masked_sum_fragments:
 // D_i,k = ∂L/∂f_i · Z_A,ik (row i of config c).
 template <int R>
 struct OutputGradientTimesZA {
