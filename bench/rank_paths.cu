@@ -63,7 +63,8 @@ Run run(const Setting& s, int steps, int record_every) {
   std::size_t free_before = 0, free_after = 0, total = 0;
   CUDA_CHECK(cudaDeviceSynchronize());
   CUDA_CHECK(cudaMemGetInfo(&free_before, &total));
-  GroupTrainer<R, KERNELS> trainer(s.data, s.key, specs, random_adapters(R, s.key.width, s.configs), s.multiprocessors);
+  Lane lane;
+  GroupTrainer<R, KERNELS> trainer(s.data, s.key, specs, random_adapters(R, s.key.width, s.configs), s.multiprocessors, lane);
   CUDA_CHECK(cudaDeviceSynchronize());
   CUDA_CHECK(cudaMemGetInfo(&free_after, &total));
   const auto start = std::chrono::steady_clock::now();

@@ -4,7 +4,9 @@
 // host, by sim/model/lora_init), and the groups, each trained by group_trainer.cuh.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <stdexcept>
@@ -96,16 +98,46 @@ HostAdapters initial_adapters(const sim::StudentKey& key, const std::vector<sim:
 
 template <int R>
 std::vector<sim::TrainResult> train_on_gpu(const sim::Dataset& data, const sim::StudentKey& key,
-                                           const std::vector<sim::TrainSpec>& specs, int multiprocessors) {
+                                           const std::vector<sim::TrainSpec>& specs, int multiprocessors, Lane& lane) {
   check_group(specs);
-  return GroupTrainer<R>(data, key, specs, initial_adapters(key, specs, R), multiprocessors).run();
+  return GroupTrainer<R>(data, key, specs, initial_adapters(key, specs, R), multiprocessors, lane).run();
 }
+
+// The lanes of one GPU's groups, each used by one group at a time and kept for the next.
+class Lanes {
+ public:
+  // A lane no group is using, made where none is idle; back to the idle ones when the
+  // returned handle ends.
+  auto take() {
+    std::unique_ptr<Lane> lane;
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        lane = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (!lane) lane = std::make_unique<Lane>();
+    auto give_back = [this](Lane* used) {
+      std::lock_guard lock(mutex_);
+      idle_.emplace_back(used);
+    };
+    return std::unique_ptr<Lane, decltype(give_back)>(lane.release(), give_back);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Lane>> idle_;
+};
 
 // The trainer of one GPU. Every call makes its device current first, so that one
 // process can drive several GPUs from several threads. It trains three groups at once,
-// each on its own stream: at small widths, and where refinement's groups are small, one
-// group's launches leave the card partly idle (docs/gpu-notes.md, versions 10 and 16). A
-// group that needs over a quarter of the card's memory trains alone.
+// each on a lane of its own (a stream and a cuBLAS handle, kept from group to group): at
+// small widths, and where refinement's groups are small, one group's launches leave the
+// card partly idle (docs/gpu-notes.md, versions 10 and 16). A group that needs over a
+// quarter of the card's memory trains alone. The groups' buffers come from the device's
+// memory pool in their streams' order (device_buffer.hpp), and the pool keeps what they
+// free for the next groups (check_memory counts it as free).
 class GpuBackend final : public sim::TrainerBackend {
  public:
   explicit GpuBackend(int device) : device_(device) {
@@ -115,6 +147,10 @@ class GpuBackend final : public sim::TrainerBackend {
     name_ = properties.name;
     multiprocessors_ = properties.multiProcessorCount;
     memory_bytes_ = static_cast<double>(properties.totalGlobalMem);
+    cudaMemPool_t pool{};
+    CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, device_));
+    std::uint64_t keep_all = UINT64_MAX;
+    CUDA_CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep_all));
   }
   int concurrent_groups() const override { return 3; }
   std::string describe() const override {
@@ -132,18 +168,19 @@ class GpuBackend final : public sim::TrainerBackend {
     const int C = static_cast<int>(specs.size());
     if (group_memory_bytes(data, key.width, C, specs.front().rank) > memory_bytes_ / 4) alone.lock();
     else shared.lock();
+    const auto lane = lanes_.take();
     std::vector<sim::TrainResult> results;
     static_assert(kLargestRank == 256, "a stored rank for each power of two up to the largest");
     switch (stored_rank(specs.front().rank)) {
-      case 1: results = train_on_gpu<1>(data, key, specs, multiprocessors_); break;
-      case 2: results = train_on_gpu<2>(data, key, specs, multiprocessors_); break;
-      case 4: results = train_on_gpu<4>(data, key, specs, multiprocessors_); break;
-      case 8: results = train_on_gpu<8>(data, key, specs, multiprocessors_); break;
-      case 16: results = train_on_gpu<16>(data, key, specs, multiprocessors_); break;
-      case 32: results = train_on_gpu<32>(data, key, specs, multiprocessors_); break;
-      case 64: results = train_on_gpu<64>(data, key, specs, multiprocessors_); break;
-      case 128: results = train_on_gpu<128>(data, key, specs, multiprocessors_); break;
-      default: results = train_on_gpu<256>(data, key, specs, multiprocessors_); break;
+      case 1: results = train_on_gpu<1>(data, key, specs, multiprocessors_, *lane); break;
+      case 2: results = train_on_gpu<2>(data, key, specs, multiprocessors_, *lane); break;
+      case 4: results = train_on_gpu<4>(data, key, specs, multiprocessors_, *lane); break;
+      case 8: results = train_on_gpu<8>(data, key, specs, multiprocessors_, *lane); break;
+      case 16: results = train_on_gpu<16>(data, key, specs, multiprocessors_, *lane); break;
+      case 32: results = train_on_gpu<32>(data, key, specs, multiprocessors_, *lane); break;
+      case 64: results = train_on_gpu<64>(data, key, specs, multiprocessors_, *lane); break;
+      case 128: results = train_on_gpu<128>(data, key, specs, multiprocessors_, *lane); break;
+      default: results = train_on_gpu<256>(data, key, specs, multiprocessors_, *lane); break;
     }
     for (std::size_t i = 0; i < results.size(); ++i) one_done(i, results[i]);
     return results;
@@ -155,6 +192,7 @@ class GpuBackend final : public sim::TrainerBackend {
   int multiprocessors_ = 1;
   double memory_bytes_ = 0;
   std::shared_mutex sharing_;  // held shared by a group that may share the card, alone by one that may not
+  Lanes lanes_;
 };
 
 int usable_device_count() {

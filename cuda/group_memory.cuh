@@ -175,14 +175,25 @@ inline double group_memory_bytes(const sim::Dataset& data, int n, int C, int ran
   return group_memory_bytes(data, n, C, rank, kernels_for_rank(stored_rank(rank)));
 }
 
-inline void check_memory(const sim::Dataset& data, int n, int C, int rank, StepKernels kernels) {
+// The device's free memory, with what its memory pool holds unused (freed by groups
+// that have finished, kept for the next: gpu_backend.cu).
+inline double free_device_bytes() {
   std::size_t free_bytes = 0, total_bytes = 0;
   CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  const cudaMemPool_t pool = current_memory_pool();
+  std::uint64_t reserved = 0, used = 0;
+  CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReservedMemCurrent, &reserved));
+  CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &used));
+  return static_cast<double>(free_bytes) + static_cast<double>(reserved - used);
+}
+
+inline void check_memory(const sim::Dataset& data, int n, int C, int rank, StepKernels kernels) {
+  const double free_bytes = free_device_bytes();
   const double needed = group_memory_bytes(data, n, C, rank, kernels);
-  if (needed > 0.95 * static_cast<double>(free_bytes))
+  if (needed > 0.95 * free_bytes)
     throw std::runtime_error("a group of width " + std::to_string(n) + " and rank " + std::to_string(rank) + " with " +
                              std::to_string(C) + " configurations needs " + std::to_string(needed / (1 << 30)) +
-                             " GiB of GPU memory; " + std::to_string(static_cast<double>(free_bytes) / (1 << 30)) +
+                             " GiB of GPU memory; " + std::to_string(free_bytes / (1 << 30)) +
                              " GiB are free: fewer learning rates or schemes per sweep, or a smaller width or rank");
 }
 

@@ -45,9 +45,12 @@ class GroupTrainer {
   using Step = TrainingStep<R, KERNELS>;
 
  public:
+  // On `lane`, which must outlive the trainer; the trainer's buffers are stream-ordered on
+  // the lane's stream (device_buffer.hpp), and trainers on one thread must end in the
+  // reverse order of their start, as local variables do.
   GroupTrainer(const sim::Dataset& data, const sim::StudentKey& key, const std::vector<sim::TrainSpec>& specs,
-               const HostAdapters& adapters, int multiprocessors)
-      : first_(specs.front()), multiprocessors_(multiprocessors), blas_(stream_),
+               const HostAdapters& adapters, int multiprocessors, Lane& lane)
+      : first_(specs.front()), multiprocessors_(multiprocessors), stream_(lane.stream), blas_(lane.blas), allocation_(stream_),
         memory_(std::make_unique<Memory>(data, key, adapters, multiprocessors, blas_, stream_)),
         step_(std::make_unique<Step>(*memory_, blas_, stream_, first_)), fit_residual_(adapters.fit_residual) {}
 
@@ -232,8 +235,9 @@ class GroupTrainer {
 
   const sim::TrainSpec first_;  // a copy: the caller's specs need not outlive the trainer
   const int multiprocessors_;
-  Stream stream_;
-  Cublas blas_;
+  const cudaStream_t stream_;
+  Cublas& blas_;
+  const StreamOrderedAllocation allocation_;  // for every buffer the trainer creates, until it ends
   std::unique_ptr<Memory> memory_;
   std::unique_ptr<Step> step_;
   std::vector<double> fit_residual_;

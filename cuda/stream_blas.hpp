@@ -1,5 +1,6 @@
 #pragma once
-// A group's CUDA stream and its cuBLAS handle, both owned for the group's lifetime.
+// A group's CUDA stream and its cuBLAS handle (a Lane, which the backend keeps from group
+// to group).
 #include <cublas_v2.h>
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -92,6 +93,15 @@ class Cublas {
   }
   DeviceBuffer<float> workspace_;
   cublasHandle_t handle_{};
+};
+
+// What one group at a time trains with: a stream and a cuBLAS handle on it. The GPU
+// backend keeps its lanes from group to group, since creating and destroying a cuBLAS
+// handle per group synchronised the whole device (cublasDestroy does), and so stalled
+// the groups training beside it.
+struct Lane {
+  Stream stream;
+  Cublas blas{stream};
 };
 
 }  // namespace gammalab::cuda

@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <random>
 #include <vector>
@@ -495,10 +496,11 @@ void check_dropping_diverged() {
   spec.keep_factors = true;
   const std::vector<float> mixed_rates{1e-4f, 30.0f, 3e-4f, 30.0f, 1e-3f, 30.0f, 3e-3f, 30.0f};
   const std::vector<float> kept_rates{1e-4f, 3e-4f, 1e-3f, 3e-3f};
+  Lane lane;
   GroupTrainer<R> mixed(data, key, std::vector<sim::TrainSpec>(mixed_rates.size(), spec),
-                        adapters_for(mixed_rates, R, key.width), properties.multiProcessorCount);
+                        adapters_for(mixed_rates, R, key.width), properties.multiProcessorCount, lane);
   GroupTrainer<R> alone(data, key, std::vector<sim::TrainSpec>(kept_rates.size(), spec), adapters_for(kept_rates, R, key.width),
-                        properties.multiProcessorCount);
+                        properties.multiProcessorCount, lane);
   const std::vector<sim::TrainResult> with = mixed.run(), without = alone.run();
   CHECK(mixed.rebuilds() == 1);
   CHECK(alone.rebuilds() == 0);
@@ -545,6 +547,42 @@ void check_dropping_diverged() {
 TEST_CASE("[gpu] a group drops its diverged configurations and the rest train as a group of them alone, at ranks 4 and 32") {
   check_dropping_diverged<4>();
   check_dropping_diverged<32>();
+}
+
+// The bytes the device's memory pool has handed out and not taken back.
+std::uint64_t pool_bytes_in_use() {
+  std::uint64_t used = 0;
+  CUDA_CHECK(cudaMemPoolGetAttribute(current_memory_pool(), cudaMemPoolAttrUsedMemCurrent, &used));
+  return used;
+}
+
+TEST_CASE("[gpu] DeviceBuffer: from the memory pool in a stream's order inside a StreamOrderedAllocation, plain outside") {
+  const std::vector<float> values = normals(1 << 20);
+  const std::uint64_t before = pool_bytes_in_use();
+  {
+    DeviceBuffer<float> plain(values);
+    CHECK(pool_bytes_in_use() == before);
+    CHECK(plain.download() == values);
+  }
+  Stream stream;
+  {
+    const StreamOrderedAllocation scope(stream);
+    DeviceBuffer<float> ordered(values);
+    CHECK(pool_bytes_in_use() >= before + values.size() * sizeof(float));
+    CHECK(ordered.download() == values);
+    ordered.fill_zero();
+    CHECK(ordered.download() == std::vector<float>(values.size(), 0.0f));
+    {
+      const StreamOrderedAllocation inner(stream);
+      DeviceBuffer<float> nested(values.size());
+      CHECK(pool_bytes_in_use() >= before + 2 * values.size() * sizeof(float));
+    }
+    DeviceBuffer<float> moved = std::move(ordered);  // freed on its stream wherever it ends
+  }
+  CUDA_CHECK(cudaStreamSynchronize(stream));
+  CHECK(pool_bytes_in_use() == before);
+  DeviceBuffer<float> after_scope(values.size());  // the scope has ended: plain again
+  CHECK(pool_bytes_in_use() == before);
 }
 
 TEST_CASE("[gpu] split GEMM helpers: BF16 terms (plain and stacked) bit for bit, and the sum of the six blocks") {
