@@ -19,6 +19,7 @@
 #include "cuda/device_probe.hpp"
 #include "cuda/gpu_backend.hpp"
 #include "gamma/input_error.hpp"
+#include "git_revision.hpp"  // generated at build time (cmake/git_revision.cmake)
 #include "mpi/distributed_sweep.hpp"
 #include "sim/analysis/analysis.hpp"
 #include "sim/sweep/result_schema.hpp"
