@@ -55,6 +55,7 @@ inline void* allocate_in_stream_order(std::size_t bytes, cudaStream_t stream) {
     CUDA_CHECK(cudaMemPoolTrimTo(current_memory_pool(), 0));
     status = cudaMallocAsync(&data, bytes, stream);
   }
+  if (status != cudaSuccess) cudaGetLastError();  // reported here, not by the next launch's check
   check_cuda(status, "cudaMallocAsync", __FILE__, __LINE__);
   return data;
 }
@@ -75,6 +76,7 @@ class DeviceBuffer {
   DeviceBuffer(DeviceBuffer&& other) noexcept : data_(other.data_), count_(other.count_), stream_(other.stream_) {
     other.data_ = nullptr;
     other.count_ = 0;
+    other.stream_ = nullptr;
   }
   DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
     std::swap(data_, other.data_);

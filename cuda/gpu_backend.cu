@@ -152,6 +152,8 @@ class GpuBackend final : public sim::TrainerBackend {
     std::uint64_t keep_all = UINT64_MAX;
     CUDA_CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep_all));
   }
+  // The lanes' handles and streams are released on this backend's device.
+  ~GpuBackend() override { cudaSetDevice(device_); }
   int concurrent_groups() const override { return 3; }
   std::string describe() const override {
     return "gpu (" + name_ + ", FP32 accuracy; products as 3 × BF16 terms on tensor cores, above rank 16 partly FP32 GEMMs)";

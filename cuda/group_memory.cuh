@@ -175,21 +175,37 @@ inline double group_memory_bytes(const sim::Dataset& data, int n, int C, int ran
   return group_memory_bytes(data, n, C, rank, kernels_for_rank(stored_rank(rank)));
 }
 
-// The device's free memory, with what its memory pool holds unused (freed by groups
-// that have finished, kept for the next: gpu_backend.cu).
-inline double free_device_bytes() {
+// The device's free memory: what the driver has not handed out, and what its memory
+// pool holds unused (freed by groups that have finished, kept for the next:
+// gpu_backend.cu).
+struct FreeMemory {
+  double outside_pool = 0, unused_in_pool = 0;
+};
+inline FreeMemory free_device_memory() {
   std::size_t free_bytes = 0, total_bytes = 0;
   CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   const cudaMemPool_t pool = current_memory_pool();
   std::uint64_t reserved = 0, used = 0;
   CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReservedMemCurrent, &reserved));
   CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &used));
-  return static_cast<double>(free_bytes) + static_cast<double>(reserved - used);
+  return {static_cast<double>(free_bytes), static_cast<double>(reserved - used)};
 }
 
-inline void check_memory(const sim::Dataset& data, int n, int C, int rank, StepKernels kernels) {
-  const double free_bytes = free_device_bytes();
+// Refuses a group that cannot fit. Where it would fit only with the pool's unused memory,
+// the pool first gives back what it can (the blocks none of their pieces are in use, after
+// this stream's frees have run), so that the group's buffers, and what cuBLAS and the
+// driver allocate outside the pool, come from the driver rather than from pieces of
+// blocks that other groups still hold in part: a group large enough to train alone then
+// finds the whole card free. What the pool still holds unused after that counts as free.
+inline void check_memory(const sim::Dataset& data, int n, int C, int rank, StepKernels kernels, cudaStream_t stream) {
   const double needed = group_memory_bytes(data, n, C, rank, kernels);
+  FreeMemory free = free_device_memory();
+  if (needed > 0.95 * free.outside_pool) {
+    CUDA_CHECK(cudaStreamSynchronize(stream));
+    CUDA_CHECK(cudaMemPoolTrimTo(current_memory_pool(), 0));
+    free = free_device_memory();
+  }
+  const double free_bytes = free.outside_pool + free.unused_in_pool;
   if (needed > 0.95 * free_bytes)
     throw std::runtime_error("a group of width " + std::to_string(n) + " and rank " + std::to_string(rank) + " with " +
                              std::to_string(C) + " configurations needs " + std::to_string(needed / (1 << 30)) +
@@ -235,7 +251,7 @@ struct GroupMemory {
               Cublas& blas, cudaStream_t stream)
       : n(key.width), C(static_cast<int>(adapters.lr_A.size())), CR(static_cast<std::int64_t>(C) * R),
         subtract(adapters.subtract) {
-    check_memory(data, n, C, adapters.rank, KERNELS);
+    check_memory(data, n, C, adapters.rank, KERNELS, stream);
     freeze_student(data, key, blas, stream);
     upload_adapters(adapters, blas);
     allocate_step(multiprocessors);

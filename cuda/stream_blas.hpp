@@ -13,9 +13,10 @@
 
 namespace gammalab::cuda {
 
-// A non-blocking stream: another group's thread may copy on the legacy default stream
-// while this one captures a graph, which a blocking stream forbids. DeviceBuffer's
-// copies and fills finish before they return.
+// A non-blocking stream: another thread may copy on the legacy default stream (a
+// buffer made outside every StreamOrderedAllocation copies there) while this one
+// captures a graph, which a blocking stream forbids. DeviceBuffer's copies and fills
+// finish before they return.
 class Stream {
  public:
   Stream() { CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
@@ -42,7 +43,9 @@ struct StridedOutput {
 
 class Cublas {
  public:
-  static constexpr std::size_t kWorkspaceBytes = 32u << 20;  // each handle's own (the group's memory counts it)
+  // Each handle's own; a lane's handle serves many groups, and group_memory_bytes still
+  // counts it for each, which errs on the safe side.
+  static constexpr std::size_t kWorkspaceBytes = 32u << 20;
 
   // On `stream`, with a workspace of its own so that no call allocates memory: a step
   // can then be captured into a CUDA graph.

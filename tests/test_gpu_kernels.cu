@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 #include "cuda/device_buffer.hpp"
@@ -578,6 +579,13 @@ TEST_CASE("[gpu] DeviceBuffer: from the memory pool in a stream's order inside a
       CHECK(pool_bytes_in_use() >= before + 2 * values.size() * sizeof(float));
     }
     DeviceBuffer<float> moved = std::move(ordered);  // freed on its stream wherever it ends
+    // More than the card holds: the pool gives back what it can and tries once more, then
+    // the failure is reported, and the scope still allocates afterwards.
+    std::size_t free_bytes = 0, total_bytes = 0;
+    CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+    CHECK_THROWS_AS(DeviceBuffer<float>(total_bytes / sizeof(float) * 2), std::runtime_error);
+    DeviceBuffer<float> after_failure(values);
+    CHECK(after_failure.download() == values);
   }
   CUDA_CHECK(cudaStreamSynchronize(stream));
   CHECK(pool_bytes_in_use() == before);
