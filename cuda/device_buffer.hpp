@@ -44,14 +44,15 @@ inline cudaMemPool_t current_memory_pool() {
 }
 
 // `bytes` from the device's memory pool in `stream`'s order. Where the pool cannot grow,
-// what it keeps unused (freed by groups that have finished) is released and the
+// what it keeps unused (freed by groups that have finished) is released, once the device
+// has finished (a free the host has not seen complete may count as in use), and the
 // allocation tried once more.
 inline void* allocate_in_stream_order(std::size_t bytes, cudaStream_t stream) {
   void* data = nullptr;
   cudaError_t status = cudaMallocAsync(&data, bytes, stream);
   if (status == cudaErrorMemoryAllocation) {
     cudaGetLastError();
-    CUDA_CHECK(cudaStreamSynchronize(stream));
+    CUDA_CHECK(cudaDeviceSynchronize());
     CUDA_CHECK(cudaMemPoolTrimTo(current_memory_pool(), 0));
     status = cudaMallocAsync(&data, bytes, stream);
   }

@@ -188,20 +188,23 @@ inline FreeMemory free_device_memory() {
   std::uint64_t reserved = 0, used = 0;
   CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReservedMemCurrent, &reserved));
   CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &used));
-  return {static_cast<double>(free_bytes), static_cast<double>(reserved - used)};
+  // Two reads, between which another group may grow or trim the pool: never below zero.
+  return {static_cast<double>(free_bytes), used > reserved ? 0.0 : static_cast<double>(reserved - used)};
 }
 
 // Refuses a group that cannot fit. Where it would fit only with the pool's unused memory,
-// the pool first gives back what it can (the blocks none of their pieces are in use, after
-// this stream's frees have run), so that the group's buffers, and what cuBLAS and the
+// the pool first gives back what it can (the blocks none of their pieces are in use,
+// after the device has finished: a free the host has not seen complete may count as in
+// use — a wait for the other groups, but only here, which is rare, and a group this large
+// mostly trains alone), so that the group's buffers, and what cuBLAS and the
 // driver allocate outside the pool, come from the driver rather than from pieces of
 // blocks that other groups still hold in part: a group large enough to train alone then
 // finds the whole card free. What the pool still holds unused after that counts as free.
-inline void check_memory(const sim::Dataset& data, int n, int C, int rank, StepKernels kernels, cudaStream_t stream) {
+inline void check_memory(const sim::Dataset& data, int n, int C, int rank, StepKernels kernels) {
   const double needed = group_memory_bytes(data, n, C, rank, kernels);
   FreeMemory free = free_device_memory();
   if (needed > 0.95 * free.outside_pool) {
-    CUDA_CHECK(cudaStreamSynchronize(stream));
+    CUDA_CHECK(cudaDeviceSynchronize());
     CUDA_CHECK(cudaMemPoolTrimTo(current_memory_pool(), 0));
     free = free_device_memory();
   }
@@ -251,7 +254,7 @@ struct GroupMemory {
               Cublas& blas, cudaStream_t stream)
       : n(key.width), C(static_cast<int>(adapters.lr_A.size())), CR(static_cast<std::int64_t>(C) * R),
         subtract(adapters.subtract) {
-    check_memory(data, n, C, adapters.rank, KERNELS, stream);
+    check_memory(data, n, C, adapters.rank, KERNELS);
     freeze_student(data, key, blas, stream);
     upload_adapters(adapters, blas);
     allocate_step(multiprocessors);
