@@ -150,7 +150,7 @@ __host__ __device__ constexpr int b_fragment_row(int lane, int a) { return 2 * (
 // The threads of a fragment kernel's grid: one row of blocks per configuration
 // (blockIdx.y), `per_config` threads in it.
 inline dim3 per_config_grid(int per_config, int C) {
-  return dim3(static_cast<unsigned>((per_config + kBlockThreads - 1) / kBlockThreads), static_cast<unsigned>(C));
+  return dim3(static_cast<unsigned>(blocks_over(per_config, kBlockThreads)), static_cast<unsigned>(C));
 }
 
 // The B fragments of a masked sum's operand, operand_tiles(R) slots per 16-row tile:
