@@ -3,6 +3,19 @@
 namespace gammalab::sim {
 
 namespace {
+// column = start + Σ_{k0 ≤ k < k0 + 4} sB_jk Z_A,·k in one pass down the column (start may
+// be the column itself): a plain loop that the compiler vectorises over the rows, each
+// row's sum in the order k0, k0 + 1, …. Adding one rank term per pass, as Eigen's
+// expressions do, read and wrote the column r + 1 times: a fifth of the step at the quick
+// fig2's widths (bench_train_step, docs/simulator.md).
+void add_four_rank_terms(Eigen::VectorXd& column, const double* start, const Eigen::MatrixXd& Z_A,
+                         const Eigen::MatrixXd& scaled_B, Eigen::Index j, Eigen::Index k0) {
+  const double c0 = scaled_B(j, k0), c1 = scaled_B(j, k0 + 1), c2 = scaled_B(j, k0 + 2), c3 = scaled_B(j, k0 + 3);
+  const double *z0 = Z_A.col(k0).data(), *z1 = Z_A.col(k0 + 1).data(), *z2 = Z_A.col(k0 + 2).data(),
+               *z3 = Z_A.col(k0 + 3).data();
+  for (Eigen::Index i = 0; i < column.size(); ++i) column[i] = start[i] + c0 * z0[i] + c1 * z1[i] + c2 * z2[i] + c3 * z3[i];
+}
+
 // H' = H₀ + s (Z Aᵀ) Bᵀ, computed in place of a copy of H₀.
 Eigen::MatrixXd adapted_preactivation(const LoraBatch& batch, const Eigen::MatrixXd& Z_A, const Eigen::MatrixXd& B,
                                       double scale) {
@@ -30,14 +43,17 @@ LoraGradients lora_loss_and_gradients(const LoraBatch& batch, const Eigen::Matri
   // (N × r) stay in the fastest cache, so a step reads H₀ twice and Z twice and writes no
   // N × n matrix (the plain form wrote H' and ∂L/∂H' and read them five times), and the
   // rank-r products run as r vector operations down the column rather than as skinny
-  // matrix products.
+  // matrix products (four terms per pass, add_four_rank_terms).
   const Eigen::Index rows = batch.Z.rows(), width = batch.Z.cols(), rank = A.rows();
   const Eigen::MatrixXd Z_A = batch.Z * A.transpose();  // N × r
   const Eigen::MatrixXd scaled_B = scale * B;           // n × r
   Eigen::VectorXd column(rows);
   auto adapted_column = [&](Eigen::Index j) -> const Eigen::VectorXd& {
-    column = batch.H0.col(j);
-    for (Eigen::Index k = 0; k < rank; ++k) column += scaled_B(j, k) * Z_A.col(k);
+    const double* start = batch.H0.col(j).data();
+    Eigen::Index k = 0;
+    for (; k + 4 <= rank; k += 4, start = column.data()) add_four_rank_terms(column, start, Z_A, scaled_B, j, k);
+    if (k == 0) column = batch.H0.col(j);  // rank below four
+    for (; k < rank; ++k) column += scaled_B(j, k) * Z_A.col(k);
     return column;
   };
 
@@ -58,7 +74,10 @@ LoraGradients lora_loss_and_gradients(const LoraBatch& batch, const Eigen::Matri
       d_Z_A.col(k) += scaled_B(j, k) * d_column;
     }
   }
-  gradients.A.noalias() = d_Z_A.transpose() * batch.Z;
+  // A coefficient-wise product (each entry a vectorised dot product down a column of Z):
+  // Eigen's blocked product copies ("packs") all of Z first, which cost more than the
+  // product itself for these r × N by N × n shapes (bench_train_step, docs/simulator.md).
+  gradients.A.noalias() = d_Z_A.transpose().lazyProduct(batch.Z);
   return gradients;
 }
 
