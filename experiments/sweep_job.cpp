@@ -76,14 +76,15 @@ Trainers choose_trainers(const SweepRequest& r, const sim::SweepSpec& spec, std:
 }
 
 // The rates the time estimate assumes, measured once and written down, never measured at
-// run time: one CPU thread trains at 10–22 GFLOP/s where the build has AVX-512 (the
-// default build is for the building machine's instructions), 4–6 with AVX2 and 3–5 for the
-// x86-64 baseline (docs/simulator.md, bench_train_step); one H100 or H200 at 25–28 TFLOP/s
-// on paper-scale widths (docs/gpu.md), far less on narrow ones, where launches dominate.
+// run time: the least that bench_train_step measured for one CPU thread, 17–40 GFLOP/s
+// where the build has AVX-512 (the default build is for the building machine's
+// instructions) and 5–19 with AVX2 (docs/simulator.md); 3–5 for the x86-64 baseline,
+// measured before the step's own loops (not since); one H100 or H200 at 25–28 TFLOP/s on
+// paper-scale widths (docs/gpu.md), far less on narrow ones, where launches dominate.
 #if defined(__AVX512F__)
-constexpr double kCpuFlopsPerThread = 10e9;
+constexpr double kCpuFlopsPerThread = 17e9;
 #elif defined(__AVX2__)
-constexpr double kCpuFlopsPerThread = 4e9;
+constexpr double kCpuFlopsPerThread = 5e9;
 #else
 constexpr double kCpuFlopsPerThread = 3e9;
 #endif

@@ -3,8 +3,8 @@
 # (optimal and maximal stable learning rate against width, Init[A] and Init[B], with both
 # readouts) with its data, the γ engine's lines and a verdict per slope. With a usable GPU
 # it runs the paper scale (experiments/fig2-paper.toml, widths to 2^16, 3 teachers × 4
-# seeds, edges refined: a 378 s sweep on an H200); otherwise the CPU's quick scale
-# (experiments/fig2-quick.toml: 48 s on 2 cores with AVX-512, built for the machine's own
+# seeds, edges refined: 313 s for `reproduce` on an H200); otherwise the CPU's quick scale
+# (experiments/fig2-quick.toml: 27 s on 2 cores with AVX-512, built for the machine's own
 # instructions). Results land in results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."

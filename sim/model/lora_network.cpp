@@ -16,14 +16,19 @@ void add_four_rank_terms(Eigen::VectorXd& column, const double* start, const Eig
   for (Eigen::Index i = 0; i < column.size(); ++i) column[i] = start[i] + c0 * z0[i] + c1 * z1[i] + c2 * z2[i] + c3 * z3[i];
 }
 
-// Z_A = Z·Aᵀ (N × r). Rows in tiles of 32 and the rank's columns four at a time: a
-// tile's 4 × 32 sums stay in registers (sixteen AVX-512 vectors) while the loop runs over
-// the width, each sum in the order j = 0, 1, …. Eigen's blocked product first copies
-// ("packs") all of Z, at every step, and took 1.7–2.7× as long for these shapes
-// (docs/simulator.md). The rows and columns left over (fewer than 32 rows, fewer than
-// four columns) go through Eigen's product.
+// Z_A = Z·Aᵀ (N × r). Rows in tiles and the rank's columns four at a time: a tile's
+// 4 × kTileRows sums stay in registers (sixteen vectors of AVX-512's 32, or of AVX2's 16
+// with 16 rows) while the loop runs over the width, each sum in the order j = 0, 1, ….
+// Eigen's blocked product first copies ("packs") all of Z, at every step, and took
+// 1.5–2.3× as long for these shapes with AVX-512 (docs/simulator.md). The rows and
+// columns left over (fewer than a tile's rows, fewer than four columns) go through
+// Eigen's product.
+#if defined(__AVX512F__)
+constexpr Eigen::Index kTileRows = 32;
+#else
+constexpr Eigen::Index kTileRows = 16;
+#endif
 Eigen::MatrixXd adapter_inputs(const Eigen::MatrixXd& Z, const Eigen::MatrixXd& A) {
-  constexpr Eigen::Index kTileRows = 32;
   const Eigen::Index rows = Z.rows(), width = Z.cols(), rank = A.rows();
   const Eigen::Index tiled_rows = rows - rows % kTileRows, tiled_rank = rank - rank % 4;
   Eigen::MatrixXd Z_A(rows, rank);
