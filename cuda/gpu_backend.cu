@@ -117,7 +117,13 @@ class Lanes {
         idle_.pop_back();
       }
     }
-    if (!lane) lane = std::make_unique<Lane>();
+    if (!lane) {
+      lane = std::make_unique<Lane>();
+      // Room among the idle ones for every lane made, so that giving one back never
+      // allocates: the handle's deleter must not throw.
+      std::lock_guard lock(mutex_);
+      idle_.reserve(++made_);
+    }
     auto give_back = [this](Lane* used) {
       std::lock_guard lock(mutex_);
       idle_.emplace_back(used);
@@ -128,6 +134,7 @@ class Lanes {
  private:
   std::mutex mutex_;
   std::vector<std::unique_ptr<Lane>> idle_;
+  std::size_t made_ = 0;
 };
 
 // The trainer of one GPU. Every call makes its device current first, so that one
