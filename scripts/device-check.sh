@@ -43,8 +43,10 @@ SPEC
 timeout 180 ncu --kernel-name regex:"forward_kernel|grad_B_kernel" --launch-skip 2 --launch-count 2 \
   --section SpeedOfLight --section Occupancy --section LaunchStats --section ComputeWorkloadAnalysis $bin/sweep_benchmark /tmp/profile.toml --device gpu \
   | grep -E "forward_kernel|grad_B_kernel|Duration|Compute \(SM\) Throughput|Memory Throughput|Achieved Occupancy|Registers Per|Grid Size|Theoretical Occupancy|Pipe|Issue Slots|Executed Ipc" 
-timeout 180 ncu --launch-count 90 --section SpeedOfLight $bin/sweep_benchmark /tmp/profile.toml --device gpu \
-  | grep -E "^  [a-zA-Z_].*\(|Duration" >"$out/ncu-kernels.txt"
+# With each kernel's grid: whether cuBLAS's GEMMs of Z·Aᵀ fill the SMs (gpu-notes.md, "Not
+# yet run on a GPU, and the next experiment").
+timeout 180 ncu --launch-count 90 --section SpeedOfLight --section LaunchStats $bin/sweep_benchmark /tmp/profile.toml --device gpu \
+  | grep -E "^  [a-zA-Z_].*\(|Duration|Grid Size|Block Size" >"$out/ncu-kernels.txt"
 
 step "the same spec on CPU and GPU: the quick fig2"
 $bin/sweep_benchmark experiments/fig2-quick.toml --device gpu
