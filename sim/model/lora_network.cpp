@@ -20,9 +20,9 @@ void add_four_rank_terms(Eigen::VectorXd& column, const double* start, const Eig
 // 4 × kTileRows sums stay in registers (sixteen vectors of AVX-512's 32, or of AVX2's 16
 // with 16 rows) while the loop runs over the width, each sum in the order j = 0, 1, ….
 // Eigen's blocked product first copies ("packs") all of Z, at every step, and took
-// 1.5–2.3× as long for these shapes with AVX-512 (docs/simulator.md). The rows and
-// columns left over (fewer than a tile's rows, fewer than four columns) go through
-// Eigen's product.
+// 1.4–2.7× as long for these shapes with AVX-512 (a microbenchmark of this product
+// alone). The rows and columns left over (fewer than a tile's rows, fewer than four
+// columns) go through Eigen's product.
 #if defined(__AVX512F__)
 constexpr Eigen::Index kTileRows = 32;
 #else
@@ -114,8 +114,8 @@ LoraGradients lora_loss_and_gradients(const LoraBatch& batch, const Eigen::Matri
     }
   }
   // A coefficient-wise product (each entry a vectorised dot product down a column of Z):
-  // Eigen's blocked product copies ("packs") all of Z first, which cost more than the
-  // product itself for these r × N by N × n shapes (bench_train_step, docs/simulator.md).
+  // Eigen's blocked product copies ("packs") all of Z first, and took 1.1–2.0× as long for
+  // these r × N by N × n shapes (a microbenchmark of this product alone).
   gradients.A.noalias() = d_Z_A.transpose().lazyProduct(batch.Z);
   return gradients;
 }
